@@ -9754,7 +9754,8 @@ validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 exports.message_Envelope = validate110;
 const schema78 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
 const schema79 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["update","join","next_question","answer","check","finish"]},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`","validated against that message's schema.":null},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
-const schema80 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"description":"Game whose subscribers hear the event."}}};
+const schema80 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer","or its decimal string).":null}}};
+const pattern8 = new RegExp("^[0-9]+$", "u");
 
 function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -9869,10 +9870,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/GameAudience/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data2 === "string"){
+if(!pattern8.test(data2)){
+const err9 = {instancePath:instancePath+"/to/pk",schemaPath:"#/components/schemas/GameAudience/properties/pk/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9882,9 +9882,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.id !== undefined){
-if(typeof data.id !== "string"){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/GameAudience/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -9894,14 +9895,26 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.id !== undefined){
+if(typeof data.id !== "string"){
+const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
