@@ -69,8 +69,12 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
     if (!isObject(op)) continue;
     const action = op.action === 'send' ? 'send' : 'receive';
     const channel = channelId(refTarget(op.channel));
-    for (const ref of Array.isArray(op.messages) ? op.messages : []) {
-      const key = messageKey(refTarget(ref));
+    // Without a `messages` list an operation covers every message of its channel.
+    const listed = Array.isArray(op.messages)
+      ? op.messages.map(refTarget)
+      : entries(atPointer(doc, `#/channels/${escapePointer(channel)}/messages`)).map(([, m]) => refTarget(m));
+    for (const ref of listed) {
+      const key = messageKey(ref);
       if (key) usage.set(key, { direction: action, channel });
     }
     const reply = isObject(op.reply) ? op.reply : undefined;

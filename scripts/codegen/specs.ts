@@ -71,8 +71,8 @@ async function checkOpenApi(spec: Spec): Promise<string[]> {
   }
 }
 
-/** The validator's messages name the failing location as `... at "#/paths/~1x/get"`: pick it out. */
+/** The validator's messages name the failing location in quotes or backticks: pick it out. */
 function openApiErrorPath(message: string): string {
-  const m = /#(\/[^\s"']*)/.exec(message);
+  const m = /[`"']#?(\/[^`"'\s]*)[`"']/.exec(message);
   return m ? m[1] : '(document)';
 }

@@ -1,0 +1,67 @@
+// The generated catalogues: what the runtime relies on to route and validate every message.
+import { catalogues } from '../generated';
+
+describe('message catalogues', () => {
+  const publishable = (api: keyof typeof catalogues) =>
+    Object.values(catalogues[api].messages).filter((m) => m.publish).map((m) => [m.name, [...m.publish!.audience]]);
+
+  it('lists the publishable messages of each API with their audience keys', () => {
+    expect(publishable('pizza')).toEqual([['CREATE_PIZZA', ['store_id']], ['ACCEPT_PIZZA', ['store_id']]]);
+    expect(publishable('messenger')).toEqual([['new_message', ['user_id']]]);
+    expect(publishable('events')).toEqual([['event', ['channel']]]);
+    expect(publishable('games').map(([n]) => n).sort()).toEqual(['answer', 'check', 'finish', 'join', 'next_question', 'update']);
+    const workspace = Object.fromEntries(publishable('workspace'));
+    expect(Object.keys(workspace).sort()).toEqual([
+      'channel-created', 'channel-deleted', 'media-state-updated', 'online-status-updated', 'user-changed-device',
+      'user-joined', 'user-leaved-workspace', 'user-selected-channel', 'user-unselected-channel', 'user-updated',
+    ]);
+    expect(workspace['media-state-updated']).toEqual(['channelId']);
+    expect(workspace['user-changed-device']).toEqual(['userId']);
+    expect(workspace['user-joined']).toEqual(['workspaceId']);
+  });
+
+  it('knows the direction and consts of each message', () => {
+    const update = catalogues.games.messages.update;
+    expect(update.direction).toBe('send');
+    expect(update.consts).toEqual({ '/stream': 'games', '/payload/action': 'update', '/payload/model': 'api.game' });
+    expect(catalogues.workspace.messages.auth.direction).toBe('receive');
+    expect(catalogues.workspace.messages['auth-success'].direction).toBe('send');
+  });
+
+  it('names the Kafka topic of each API', () => {
+    for (const api of ['games', 'messenger', 'pizza', 'workspace', 'events'] as const) {
+      expect(catalogues[api].topic).toBe(`switchyard.${api}`);
+    }
+    expect(catalogues.gateway.topic).toBeNull();
+  });
+
+  it('validates published data separately from the frame', () => {
+    const create = catalogues.pizza.messages.CREATE_PIZZA.publish!;
+    expect(create.dataPointer).toBe('/data');
+    expect(create.validateData({ uuid: 'x' })).toBe(false);
+    const event = catalogues.events.messages.event.publish!;
+    expect(event.dataPointer).toBeNull();
+    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: { a: 1 } })).toBe(true);
+    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: [1] })).toBe(false);
+  });
+
+  it('lists every REST operation with request and response validators', () => {
+    const ops = Object.fromEntries(
+      Object.entries(catalogues).map(([api, c]) => [api, Object.values(c.operations).map((o) => `${o.method} ${o.path}`).sort()]),
+    );
+    expect(ops.events).toEqual(['GET /events/v1/about', 'GET /events/v1/events', 'GET /events/v1/ping/{token}', 'POST /events/v1/events']);
+    expect(ops.messenger).toEqual(['POST /events/callback/start', 'POST /events/polling']);
+    expect(ops.pizza).toEqual(['GET /api/v1/ws/ticket']);
+    expect(ops.gateway).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /publish/v1/{api}']);
+    const start = Object.values(catalogues.messenger.operations).find((o) => o.path === '/events/callback/start')!;
+    expect(Object.keys(start.body).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+  });
+
+  it('coerces query strings in query validators', () => {
+    const get = Object.values(catalogues.events.operations).find((o) => o.method === 'GET' && o.path === '/events/v1/events')!;
+    const query: Record<string, unknown> = { clientId: 'c', channel: 'ch', secret: 's', after: '5', limit: '10' };
+    expect(get.query!(query)).toBe(true);
+    expect(query.after).toBe(5);
+    expect(get.query!({ channel: 'ch', secret: 's' })).toBe(false);
+  });
+});
