@@ -20,14 +20,19 @@ export interface TicketGrant {
 
 export interface Store {
   // events API: per-channel ids from 1, in order
-  appendEvent(channel: string, event: NewEvent): Promise<StoredEvent>;
+  /**
+   * With a `key` (the bus record id), appending again with the same key returns the event stored
+   * the first time instead of a second copy, so a redelivered record is stored once.
+   */
+  appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent>;
   /** Events with id > after, oldest first, at most limit. */
   readEvents(channel: string, after: number, limit: number): Promise<StoredEvent[]>;
   getCursor(clientId: string, channel: string): Promise<number | undefined>;
   setCursor(clientId: string, channel: string, after: number): Promise<void>;
 
   // messenger: per-user FIFO queues (polling) and webhook registrations
-  enqueue(user: string, item: string): Promise<void>;
+  /** With a `key`, an item enqueued again under the same key is not queued twice. */
+  enqueue(user: string, item: string, key?: string): Promise<void>;
   /** Removes and returns the oldest item, or undefined when the queue is empty. */
   dequeue(user: string): Promise<string | undefined>;
   /** Stores the callback URL and returns the one it replaced, if any. */

@@ -1,0 +1,219 @@
+// The in-memory Store: the embedded default when REDIS_URL is not set. Each method runs without
+// an await between its read and its write, so every method is atomic as the port requires.
+// Values are copied in and out (structuredClone) so callers never share state with the store.
+import type { NewEvent, Store, StoredEvent, TicketGrant } from '../ports/store';
+
+export interface MemoryStoreOptions {
+  /** Clock for ticket expiry (tests inject one). */
+  now?: () => number;
+  /** How often expired tickets are swept from memory (default 30 s). */
+  sweepIntervalMs?: number;
+  /** Called when an onNotify listener throws; the default logs it. */
+  onListenerError?: (error: unknown, topic: string) => void;
+}
+
+interface Ticket {
+  grant: TicketGrant;
+  expiresAt: number;
+}
+
+/** Idempotency keys kept; a redelivery comes within seconds, so this is plenty. */
+const MAX_REMEMBERED_KEYS = 100_000;
+
+/** A collision-free map key for a pair of strings. */
+const pair = (a: string, b: string): string => JSON.stringify([a, b]);
+
+export class MemoryStore implements Store {
+  private readonly events = new Map<string, StoredEvent[]>();
+  private readonly cursors = new Map<string, number>();
+  private readonly queues = new Map<string, string[]>();
+  private readonly callbacks = new Map<string, string>();
+  private readonly tickets = new Map<string, Ticket>();
+  private readonly snapshots = new Map<string, unknown>();
+  private readonly presence = new Map<string, Set<string>>();
+  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
+  private readonly seen = new Map<string, StoredEvent | true>();
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    // Expired tickets are already invisible on read; the sweep only keeps memory from growing.
+    // unref: an idle store must not keep the process alive.
+    this.sweeper = setInterval(() => this.sweepTickets(), options.sweepIntervalMs ?? 30_000);
+    this.sweeper.unref();
+  }
+
+  async appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent> {
+    this.assertOpen();
+    const seenKey = key === undefined ? undefined : pair('event', key);
+    const earlier = seenKey === undefined ? undefined : this.seen.get(seenKey);
+    if (earlier && earlier !== true) return structuredClone(earlier);
+    const list = this.events.get(channel) ?? [];
+    this.events.set(channel, list);
+    const stored: StoredEvent = { ...structuredClone(event), id: list.length + 1 };
+    list.push(stored);
+    if (seenKey !== undefined) this.remember(seenKey, stored);
+    return structuredClone(stored);
+  }
+
+  async readEvents(channel: string, after: number, limit: number): Promise<StoredEvent[]> {
+    this.assertOpen();
+    if (!(limit > 0)) return [];
+    // Ids are 1..n with event id at index id - 1, so "id > after" starts at index after.
+    const start = Math.max(0, Math.floor(after));
+    return structuredClone((this.events.get(channel) ?? []).slice(start, start + Math.floor(limit)));
+  }
+
+  async getCursor(clientId: string, channel: string): Promise<number | undefined> {
+    this.assertOpen();
+    return this.cursors.get(pair(clientId, channel));
+  }
+
+  async setCursor(clientId: string, channel: string, after: number): Promise<void> {
+    this.assertOpen();
+    this.cursors.set(pair(clientId, channel), after);
+  }
+
+  async enqueue(user: string, item: string, key?: string): Promise<void> {
+    this.assertOpen();
+    if (key !== undefined) {
+      const seenKey = pair('queue', key);
+      if (this.seen.has(seenKey)) return;
+      this.remember(seenKey, true);
+    }
+    const queue = this.queues.get(user) ?? [];
+    this.queues.set(user, queue);
+    queue.push(item);
+  }
+
+  private remember(key: string, value: StoredEvent | true): void {
+    this.seen.set(key, value);
+    if (this.seen.size > MAX_REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  async dequeue(user: string): Promise<string | undefined> {
+    this.assertOpen();
+    const queue = this.queues.get(user);
+    if (!queue || queue.length === 0) return undefined;
+    const item = queue.shift();
+    if (queue.length === 0) this.queues.delete(user);
+    return item;
+  }
+
+  async setCallback(user: string, url: string): Promise<string | undefined> {
+    this.assertOpen();
+    const previous = this.callbacks.get(user);
+    this.callbacks.set(user, url);
+    return previous;
+  }
+
+  async getCallback(user: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.callbacks.get(user);
+  }
+
+  async putTicket(ticket: string, grant: TicketGrant, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.tickets.set(ticket, { grant: structuredClone(grant), expiresAt: this.now() + ttlMs });
+  }
+
+  async takeTicket(ticket: string): Promise<TicketGrant | undefined> {
+    this.assertOpen();
+    const found = this.tickets.get(ticket);
+    if (!found) return undefined;
+    this.tickets.delete(ticket);
+    return found.expiresAt > this.now() ? found.grant : undefined;
+  }
+
+  async getSnapshot<T>(pk: string): Promise<T | undefined> {
+    this.assertOpen();
+    return structuredClone(this.snapshots.get(pk)) as T | undefined;
+  }
+
+  async putSnapshot<T>(pk: string, snapshot: T): Promise<void> {
+    this.assertOpen();
+    this.snapshots.set(pk, structuredClone(snapshot));
+  }
+
+  async updateSnapshot<T>(pk: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    this.assertOpen();
+    // change gets a copy: mutating it and returning undefined must leave the stored one intact.
+    const next = change(structuredClone(this.snapshots.get(pk)) as T | undefined);
+    if (next !== undefined) this.snapshots.set(pk, structuredClone(next));
+    return structuredClone(this.snapshots.get(pk)) as T | undefined;
+  }
+
+  async presenceUp(workspaceId: string, userId: string, socketId: string): Promise<number> {
+    this.assertOpen();
+    const key = pair(workspaceId, userId);
+    const sockets = this.presence.get(key) ?? new Set<string>();
+    this.presence.set(key, sockets.add(socketId));
+    return sockets.size;
+  }
+
+  async presenceDown(workspaceId: string, userId: string, socketId: string): Promise<number> {
+    this.assertOpen();
+    const key = pair(workspaceId, userId);
+    const sockets = this.presence.get(key);
+    if (!sockets) return 0;
+    sockets.delete(socketId);
+    if (sockets.size === 0) this.presence.delete(key);
+    return sockets.size;
+  }
+
+  /** Calls the topic's listeners before resolving (one node: nothing to cross). */
+  async notify(topic: string): Promise<void> {
+    this.assertOpen();
+    // Copy first: a listener may unsubscribe itself (a woken long poll usually does).
+    for (const listener of [...(this.listeners.get(topic) ?? [])]) {
+      try {
+        listener();
+      } catch (error) {
+        this.reportListenerError(error, topic); // one faulty listener must not fail the writer
+      }
+    }
+  }
+
+  onNotify(topic: string, listener: () => void): () => void {
+    // A fresh entry per call: the same function registered twice is two subscriptions.
+    const entry = (): void => listener();
+    const set = this.listeners.get(topic) ?? new Set<() => void>();
+    this.listeners.set(topic, set.add(entry));
+    return () => {
+      set.delete(entry);
+      if (set.size === 0 && this.listeners.get(topic) === set) this.listeners.delete(topic);
+    };
+  }
+
+  async ready(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.listeners.clear();
+  }
+
+  /** How many tickets are held in memory, expired or not (for tests and metrics). */
+  ticketCount(): number {
+    return this.tickets.size;
+  }
+
+  private sweepTickets(): void {
+    const now = this.now();
+    for (const [ticket, { expiresAt }] of this.tickets) if (expiresAt <= now) this.tickets.delete(ticket);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('MemoryStore is closed');
+  }
+
+  private reportListenerError(error: unknown, topic: string): void {
+    if (this.options.onListenerError) this.options.onListenerError(error, topic);
+    else console.error(`[memory-store] notify listener for ${topic} failed:`, error);
+  }
+}

@@ -1,0 +1,323 @@
+// The Store contract, written once and run against every implementation (memory now, Redis later).
+// Every key carries a random per-test prefix so a shared Redis can run it next to other data.
+// Waits poll; nothing asserts on timing.
+import type { NewEvent, Store, TicketGrant } from '../../src/ports/store';
+
+/** Polls until condition holds; fails with what it waited for after timeoutMs. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function storeSuite(name: string, make: () => Promise<{ store: Store; cleanup?: () => Promise<void> }>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: (() => Promise<void>) | undefined;
+    let p: string; // key prefix
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+      p = `t${Math.random().toString(36).slice(2)}:`;
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.();
+    });
+
+    const event = (n: number): NewEvent => ({ timestamp: 1_700_000_000_000 + n, type: 'message', from: 'alice', data: { n } });
+    const grant: TicketGrant = { user_uuid: 'u-1', store_id: 42, username: 'alice' };
+
+    describe('events', () => {
+      it('numbers events per channel from 1, independently across channels', async () => {
+        expect((await store.appendEvent(`${p}a`, event(1))).id).toBe(1);
+        expect((await store.appendEvent(`${p}a`, event(2))).id).toBe(2);
+        expect((await store.appendEvent(`${p}b`, event(3))).id).toBe(1);
+        expect(await store.appendEvent(`${p}a`, event(4))).toEqual({ ...event(4), id: 3 });
+      });
+
+      it('gives concurrent appends distinct consecutive ids', async () => {
+        const stored = await Promise.all(Array.from({ length: 50 }, (_, n) => store.appendEvent(`${p}c`, event(n))));
+        expect(stored.map((e) => e.id).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
+        const read = await store.readEvents(`${p}c`, 0, 100);
+        expect(read.map((e) => e.id)).toEqual(Array.from({ length: 50 }, (_, n) => n + 1));
+        // each stored event is the one its append returned
+        for (const e of stored) expect(read[e.id - 1]).toEqual(e);
+      });
+
+      it('reads events with id > after, oldest first, at most limit', async () => {
+        for (let n = 1; n <= 5; n++) await store.appendEvent(`${p}r`, event(n));
+        expect(await store.readEvents(`${p}r`, 0, 100)).toEqual([1, 2, 3, 4, 5].map((n) => ({ ...event(n), id: n })));
+        expect((await store.readEvents(`${p}r`, 2, 100)).map((e) => e.id)).toEqual([3, 4, 5]);
+        expect((await store.readEvents(`${p}r`, 1, 2)).map((e) => e.id)).toEqual([2, 3]);
+        expect(await store.readEvents(`${p}r`, 5, 10)).toEqual([]);
+        expect(await store.readEvents(`${p}r`, 9, 10)).toEqual([]);
+        expect(await store.readEvents(`${p}r`, 0, 0)).toEqual([]);
+        expect(await store.readEvents(`${p}none`, 0, 10)).toEqual([]);
+      });
+
+      it('stores an append once per idempotency key, returning the first event again', async () => {
+        const first = await store.appendEvent(`${p}k`, event(1), `${p}rec-1`);
+        const again = await store.appendEvent(`${p}k`, event(1), `${p}rec-1`);
+        const other = await store.appendEvent(`${p}k`, event(2), `${p}rec-2`);
+        expect(again).toEqual(first);
+        expect(other.id).toBe(2);
+        expect((await store.readEvents(`${p}k`, 0, 10)).map((e) => e.id)).toEqual([1, 2]);
+      });
+
+      it('keeps events without data as they were given', async () => {
+        const bare: NewEvent = { timestamp: 1, type: 'ping', from: 'bob' };
+        await store.appendEvent(`${p}d`, bare);
+        expect(await store.readEvents(`${p}d`, 0, 1)).toEqual([{ ...bare, id: 1 }]);
+      });
+
+      it('is not changed by mutating what was given or returned', async () => {
+        const given = event(1);
+        const returned = await store.appendEvent(`${p}m`, given);
+        (given.data as Record<string, unknown>).n = 'changed';
+        (returned.data as Record<string, unknown>).n = 'changed';
+        const [read] = await store.readEvents(`${p}m`, 0, 1);
+        (read.data as Record<string, unknown>).n = 'changed';
+        expect(await store.readEvents(`${p}m`, 0, 1)).toEqual([{ ...event(1), id: 1 }]);
+      });
+    });
+
+    describe('cursors', () => {
+      it('is undefined when unset, then what was set, per (clientId, channel)', async () => {
+        expect(await store.getCursor(`${p}c1`, `${p}ch1`)).toBeUndefined();
+        await store.setCursor(`${p}c1`, `${p}ch1`, 5);
+        expect(await store.getCursor(`${p}c1`, `${p}ch1`)).toBe(5);
+        expect(await store.getCursor(`${p}c1`, `${p}ch2`)).toBeUndefined();
+        expect(await store.getCursor(`${p}c2`, `${p}ch1`)).toBeUndefined();
+        await store.setCursor(`${p}c1`, `${p}ch1`, 9);
+        expect(await store.getCursor(`${p}c1`, `${p}ch1`)).toBe(9);
+      });
+
+      it('stores 0 as 0, not as unset', async () => {
+        await store.setCursor(`${p}c`, `${p}ch`, 0);
+        expect(await store.getCursor(`${p}c`, `${p}ch`)).toBe(0);
+      });
+
+      it('does not confuse pairs whose concatenations are equal', async () => {
+        await store.setCursor(`${p}a:b`, 'c', 1);
+        await store.setCursor(`${p}a`, 'b:c', 2);
+        expect(await store.getCursor(`${p}a:b`, 'c')).toBe(1);
+        expect(await store.getCursor(`${p}a`, 'b:c')).toBe(2);
+      });
+    });
+
+    describe('queues', () => {
+      it('is first in, first out, and undefined when empty', async () => {
+        expect(await store.dequeue(`${p}u`)).toBeUndefined();
+        for (const item of ['a', 'b', 'c']) await store.enqueue(`${p}u`, item);
+        expect(await store.dequeue(`${p}u`)).toBe('a');
+        await store.enqueue(`${p}u`, 'd');
+        expect(await store.dequeue(`${p}u`)).toBe('b');
+        expect(await store.dequeue(`${p}u`)).toBe('c');
+        expect(await store.dequeue(`${p}u`)).toBe('d');
+        expect(await store.dequeue(`${p}u`)).toBeUndefined();
+      });
+
+      it('queues an item once per idempotency key', async () => {
+        await store.enqueue(`${p}q`, 'x', `${p}rec-1`);
+        await store.enqueue(`${p}q`, 'x', `${p}rec-1`);
+        await store.enqueue(`${p}q`, 'y', `${p}rec-2`);
+        expect(await store.dequeue(`${p}q`)).toBe('x');
+        expect(await store.dequeue(`${p}q`)).toBe('y');
+        expect(await store.dequeue(`${p}q`)).toBeUndefined();
+      });
+
+      it('keeps one queue per user', async () => {
+        await store.enqueue(`${p}u1`, 'for-u1');
+        await store.enqueue(`${p}u2`, 'for-u2');
+        expect(await store.dequeue(`${p}u2`)).toBe('for-u2');
+        expect(await store.dequeue(`${p}u2`)).toBeUndefined();
+        expect(await store.dequeue(`${p}u1`)).toBe('for-u1');
+      });
+
+      it('returns an empty string item as an item, not as empty', async () => {
+        await store.enqueue(`${p}u`, '');
+        expect(await store.dequeue(`${p}u`)).toBe('');
+        expect(await store.dequeue(`${p}u`)).toBeUndefined();
+      });
+
+      it('hands each item to exactly one of many concurrent dequeuers', async () => {
+        for (let n = 0; n < 20; n++) await store.enqueue(`${p}u`, `i${n}`);
+        const got = await Promise.all(Array.from({ length: 30 }, () => store.dequeue(`${p}u`)));
+        const items = got.filter((x): x is string => x !== undefined);
+        expect(items.sort()).toEqual(Array.from({ length: 20 }, (_, n) => `i${n}`).sort());
+      });
+    });
+
+    describe('callbacks', () => {
+      it('returns the url it replaced, and the latest on get', async () => {
+        expect(await store.getCallback(`${p}u`)).toBeUndefined();
+        expect(await store.setCallback(`${p}u`, 'https://a.example/hook')).toBeUndefined();
+        expect(await store.setCallback(`${p}u`, 'https://b.example/hook')).toBe('https://a.example/hook');
+        expect(await store.getCallback(`${p}u`)).toBe('https://b.example/hook');
+        expect(await store.getCallback(`${p}other`)).toBeUndefined();
+      });
+    });
+
+    describe('tickets', () => {
+      it('can be taken once', async () => {
+        await store.putTicket(`${p}t`, grant, 60_000);
+        expect(await store.takeTicket(`${p}t`)).toEqual(grant);
+        expect(await store.takeTicket(`${p}t`)).toBeUndefined();
+        expect(await store.takeTicket(`${p}never`)).toBeUndefined();
+      });
+
+      it('lets exactly one of two racing takers win', async () => {
+        await store.putTicket(`${p}t`, grant, 60_000);
+        const results = await Promise.all([store.takeTicket(`${p}t`), store.takeTicket(`${p}t`)]);
+        expect(results.filter((r) => r !== undefined)).toEqual([grant]);
+      });
+
+      it('is gone once expired', async () => {
+        await store.putTicket(`${p}short`, grant, 50);
+        await store.putTicket(`${p}long`, grant, 60_000);
+        await sleep(150);
+        expect(await store.takeTicket(`${p}short`)).toBeUndefined();
+        expect(await store.takeTicket(`${p}long`)).toEqual(grant);
+      });
+
+      it('keeps the grant as it was put', async () => {
+        const given: TicketGrant = { user_uuid: 'u-2', store_id: '7' };
+        await store.putTicket(`${p}t`, given, 60_000);
+        given.store_id = 'changed';
+        expect(await store.takeTicket(`${p}t`)).toEqual({ user_uuid: 'u-2', store_id: '7' });
+      });
+    });
+
+    describe('snapshots', () => {
+      interface Game {
+        score: number;
+        moves: number[];
+      }
+
+      it('gets undefined when unset, then what was put', async () => {
+        expect(await store.getSnapshot<Game>(`${p}g`)).toBeUndefined();
+        await store.putSnapshot<Game>(`${p}g`, { score: 1, moves: [1] });
+        await store.putSnapshot<Game>(`${p}g`, { score: 2, moves: [1, 2] });
+        expect(await store.getSnapshot<Game>(`${p}g`)).toEqual({ score: 2, moves: [1, 2] });
+        expect(await store.getSnapshot<Game>(`${p}other`)).toBeUndefined();
+      });
+
+      it('updates from the current value and returns what is stored afterwards', async () => {
+        const seen: Array<Game | undefined> = [];
+        const first = await store.updateSnapshot<Game>(`${p}g`, (current) => {
+          seen.push(current);
+          return { score: 1, moves: [] };
+        });
+        expect(seen).toEqual([undefined]);
+        expect(first).toEqual({ score: 1, moves: [] });
+        const second = await store.updateSnapshot<Game>(`${p}g`, (current) => current && { ...current, score: current.score + 1 });
+        expect(second).toEqual({ score: 2, moves: [] });
+        expect(await store.getSnapshot<Game>(`${p}g`)).toEqual({ score: 2, moves: [] });
+      });
+
+      it('leaves the snapshot as it is when change returns undefined', async () => {
+        expect(await store.updateSnapshot<Game>(`${p}none`, () => undefined)).toBeUndefined();
+        expect(await store.getSnapshot<Game>(`${p}none`)).toBeUndefined();
+        await store.putSnapshot<Game>(`${p}g`, { score: 3, moves: [3] });
+        const after = await store.updateSnapshot<Game>(`${p}g`, (current) => {
+          current?.moves.push(99); // mutating its argument must not leak into the store
+          return undefined;
+        });
+        expect(after).toEqual({ score: 3, moves: [3] });
+        expect(await store.getSnapshot<Game>(`${p}g`)).toEqual({ score: 3, moves: [3] });
+      });
+
+      it('loses none of many concurrent updates', async () => {
+        await store.putSnapshot<Game>(`${p}g`, { score: 0, moves: [] });
+        await Promise.all(
+          Array.from({ length: 20 }, (_, n) =>
+            store.updateSnapshot<Game>(`${p}g`, (current) => ({
+              score: (current?.score ?? 0) + 1,
+              moves: [...(current?.moves ?? []), n],
+            })),
+          ),
+        );
+        const final = await store.getSnapshot<Game>(`${p}g`);
+        expect(final?.score).toBe(20);
+        expect([...(final?.moves ?? [])].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+      });
+
+      it('is not changed by mutating what was put or returned', async () => {
+        const given: Game = { score: 1, moves: [1] };
+        await store.putSnapshot(`${p}g`, given);
+        given.moves.push(2);
+        const got = await store.getSnapshot<Game>(`${p}g`);
+        got?.moves.push(3);
+        const updated = await store.updateSnapshot<Game>(`${p}g`, (current) => current);
+        updated?.moves.push(4);
+        expect(await store.getSnapshot<Game>(`${p}g`)).toEqual({ score: 1, moves: [1] });
+      });
+    });
+
+    describe('presence', () => {
+      it('counts distinct sockets per (workspace, user)', async () => {
+        expect(await store.presenceUp(`${p}w`, 'u', 's1')).toBe(1);
+        expect(await store.presenceUp(`${p}w`, 'u', 's2')).toBe(2);
+        expect(await store.presenceUp(`${p}w`, 'other', 's3')).toBe(1);
+        expect(await store.presenceUp(`${p}w2`, 'u', 's4')).toBe(1);
+        expect(await store.presenceDown(`${p}w`, 'u', 's1')).toBe(1);
+        expect(await store.presenceDown(`${p}w`, 'u', 's2')).toBe(0);
+        expect(await store.presenceUp(`${p}w`, 'u', 's5')).toBe(1);
+      });
+
+      it('is idempotent per socket and never goes below 0', async () => {
+        expect(await store.presenceUp(`${p}w`, 'u', 's1')).toBe(1);
+        expect(await store.presenceUp(`${p}w`, 'u', 's1')).toBe(1);
+        expect(await store.presenceDown(`${p}w`, 'u', 'unknown')).toBe(1);
+        expect(await store.presenceDown(`${p}w`, 'u', 's1')).toBe(0);
+        expect(await store.presenceDown(`${p}w`, 'u', 's1')).toBe(0);
+        expect(await store.presenceDown(`${p}w`, 'nobody', 's9')).toBe(0);
+      });
+
+      it('counts concurrent ups of distinct sockets exactly', async () => {
+        const counts = await Promise.all(Array.from({ length: 10 }, (_, n) => store.presenceUp(`${p}w`, 'u', `s${n}`)));
+        expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, n) => n + 1));
+      });
+    });
+
+    describe('notify', () => {
+      it('wakes the listeners of that topic only', async () => {
+        let a1 = 0;
+        let a2 = 0;
+        let b = 0;
+        store.onNotify(`${p}a`, () => (a1 += 1));
+        store.onNotify(`${p}a`, () => (a2 += 1));
+        store.onNotify(`${p}b`, () => (b += 1));
+        await store.notify(`${p}a`);
+        await waitFor(() => a1 === 1 && a2 === 1, 'both listeners of topic a');
+        // topic b as a barrier: once its listener ran, a stray call from topic a would have too
+        await store.notify(`${p}b`);
+        await waitFor(() => b === 1, 'the listener of topic b');
+        expect([a1, a2, b]).toEqual([1, 1, 1]);
+      });
+
+      it('stops calling a listener after it unsubscribes', async () => {
+        let gone = 0;
+        let kept = 0;
+        const unsubscribe = store.onNotify(`${p}t`, () => (gone += 1));
+        store.onNotify(`${p}t`, () => (kept += 1));
+        await store.notify(`${p}t`);
+        await waitFor(() => gone === 1 && kept === 1, 'both listeners');
+        unsubscribe();
+        await store.notify(`${p}t`);
+        await waitFor(() => kept === 2, 'the remaining listener again');
+        expect(gone).toBe(1);
+      });
+    });
+
+    it('is ready when open', async () => {
+      await expect(store.ready()).resolves.toBe(true);
+    });
+  });
+}
