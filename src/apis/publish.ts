@@ -1,0 +1,39 @@
+// POST /publish/v1/{api}: back-end services publish an event for delivery (DESIGN.md).
+import { randomUUID } from 'node:crypto';
+import type { ApiModule, GatewayContext } from '../gateway/context';
+import { HttpError } from '../http/errors';
+import { operation, respond } from '../http/respond';
+import { bearerClaims } from '../http/bearer';
+import { hasScope } from '../auth/authenticator';
+import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
+import { checkEnvelope } from '../routing/check-envelope';
+import { problems } from '../validation/describe-errors';
+
+export function publishApi(ctx: GatewayContext): ApiModule {
+  const op = operation(ctx.catalogues.gateway, 'POST', '/publish/v1/{api}');
+  return {
+    name: 'publish',
+    routes(router) {
+      router.post('/publish/v1/:api', async (k) => {
+        const claims = await bearerClaims(ctx.auth, k.get('authorization'));
+        if (!claims) throw new HttpError(401, 'A valid bearer token is required');
+        if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
+
+        const api = k.params.api as ApiName;
+        if (!API_NAMES.includes(api)) throw new HttpError(404, `unknown api "${k.params.api}"`);
+        const validateBody = op.body['application/json'];
+        if (!k.is('application/json')) throw new HttpError(415, 'Send the envelope as application/json');
+        const body = k.request.body as { message: string; to: Record<string, unknown>; data: unknown };
+        if (!validateBody(body)) throw new HttpError(422, 'The body is not a publish envelope', problems(validateBody.errors));
+
+        const check = checkEnvelope(ctx.catalogues[api], body.message, body.to, body.data);
+        if (!check.ok) throw new HttpError(check.status, check.error, check.errors);
+
+        const envelope: Envelope = { id: randomUUID(), message: body.message, to: body.to as Envelope['to'], data: body.data };
+        await ctx.bus.publish(api, envelope);
+        ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
+        respond(k, op, 202, { id: envelope.id });
+      });
+    },
+  };
+}

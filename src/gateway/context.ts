@@ -1,0 +1,38 @@
+// What every API module is given: the ports and the shared services of one gateway node.
+import type Router from '@koa/router';
+import type { Server } from 'node:http';
+import type { ApiCatalogue } from '../../generated';
+import type { Authenticator } from '../auth/authenticator';
+import type { Config } from '../config';
+import type { ErrorFormat } from '../http/errors';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { ApiName, Bus } from '../ports/bus';
+import type { Store } from '../ports/store';
+
+export type Catalogues = Readonly<Record<ApiName | 'gateway', ApiCatalogue>>;
+
+export interface GatewayContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly bus: Bus;
+  readonly store: Store;
+  readonly auth: Authenticator;
+  readonly catalogues: Catalogues;
+  /** Aborted when the node starts shutting down: long polls answer at once. */
+  readonly shutdown: AbortSignal;
+}
+
+/** One API served by the gateway: its routes, its bus subscriptions, its sockets. */
+export interface ApiModule {
+  readonly name: string;
+  /** How this API's HTTP errors look (default `{error}`). */
+  readonly errorFormat?: ErrorFormat;
+  /** Adds HTTP routes. */
+  routes?(router: Router): void;
+  /** Subscribes to the bus, attaches socket servers; called once the HTTP server exists. */
+  start?(server: Server): Promise<void>;
+  /** Closes sockets and subscriptions. */
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,51 @@
+// Errors an HTTP handler throws to answer in its API's documented error shape.
+import type { ParameterizedContext } from 'koa';
+
+/** Renders an error body for one API (events: `{error}`, messenger: `{code, response}`, ...). */
+export type ErrorFormat = (status: number, message: string, details?: unknown) => unknown;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Extra fields for the API's error body (e.g. validation errors, messenger code). */
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const plainError: ErrorFormat = (_status, message, details) =>
+  details === undefined ? { error: message } : { error: message, errors: details };
+
+/**
+ * Koa middleware: turns HttpErrors, body-parser errors (400 malformed, 413 too large) and anything
+ * unexpected (500, logged) into `format`'s body. Nothing escapes as an unhandled rejection.
+ */
+export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) => void) {
+  return async (ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 500) onUnexpected(err);
+      const message = status === 500 ? 'Internal error' : messageOf(err, status);
+      ctx.status = status;
+      ctx.body = format(status, message, err instanceof HttpError ? err.details : undefined);
+    }
+  };
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  const status = (err as { status?: unknown })?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
+function messageOf(err: unknown, status: number): string {
+  if (err instanceof HttpError) return err.message;
+  if (status === 413) return 'Request body too large';
+  if (status === 415) return 'Unsupported content type';
+  if (status === 400) return 'Malformed request body';
+  return (err as Error).message ?? 'Bad request';
+}

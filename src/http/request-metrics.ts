@@ -1,0 +1,18 @@
+// Counts every HTTP request by matched route, method and status.
+import type { ParameterizedContext } from 'koa';
+import type { Metrics } from '../metrics';
+
+export function requestMetrics(metrics: Metrics) {
+  return async (ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> => {
+    const end = metrics.httpRequestDuration.startTimer();
+    try {
+      await next();
+    } finally {
+      // The route template, not the raw path, keeps label cardinality bounded.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const labels = { route: String(route), method: ctx.method, status: String(ctx.status) };
+      metrics.httpRequestsTotal.inc(labels);
+      end(labels);
+    }
+  };
+}

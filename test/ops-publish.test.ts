@@ -1,0 +1,83 @@
+// Operations endpoints and the publish API against a running gateway.
+import { call, startGateway, type TestGateway } from './helpers/gateway';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(() => gw.stop());
+
+const pizza = {
+  uuid: '9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11', name: 'Margherita', store_id: 1,
+  user_uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', size: 30, accepted: false, price: 9.5,
+  description: 'Tomato', img_url: 'https://example.com/p.png',
+  created_date: '2020-05-01T12:00:00Z', time_prepared: '2020-05-01T12:20:00Z',
+};
+
+describe('operations endpoints', () => {
+  it('healthz and readyz answer ok', async () => {
+    expect(await call(`${gw.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await call(`${gw.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ok', checks: { bus: true, store: true } } });
+  });
+
+  it('metrics is Prometheus text counting requests by route', async () => {
+    await call(`${gw.url}/healthz`);
+    const r = await call(`${gw.url}/metrics`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(r.text).toMatch(/http_requests_total\{route="\/healthz",method="GET",status="200"\} \d+/);
+  });
+
+  it('unknown paths are 404 JSON', async () => {
+    expect(await call(`${gw.url}/nope`)).toMatchObject({ status: 404, body: { error: 'Not found' } });
+  });
+});
+
+describe('POST /publish/v1/{api}', () => {
+  const publish = async (api: string, body: unknown, token?: string) =>
+    call(`${gw.url}/publish/v1/${api}`, { body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('202 with an id for a valid envelope', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const r = await publish('pizza', { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza }, token);
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it('401 without a token or with a bad one, 403 without the publish scope', async () => {
+    const envelope = { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza };
+    expect((await publish('pizza', envelope)).status).toBe(401);
+    expect((await publish('pizza', envelope, 'not.a.jwt')).status).toBe(401);
+    const r = await publish('pizza', envelope, await gw.token('alice'));
+    expect(r).toMatchObject({ status: 403, body: { error: expect.stringContaining('publish') } });
+  });
+
+  it('404 for an unknown api or message', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    expect((await publish('fax', { message: 'x', to: { a: 1 }, data: {} }, token)).status).toBe(404);
+    const r = await publish('pizza', { message: 'BURN_PIZZA', to: { store_id: 1 }, data: {} }, token);
+    expect(r).toMatchObject({ status: 404, body: { error: expect.stringContaining('BURN_PIZZA') } });
+  });
+
+  it('422 with the validation errors when data breaks the spec', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const r = await publish('pizza', { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: { ...pizza, price: 'cheap' } }, token);
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([expect.objectContaining({ instancePath: '/data/price', message: '/data/price: must be number' })]);
+  });
+
+  it('422 when `to` does not name the message audience', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const r = await publish('pizza', { message: 'CREATE_PIZZA', to: { user_id: 1 }, data: pizza }, token);
+    expect(r.status).toBe(422);
+    expect(r.body.errors[0].instancePath).toBe('/to');
+  });
+
+  it('400 for malformed JSON, 413 for a body over the limit', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await call(`${gw.url}/publish/v1/pizza`, { body: '{"message":', headers })).status).toBe(400);
+    const huge = { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: { ...pizza, description: 'x'.repeat(1_100_000) } };
+    expect((await call(`${gw.url}/publish/v1/pizza`, { body: huge, headers })).status).toBe(413);
+  });
+});
