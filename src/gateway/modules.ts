@@ -2,7 +2,9 @@
 import type { ApiModule, GatewayContext } from './context';
 import { opsApi } from '../apis/ops';
 import { publishApi } from '../apis/publish';
+import { eventsApi } from '../apis/events';
+import { pizzaApi } from '../apis/pizza';
 
 export function apiModules(ctx: GatewayContext): ApiModule[] {
-  return [opsApi(ctx), publishApi(ctx)];
+  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx)];
 }

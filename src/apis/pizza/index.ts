@@ -1,0 +1,31 @@
+// The pizza API: `GET /api/v1/ws/ticket` hands out one-off tickets for the `/ws` WebSocket.
+import type { ApiModule, GatewayContext } from '../../gateway/context';
+import { HttpError, type ErrorFormat } from '../../http/errors';
+import { bearerClaims } from '../../http/bearer';
+import { operation, respond } from '../../http/respond';
+import { newTicket } from './ticket';
+
+const WRONG_AUTH = 'Wrong authorization data';
+
+/** The document's failure body; every error of this API is an authorization failure. */
+const pizzaError: ErrorFormat = (_status, message) => ({ success: false, error: message });
+
+export function pizzaApi(ctx: GatewayContext): ApiModule {
+  const { store, config } = ctx;
+  const getTicket = operation(ctx.catalogues.pizza, 'GET', '/api/v1/ws/ticket');
+  const ttlSeconds = Math.round(config.ticketTtlMs / 1000);
+  return {
+    name: 'pizza',
+    errorFormat: pizzaError,
+    routes(router) {
+      router.get('/api/v1/ws/ticket', async (k) => {
+        const claims = await bearerClaims(ctx.auth, k.get('authorization'));
+        const storeId = claims?.store_id;
+        if (!claims || storeId === undefined || storeId === '') throw new HttpError(401, WRONG_AUTH);
+        const ticket = newTicket();
+        await store.putTicket(ticket, { user_uuid: claims.uuid ?? claims.sub, store_id: storeId, username: claims.username }, config.ticketTtlMs);
+        respond(k, getTicket, 200, { success: true, info: `Your ws connection token is valid for ${ttlSeconds}s`, token: ticket });
+      });
+    },
+  };
+}

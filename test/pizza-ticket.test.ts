@@ -1,0 +1,36 @@
+// GET /api/v1/ws/ticket (pizza-ticket-websocket.md).
+import { call, startGateway, type TestGateway } from './helpers/gateway';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway({ TICKET_TTL_MS: '60000' });
+});
+afterAll(() => gw.stop());
+
+const ticket = (authorization?: string) => call(`${gw.url}/api/v1/ws/ticket`, { headers: authorization ? { authorization } : {} });
+
+it('issues a one-off ticket bound to the user and store of the token', async () => {
+  const token = await gw.token('alice', { store_id: 7, username: 'alice', uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6' });
+  const r = await ticket(`Bearer ${token}`);
+  expect(r.status).toBe(200);
+  expect(r.body).toEqual({ success: true, info: 'Your ws connection token is valid for 60s', token: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+  const grant = await gw.gateway.context.store.takeTicket(r.body.token);
+  expect(grant).toEqual({ user_uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', store_id: 7, username: 'alice' });
+  expect(await gw.gateway.context.store.takeTicket(r.body.token)).toBeUndefined();
+});
+
+it('gives a fresh ticket each time', async () => {
+  const token = await gw.token('bob', { store_id: '2' });
+  const [a, b] = await Promise.all([ticket(`Bearer ${token}`), ticket(`Bearer ${token}`)]);
+  expect(a.body.token).not.toBe(b.body.token);
+});
+
+it.each([
+  ['no Authorization header', async () => undefined],
+  ['a malformed header', async () => 'Token abc'],
+  ['a token signed with another secret', async () => 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic3RvcmVfaWQiOjF9.c2lnbmF0dXJl'],
+  ['a valid token without store_id', async () => `Bearer ${await gw.token('carol')}`],
+])('401 "Wrong authorization data" for %s', async (_label, header) => {
+  const r = await ticket(await header());
+  expect(r).toMatchObject({ status: 401, body: { success: false, error: 'Wrong authorization data' } });
+});
