@@ -60,6 +60,12 @@ export interface Store {
   /** Counts one socket fewer; returns the count after. */
   presenceDown(workspaceId: string, userId: string, socketId: string): Promise<number>;
 
+  // workspace channels: a channel belongs to the workspace whose channel-created announced it
+  setChannelWorkspace(channelId: string, workspaceId: string): Promise<void>;
+  /** Forgets the channel (channel-deleted). */
+  deleteChannel(channelId: string): Promise<void>;
+  getChannelWorkspace(channelId: string): Promise<string | undefined>;
+
   // change notification, so that a long poll on one node wakes when another node writes
   notify(topic: string): Promise<void>;
   onNotify(topic: string, listener: () => void): () => void;

@@ -32,6 +32,7 @@ export class MemoryStore implements Store {
   private readonly snapshots = new Map<string, unknown>();
   private readonly presence = new Map<string, Set<string>>();
   private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly channels = new Map<string, string>();
   /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
   private readonly seen = new Map<string, StoredEvent | true>();
   private readonly now: () => number;
@@ -165,6 +166,21 @@ export class MemoryStore implements Store {
   }
 
   /** Calls the topic's listeners before resolving (one node: nothing to cross). */
+  async setChannelWorkspace(channelId: string, workspaceId: string): Promise<void> {
+    this.assertOpen();
+    this.channels.set(channelId, workspaceId);
+  }
+
+  async deleteChannel(channelId: string): Promise<void> {
+    this.assertOpen();
+    this.channels.delete(channelId);
+  }
+
+  async getChannelWorkspace(channelId: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.channels.get(channelId);
+  }
+
   async notify(topic: string): Promise<void> {
     this.assertOpen();
     // Copy first: a listener may unsubscribe itself (a woken long poll usually does).

@@ -111,6 +111,18 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
       });
     });
 
+    describe('workspace channels', () => {
+      it('remembers which workspace a channel belongs to until it is deleted', async () => {
+        expect(await store.getChannelWorkspace(`${p}c1`)).toBeUndefined();
+        await store.setChannelWorkspace(`${p}c1`, 'w1');
+        await store.setChannelWorkspace(`${p}c2`, 'w2');
+        expect(await store.getChannelWorkspace(`${p}c1`)).toBe('w1');
+        await store.deleteChannel(`${p}c1`);
+        expect(await store.getChannelWorkspace(`${p}c1`)).toBeUndefined();
+        expect(await store.getChannelWorkspace(`${p}c2`)).toBe('w2');
+      });
+    });
+
     describe('queues', () => {
       it('is first in, first out, and undefined when empty', async () => {
         expect(await store.dequeue(`${p}u`)).toBeUndefined();
