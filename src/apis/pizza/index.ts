@@ -1,9 +1,11 @@
-// The pizza API: `GET /api/v1/ws/ticket` hands out one-off tickets for the `/ws` WebSocket.
+// The pizza API: `GET /api/v1/ws/ticket` hands out one-off tickets for the `/ws` WebSocket
+// (socket.ts), where each store's sockets hear that store's events.
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { HttpError, type ErrorFormat } from '../../http/errors';
 import { bearerClaims } from '../../http/bearer';
 import { operation, respond } from '../../http/respond';
 import { newTicket } from './ticket';
+import { PizzaSockets } from './socket';
 
 const WRONG_AUTH = 'Wrong authorization data';
 
@@ -14,6 +16,7 @@ export function pizzaApi(ctx: GatewayContext): ApiModule {
   const { store, config } = ctx;
   const getTicket = operation(ctx.catalogues.pizza, 'GET', '/api/v1/ws/ticket');
   const ttlSeconds = Math.round(config.ticketTtlMs / 1000);
+  const sockets = new PizzaSockets(ctx);
   return {
     name: 'pizza',
     errorFormat: pizzaError,
@@ -27,5 +30,7 @@ export function pizzaApi(ctx: GatewayContext): ApiModule {
         respond(k, getTicket, 200, { success: true, info: `Your ws connection token is valid for ${ttlSeconds}s`, token: ticket });
       });
     },
+    start: (server) => sockets.start(server),
+    stop: () => sockets.stop(),
   };
 }

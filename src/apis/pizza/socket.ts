@@ -1,0 +1,74 @@
+// `/ws?key=<ticket>` (pizza-ticket-websocket.md): upgrade first, then check the one-off ticket;
+// sockets are grouped per store and hear only that store's CREATE_PIZZA / ACCEPT_PIZZA frames.
+import type { IncomingMessage, Server } from 'node:http';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { GatewayContext } from '../../gateway/context';
+import type { Subscription } from '../../ports/bus';
+import { buildFrame } from '../../routing/frame';
+import { checkEnvelope } from '../../routing/check-envelope';
+import { describeErrors } from '../../validation/describe-errors';
+import { Heartbeat } from '../../ws/heartbeat';
+import { PreparedFrame } from '../../ws/prepared-frame';
+import { SocketGroups } from '../../ws/socket-groups';
+import { routeUpgrades } from '../../ws/upgrade-router';
+
+export const CLOSE_BAD_KEY = 4001;
+export const EMPTY_KEY = 'Connection key cannot be empty';
+export const WRONG_KEY = 'Wrong connection key.';
+
+const storeGroup = (storeId: string | number) => `store:${storeId}`;
+
+export class PizzaSockets {
+  private wss: WebSocketServer | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private subscription: Subscription | undefined;
+  private readonly groups: SocketGroups;
+
+  constructor(private readonly ctx: GatewayContext) {
+    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () =>
+      ctx.metrics.slowConsumersClosedTotal.inc({ api: 'pizza' }),
+    );
+  }
+
+  async start(server: Server): Promise<void> {
+    const { config, bus, metrics } = this.ctx;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
+    this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
+    this.wss.on('connection', (ws, req) => {
+      metrics.connectionsOpen.inc({ api: 'pizza' });
+      ws.once('close', () => metrics.connectionsOpen.dec({ api: 'pizza' }));
+      ws.on('error', () => ws.terminate()); // e.g. 1009 on an oversize frame: ws closes it
+      // Client frames are ignored (the document defines none).
+      void this.admit(ws, req);
+    });
+    routeUpgrades(server, '/ws', this.wss);
+    this.subscription = await bus.subscribe('pizza', 'fanout', (envelope) => {
+      const check = checkEnvelope(this.ctx.catalogues.pizza, envelope.message, envelope.to, envelope.data);
+      if (!check.ok) return this.ctx.log.warn({ id: envelope.id, error: check.error }, 'pizza: dropping an invalid record');
+      if (this.groups.size(storeGroup(check.value)) === 0) return;
+      const frame = buildFrame(check.entry, envelope.data);
+      if (!check.entry.validate(frame)) {
+        return this.ctx.log.error({ id: envelope.id, errors: describeErrors(check.entry.validate.errors) }, 'pizza: frame breaks the spec');
+      }
+      const sent = this.groups.broadcast(storeGroup(check.value), new PreparedFrame(JSON.stringify(frame)));
+      metrics.eventsDeliveredTotal.inc({ api: 'pizza', message: envelope.message }, sent);
+    });
+  }
+
+  private async admit(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('key');
+    if (!key) return ws.close(CLOSE_BAD_KEY, EMPTY_KEY);
+    const grant = await this.ctx.store.takeTicket(key).catch(() => undefined);
+    if (!grant) return ws.close(CLOSE_BAD_KEY, WRONG_KEY);
+    if (ws.readyState !== WebSocket.OPEN) return;
+    this.groups.add(storeGroup(grant.store_id), ws);
+    this.heartbeat!.watch(ws);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    this.heartbeat?.stop();
+    for (const ws of this.wss?.clients ?? []) ws.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,26 @@
+// Builds the wire frame of a published message from the spec alone: the payload's `const` values
+// (e.g. `{stream: "games", payload: {action: "update", model: "api.game"}}`), then the published data
+// at the message's data pointer, then any values the API's framing adds (e.g. games' `/payload/pk`).
+import type { MessageEntry } from '../../generated';
+
+type Obj = Record<string, unknown>;
+
+function setAt(target: Obj, pointer: string, value: unknown): void {
+  const parts = pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Obj;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+export function buildFrame(entry: MessageEntry, data: unknown, extra: Readonly<Record<string, unknown>> = {}): unknown {
+  const pointer = entry.publish?.dataPointer;
+  if (pointer === '' || pointer === null || pointer === undefined) return data;
+  const frame: Obj = {};
+  for (const [at, value] of Object.entries(entry.consts)) if (at !== '') setAt(frame, at, value);
+  for (const [at, value] of Object.entries(extra)) setAt(frame, at, value);
+  setAt(frame, pointer, data);
+  return frame;
+}

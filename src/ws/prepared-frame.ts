@@ -1,0 +1,34 @@
+// A text frame built once and written to many sockets: the WebSocket header and payload are the
+// same bytes for every recipient of a broadcast (server frames are not masked).
+import WebSocket from 'ws';
+
+/** The parts of ws' Sender we use to write a ready-made frame (not in its typings). */
+interface FrameSender {
+  sendFrame(list: Buffer[], cb?: (err?: Error) => void): void;
+}
+interface SenderStatics {
+  frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[];
+}
+
+export class PreparedFrame {
+  readonly bytes: number;
+  private readonly parts: Buffer[];
+
+  constructor(readonly text: string) {
+    const data = Buffer.from(text);
+    this.bytes = data.length;
+    const Sender = (WebSocket as unknown as { Sender: SenderStatics }).Sender;
+    this.parts = Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+  }
+
+  /**
+   * Writes the frame to one socket. Servers here run without permessage-deflate and never send
+   * blobs, so ws' sender has no queue of its own and writing the frame directly keeps order.
+   */
+  writeTo(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    const sender = (ws as unknown as { _sender?: FrameSender })._sender;
+    if (sender && typeof sender.sendFrame === 'function') sender.sendFrame(this.parts);
+    else ws.send(this.text);
+  }
+}

@@ -1,0 +1,69 @@
+// Sockets grouped by audience key (a store, a game subscription): one prepared frame per broadcast,
+// written to every member; a member whose send buffer outgrows the cap is cut off (1013).
+import type WebSocket from 'ws';
+import { PreparedFrame } from './prepared-frame';
+
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+const TERMINATE_AFTER_CLOSE_MS = 1_000;
+
+export class SocketGroups {
+  private readonly groups = new Map<string, Set<WebSocket>>();
+  /** The groups each socket is in, to leave them all on close. */
+  private readonly memberships = new Map<WebSocket, Set<string>>();
+
+  constructor(
+    private readonly maxBufferedBytes: number,
+    private readonly onSlowConsumer: (ws: WebSocket) => void,
+  ) {}
+
+  add(key: string, ws: WebSocket): void {
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new Set()));
+    group.add(ws);
+    let keys = this.memberships.get(ws);
+    if (!keys) {
+      this.memberships.set(ws, (keys = new Set()));
+      ws.once('close', () => this.removeSocket(ws));
+    }
+    keys.add(key);
+  }
+
+  has(key: string, ws: WebSocket): boolean {
+    return this.groups.get(key)?.has(ws) ?? false;
+  }
+
+  size(key: string): number {
+    return this.groups.get(key)?.size ?? 0;
+  }
+
+  /** Writes the frame to every member of the group; returns how many got it. */
+  broadcast(key: string, frame: PreparedFrame): number {
+    const group = this.groups.get(key);
+    if (!group) return 0;
+    let sent = 0;
+    for (const ws of group) {
+      frame.writeTo(ws);
+      sent++;
+      if (ws.bufferedAmount > this.maxBufferedBytes) this.cutOff(ws);
+    }
+    return sent;
+  }
+
+  /** A consumer that cannot keep up is closed rather than buffered without bound. */
+  private cutOff(ws: WebSocket): void {
+    this.removeSocket(ws);
+    this.onSlowConsumer(ws);
+    ws.close(CLOSE_TRY_AGAIN_LATER, 'Slow consumer');
+    // The close frame waits behind the unread backlog: don't wait for a handshake that may never come.
+    setTimeout(() => ws.terminate(), TERMINATE_AFTER_CLOSE_MS).unref();
+  }
+
+  private removeSocket(ws: WebSocket): void {
+    for (const key of this.memberships.get(ws) ?? []) {
+      const group = this.groups.get(key);
+      group?.delete(ws);
+      if (group?.size === 0) this.groups.delete(key);
+    }
+    this.memberships.delete(ws);
+  }
+}
