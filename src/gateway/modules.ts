@@ -4,7 +4,8 @@ import { opsApi } from '../apis/ops';
 import { publishApi } from '../apis/publish';
 import { eventsApi } from '../apis/events';
 import { pizzaApi } from '../apis/pizza';
+import { gamesApi } from '../apis/games';
 
 export function apiModules(ctx: GatewayContext): ApiModule[] {
-  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx)];
+  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx)];
 }

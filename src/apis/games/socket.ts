@@ -1,0 +1,210 @@
+// The games WebSocket `/?session_key=<JWT>` (games-websocket.md + ORIGINALS.md): one multiplexed
+// stream `games` with `subscribe`, `join` and `retrieve` requests, and broadcasts per (event, pk).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { ValidateFunction } from 'ajv';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import type { GameSnapshot } from '../../../generated/games/models';
+import type { Claims } from '../../auth/authenticator';
+import type { GatewayContext } from '../../gateway/context';
+import { verifyOrUndefined } from '../../http/bearer';
+import type { Envelope, Subscription } from '../../ports/bus';
+import { checkEnvelope } from '../../routing/check-envelope';
+import { buildFrame } from '../../routing/frame';
+import { describeErrors } from '../../validation/describe-errors';
+import { Heartbeat } from '../../ws/heartbeat';
+import { PreparedFrame } from '../../ws/prepared-frame';
+import { SocketGroups } from '../../ws/socket-groups';
+import { routeUpgrades } from '../../ws/upgrade-router';
+import { findPlayer, userFromClaims, withPlayer } from './player';
+import { ERRORS, GamesError, reply, STREAM } from './replies';
+
+interface Request {
+  action: string;
+  pk: number;
+  data?: { action?: string };
+  request_id?: string;
+}
+
+/** Subscribers of one event of one game. */
+const group = (event: string, pk: number | string) => `${event}:${pk}`;
+
+export class GamesSockets {
+  private wss: WebSocketServer | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly groups: SocketGroups;
+  private readonly messages;
+
+  constructor(private readonly ctx: GatewayContext) {
+    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    this.messages = ctx.catalogues.games.messages;
+  }
+
+  async start(server: Server): Promise<void> {
+    const { config, bus } = this.ctx;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
+    this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
+    this.wss.on('connection', (ws, req) => this.connected(ws, req));
+    routeUpgrades(server, '/', this.wss);
+    // Every node delivers broadcasts to its own sockets...
+    this.subscriptions.push(await bus.subscribe('games', 'fanout', (e) => this.broadcast(e)));
+    // ...and exactly one node keeps the latest snapshot of each game.
+    this.subscriptions.push(await bus.subscribe('games', 'work', (e) => this.keepSnapshot(e)));
+  }
+
+  private connected(ws: WebSocket, req: IncomingMessage): void {
+    const { metrics, auth } = this.ctx;
+    metrics.connectionsOpen.inc({ api: 'games' });
+    ws.once('close', () => metrics.connectionsOpen.dec({ api: 'games' }));
+    ws.on('error', () => ws.terminate());
+    this.heartbeat!.watch(ws);
+    // A bad or missing session key does not refuse the socket: its requests get 401 (original).
+    const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
+    const claims = verifyOrUndefined(auth, sessionKey ?? undefined).catch(() => undefined);
+    // Requests are answered in the order they arrive.
+    let queue = Promise.resolve();
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      queue = queue.then(() => this.handle(ws, isBinary ? '' : data.toString(), claims));
+    });
+  }
+
+  private async handle(ws: WebSocket, text: string, claimsPromise: Promise<Claims | undefined>): Promise<void> {
+    const parsed = parseRequest(text);
+    const payload = parsed?.payload;
+    const action = typeof payload?.action === 'string' ? payload.action : null;
+    const requestId = typeof payload?.request_id === 'string' ? payload.request_id : null;
+    try {
+      if (!parsed || !payload || action === null || !Number.isInteger(payload.pk)) {
+        throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
+      }
+      const claims = await claimsPromise;
+      if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
+      await this.perform(ws, parsed.frame, payload as Request, claims);
+    } catch (err) {
+      if (!(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
+      const e = err instanceof GamesError ? err : new GamesError(400, 'Request failed');
+      this.send(ws, this.messages.errorReply.validate, reply(action, requestId, e.status, null, [e.message]));
+    }
+  }
+
+  private async perform(ws: WebSocket, frame: unknown, request: Request, claims: Claims): Promise<void> {
+    const requestId = request.request_id ?? null;
+    const m = this.messages;
+    switch (request.action) {
+      case 'subscribe': {
+        if (!m.subscribeRequest.validate(frame)) throw invalid(m.subscribeRequest.validate.errors);
+        const event = request.data!.action!;
+        this.groups.add(group(event, request.pk), ws);
+        return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
+      }
+      case 'retrieve': {
+        if (!m.retrieveRequest.validate(frame)) throw invalid(m.retrieveRequest.validate.errors);
+        const game = await this.ctx.store.getSnapshot<GameSnapshot>(String(request.pk));
+        if (!game) throw new GamesError(404, ERRORS.notFound);
+        return this.send(ws, m.retrieveReply.validate, reply('retrieve', requestId, 200, game));
+      }
+      case 'join': {
+        if (!m.joinRequest.validate(frame)) throw invalid(m.joinRequest.validate.errors);
+        return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk, claims)));
+      }
+      default:
+        throw new GamesError(400, ERRORS.invalidAction);
+    }
+  }
+
+  /** Adds the token's user to the game once; announces a new player on the bus. */
+  private async join(pk: number, claims: Claims): Promise<GameSnapshot> {
+    const { store, bus } = this.ctx;
+    const user = userFromClaims(claims);
+    const current = await store.getSnapshot<GameSnapshot>(String(pk));
+    if (!current) throw new GamesError(404, ERRORS.notFound);
+    if (findPlayer(current, user)) return current;
+    if (current.state !== 'players_waiting') throw new GamesError(400, ERRORS.notWaiting);
+
+    let added = false; // set by the run of `change` whose result is stored
+    const game = await store.updateSnapshot<GameSnapshot>(String(pk), (g) => {
+      added = !!g && g.state === 'players_waiting' && !findPlayer(g, user);
+      return added ? withPlayer(g!, user, new Date()).game : undefined;
+    });
+    if (!game) throw new GamesError(404, ERRORS.notFound);
+    const player = findPlayer(game, user);
+    if (!player) throw new GamesError(400, ERRORS.notWaiting); // the state changed meanwhile
+    if (added) {
+      // The game service learns of the join from the bus; the same records fan out to subscribers.
+      const to = { pk };
+      await bus.publish('games', envelope('join', to, player));
+      await bus.publish('games', envelope('update', to, game));
+    }
+    return game;
+  }
+
+  /** Fan-out: one validated, serialized frame per broadcast, written to its subscribers. */
+  private broadcast(e: Envelope): void {
+    const check = checkEnvelope(this.ctx.catalogues.games, e.message, e.to, e.data);
+    if (!check.ok || !/^\d+$/.test(check.value)) {
+      this.ctx.log.warn({ id: e.id, error: check.ok ? 'pk is not an integer' : check.error }, 'games: dropping an invalid record');
+      return;
+    }
+    const key = group(check.entry.name, check.value);
+    if (this.groups.size(key) === 0) return;
+    const frame = buildFrame(check.entry, e.data, { '/payload/pk': Number(check.value) });
+    if (!check.entry.validate(frame)) {
+      this.ctx.log.error({ id: e.id, errors: describeErrors(check.entry.validate.errors) }, 'games: frame breaks the spec');
+      return;
+    }
+    const sent = this.groups.broadcast(key, new PreparedFrame(JSON.stringify(frame)));
+    this.ctx.metrics.eventsDeliveredTotal.inc({ api: 'games', message: e.message }, sent);
+  }
+
+  /**
+   * A published game snapshot (any broadcast whose data is a GameSnapshot) becomes the game's
+   * stored state, unless the stored one is newer: the gateway's own joins update it in between.
+   */
+  private async keepSnapshot(e: Envelope): Promise<void> {
+    const isSnapshot = this.messages.update.publish!.validateData;
+    const check = checkEnvelope(this.ctx.catalogues.games, e.message, e.to, e.data);
+    if (!check.ok || !isSnapshot(e.data)) return;
+    const incoming = e.data as GameSnapshot;
+    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) =>
+      !current || Date.parse(incoming.updated_at) >= Date.parse(current.updated_at) ? incoming : undefined,
+    );
+  }
+
+  /** Every reply is checked against its spec message before it leaves. */
+  private send(ws: WebSocket, validate: ValidateFunction, frame: unknown): void {
+    if (!validate(frame)) {
+      this.ctx.log.error({ frame, errors: describeErrors(validate.errors) }, 'games: reply breaks the spec');
+      throw new Error('games: reply breaks the spec');
+    }
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions) await s.close();
+    this.heartbeat?.stop();
+    for (const ws of this.wss?.clients ?? []) ws.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+  }
+}
+
+/** The frame and its payload when the text is `{"stream": "games", "payload": {...}}`. */
+function parseRequest(text: string): { frame: unknown; payload: Partial<Request> } | undefined {
+  try {
+    const frame: unknown = JSON.parse(text);
+    if (typeof frame !== 'object' || frame === null) return undefined;
+    const { stream, payload } = frame as { stream?: unknown; payload?: unknown };
+    if (stream !== STREAM || typeof payload !== 'object' || payload === null) return undefined;
+    return { frame, payload: payload as Partial<Request> };
+  } catch {
+    return undefined;
+  }
+}
+
+function invalid(errors: Parameters<typeof describeErrors>[0]): GamesError {
+  return new GamesError(400, describeErrors(errors).join('; ') || 'Invalid request');
+}
+
+function envelope(message: string, to: { pk: number }, data: unknown): Envelope {
+  return { id: randomUUID(), message, to, data };
+}

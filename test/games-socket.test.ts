@@ -1,0 +1,174 @@
+// The games WebSocket (games-websocket.md + ORIGINALS.md) end to end.
+import { call, startGateway, type TestGateway } from './helpers/gateway';
+import { gameSnapshot } from './helpers/examples';
+import { connect, sleep, type TestSocket } from './helpers/ws';
+
+let gw: TestGateway;
+let publishToken: string;
+beforeAll(async () => {
+  gw = await startGateway({ WS_MAX_FRAME_BYTES: '4096' });
+  publishToken = await gw.token('game-service', {}, 'publish');
+});
+afterAll(() => gw.stop());
+
+const open = async (claims: Record<string, unknown> | null, sub = 'alice'): Promise<TestSocket> => {
+  const key = claims === null ? '' : `?session_key=${await gw.token(sub, claims)}`;
+  return connect(`${gw.url.replace('http', 'ws')}/${key}`);
+};
+const request = (s: TestSocket, payload: Record<string, unknown>) => s.send({ stream: 'games', payload });
+const replyTo = (s: TestSocket, requestId: string) => s.next((f) => f.payload?.request_id === requestId);
+const publish = (message: string, pk: number | string, data: unknown) =>
+  call(`${gw.url}/publish/v1/games`, { headers: { authorization: `Bearer ${publishToken}` }, body: { message, to: { pk }, data } });
+/** Publishes a snapshot and waits until the gateway stored it. */
+async function seedGame(pk: number, state = 'players_waiting') {
+  expect((await publish('update', pk, { ...gameSnapshot(pk, state), updated_at: new Date(Date.now() - 1000).toISOString() })).status).toBe(202);
+  for (let i = 0; i < 100 && !(await gw.gateway.context.store.getSnapshot(String(pk))); i++) await sleep(20);
+}
+
+describe('requests and replies', () => {
+  it('subscribe answers 200 with the event and echoes request_id', async () => {
+    const s = await open({});
+    request(s, { action: 'subscribe', pk: 1, data: { action: 'update' }, request_id: 'r1' });
+    expect(await replyTo(s, 'r1')).toEqual({
+      stream: 'games',
+      payload: { errors: [], data: { action: 'update' }, action: 'subscribe', response_status: 200, request_id: 'r1' },
+    });
+    s.ws.close();
+  });
+
+  it('retrieve answers the stored snapshot, 404 for an unknown game', async () => {
+    await seedGame(101);
+    const s = await open({});
+    request(s, { action: 'retrieve', pk: 101, request_id: 'r' });
+    expect((await replyTo(s, 'r')).payload).toMatchObject({ response_status: 200, data: { id: 101, state: 'players_waiting' } });
+    request(s, { action: 'retrieve', pk: 999, request_id: 'missing' });
+    expect((await replyTo(s, 'missing')).payload).toEqual({ errors: ['Not found.'], data: null, action: 'retrieve', response_status: 404, request_id: 'missing' });
+    s.ws.close();
+  });
+
+  it('401 Permission Denied on every request of a socket without a valid session key', async () => {
+    for (const s of [await open(null), await connect(`${gw.url.replace('http', 'ws')}/?session_key=garbage`)]) {
+      request(s, { action: 'subscribe', pk: 1, data: { action: 'update' }, request_id: 'x' });
+      expect((await replyTo(s, 'x')).payload).toMatchObject({ errors: ['Permission Denied'], response_status: 401, action: 'subscribe' });
+      s.ws.close();
+    }
+  });
+
+  it('400 for invalid JSON, another stream, a missing pk, an unknown action or bad data; the socket stays usable', async () => {
+    const s = await open({});
+    s.send('{not json');
+    expect((await s.next((f) => f.payload?.action === null)).payload).toMatchObject({ response_status: 400, request_id: null });
+    s.send({ stream: 'quizzes', payload: { action: 'retrieve', pk: 1, request_id: 'stream' } });
+    s.send({ stream: 'games', payload: { action: 'retrieve', request_id: 'nopk' } });
+    s.send({ stream: 'games', payload: { action: 'list', pk: 1, request_id: 'list' } });
+    s.send({ stream: 'games', payload: { action: 'subscribe', pk: 1, data: { action: 'explode' }, request_id: 'bad' } });
+    expect((await replyTo(s, 'nopk')).payload.response_status).toBe(400);
+    expect((await replyTo(s, 'list')).payload).toMatchObject({ errors: ['Invalid Action'], response_status: 400, action: 'list' });
+    expect((await replyTo(s, 'bad')).payload.response_status).toBe(400);
+    expect(s.frames.filter((f: any) => f.payload?.response_status === 400)).toHaveLength(5);
+    request(s, { action: 'subscribe', pk: 1, data: { action: 'join' }, request_id: 'still' });
+    expect((await replyTo(s, 'still')).payload.response_status).toBe(200);
+    s.ws.close();
+  });
+
+  it('closes a frame over the size limit with 1009', async () => {
+    const s = await open({});
+    s.send('x'.repeat(8192));
+    expect((await s.closed).code).toBe(1009);
+  });
+});
+
+describe('broadcasts', () => {
+  it('update reaches the update subscribers of that game only, framed as the original sends it', async () => {
+    const [a, b, other, joinOnly] = await Promise.all([open({}), open({}), open({}), open({})]);
+    for (const [s, pk, event] of [[a, 201, 'update'], [b, 201, 'update'], [other, 202, 'update'], [joinOnly, 201, 'join']] as const) {
+      request(s, { action: 'subscribe', pk, data: { action: event }, request_id: 'sub' });
+      await replyTo(s, 'sub');
+    }
+    const snapshot = gameSnapshot(201);
+    expect((await publish('update', '201', snapshot)).status).toBe(202);
+    for (const s of [a, b]) {
+      expect(await s.next((f) => f.payload?.model)).toEqual({ stream: 'games', payload: { action: 'update', pk: 201, data: snapshot, model: 'api.game' } });
+    }
+    await sleep(100);
+    expect(other.frames.filter((f: any) => f.payload?.model)).toEqual([]);
+    expect(joinOnly.frames.filter((f: any) => f.payload?.model)).toEqual([]);
+    for (const s of [a, b, other, joinOnly]) s.ws.close();
+  });
+
+  it('the later subscriptions (next_question, check, finish, answer) carry the snapshot', async () => {
+    const s = await open({});
+    for (const event of ['next_question', 'check', 'finish', 'answer']) {
+      request(s, { action: 'subscribe', pk: 301, data: { action: event }, request_id: event });
+      await replyTo(s, event);
+      expect((await publish(event, 301, gameSnapshot(301, 'answering'))).status).toBe(202);
+      expect(await s.next((f) => f.payload?.action === event && f.payload.model)).toMatchObject({ payload: { pk: 301, model: 'api.game' } });
+    }
+    s.ws.close();
+  });
+});
+
+describe('join', () => {
+  it('adds a Player from the token, replies with the snapshot and broadcasts join and update', async () => {
+    await seedGame(401);
+    const watcher = await open({}, 'watcher');
+    for (const event of ['join', 'update']) {
+      request(watcher, { action: 'subscribe', pk: 401, data: { action: event }, request_id: event });
+      await replyTo(watcher, event);
+    }
+    const player = await open({ username: 'bob', email: 'bob@example.com', first_name: 'Bob' }, 'u-bob');
+    request(player, { action: 'join', pk: 401, request_id: 'j1' });
+    const joined = await replyTo(player, 'j1');
+    expect(joined.payload).toMatchObject({ errors: [], action: 'join', response_status: 200, request_id: 'j1' });
+    const newPlayer = { id: 1, user: { username: 'bob', email: 'bob@example.com', phone: '', last_name: '', first_name: 'Bob', patronymic: '', gender: '', birth_date: null, rating: 0 }, created_at: expect.any(String), finished_at: null };
+    expect(joined.payload.data.players).toEqual([newPlayer]);
+
+    expect(await watcher.next((f) => f.payload?.model === 'Player')).toEqual({ stream: 'games', payload: { action: 'join', pk: 401, data: newPlayer, model: 'Player' } });
+    expect((await watcher.next((f) => f.payload?.model === 'api.game')).payload.data.players).toHaveLength(1);
+
+    // Joining twice returns the existing player: no second Player, no broadcast.
+    request(player, { action: 'join', pk: 401, request_id: 'j2' });
+    expect((await replyTo(player, 'j2')).payload.data.players).toHaveLength(1);
+    await sleep(100);
+    expect(watcher.frames.filter((f: any) => f.payload?.model === 'Player')).toHaveLength(1);
+    for (const s of [watcher, player]) s.ws.close();
+  });
+
+  it('concurrent joins of different users all land in the snapshot', async () => {
+    await seedGame(402);
+    const sockets = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((u) => open({ username: u }, u)));
+    sockets.forEach((s, i) => request(s, { action: 'join', pk: 402, request_id: `c${i}` }));
+    await Promise.all(sockets.map((s, i) => replyTo(s, `c${i}`)));
+    const stored: any = await gw.gateway.context.store.getSnapshot('402');
+    expect(stored.players.map((p: any) => p.user.username).sort()).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(stored.players.map((p: any) => p.id).sort()).toEqual([1, 2, 3, 4]);
+    for (const s of sockets) s.ws.close();
+  });
+
+  it('400 when the game is not waiting for players, 404 for an unknown game, 401 without a session', async () => {
+    await seedGame(403, 'answering');
+    const s = await open({ username: 'late' });
+    request(s, { action: 'join', pk: 403, request_id: 'late' });
+    expect((await replyTo(s, 'late')).payload).toEqual({ errors: ['Game state is not "players_waiting".'], data: null, action: 'join', response_status: 400, request_id: 'late' });
+    request(s, { action: 'join', pk: 4040, request_id: 'nf' });
+    expect((await replyTo(s, 'nf')).payload.response_status).toBe(404);
+    const anon = await open(null);
+    request(anon, { action: 'join', pk: 403, request_id: 'anon' });
+    expect((await replyTo(anon, 'anon')).payload.response_status).toBe(401);
+    s.ws.close();
+    anon.ws.close();
+  });
+
+  it('the join is published on the bus for the game service', async () => {
+    await seedGame(404);
+    const seen: unknown[] = [];
+    const sub = await gw.gateway.context.bus.subscribe('games', 'fanout', (e) => void seen.push(e));
+    const s = await open({ username: 'carol' }, 'carol');
+    request(s, { action: 'join', pk: 404, request_id: 'j' });
+    await replyTo(s, 'j');
+    for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);
+    expect(seen).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'join', to: { pk: 404 }, data: expect.objectContaining({ id: 1 }) })]));
+    await sub.close();
+    s.ws.close();
+  });
+});
