@@ -1,34 +1,46 @@
-// Waiting for a store notification with a timeout, cut short by gateway shutdown or by the client
-// going away. Long polls of every API wait through this.
+// Long polls: watch a store topic BEFORE reading, so a write that lands between the read and the
+// wait still wakes the poll; the wait ends on notify, timeout, gateway shutdown or client exit.
 import type { ParameterizedContext } from 'koa';
 import type { Store } from '../ports/store';
 
 export type WaitOutcome = 'notified' | 'timeout' | 'shutdown' | 'gone';
 
-export function waitForNotify(
-  store: Store,
-  topic: string,
-  timeoutMs: number,
-  shutdown: AbortSignal,
-  request: ParameterizedContext,
-): Promise<WaitOutcome> {
-  if (shutdown.aborted) return Promise.resolve('shutdown');
-  return new Promise((resolve) => {
-    const finish = (outcome: WaitOutcome) => {
-      clearTimeout(timer);
-      unsubscribe();
-      shutdown.removeEventListener('abort', onShutdown);
-      request.req.off('close', onGone);
-      resolve(outcome);
-    };
-    const onShutdown = () => finish('shutdown');
-    // 'close' on the request fires when the client disconnects before we answer.
-    const onGone = () => {
-      if (!request.res.writableEnded) finish('gone');
-    };
-    const unsubscribe = store.onNotify(topic, () => finish('notified'));
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    shutdown.addEventListener('abort', onShutdown, { once: true });
-    request.req.on('close', onGone);
+export interface TopicWatch {
+  /** Resolves on the first notify since the watch began (at once if one came already). */
+  wait(timeoutMs: number, shutdown: AbortSignal, request: ParameterizedContext): Promise<WaitOutcome>;
+  close(): void;
+}
+
+export function watchTopic(store: Store, topic: string): TopicWatch {
+  let notified = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = store.onNotify(topic, () => {
+    notified = true;
+    wake?.();
   });
+  return {
+    close: unsubscribe,
+    wait(timeoutMs, shutdown, request) {
+      if (notified) return Promise.resolve('notified');
+      if (shutdown.aborted) return Promise.resolve('shutdown');
+      return new Promise((resolve) => {
+        const finish = (outcome: WaitOutcome) => {
+          clearTimeout(timer);
+          wake = undefined;
+          shutdown.removeEventListener('abort', onShutdown);
+          request.req.off('close', onGone);
+          resolve(outcome);
+        };
+        const onShutdown = () => finish('shutdown');
+        // 'close' on the request before we answered: the client went away.
+        const onGone = () => {
+          if (!request.res.writableEnded) finish('gone');
+        };
+        wake = () => finish('notified');
+        const timer = setTimeout(() => finish('timeout'), timeoutMs);
+        shutdown.addEventListener('abort', onShutdown, { once: true });
+        request.req.on('close', onGone);
+      });
+    },
+  };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { HttpError } from '../../http/errors';
-import { waitForNotify } from '../../http/long-poll';
+import { watchTopic } from '../../http/long-poll';
 import { operation, respond } from '../../http/respond';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { NewEvent, StoredEvent } from '../../ports/store';
@@ -70,18 +70,19 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
           cursor = (await store.getCursor(query.clientId, query.channel)) ?? 0;
         }
 
-        let events = await store.readEvents(query.channel, cursor, query.limit);
-        if (events.length === 0) {
-          metrics.longPollsOpen.inc({ api: 'events' });
-          try {
-            const outcome = await waitForNotify(store, topicOf(query.channel), config.pollTimeoutMs, ctx.shutdown, k);
+        const watch = watchTopic(store, topicOf(query.channel));
+        try {
+          let events = await store.readEvents(query.channel, cursor, query.limit);
+          if (events.length === 0) {
+            metrics.longPollsOpen.inc({ api: 'events' });
+            const outcome = await watch.wait(config.pollTimeoutMs, ctx.shutdown, k).finally(() => metrics.longPollsOpen.dec({ api: 'events' }));
             if (outcome === 'gone') return;
             events = await store.readEvents(query.channel, cursor, query.limit);
-          } finally {
-            metrics.longPollsOpen.dec({ api: 'events' });
           }
+          respond(k, poll, 200, events);
+        } finally {
+          watch.close();
         }
-        respond(k, poll, 200, events);
       });
 
       router.post('/events/v1/events', async (k) => {

@@ -1,0 +1,49 @@
+// The Redis store runs the same Store contract suite as the memory store, against a real Redis.
+import { RedisStore } from '../src/store/redis-store';
+import { describeWithRedis } from './services/services';
+import { storeSuite, waitFor } from './shared/store-suite';
+
+describeWithRedis('RedisStore', (url) => {
+  const make = async () => {
+    const store = new RedisStore(url, { prefix: `test:${process.pid}:` });
+    await store.connected();
+    return { store };
+  };
+  storeSuite('redis', make);
+
+  describe('Redis-specific', () => {
+    it('shares state and notifications between two stores (two gateway nodes)', async () => {
+      const [a, b] = [await make(), await make()].map((m) => m.store);
+      try {
+        let woken = 0;
+        const off = b.onNotify('t1', () => woken++);
+        await a.notify('t1');
+        await waitFor(() => woken === 1, 'the other node to be notified');
+        off();
+        await a.putTicket('shared-ticket', { user_uuid: 'u', store_id: 1 }, 10_000);
+        expect(await b.takeTicket('shared-ticket')).toEqual({ user_uuid: 'u', store_id: 1 });
+        expect(await a.takeTicket('shared-ticket')).toBeUndefined();
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('lets presence of a crashed node expire', async () => {
+      const store = new RedisStore(url, { prefix: `test:${process.pid}:exp:`, presenceTtlMs: 100 });
+      try {
+        expect(await store.presenceUp('w', 'u', 's-on-crashed-node')).toBe(1);
+        await new Promise((r) => setTimeout(r, 250));
+        // The crashed node never calls presenceDown; the entry has expired by the next count.
+        expect(await store.presenceUp('w', 'u', 's-live')).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('is not ready when Redis is unreachable', async () => {
+      const store = new RedisStore('redis://127.0.0.1:1', { onError: () => undefined });
+      expect(await store.ready()).toBe(false);
+      await store.close();
+    });
+  });
+});
