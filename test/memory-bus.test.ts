@@ -1,5 +1,5 @@
 import { MemoryBus } from '../src/bus/memory-bus';
-import type { ApiName, Envelope } from '../src/ports/bus';
+import { DeadLetterError, type ApiName, type Envelope } from '../src/ports/bus';
 import { busSuite, waitFor } from './shared/bus-suite';
 
 // Contract errors (throwing handlers) are expected there; keep them off the console.
@@ -82,6 +82,19 @@ describe('MemoryBus specifics', () => {
     expect(failures[0]).toMatchObject({ api: 'messenger', envelope: envelope(1), error: new Error('webhook down') });
     await bus.close(); // nothing else is retried after the drop
     expect(attempts).toBe(3);
+  });
+
+  it('does not retry a dead letter: it is reported once', async () => {
+    let attempts = 0;
+    await bus.subscribe('pizza', 'work', () => {
+      attempts += 1;
+      throw new DeadLetterError('unknown message "m"');
+    });
+    await bus.publish('pizza', envelope(2));
+    await waitFor(() => failures.length === 1, 'the dead letter to be reported');
+    await bus.close();
+    expect(attempts).toBe(1);
+    expect(failures[0].error).toBeInstanceOf(DeadLetterError);
   });
 
   it('reports a failing fanout handler through onError without retrying it', async () => {

@@ -1,6 +1,6 @@
 // The in-process Bus: used when KAFKA_BROKERS is not set. It mirrors what the Kafka bus promises
 // (asynchronous delivery, per-api order, fanout vs. work groups) so code behaves the same on both.
-import type { ApiName, Bus, Envelope, EnvelopeHandler, Subscription, SubscriptionMode } from '../ports/bus';
+import { DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface MemoryBusOptions {
   /** Called when a fanout handler fails, or a work envelope is dropped after its last attempt. */
@@ -178,7 +178,8 @@ export class MemoryBus implements Bus {
         await worker.handler(envelope);
         break;
       } catch (error) {
-        if (item.attempts >= this.maxAttempts) {
+        // A dead letter is final: retrying cannot make it valid.
+        if (error instanceof DeadLetterError || item.attempts >= this.maxAttempts) {
           this.report(error, envelope, api);
           break;
         }

@@ -15,6 +15,17 @@ export interface Envelope {
   data: unknown;
 }
 
+/**
+ * Thrown by a `work` handler for a record that can never be handled (not JSON, unknown message,
+ * invalid data): the bus does not retry it but dead-letters it (Kafka: `<topic>.dlq`).
+ */
+export class DeadLetterError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'DeadLetterError';
+  }
+}
+
 export type EnvelopeHandler = (envelope: Envelope) => Promise<void> | void;
 
 /**

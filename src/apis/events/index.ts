@@ -8,7 +8,7 @@ import { watchTopic } from '../../http/long-poll';
 import { operation, respond } from '../../http/respond';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { NewEvent, StoredEvent } from '../../ports/store';
-import { checkEnvelope } from '../../routing/check-envelope';
+import { workHandler } from '../../routing/validated';
 import { problems } from '../../validation/describe-errors';
 import { firstOf, parseAfter, parseLimit, type PollQuery } from './query';
 import { secretMatches } from './secret';
@@ -23,7 +23,7 @@ interface EventInput {
 const topicOf = (channel: string) => `events:${channel}`;
 
 export function eventsApi(ctx: GatewayContext): ApiModule {
-  const { catalogues, store, bus, config, metrics, log } = ctx;
+  const { catalogues, store, bus, config, metrics } = ctx;
   const spec = catalogues.events;
   const poll = operation(spec, 'GET', '/events/v1/events');
   const emit = operation(spec, 'POST', '/events/v1/events');
@@ -110,15 +110,10 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
     },
 
     async start() {
-      subscription = await bus.subscribe('events', 'work', async (envelope) => {
-        const check = checkEnvelope(spec, envelope.message, envelope.to, envelope.data);
-        if (!check.ok) {
-          log.warn({ id: envelope.id, error: check.error }, 'events: dropping an invalid record');
-          return;
-        }
-        await storeEvent(check.value, envelope.data as EventInput, envelope.id);
+      subscription = await bus.subscribe('events', 'work', workHandler(spec, async (envelope, { value }) => {
+        await storeEvent(value, envelope.data as EventInput, envelope.id);
         metrics.eventsDeliveredTotal.inc({ api: 'events', message: envelope.message });
-      });
+      }));
     },
 
     async stop() {

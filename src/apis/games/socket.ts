@@ -9,7 +9,8 @@ import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
 import { verifyOrUndefined } from '../../http/bearer';
 import type { Envelope, Subscription } from '../../ports/bus';
-import { checkEnvelope } from '../../routing/check-envelope';
+import type { AcceptedEnvelope } from '../../routing/check-envelope';
+import { fanoutHandler, workHandler } from '../../routing/validated';
 import { buildFrame } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
@@ -48,9 +49,10 @@ export class GamesSockets {
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
     routeUpgrades(server, '/', this.wss);
     // Every node delivers broadcasts to its own sockets...
-    this.subscriptions.push(await bus.subscribe('games', 'fanout', (e) => this.broadcast(e)));
+    const catalogue = this.ctx.catalogues.games;
+    this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
     // ...and exactly one node keeps the latest snapshot of each game.
-    this.subscriptions.push(await bus.subscribe('games', 'work', (e) => this.keepSnapshot(e)));
+    this.subscriptions.push(await bus.subscribe('games', 'work', workHandler(catalogue, (e, a) => this.keepSnapshot(e, a))));
   }
 
   private connected(ws: WebSocket, req: IncomingMessage): void {
@@ -140,12 +142,8 @@ export class GamesSockets {
   }
 
   /** Fan-out: one validated, serialized frame per broadcast, written to its subscribers. */
-  private broadcast(e: Envelope): void {
-    const check = checkEnvelope(this.ctx.catalogues.games, e.message, e.to, e.data);
-    if (!check.ok || !/^\d+$/.test(check.value)) {
-      this.ctx.log.warn({ id: e.id, error: check.ok ? 'pk is not an integer' : check.error }, 'games: dropping an invalid record');
-      return;
-    }
+  private broadcast(e: Envelope, check: AcceptedEnvelope): void {
+    if (!/^\d+$/.test(check.value)) return; // the spec's pk is an integer
     const key = group(check.entry.name, check.value);
     if (this.groups.size(key) === 0) return;
     const frame = buildFrame(check.entry, e.data, { '/payload/pk': Number(check.value) });
@@ -161,10 +159,8 @@ export class GamesSockets {
    * A published game snapshot (any broadcast whose data is a GameSnapshot) becomes the game's
    * stored state, unless the stored one is newer: the gateway's own joins update it in between.
    */
-  private async keepSnapshot(e: Envelope): Promise<void> {
-    const isSnapshot = this.messages.update.publish!.validateData;
-    const check = checkEnvelope(this.ctx.catalogues.games, e.message, e.to, e.data);
-    if (!check.ok || !isSnapshot(e.data)) return;
+  private async keepSnapshot(e: Envelope, check: AcceptedEnvelope): Promise<void> {
+    if (!this.messages.update.publish!.validateData(e.data)) return;
     const incoming = e.data as GameSnapshot;
     await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) =>
       !current || Date.parse(incoming.updated_at) >= Date.parse(current.updated_at) ? incoming : undefined,

@@ -5,7 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { buildFrame } from '../../routing/frame';
-import { checkEnvelope } from '../../routing/check-envelope';
+import { fanoutHandler, workHandler } from '../../routing/validated';
 import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
@@ -21,7 +21,7 @@ const storeGroup = (storeId: string | number) => `store:${storeId}`;
 export class PizzaSockets {
   private wss: WebSocketServer | undefined;
   private heartbeat: Heartbeat | undefined;
-  private subscription: Subscription | undefined;
+  private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
 
   constructor(private readonly ctx: GatewayContext) {
@@ -42,17 +42,20 @@ export class PizzaSockets {
       void this.admit(ws, req);
     });
     routeUpgrades(server, '/ws', this.wss);
-    this.subscription = await bus.subscribe('pizza', 'fanout', (envelope) => {
-      const check = checkEnvelope(this.ctx.catalogues.pizza, envelope.message, envelope.to, envelope.data);
-      if (!check.ok) return this.ctx.log.warn({ id: envelope.id, error: check.error }, 'pizza: dropping an invalid record');
-      if (this.groups.size(storeGroup(check.value)) === 0) return;
-      const frame = buildFrame(check.entry, envelope.data);
-      if (!check.entry.validate(frame)) {
-        return this.ctx.log.error({ id: envelope.id, errors: describeErrors(check.entry.validate.errors) }, 'pizza: frame breaks the spec');
-      }
-      const sent = this.groups.broadcast(storeGroup(check.value), new PreparedFrame(JSON.stringify(frame)));
-      metrics.eventsDeliveredTotal.inc({ api: 'pizza', message: envelope.message }, sent);
-    });
+    const catalogue = this.ctx.catalogues.pizza;
+    this.subscriptions.push(
+      await bus.subscribe('pizza', 'fanout', fanoutHandler(catalogue, (envelope, { entry, value }) => {
+        if (this.groups.size(storeGroup(value)) === 0) return;
+        const frame = buildFrame(entry, envelope.data);
+        if (!entry.validate(frame)) {
+          return this.ctx.log.error({ id: envelope.id, errors: describeErrors(entry.validate.errors) }, 'pizza: frame breaks the spec');
+        }
+        const sent = this.groups.broadcast(storeGroup(value), new PreparedFrame(JSON.stringify(frame)));
+        metrics.eventsDeliveredTotal.inc({ api: 'pizza', message: envelope.message }, sent);
+      })),
+      // Pizza has no durable work, but one node must still dead-letter records the spec rejects.
+      await bus.subscribe('pizza', 'work', workHandler(catalogue, () => undefined)),
+    );
   }
 
   private async admit(ws: WebSocket, req: IncomingMessage): Promise<void> {
@@ -66,7 +69,7 @@ export class PizzaSockets {
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.close();
+    for (const s of this.subscriptions) await s.close();
     this.heartbeat?.stop();
     for (const ws of this.wss?.clients ?? []) ws.close(1001, 'Server shutting down');
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));

@@ -1,0 +1,30 @@
+// Bus handlers see only envelopes the spec accepts. A `work` handler dead-letters the rest (one
+// node reports each bad record); a `fanout` handler skips them quietly (every node sees them).
+import type { ApiCatalogue } from '../../generated';
+import { DeadLetterError, type Envelope, type EnvelopeHandler } from '../ports/bus';
+import { checkEnvelope, type AcceptedEnvelope } from './check-envelope';
+
+export type AcceptedHandler = (envelope: Envelope, accepted: AcceptedEnvelope) => Promise<void> | void;
+
+function accept(catalogue: ApiCatalogue, envelope: Envelope): AcceptedEnvelope | string {
+  if (typeof envelope !== 'object' || envelope === null || typeof envelope.message !== 'string' || typeof envelope.to !== 'object' || envelope.to === null) {
+    return 'not a publish envelope {message, to, data}';
+  }
+  const check = checkEnvelope(catalogue, envelope.message, envelope.to, envelope.data);
+  return check.ok ? check : `${check.error}${check.errors ? `: ${check.errors.map((e) => e.message).join('; ')}` : ''}`;
+}
+
+export function workHandler(catalogue: ApiCatalogue, handler: AcceptedHandler): EnvelopeHandler {
+  return (envelope) => {
+    const accepted = accept(catalogue, envelope);
+    if (typeof accepted === 'string') throw new DeadLetterError(accepted);
+    return handler(envelope, accepted);
+  };
+}
+
+export function fanoutHandler(catalogue: ApiCatalogue, handler: AcceptedHandler): EnvelopeHandler {
+  return (envelope) => {
+    const accepted = accept(catalogue, envelope);
+    if (typeof accepted !== 'string') return handler(envelope, accepted);
+  };
+}
