@@ -11,8 +11,7 @@ import { createLogger, type Logger } from '../log';
 import { Metrics } from '../metrics';
 import type { Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
-import { MemoryBus } from '../bus/memory-bus';
-import { MemoryStore } from '../store/memory-store';
+import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
 import { requestMetrics } from '../http/request-metrics';
@@ -45,8 +44,8 @@ export class Gateway {
       config,
       log,
       metrics,
-      bus: options.bus ?? new MemoryBus({ onError: (err, env, api) => log.error({ err, api, id: env.id }, 'bus handler failed') }),
-      store: options.store ?? new MemoryStore(),
+      bus: options.bus ?? createBus(config, log, metrics),
+      store: options.store ?? createStore(config, log),
       auth: options.auth ?? createAuthenticator(config),
       catalogues: options.catalogues ?? generatedCatalogues,
       shutdown: this.abort.signal,

@@ -1,0 +1,244 @@
+// The Kafka Bus (kafkajs): one topic per API (`<prefix><api>`), record key = audience value,
+// value = the envelope JSON, headers for message name and id. Fanout subscribers get a consumer
+// group of their own per node, starting at the latest offset; work subscribers of an API share one
+// group, so each record is handled by exactly one node and committed only after its handler
+// succeeded. Records a work handler dead-letters go to `<topic>.dlq` with the reason in headers.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  topicPrefix?: string;
+  partitions?: number;
+  /** Called for dead letters, dropped records and connection trouble. */
+  onError?: (error: unknown, context: Record<string, unknown>) => void;
+  onDeadLetter?: (api: ApiName, reason: string) => void;
+}
+
+interface Pending {
+  topic: string;
+  message: { key: string | null; value: string; headers: Record<string, string> };
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Member {
+  api: ApiName;
+  mode: SubscriptionMode;
+  consumer: Consumer;
+  running: boolean;
+}
+
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly prefix: string;
+  private readonly partitions: number;
+  private readonly clientId: string;
+  private readonly nodeId = randomUUID().slice(0, 8);
+  private readonly members = new Set<Member>();
+  private batch: Pending[] = [];
+  private producerReady: Promise<void> | undefined;
+  private topicsReady: Promise<void> | undefined;
+  private producerConnected = false;
+  private closed = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.clientId = options.clientId ?? 'switchyard';
+    this.prefix = options.topicPrefix ?? 'switchyard.';
+    this.partitions = options.partitions ?? 3;
+    this.kafka = new Kafka({
+      clientId: this.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      // Keep trying while a broker restarts; readiness reports the outage meanwhile.
+      retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
+    });
+    // Idempotent: a retried send is written once (kafkajs needs one request in flight for it).
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+  }
+
+  topic(api: ApiName): string {
+    return this.prefix + api;
+  }
+
+  /** Creates every API topic and its DLQ when missing (idempotent). */
+  ensureTopics(): Promise<void> {
+    this.topicsReady ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const wanted = API_NAMES.flatMap((api) => [this.topic(api), `${this.topic(api)}.dlq`]).filter((t) => !existing.has(t));
+        if (wanted.length) {
+          await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: this.partitions })) });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    })().catch((err: unknown) => {
+      this.topicsReady = undefined; // try again next time
+      throw err;
+    });
+    return this.topicsReady;
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerReady ??= (async () => {
+      await this.ensureTopics();
+      await this.producer.connect();
+    })().catch((err: unknown) => {
+      this.producerReady = undefined;
+      throw err;
+    });
+    return this.producerReady;
+  }
+
+  /**
+   * Publishes made in the same tick go to Kafka as one batch (one request for all topics): with
+   * the idempotent producer's single request in flight, batching is what keeps throughput up.
+   */
+  publish(api: ApiName, envelope: Envelope): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`KafkaBus is closed: cannot publish to ${api}`));
+    const message = {
+      key: audienceKey(envelope),
+      value: JSON.stringify(envelope),
+      headers: { message: String(envelope.message), id: String(envelope.id) },
+    };
+    return new Promise((resolve, reject) => {
+      this.batch.push({ topic: this.topic(api), message, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch.splice(0);
+    const byTopic = new Map<string, Pending['message'][]>();
+    for (const p of batch) (byTopic.get(p.topic) ?? byTopic.set(p.topic, []).get(p.topic)!).push(p.message);
+    try {
+      await this.connectProducer();
+      await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  async subscribe(api: ApiName, mode: SubscriptionMode, handler: EnvelopeHandler): Promise<Subscription> {
+    if (this.closed) throw new Error('KafkaBus is closed');
+    const groupId = mode === 'work' ? `${this.clientId}.work.${api}` : `${this.clientId}.fanout.${api}.${this.nodeId}.${randomUUID().slice(0, 8)}`;
+    const consumer = this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // Short fetch waits keep idle-to-first-record latency low.
+      maxWaitTimeInMs: mode === 'fanout' ? 100 : 250,
+      retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
+    });
+    const member: Member = { api, mode, consumer, running: false };
+    this.members.add(member);
+    const started = this.startConsumer(member, handler);
+    // The subscription counts from the moment the consumer has joined and fetched once (so a
+    // fanout consumer's "latest" offset is fixed); a broker that is down is retried in the background.
+    await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    return {
+      close: async () => {
+        this.members.delete(member);
+        await consumer.disconnect().catch(() => undefined);
+      },
+    };
+  }
+
+  private async startConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
+    const { consumer, api, mode } = member;
+    const fetched = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.FETCH, () => {
+        off();
+        resolve();
+      });
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      member.running = false;
+      this.options.onError?.(e.payload.error, { api, mode, event: 'consumer crash', restart: e.payload.restart });
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => (member.running = true));
+    for (let attempt = 0; !this.closed && this.members.has(member); attempt++) {
+      try {
+        await this.ensureTopics();
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.topic(api), fromBeginning: mode === 'work' });
+        await consumer.run({
+          partitionsConsumedConcurrently: this.partitions,
+          eachMessage: async ({ message }) => this.deliver(api, mode, message, handler),
+        });
+        await fetched;
+        return;
+      } catch (err) {
+        this.options.onError?.(err, { api, mode, event: 'consumer start failed', attempt });
+        await consumer.disconnect().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)).unref());
+      }
+    }
+  }
+
+  /** Returns when the record is done: kafkajs commits its offset only then. */
+  private async deliver(api: ApiName, mode: SubscriptionMode, message: KafkaMessage, handler: EnvelopeHandler): Promise<void> {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(message.value?.toString() ?? '') as Envelope;
+    } catch {
+      if (mode === 'work') await this.deadLetter(api, message, 'value is not valid JSON');
+      return;
+    }
+    try {
+      await handler(envelope);
+    } catch (err) {
+      if (err instanceof DeadLetterError && mode === 'work') return this.deadLetter(api, message, err.reason);
+      if (mode === 'fanout') {
+        this.options.onError?.(err, { api, mode, id: envelope.id, event: 'fanout handler failed' });
+        return;
+      }
+      throw err; // work: kafkajs retries from this offset, nothing is committed past it
+    }
+  }
+
+  private async deadLetter(api: ApiName, message: KafkaMessage, reason: string): Promise<void> {
+    await this.connectProducer();
+    await this.producer.send({
+      topic: `${this.topic(api)}.dlq`,
+      messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'dlq-reason': reason, 'dlq-offset': message.offset } }],
+    });
+    this.options.onDeadLetter?.(api, reason);
+  }
+
+  /** Answers at once: a broker that is down is being retried in the background meanwhile. */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    if (!this.producerConnected) {
+      this.connectProducer().catch((err: unknown) => this.options.onError?.(err, { event: 'producer connect failed' }));
+      return false;
+    }
+    return [...this.members].every((m) => m.running);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const members = [...this.members];
+    this.members.clear();
+    if (this.batch.length) await this.flush(); // what was published before close still goes out
+    await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}
+
+/** Record key: the audience value, so one audience's records stay in order on one partition. */
+function audienceKey(envelope: Envelope): string | null {
+  const values = Object.values(envelope.to ?? {});
+  return values.length ? String(values[0]) : null;
+}

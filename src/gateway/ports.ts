@@ -1,0 +1,47 @@
+// Chooses each port's implementation from config: Kafka and Redis when configured, the in-process
+// bus and in-memory store otherwise (`npm start` on a bare machine).
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { KafkaBus } from '../bus/kafka-bus';
+import { MemoryBus } from '../bus/memory-bus';
+import { DeadLetterError, type ApiName, type Bus } from '../ports/bus';
+import type { Store } from '../ports/store';
+import { MemoryStore } from '../store/memory-store';
+import { RedisStore } from '../store/redis-store';
+
+/** A bounded label for the DLQ counter. */
+function deadLetterKind(reason: string): string {
+  if (/JSON/.test(reason)) return 'invalid_json';
+  if (/^unknown message/.test(reason)) return 'unknown_message';
+  if (/^not a publish envelope/.test(reason)) return 'not_an_envelope';
+  return 'invalid_data';
+}
+
+export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
+  const deadLetter = (api: ApiName, reason: string) => {
+    metrics.dlqRecordsTotal.inc({ api, reason: deadLetterKind(reason) });
+    log.warn({ api, reason }, 'dead letter');
+  };
+  if (config.kafkaBrokers) {
+    return new KafkaBus({
+      brokers: config.kafkaBrokers,
+      clientId: config.kafkaClientId,
+      topicPrefix: config.kafkaTopicPrefix,
+      partitions: config.kafkaPartitions,
+      onDeadLetter: deadLetter,
+      onError: (err, context) => log.warn({ err, ...context }, 'kafka'),
+    });
+  }
+  return new MemoryBus({
+    onError: (err, envelope, api) => {
+      if (err instanceof DeadLetterError) deadLetter(api, err.reason);
+      else log.error({ err, api, id: envelope.id }, 'bus handler failed');
+    },
+  });
+}
+
+export function createStore(config: Config, log: Logger): Store {
+  if (config.redisUrl) return new RedisStore(config.redisUrl, { onError: (err) => log.warn({ err }, 'redis') });
+  return new MemoryStore();
+}
