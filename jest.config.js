@@ -8,4 +8,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(https-proxy-agent|agent-base)/)'],
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   testTimeout: 20000,
+  // Real Kafka + Redis for the integration suites (scripts/kafka.sh, scripts/redis.sh);
+  // SWITCHYARD_NO_SERVICES=1 skips starting them (those suites then skip, or fail under CI=true).
+  globalSetup: '<rootDir>/test/services/global-setup.ts',
+  globalTeardown: '<rootDir>/test/services/global-teardown.ts',
 };

@@ -1,6 +1,6 @@
 // `switchyard serve` as a process: dev banner, production refusal, graceful shutdown.
 import { spawnSync } from 'node:child_process';
-import { CLI, ROOT, startServeProcess } from './helpers/process';
+import { CLI, ROOT, cleanEnv, startServeProcess } from './helpers/process';
 
 it('prints a dev-secrets banner and serves every API', async () => {
   const p = await startServeProcess();
@@ -15,14 +15,14 @@ it('prints a dev-secrets banner and serves every API', async () => {
 });
 
 it('refuses dev secrets in production with a clear message', () => {
-  const r = spawnSync(process.execPath, [...CLI, 'serve'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', PORT: '0' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...CLI, 'serve'], { cwd: ROOT, env: { ...cleanEnv(), NODE_ENV: 'production', PORT: '0' }, encoding: 'utf8' });
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/production/i);
   expect(r.stderr).toMatch(/AUTH_JWT_SECRET/);
 });
 
 it('fails fast on a malformed setting, naming it', () => {
-  const r = spawnSync(process.execPath, [...CLI, 'serve'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'chatty' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...CLI, 'serve'], { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'chatty' }, encoding: 'utf8' });
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('LOG_LEVEL');
 });

@@ -2,10 +2,11 @@
 import type { ApiModule, GatewayContext } from './context';
 import { opsApi } from '../apis/ops';
 import { publishApi } from '../apis/publish';
+import { messengerApi } from '../apis/messenger';
 import { eventsApi } from '../apis/events';
 import { pizzaApi } from '../apis/pizza';
 import { gamesApi } from '../apis/games';
 
 export function apiModules(ctx: GatewayContext): ApiModule[] {
-  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx)];
+  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx), messengerApi(ctx)];
 }

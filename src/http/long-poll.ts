@@ -1,13 +1,14 @@
 // Long polls: watch a store topic BEFORE reading, so a write that lands between the read and the
-// wait still wakes the poll; the wait ends on notify, timeout, gateway shutdown or client exit.
+// wait still wakes the poll. A wait ends on notify, timeout, or any of the given abort signals
+// (gateway shutdown, the client going away).
 import type { ParameterizedContext } from 'koa';
 import type { Store } from '../ports/store';
 
-export type WaitOutcome = 'notified' | 'timeout' | 'shutdown' | 'gone';
+export type WaitOutcome = 'notified' | 'elapsed' | 'aborted';
 
 export interface TopicWatch {
   /** Resolves on the first notify since the watch began (at once if one came already). */
-  wait(timeoutMs: number, shutdown: AbortSignal, request: ParameterizedContext): Promise<WaitOutcome>;
+  wait(ms: number, signals: AbortSignal[]): Promise<WaitOutcome>;
   close(): void;
 }
 
@@ -20,27 +21,31 @@ export function watchTopic(store: Store, topic: string): TopicWatch {
   });
   return {
     close: unsubscribe,
-    wait(timeoutMs, shutdown, request) {
+    wait(ms, signals) {
       if (notified) return Promise.resolve('notified');
-      if (shutdown.aborted) return Promise.resolve('shutdown');
+      if (signals.some((s) => s.aborted)) return Promise.resolve('aborted');
       return new Promise((resolve) => {
         const finish = (outcome: WaitOutcome) => {
           clearTimeout(timer);
+          for (const s of signals) s.removeEventListener('abort', onAbort);
           wake = undefined;
-          shutdown.removeEventListener('abort', onShutdown);
-          request.req.off('close', onGone);
           resolve(outcome);
         };
-        const onShutdown = () => finish('shutdown');
-        // 'close' on the request before we answered: the client went away.
-        const onGone = () => {
-          if (!request.res.writableEnded) finish('gone');
-        };
+        const onAbort = () => finish('aborted');
+        const timer = setTimeout(() => finish('elapsed'), ms);
+        for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
         wake = () => finish('notified');
-        const timer = setTimeout(() => finish('timeout'), timeoutMs);
-        shutdown.addEventListener('abort', onShutdown, { once: true });
-        request.req.on('close', onGone);
       });
     },
   };
+}
+
+/** Aborted when the client disconnects before the response was written. */
+export function clientGone(k: ParameterizedContext): AbortSignal {
+  const gone = new AbortController();
+  // The response's 'close' before it ended means the connection went away.
+  k.res.once('close', () => {
+    if (!k.res.writableEnded) gone.abort();
+  });
+  return gone.signal;
 }

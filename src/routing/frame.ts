@@ -5,7 +5,8 @@ import type { MessageEntry } from '../../generated';
 
 type Obj = Record<string, unknown>;
 
-function setAt(target: Obj, pointer: string, value: unknown): void {
+/** Sets `value` at a JSON pointer (RFC 6901) inside `target`, creating objects on the way. */
+export function setAt(target: Obj, pointer: string, value: unknown): void {
   const parts = pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = target;
   for (const part of parts.slice(0, -1)) {
@@ -15,8 +16,16 @@ function setAt(target: Obj, pointer: string, value: unknown): void {
   node[parts[parts.length - 1]] = value;
 }
 
-export function buildFrame(entry: MessageEntry, data: unknown, extra: Readonly<Record<string, unknown>> = {}): unknown {
-  const pointer = entry.publish?.dataPointer;
+/**
+ * `pointer` defaults to the message's x-switchyard data pointer; an API passes its own for messages
+ * it produces itself. With no pointer (or '') the data is the whole frame.
+ */
+export function buildFrame(
+  entry: MessageEntry,
+  data: unknown,
+  extra: Readonly<Record<string, unknown>> = {},
+  pointer: string | null | undefined = entry.publish?.dataPointer,
+): unknown {
   if (pointer === '' || pointer === null || pointer === undefined) return data;
   const frame: Obj = {};
   for (const [at, value] of Object.entries(entry.consts)) if (at !== '') setAt(frame, at, value);

@@ -8,6 +8,17 @@ const ROOT = join(__dirname, '..', '..');
 export const CLI = ['--require', 'tsx/cjs', join(ROOT, 'src', 'cli', 'main.ts')];
 export { ROOT };
 
+/**
+ * The test process's environment without what would reconfigure the gateway: the services the test
+ * run started (KAFKA_BROKERS, REDIS_URL) and the test harness's own SWITCHYARD_* switches, which
+ * the gateway rejects as unknown settings.
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHYARD_') && k !== 'KAFKA_BROKERS' && k !== 'REDIS_URL'),
+  );
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -27,7 +38,7 @@ export async function startServeProcess(env: Record<string, string> = {}): Promi
   const port = await freePort();
   const child = spawn(process.execPath, [...CLI, 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...cleanEnv(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

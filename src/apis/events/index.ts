@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { HttpError } from '../../http/errors';
-import { watchTopic } from '../../http/long-poll';
+import { clientGone, watchTopic } from '../../http/long-poll';
 import { operation, respond } from '../../http/respond';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { NewEvent, StoredEvent } from '../../ports/store';
@@ -75,8 +75,9 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
           let events = await store.readEvents(query.channel, cursor, query.limit);
           if (events.length === 0) {
             metrics.longPollsOpen.inc({ api: 'events' });
-            const outcome = await watch.wait(config.pollTimeoutMs, ctx.shutdown, k).finally(() => metrics.longPollsOpen.dec({ api: 'events' }));
-            if (outcome === 'gone') return;
+            const gone = clientGone(k);
+            await watch.wait(config.pollTimeoutMs, [ctx.shutdown, gone]).finally(() => metrics.longPollsOpen.dec({ api: 'events' }));
+            if (gone.aborted) return;
             events = await store.readEvents(query.channel, cursor, query.limit);
           }
           respond(k, poll, 200, events);

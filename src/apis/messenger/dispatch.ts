@@ -1,0 +1,43 @@
+// The bus `work` handler: each messenger record is handled by exactly one node. The record is checked
+// against the catalogue (publishable message, `to: {user_id}`, data valid), framed generically as
+// `{type, event}`, and then either handed to the webhook deliverer (the user registered a callback)
+// or queued for polling under the record id (a redelivered record is queued once).
+import { randomUUID } from 'node:crypto';
+import type { ApiCatalogue } from '../../../generated';
+import type { Logger } from '../../log';
+import { DeadLetterError, type Envelope } from '../../ports/bus';
+import { checkEnvelope } from '../../routing/check-envelope';
+import { frameEvent } from './framing';
+import type { PollingQueues } from './polling';
+import type { WebhookDeliverer } from './webhooks';
+
+export interface DispatchDeps {
+  catalogue: ApiCatalogue;
+  log: Logger;
+  currentUrl(user: string): Promise<string | undefined>;
+  queues: PollingQueues;
+  deliverer: WebhookDeliverer;
+}
+
+export function dispatcher(deps: DispatchDeps): (envelope: Envelope) => Promise<void> {
+  const { catalogue, log, queues, deliverer } = deps;
+  return async (envelope) => {
+    const to = typeof envelope.to === 'object' && envelope.to !== null ? envelope.to : {};
+    const check = checkEnvelope(catalogue, envelope.message, to, envelope.data);
+    // Records published over HTTP were checked already; this is a bad record from Kafka.
+    if (!check.ok) throw new DeadLetterError(check.error);
+    const framed = frameEvent(check.entry, envelope.data);
+    if (!framed.ok) {
+      log.error({ id: envelope.id, message: envelope.message, errors: framed.errors }, 'messenger event does not frame to a valid message');
+      return;
+    }
+    const user = check.value;
+    // Every record published through the gateway has an id; a hand-made Kafka record may not. It
+    // then gets a fresh one (its redelivery is not recognised as such).
+    const id = typeof envelope.id === 'string' && envelope.id !== '' ? envelope.id : randomUUID();
+    const job = { id, user, message: check.entry.name, body: framed.serialized };
+    // Store errors reject, so the bus retries the record.
+    if ((await deps.currentUrl(user)) !== undefined) deliverer.deliver(job);
+    else await queues.enqueue(user, framed.serialized, id);
+  };
+}

@@ -1,0 +1,46 @@
+// The messenger event API (seeds/messenger-callback-polling.md; specs/messenger.*.yaml): a user gets
+// their events either POSTed to a registered callback URL (webhooks.ts, signed per signature.ts) or
+// by long polling (polling.ts). Events reach the user through a bus `work` subscription
+// (dispatch.ts), so exactly one node delivers each record.
+import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { Subscription } from '../../ports/bus';
+import { dispatcher } from './dispatch';
+import { PollingQueues } from './polling';
+import { messengerErrorFormat, messengerRoutes } from './routes';
+import { signingKey } from './signature';
+import { WebhookDeliverer } from './webhooks';
+
+export function messengerApi(ctx: GatewayContext): ApiModule {
+  const { config, store, log } = ctx;
+  const queues = new PollingQueues(store);
+  const currentUrl = (user: string): Promise<string | undefined> => store.getCallback(user);
+  const deliverer = new WebhookDeliverer({
+    key: signingKey(config.webhookSecret),
+    retryScheduleMs: config.webhookRetryScheduleMs,
+    timeoutMs: config.webhookTimeoutMs,
+    log: log.child({ api: 'messenger' }),
+    metrics: ctx.metrics,
+    currentUrl,
+    // An event the deliverer stops trying to POST is queued for polling under its id (webhooks.ts).
+    fallback: (job) => queues.enqueue(job.user, job.body, job.id),
+  });
+  let subscription: Subscription | undefined;
+
+  return {
+    name: 'messenger',
+    errorFormat: messengerErrorFormat,
+    routes(router) {
+      messengerRoutes(router, { ctx, queues, deliverer });
+    },
+    async start() {
+      const handle = dispatcher({ catalogue: ctx.catalogues.messenger, log, currentUrl, queues, deliverer });
+      subscription = await ctx.bus.subscribe('messenger', 'work', handle);
+    },
+    async stop() {
+      // First no new records (an in-flight one finishes and may hand over a job), then the webhooks.
+      await subscription?.close();
+      subscription = undefined;
+      await deliverer.stop();
+    },
+  };
+}

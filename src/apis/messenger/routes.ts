@@ -1,0 +1,119 @@
+// The two REST endpoints of the messenger event API (messenger.openapi.yaml):
+// POST /events/callback/start and POST /events/polling. Parameters come form-encoded or as JSON.
+// Every answer goes through respond(), i.e. the spec's response validators; errors are the
+// document's `{code, response}` (-1 Invalid token with HTTP 401, -3 Parameters are invalid with 400).
+import { randomUUID } from 'node:crypto';
+import type Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import type { OperationEntry } from '../../../generated';
+import type { Claims } from '../../auth/authenticator';
+import type { GatewayContext } from '../../gateway/context';
+import type { ErrorFormat } from '../../http/errors';
+import { verifyOrUndefined } from '../../http/bearer';
+import { operation, respond } from '../../http/respond';
+import { clientGone } from '../../http/long-poll';
+import { frameEvent, messageNamed } from './framing';
+import type { PollingQueues } from './polling';
+import type { WebhookDeliverer } from './webhooks';
+
+export const INVALID_TOKEN = { code: -1, response: 'Invalid token' } as const;
+export const INVALID_PARAMETERS = { code: -3, response: 'Parameters are invalid' } as const;
+/** The document's table has no code for a gateway fault; -3 with this text keeps the body in shape. */
+export const INTERNAL_ERROR = { code: -3, response: 'Internal error' } as const;
+const SUCCESS = 10;
+
+/**
+ * Errors raised before a route runs (malformed or too large body, ...) and unexpected ones:
+ * 401 is -1, every other client error (400, 413, 415) is -3, keeping the HTTP status.
+ */
+export const messengerErrorFormat: ErrorFormat = (status) =>
+  status === 401 ? INVALID_TOKEN : status >= 500 ? INTERNAL_ERROR : INVALID_PARAMETERS;
+
+export interface RouteDeps {
+  ctx: GatewayContext;
+  queues: PollingQueues;
+  deliverer: WebhookDeliverer;
+}
+
+export function messengerRoutes(router: Router, deps: RouteDeps): void {
+  const { ctx, queues, deliverer } = deps;
+  const catalogue = ctx.catalogues.messenger;
+  const startOp = operation(catalogue, 'POST', '/events/callback/start');
+  const pollOp = operation(catalogue, 'POST', '/events/polling');
+  const deprecated = messageNamed(catalogue, 'callback_deprecated');
+  // The fixed error bodies must fit the spec; checked once at start rather than on a client's request.
+  for (const op of [startOp, pollOp]) {
+    for (const [status, body] of [['400', INVALID_PARAMETERS], ['401', INVALID_TOKEN]] as const) {
+      if (!op.responses[status]?.['application/json']?.(body)) throw new Error(`${op.operationId}: the spec does not accept ${JSON.stringify(body)} as ${status}`);
+    }
+  }
+
+  /** Checks the parameters (-3), then the token (-1): the caller, or undefined once answered with an error. */
+  async function authenticate(k: ParameterizedContext, op: OperationEntry, check?: (params: Record<string, unknown>) => boolean) {
+    const params = readParams(k, op);
+    if (!params || (check && !check(params))) return void respond(k, op, 400, INVALID_PARAMETERS);
+    const claims: Claims | undefined = await verifyOrUndefined(ctx.auth, params.token);
+    if (!claims) return void respond(k, op, 401, INVALID_TOKEN);
+    return { user: claims.sub, params };
+  }
+
+  router.post('/events/callback/start', async (k) => {
+    const caller = await authenticate(k, startOp, (p) => isHttpUrl(p.callback));
+    if (!caller) return;
+    const url = caller.params.callback as string;
+    // setCallback answers the URL it replaced in the same atomic step, so of two racing
+    // registrations each retired URL is told exactly once.
+    const previous = await ctx.store.setCallback(caller.user, url);
+    if (previous !== undefined && previous !== url) {
+      const framed = frameEvent(deprecated, { old_callback: previous, new_callback: url });
+      if (framed.ok) {
+        deliverer.deliver({ id: randomUUID(), user: caller.user, message: deprecated.name, body: framed.serialized, url: previous });
+      } else {
+        // Only a stored URL the spec's `format: uri` rejects gets here (registered before a spec change).
+        ctx.log.warn({ user: caller.user, errors: framed.errors }, 'callback_deprecated not sent: it does not fit the spec');
+      }
+    }
+    respond(k, startOp, 200, { code: SUCCESS });
+  });
+
+  router.post('/events/polling', async (k) => {
+    const caller = await authenticate(k, pollOp);
+    if (!caller) return;
+    const gone = clientGone(k);
+    const gauge = ctx.metrics.longPollsOpen.labels({ api: 'messenger' });
+    gauge.inc();
+    try {
+      const result = await queues.next(caller.user, { timeoutMs: ctx.config.messengerPollTimeoutMs, shutdown: ctx.shutdown, gone });
+      if (result.reason === 'gone') return;
+      // Answered while the node stops: no keep-alive, or server.close() would wait for the client
+      // to drop its idle connection.
+      if (ctx.shutdown.aborted) k.set('Connection', 'close');
+      if (result.item === undefined) return respond(k, pollOp, 200, { code: SUCCESS, type: 'timeout' });
+      const event = JSON.parse(result.item) as { type: string };
+      respond(k, pollOp, 200, { code: SUCCESS, ...event });
+      ctx.metrics.eventsDeliveredTotal.inc({ api: 'messenger', message: event.type });
+    } finally {
+      gauge.dec();
+    }
+  });
+}
+
+/** The body's parameters when it is a form or JSON object the operation's validator accepts. */
+function readParams(k: ParameterizedContext, op: OperationEntry): Record<string, unknown> | undefined {
+  const type = k.is('application/x-www-form-urlencoded') ? 'application/x-www-form-urlencoded' : k.is('json') ? 'application/json' : undefined;
+  const validate = type && op.body[type];
+  const body: unknown = k.request.body;
+  if (!validate || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  return validate(body) ? (body as Record<string, unknown>) : undefined;
+}
+
+/** An absolute http(s) URL with a host (the spec's pattern and `format: uri`, checked by the WHATWG parser too). */
+export function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

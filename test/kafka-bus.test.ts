@@ -1,0 +1,78 @@
+// The Kafka bus runs the same Bus contract suite as the memory bus, against a real Kafka broker,
+// plus what only Kafka has: dead-letter topics and records from plain producers.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaBus } from '../src/bus/kafka-bus';
+import { DeadLetterError, type Envelope } from '../src/ports/bus';
+import { busSuite, waitFor } from './shared/bus-suite';
+import { describeWithKafka } from './services/services';
+
+jest.setTimeout(120_000);
+
+describeWithKafka('KafkaBus', (brokers) => {
+  // One topic prefix per test file run: isolated from other runs on the same broker.
+  const prefix = `test.${process.pid}.${randomUUID().slice(0, 6)}.`;
+  const make = async () => ({
+    bus: new KafkaBus({ brokers, topicPrefix: prefix, clientId: `t-${randomUUID().slice(0, 8)}`, partitions: 2, onError: () => undefined }),
+  });
+  busSuite('kafka', make);
+
+  describe('Kafka-specific', () => {
+    const kafka = new Kafka({ brokers, clientId: 'test-plain', logLevel: logLevel.NOTHING });
+
+    it('delivers a record a back-end produced with a plain kafkajs producer', async () => {
+      const { bus } = await make();
+      const got: Envelope[] = [];
+      try {
+        await bus.subscribe('pizza', 'fanout', (e) => void got.push(e));
+        const producer = kafka.producer();
+        await producer.connect();
+        const envelope = { id: randomUUID(), message: 'ACCEPT_PIZZA', to: { store_id: 3 }, data: [] };
+        await producer.send({ topic: `${prefix}pizza`, messages: [{ key: '3', value: JSON.stringify(envelope) }] });
+        await producer.disconnect();
+        await waitFor(() => got.some((e) => e.id === envelope.id), 'the plain record');
+      } finally {
+        await bus.close();
+      }
+    });
+
+    it('dead-letters invalid JSON and rejected records with the reason in headers; the next record is delivered', async () => {
+      const { bus } = await make();
+      const done: string[] = [];
+      const dead: { reason: string; value: string }[] = [];
+      const dlq = kafka.consumer({ groupId: `dlq-${randomUUID()}` });
+      try {
+        await dlq.connect();
+        await bus.subscribe('events', 'work', (e) => {
+          if (e.message !== 'event') throw new DeadLetterError(`unknown message "${e.message}"`);
+          done.push(e.id);
+        });
+        await bus.ready();
+        await dlq.subscribe({ topic: `${prefix}events.dlq`, fromBeginning: true });
+        await dlq.run({ eachMessage: async ({ message }) => void dead.push({ reason: String(message.headers?.['dlq-reason']), value: String(message.value) }) });
+
+        // The topic may hold records of earlier tests: look only at this test's.
+        const tag = randomUUID();
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({ topic: `${prefix}events`, messages: [{ key: 'c', value: `{not json ${tag}` }] });
+        await bus.publish('events', { id: `bad-${tag}`, message: 'nope', to: { channel: 'c' }, data: {} });
+        await bus.publish('events', { id: `good-${tag}`, message: 'event', to: { channel: 'c' }, data: {} });
+        await producer.disconnect();
+
+        const ours = () => dead.filter((d) => d.value.includes(tag));
+        await waitFor(() => done.includes(`good-${tag}`) && ours().length === 2, 'the good record and two dead letters', 60_000);
+        expect(ours().map((d) => d.reason).sort()).toEqual(['unknown message "nope"', 'value is not valid JSON']);
+      } finally {
+        await dlq.disconnect();
+        await bus.close();
+      }
+    });
+
+    it('is not ready while the broker is unreachable', async () => {
+      const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], topicPrefix: prefix, onError: () => undefined });
+      expect(await bus.ready()).toBe(false);
+      await bus.close();
+    });
+  });
+});

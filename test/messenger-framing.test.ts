@@ -1,0 +1,56 @@
+// The messenger frame `{type, event}` is built from the catalogue alone, and validated.
+import Ajv from 'ajv/dist/2020';
+import { catalogues, type MessageEntry } from '../generated';
+import { frameEvent, messageNamed } from '../src/apis/messenger/framing';
+import { newMessage } from './messenger-receiver';
+
+const catalogue = catalogues.messenger;
+
+describe('messenger framing', () => {
+  it('frames every publishable message as {type: name, event: data}', () => {
+    const publishable = Object.values(catalogue.messages).filter((m) => m.publish);
+    expect(publishable.map((m) => m.name)).toContain('new_message');
+    const framed = frameEvent(catalogue.messages.new_message, newMessage(12));
+    expect(framed).toEqual({
+      ok: true,
+      body: { type: 'new_message', event: newMessage(12) },
+      serialized: JSON.stringify({ type: 'new_message', event: newMessage(12) }),
+    });
+  });
+
+  it('frames the gateway-produced callback_deprecated the same way', () => {
+    const entry = messageNamed(catalogue, 'callback_deprecated');
+    const event = { old_callback: 'https://203.0.113.10:8443/', new_callback: 'https://198.51.100.7:8443/events' };
+    const framed = frameEvent(entry, event);
+    expect(framed.ok && framed.body).toEqual({ type: 'callback_deprecated', event });
+  });
+
+  it('refuses data that breaks the message schema', () => {
+    const framed = frameEvent(catalogue.messages.new_message, { ...newMessage(1), text: 5 });
+    expect(framed.ok).toBe(false);
+    expect(!framed.ok && framed.errors.join()).toMatch(/\/event\/text/);
+    const bad = frameEvent(messageNamed(catalogue, 'callback_deprecated'), { old_callback: 'not a uri', new_callback: 'https://a/' });
+    expect(bad.ok).toBe(false);
+  });
+
+  it('follows the catalogue, not message names: consts and data pointer of any entry', () => {
+    const ajv = new Ajv({ strict: false });
+    const validate = ajv.compile({
+      type: 'object',
+      required: ['type', 'meta', 'payload'],
+      properties: { type: { const: 'ping' }, meta: { type: 'object', properties: { v: { const: 2 } } }, payload: { type: 'object' } },
+    });
+    const entry = {
+      id: 'ping', name: 'ping', direction: 'send', channel: 'callback', address: null, protocol: 'http', type: 'Ping',
+      validate, consts: { '/type': 'ping', '/meta/v': 2 },
+      publish: { audience: ['user_id'], dataPointer: '/payload', validateData: validate },
+    } as unknown as MessageEntry;
+    const framed = frameEvent(entry, { x: 1 });
+    expect(framed.ok && framed.body).toEqual({ type: 'ping', meta: { v: 2 }, payload: { x: 1 } });
+  });
+
+  it('messageNamed throws for a message the spec lacks', () => {
+    expect(() => messageNamed(catalogue, 'nope')).toThrow(/no "nope" message/);
+  });
+
+});

@@ -1,0 +1,199 @@
+// The webhook deliverer on its own, with a scripted fetch: outcomes, retries, give-up, lanes, stop().
+import pino from 'pino';
+import { Metrics } from '../src/metrics';
+import { signingKey, sign } from '../src/apis/messenger/signature';
+import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookJob } from '../src/apis/messenger/webhooks';
+import { waitFor } from './messenger-receiver';
+
+interface Call {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal;
+}
+
+/** A fetch whose answers the test scripts: a status, a thrown error, or 'hang' until aborted. */
+function scriptedFetch(answer: (call: Call, index: number) => number | Error | 'hang' | Promise<number>) {
+  const calls: Call[] = [];
+  const fn = (async (url: string, init: RequestInit) => {
+    const call: Call = { url, headers: init.headers as Record<string, string>, body: init.body as string, signal: init.signal as AbortSignal };
+    const index = calls.push(call) - 1;
+    const what = answer(call, index);
+    if (what === 'hang') {
+      return new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason)));
+    }
+    if (what instanceof Error) throw what;
+    const status = await what;
+    return new Response([204, 205, 304].includes(status) ? null : 'ok', { status });
+  }) as unknown as typeof fetch;
+  return { fn, calls };
+}
+
+async function count(metrics: Metrics, outcome: string): Promise<number> {
+  const { values } = await metrics.webhookAttemptsTotal.get();
+  return values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+}
+
+const SECRET = 'whsec_' + Buffer.from('unit-test-key-unit-test-key-0123').toString('base64');
+
+describe('WebhookDeliverer', () => {
+  let lines: any[];
+  let metrics: Metrics;
+  let fallen: WebhookJob[];
+  let deliverers: WebhookDeliverer[];
+
+  beforeEach(() => {
+    lines = [];
+    metrics = new Metrics({ defaultMetrics: false });
+    fallen = [];
+    deliverers = [];
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(deliverers.map((d) => d.stop()));
+  });
+
+  function make(fetchFn: typeof fetch, options: Partial<WebhookDelivererOptions> = {}): WebhookDeliverer {
+    const log = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s)) });
+    const d = new WebhookDeliverer({
+      key: signingKey(SECRET),
+      retryScheduleMs: [10, 20],
+      timeoutMs: 5000,
+      log,
+      metrics,
+      currentUrl: async () => 'http://receiver.test/current',
+      fallback: async (job) => void fallen.push(job),
+      fetch: fetchFn,
+      random: () => 0.5, // no jitter
+      ...options,
+    });
+    deliverers.push(d);
+    return d;
+  }
+
+  const job = (id: string, user = 'u1', url?: string): WebhookJob => ({ id, user, message: 'new_message', body: `{"n":"${id}"}`, url });
+
+  it('POSTs the body as JSON with valid Standard Webhooks headers', async () => {
+    const f = scriptedFetch(() => 204);
+    const d = make(f.fn);
+    expect(d.deliver(job('e1', 'u1', 'http://receiver.test/fixed'))).toBe(true);
+    await waitFor(async () => (await count(metrics, 'success')) === 1, 'success');
+    expect(f.calls).toHaveLength(1);
+    const [call] = f.calls;
+    expect(call.url).toBe('http://receiver.test/fixed');
+    expect(call.body).toBe('{"n":"e1"}');
+    expect(call.headers['content-type']).toBe('application/json');
+    expect(call.headers['webhook-id']).toBe('e1');
+    const ts = Number(call.headers['webhook-timestamp']);
+    expect(Number.isInteger(ts)).toBe(true);
+    expect(call.headers['webhook-signature']).toBe(sign(signingKey(SECRET), 'e1', ts, call.body));
+    expect(d.size).toBe(0);
+    expect(fallen).toEqual([]);
+  });
+
+  it('retries after the configured delays with the same webhook-id until a 2xx', async () => {
+    const delays: number[] = [];
+    const realSetTimeout = global.setTimeout;
+    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms: number) => {
+      delays.push(ms);
+      return realSetTimeout(fn, ms);
+    }) as typeof setTimeout);
+    const f = scriptedFetch((_c, i) => (i < 2 ? 503 : 200));
+    const d = make(f.fn, { retryScheduleMs: [15, 25, 35] });
+    d.deliver(job('e2'));
+    await waitFor(async () => (await count(metrics, 'success')) === 1, 'success');
+    expect(f.calls.map((c) => c.headers['webhook-id'])).toEqual(['e2', 'e2', 'e2']);
+    expect(f.calls.every((c) => c.url === 'http://receiver.test/current')).toBe(true);
+    expect(delays.filter((ms) => ms !== 10)).toEqual([15, 25]); // 10: waitFor's own sleeps
+    expect(await count(metrics, 'failure')).toBe(2);
+    expect(await count(metrics, 'gave_up')).toBe(0);
+  });
+
+  it('gives up after the last retry, counts gave_up and hands the event to the fallback', async () => {
+    const f = scriptedFetch(() => new TypeError('fetch failed'));
+    const d = make(f.fn);
+    d.deliver(job('e3'));
+    await waitFor(() => fallen.length === 1, 'fallback');
+    expect(f.calls).toHaveLength(3); // first attempt + 2 retries
+    expect(await count(metrics, 'failure')).toBe(3);
+    expect(await count(metrics, 'gave_up')).toBe(1);
+    expect(fallen[0].id).toBe('e3');
+    expect(lines.some((l) => l.id === 'e3' && /gave up/.test(l.msg))).toBe(true);
+  });
+
+  it('counts an attempt without an answer in time as a timeout', async () => {
+    const f = scriptedFetch(() => 'hang');
+    const d = make(f.fn, { timeoutMs: 30, retryScheduleMs: [] });
+    d.deliver(job('e4'));
+    await waitFor(() => fallen.length === 1, 'fallback');
+    expect(await count(metrics, 'timeout')).toBe(1);
+    expect(await count(metrics, 'gave_up')).toBe(1);
+  });
+
+  it('counts a non-2xx answer (also a redirect) as a failure', async () => {
+    const f = scriptedFetch(() => 302);
+    const d = make(f.fn, { retryScheduleMs: [] });
+    d.deliver(job('e5'));
+    await waitFor(() => fallen.length === 1, 'fallback');
+    expect(await count(metrics, 'failure')).toBe(1);
+    expect(await count(metrics, 'success')).toBe(0);
+  });
+
+  it('runs one user\'s attempts in order, other users independently', async () => {
+    let release!: (status: number) => void;
+    const first = new Promise<number>((r) => (release = r));
+    const f = scriptedFetch((c) => (c.headers['webhook-id'] === 'a1' ? first : 200));
+    const d = make(f.fn);
+    d.deliver(job('a1', 'alice'));
+    d.deliver(job('a2', 'alice'));
+    d.deliver(job('b1', 'bob'));
+    await waitFor(() => f.calls.some((c) => c.headers['webhook-id'] === 'b1'), 'bob delivered');
+    // alice's second event waits for her first one; bob did not wait for alice.
+    expect(f.calls.map((c) => c.headers['webhook-id'])).toEqual(['a1', 'b1']);
+    release(200);
+    await waitFor(() => f.calls.length === 3, 'alice second');
+    expect(f.calls[2].headers['webhook-id']).toBe('a2');
+  });
+
+  it('ignores a job whose id is already being delivered', async () => {
+    const f = scriptedFetch(() => 'hang');
+    const d = make(f.fn);
+    expect(d.deliver(job('dup'))).toBe(true);
+    expect(d.deliver(job('dup'))).toBe(false);
+    await waitFor(() => f.calls.length === 1, 'first attempt');
+    expect(d.size).toBe(1);
+  });
+
+  it('stop() cancels pending retries and aborts attempts in flight, logs them and hands them over', async () => {
+    const f = scriptedFetch((c) => (c.headers['webhook-id'] === 'hang' ? 'hang' : 500));
+    const d = make(f.fn, { retryScheduleMs: [60_000] });
+    d.deliver(job('retrying', 'u1'));
+    d.deliver(job('hang', 'u2'));
+    await waitFor(async () => (await count(metrics, 'failure')) === 1 && f.calls.length === 2, 'first attempts');
+    await d.stop();
+    expect(fallen.map((j) => j.id).sort()).toEqual(['hang', 'retrying']);
+    const line = lines.find((l) => Array.isArray(l.abandoned));
+    expect(line.abandoned).toEqual(
+      expect.arrayContaining([
+        { id: 'retrying', user: 'u1', message: 'new_message', attempts: 1 },
+        { id: 'hang', user: 'u2', message: 'new_message', attempts: 1 },
+      ]),
+    );
+    expect(f.calls).toHaveLength(2); // the retry never ran
+    // After stop, a new job goes straight to the fallback, without a POST.
+    d.deliver(job('late'));
+    await waitFor(() => fallen.some((j) => j.id === 'late'), 'late fallback');
+    expect(f.calls).toHaveLength(2);
+  });
+
+  it('re-reads the current callback on each attempt, so retries follow a re-registration', async () => {
+    let current = 'http://old.test/';
+    const f = scriptedFetch((_c, i) => (i === 0 ? 500 : 200));
+    const d = make(f.fn, { currentUrl: async () => current, retryScheduleMs: [30] });
+    d.deliver(job('moved'));
+    await waitFor(() => f.calls.length === 1, 'first attempt');
+    current = 'http://new.test/';
+    await waitFor(async () => (await count(metrics, 'success')) === 1, 'success');
+    expect(f.calls.map((c) => c.url)).toEqual(['http://old.test/', 'http://new.test/']);
+  });
+});
