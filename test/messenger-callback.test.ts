@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
-import { deadUrl, newMessage, startReceiver, waitFor, type Receiver, type Received } from './messenger-receiver';
+import { deadUrl, newMessage, startReceiver, waitFor, type Receiver, type Received } from './helpers/webhook-receiver';
 
 const KEY = Buffer.from('messenger-e2e-signing-key-32byte');
 const WEBHOOK_SECRET = `whsec_${KEY.toString('base64')}`;

@@ -2,7 +2,7 @@
 import Ajv from 'ajv/dist/2020';
 import { catalogues, type MessageEntry } from '../generated';
 import { frameEvent, messageNamed } from '../src/apis/messenger/framing';
-import { newMessage } from './messenger-receiver';
+import { newMessage } from './helpers/webhook-receiver';
 
 const catalogue = catalogues.messenger;
 

@@ -1,7 +1,7 @@
 // POST /events/polling end to end: a real gateway, real HTTP.
 import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
-import { newMessage, startReceiver, waitFor } from './messenger-receiver';
+import { newMessage, startReceiver, waitFor } from './helpers/webhook-receiver';
 
 /** Counts enqueues that completed, so a test knows an event is queued before it polls. */
 class SpyStore extends MemoryStore {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Metrics } from '../src/metrics';
 import { signingKey, sign } from '../src/apis/messenger/signature';
 import { WebhookDeliverer, type WebhookDelivererOptions, type WebhookJob } from '../src/apis/messenger/webhooks';
-import { waitFor } from './messenger-receiver';
+import { waitFor } from './helpers/webhook-receiver';
 
 interface Call {
   url: string;
