@@ -34,11 +34,12 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
+/** `env.PORT` picks the port (e.g. to restart a node where it was); otherwise a free one. */
 export async function startServeProcess(env: Record<string, string> = {}): Promise<ServeProcess> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [...CLI, 'serve'], {
     cwd: ROOT,
-    env: { ...cleanEnv(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...cleanEnv(), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
