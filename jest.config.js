@@ -5,7 +5,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // pact-js pulls ESM-only packages; let ts-jest transform them.
-  transformIgnorePatterns: ['/node_modules/(?!(https-proxy-agent|agent-base)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@pact-foundation/pact/node_modules/)?(https-proxy-agent|agent-base|proxy-agent-negotiate)/)'],
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   testTimeout: 20000,
   // Real Kafka + Redis for the integration suites (scripts/kafka.sh, scripts/redis.sh);
