@@ -8,6 +8,7 @@ import { gameSnapshot } from './helpers/examples';
 import { newMessage, startReceiver, waitFor } from './helpers/webhook-receiver';
 import { connect, sleep } from './helpers/ws';
 import { describeWithKafka } from './services/services';
+import { member } from './helpers/workspace-client';
 
 jest.setTimeout(120_000);
 
@@ -142,5 +143,22 @@ describeWithKafka('two gateway nodes on Kafka and Redis', (brokers) => {
       await producer.disconnect();
       await dlq.disconnect();
     }
+  });
+
+  it('workspace: an event published on A reaches a socket on B; presence spans both nodes', async () => {
+    const ws = `ws-${run}`;
+    const watcher = await member(b, 'watcher', ws);
+    const onA = await member(a, 'dana', ws);
+    const onB = await member(b, 'dana', ws);
+
+    expect((await publish(a, 'workspace', { message: 'channel-created', to: { workspaceId: ws }, data: { channelId: `c-${run}` } })).status).toBe(202);
+    expect(await watcher.waitFor('channel-created')).toEqual({ channelId: `c-${run}` });
+
+    onA.close();
+    await sleep(500);
+    expect(watcher.of('online-status-updated')).not.toContainEqual({ userId: 'dana', onlineStatus: 'offline' });
+    onB.close();
+    expect(await watcher.waitFor('online-status-updated', (d) => d.onlineStatus === 'offline')).toEqual({ userId: 'dana', onlineStatus: 'offline' });
+    watcher.close();
   });
 });

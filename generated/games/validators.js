@@ -6,6 +6,79 @@ const schema2 = {"type":"object","additionalProperties":false,"required":["strea
 const schema3 = {"type":"object","additionalProperties":false,"required":["action","pk","data"],"properties":{"action":{"type":"string","const":"subscribe"},"pk":{"type":"integer","description":"The game."},"data":{"$ref":"#/components/schemas/SubscribeData"},"request_id":{"type":"string","description":"Echoed in the reply."}}};
 const schema4 = {"type":"object","additionalProperties":false,"required":["action"],"properties":{"action":{"type":"string","enum":["update","join","next_question","answer","check","finish"],"description":"The event to follow."}}};
 
+function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate4.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.action === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "action")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.action !== undefined){
+let data0 = data.action;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!((((((data0 === "update") || (data0 === "join")) || (data0 === "next_question")) || (data0 === "answer")) || (data0 === "check")) || (data0 === "finish"))){
+const err3 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema4.properties.action.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate4.errors = vErrors;
+return errors === 0;
+}
+validate4.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
 function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
@@ -96,10 +169,14 @@ errors++;
 }
 }
 if(data.data !== undefined){
-let data2 = data.data;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.action === undefined){
-const err7 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(!(validate4(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate4.errors : vErrors.concat(validate4.errors);
+errors = vErrors.length;
+}
+}
+if(data.request_id !== undefined){
+if(typeof data.request_id !== "string"){
+const err7 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -108,73 +185,15 @@ vErrors.push(err7);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!(key1 === "action")){
-const err8 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.action !== undefined){
-let data3 = data2.action;
-if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/data/action",schemaPath:"#/components/schemas/SubscribeData/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(!((((((data3 === "update") || (data3 === "join")) || (data3 === "next_question")) || (data3 === "answer")) || (data3 === "check")) || (data3 === "finish"))){
-const err10 = {instancePath:instancePath+"/data/action",schemaPath:"#/components/schemas/SubscribeData/properties/action/enum",keyword:"enum",params:{allowedValues: schema4.properties.action.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.request_id !== undefined){
-if(typeof data.request_id !== "string"){
-const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
 }
 errors++;
 }
@@ -293,15 +312,15 @@ return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_subscribeReply = validate6;
+exports.message_subscribeReply = validate8;
 const schema5 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/subscribeReply/payload","$id":"https://switchyard.local/specs/validators/message_subscribeReply"};
 const schema6 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/SubscribeReply"}}};
 const schema7 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/SubscribeData"},"action":{"type":"string","const":"subscribe"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
 
-function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate8.evaluated;
+const evaluated0 = validate10.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -400,10 +419,15 @@ errors++;
 }
 }
 if(data.data !== undefined){
-let data2 = data.data;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.action === undefined){
-const err8 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(!(validate4(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate4.errors : vErrors.concat(validate4.errors);
+errors = vErrors.length;
+}
+}
+if(data.action !== undefined){
+let data3 = data.action;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -412,371 +436,21 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!(key1 === "action")){
-const err9 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if("subscribe" !== data3){
+const err9 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "subscribe"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data2.action !== undefined){
-let data3 = data2.action;
-if(typeof data3 !== "string"){
-const err10 = {instancePath:instancePath+"/data/action",schemaPath:"#/components/schemas/SubscribeData/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!((((((data3 === "update") || (data3 === "join")) || (data3 === "next_question")) || (data3 === "answer")) || (data3 === "check")) || (data3 === "finish"))){
-const err11 = {instancePath:instancePath+"/data/action",schemaPath:"#/components/schemas/SubscribeData/properties/action/enum",keyword:"enum",params:{allowedValues: schema4.properties.action.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/SubscribeData/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.action !== undefined){
-let data4 = data.action;
-if(typeof data4 !== "string"){
-const err13 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if("subscribe" !== data4){
-const err14 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "subscribe"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
 }
 errors++;
 }
 }
 if(data.response_status !== undefined){
-let data5 = data.response_status;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err15 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(200 !== data5){
-const err16 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/const",keyword:"const",params:{allowedValue: 200},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.request_id !== undefined){
-let data6 = data.request_id;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err17 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema7.properties.request_id.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate8.errors = vErrors;
-return errors === 0;
-}
-validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate7.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.stream === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.payload === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "payload"},message:"must have required property '"+"payload"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "stream") || (key0 === "payload"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.stream !== undefined){
-let data0 = data.stream;
-if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if("games" !== data0){
-const err4 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/const",keyword:"const",params:{allowedValue: "games"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.payload !== undefined){
-if(!(validate8(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate7.errors = vErrors;
-return errors === 0;
-}
-validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/message_subscribeReply" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate6.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(validate7(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
-errors = vErrors.length;
-}
-validate6.errors = vErrors;
-return errors === 0;
-}
-validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.message_joinRequest = validate11;
-const schema9 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/joinRequest/payload","$id":"https://switchyard.local/specs/validators/message_joinRequest"};
-const schema10 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinRequest"}}};
-const schema11 = {"type":"object","additionalProperties":false,"required":["action","pk"],"properties":{"action":{"type":"string","const":"join"},"pk":{"type":"integer","description":"The game."},"request_id":{"type":"string","description":"Echoed in the reply."}}};
-
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate12.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.stream === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.payload === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "payload"},message:"must have required property '"+"payload"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "stream") || (key0 === "payload"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.stream !== undefined){
-let data0 = data.stream;
-if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if("games" !== data0){
-const err4 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/const",keyword:"const",params:{allowedValue: "games"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.payload !== undefined){
-let data1 = data.payload;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.action === undefined){
-const err5 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/JoinRequest/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data1.pk === undefined){
-const err6 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/JoinRequest/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(((key1 === "action") || (key1 === "pk")) || (key1 === "request_id"))){
-const err7 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/JoinRequest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.action !== undefined){
-let data2 = data1.action;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/payload/action",schemaPath:"#/components/schemas/JoinRequest/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if("join" !== data2){
-const err9 = {instancePath:instancePath+"/payload/action",schemaPath:"#/components/schemas/JoinRequest/properties/action/const",keyword:"const",params:{allowedValue: "join"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.pk !== undefined){
-let data3 = data1.pk;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err10 = {instancePath:instancePath+"/payload/pk",schemaPath:"#/components/schemas/JoinRequest/properties/pk/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+let data4 = data.response_status;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err10 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -785,10 +459,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data1.request_id !== undefined){
-if(typeof data1.request_id !== "string"){
-const err11 = {instancePath:instancePath+"/payload/request_id",schemaPath:"#/components/schemas/JoinRequest/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(200 !== data4){
+const err11 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/const",keyword:"const",params:{allowedValue: 200},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -798,9 +470,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/JoinRequest/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.request_id !== undefined){
+let data5 = data.request_id;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema7.properties.request_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -821,51 +494,697 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate10.errors = vErrors;
 return errors === 0;
 }
-validate12.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate10.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/message_joinRequest" */;
+function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate11.evaluated;
+const evaluated0 = validate9.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate12(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.stream === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.payload === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "payload"},message:"must have required property '"+"payload"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "stream") || (key0 === "payload"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.stream !== undefined){
+let data0 = data.stream;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if("games" !== data0){
+const err4 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/const",keyword:"const",params:{allowedValue: "games"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.payload !== undefined){
+if(!(validate10(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
 errors = vErrors.length;
 }
-validate11.errors = vErrors;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate9.errors = vErrors;
 return errors === 0;
 }
-validate11.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate9.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_joinReply = validate14;
-const schema12 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/joinReply/payload","$id":"https://switchyard.local/specs/validators/message_joinReply"};
-const schema13 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinReply"}}};
-const schema14 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/GameSnapshot"},"action":{"type":"string","const":"join"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
-const schema15 = {"type":"object","additionalProperties":false,"description":"GAME_SNAPSHOT of the document.","required":["id","quiz","title","user","players","online","state","current_question","timer_on","timer","created_at","updated_at","state_changed_at","finished_at"],"properties":{"id":{"type":"integer"},"quiz":{"$ref":"#/components/schemas/Quiz"},"title":{"type":"string"},"user":{"$ref":"#/components/schemas/User"},"players":{"type":"array","items":{"$ref":"#/components/schemas/Player"}},"online":{"type":"boolean"},"state":{"type":"string","enum":["players_waiting","answering","check","finish"]},"current_question":{"oneOf":[{"$ref":"#/components/schemas/GeneratedQuestion"},{"type":"null"}]},"timer_on":{"type":"boolean"},"timer":{"$ref":"#/components/schemas/Duration"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"state_changed_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}};
-const schema17 = {"type":"object","additionalProperties":false,"required":["username","email","phone","last_name","first_name","patronymic","gender","birth_date","rating"],"properties":{"username":{"type":"string"},"email":{"type":"string","description":"May be empty."},"phone":{"type":"string","description":"May be empty."},"last_name":{"type":"string"},"first_name":{"type":"string"},"patronymic":{"type":"string"},"gender":{"type":"string","enum":["M","F",""],"description":"\"M\", \"F\" or \"\" when not given."},"birth_date":{"type":["string","null"],"format":"date","description":"ISO date (YYYY-MM-DD) or null."},"rating":{"type":"number","description":"Rating of the user over all games."}}};
-const schema20 = {"type":["string","null"],"pattern":"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$","description":"A duration as the original serialised it (`[D ]HH:MM:SS[.ffffff]`, e.g. \"00:00:30\"), or null for no timer."};
-const func0 = Object.prototype.hasOwnProperty;
-const schema16 = {"type":"object","additionalProperties":false,"required":["id","title","description","user","tags","questions","rating","version_date"],"properties":{"id":{"type":"integer"},"title":{"type":"string"},"description":{"type":"string"},"user":{"$ref":"#/components/schemas/User"},"tags":{"type":"array","items":{"type":"string"}},"questions":{"type":"array","items":{"$ref":"#/components/schemas/Question"}},"rating":{"type":"number"},"version_date":{"type":"string","format":"date-time"}}};
-const formats0 = require("ajv-formats/dist/formats").fullFormats.date;
-const formats2 = require("ajv-formats/dist/formats").fullFormats["date-time"];
-const schema18 = {"type":"object","additionalProperties":false,"required":["id","number","type","question","variants","answer","timer","points"],"properties":{"id":{"type":"integer"},"number":{"type":"integer","description":"Position in the quiz","from 1.":null},"type":{"$ref":"#/components/schemas/QuestionType"},"question":{"type":"string","description":"Text of the question."},"variants":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","variant"],"properties":{"id":{"type":"integer"},"variant":{"type":"string"}}}},"answer":{"type":"array","description":"Ids of the correct variants (for `sequence`, in order).","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer","description":"Points for a correct answer."}}};
-const schema19 = {"type":"string","enum":["single","multi","sequence"],"description":"single = one correct variant, multi = several, sequence = the correct order of variants."};
-const pattern0 = new RegExp("^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$", "u");
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/message_subscribeReply" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate19.evaluated;
+const evaluated0 = validate8.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate9(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate9.errors : vErrors.concat(validate9.errors);
+errors = vErrors.length;
+}
+validate8.errors = vErrors;
+return errors === 0;
+}
+validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_joinRequest = validate14;
+const schema8 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/joinRequest/payload","$id":"https://switchyard.local/specs/validators/message_joinRequest"};
+const schema9 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinRequest"}}};
+const schema10 = {"type":"object","additionalProperties":false,"required":["action","pk"],"properties":{"action":{"type":"string","const":"join"},"pk":{"type":"integer","description":"The game."},"request_id":{"type":"string","description":"Echoed in the reply."}}};
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate16.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.action === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.pk === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "action") || (key0 === "pk")) || (key0 === "request_id"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.action !== undefined){
+let data0 = data.action;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if("join" !== data0){
+const err4 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "join"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.pk !== undefined){
+let data1 = data.pk;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err5 = {instancePath:instancePath+"/pk",schemaPath:"#/properties/pk/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.request_id !== undefined){
+if(typeof data.request_id !== "string"){
+const err6 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+validate16.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate15.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.stream === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.payload === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "payload"},message:"must have required property '"+"payload"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "stream") || (key0 === "payload"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.stream !== undefined){
+let data0 = data.stream;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if("games" !== data0){
+const err4 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/const",keyword:"const",params:{allowedValue: "games"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.payload !== undefined){
+if(!(validate16(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+validate15.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/message_joinRequest" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate14.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate15(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+validate14.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_joinReply = validate19;
+const schema11 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/joinReply/payload","$id":"https://switchyard.local/specs/validators/message_joinReply"};
+const schema12 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinReply"}}};
+const schema13 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/GameSnapshot"},"action":{"type":"string","const":"join"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
+const schema14 = {"type":"object","additionalProperties":false,"description":"GAME_SNAPSHOT of the document.","required":["id","quiz","title","user","players","online","state","current_question","timer_on","timer","created_at","updated_at","state_changed_at","finished_at"],"properties":{"id":{"type":"integer"},"quiz":{"$ref":"#/components/schemas/Quiz"},"title":{"type":"string"},"user":{"$ref":"#/components/schemas/User"},"players":{"type":"array","items":{"$ref":"#/components/schemas/Player"}},"online":{"type":"boolean"},"state":{"type":"string","enum":["players_waiting","answering","check","finish"]},"current_question":{"oneOf":[{"$ref":"#/components/schemas/GeneratedQuestion"},{"type":"null"}]},"timer_on":{"type":"boolean"},"timer":{"$ref":"#/components/schemas/Duration"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"state_changed_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}};
+const func0 = Object.prototype.hasOwnProperty;
+const schema15 = {"type":"object","additionalProperties":false,"required":["id","title","description","user","tags","questions","rating","version_date"],"properties":{"id":{"type":"integer"},"title":{"type":"string"},"description":{"type":"string"},"user":{"$ref":"#/components/schemas/User"},"tags":{"type":"array","items":{"type":"string"}},"questions":{"type":"array","items":{"$ref":"#/components/schemas/Question"}},"rating":{"type":"number"},"version_date":{"type":"string","format":"date-time"}}};
+const schema16 = {"type":"object","additionalProperties":false,"required":["username","email","phone","last_name","first_name","patronymic","gender","birth_date","rating"],"properties":{"username":{"type":"string"},"email":{"type":"string","description":"May be empty."},"phone":{"type":"string","description":"May be empty."},"last_name":{"type":"string"},"first_name":{"type":"string"},"patronymic":{"type":"string"},"gender":{"type":"string","enum":["M","F",""],"description":"\"M\", \"F\" or \"\" when not given."},"birth_date":{"type":["string","null"],"format":"date","description":"ISO date (YYYY-MM-DD) or null."},"rating":{"type":"number","description":"Rating of the user over all games."}}};
+const formats0 = require("ajv-formats/dist/formats").fullFormats.date;
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.username === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.email === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.phone === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.last_name === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.first_name === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.patronymic === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.gender === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.birth_date === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.rating === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema16.properties, key0))){
+const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.username !== undefined){
+if(typeof data.username !== "string"){
+const err10 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.email !== undefined){
+if(typeof data.email !== "string"){
+const err11 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.phone !== undefined){
+if(typeof data.phone !== "string"){
+const err12 = {instancePath:instancePath+"/phone",schemaPath:"#/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.last_name !== undefined){
+if(typeof data.last_name !== "string"){
+const err13 = {instancePath:instancePath+"/last_name",schemaPath:"#/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.first_name !== undefined){
+if(typeof data.first_name !== "string"){
+const err14 = {instancePath:instancePath+"/first_name",schemaPath:"#/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.patronymic !== undefined){
+if(typeof data.patronymic !== "string"){
+const err15 = {instancePath:instancePath+"/patronymic",schemaPath:"#/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.gender !== undefined){
+let data6 = data.gender;
+if(typeof data6 !== "string"){
+const err16 = {instancePath:instancePath+"/gender",schemaPath:"#/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!(((data6 === "M") || (data6 === "F")) || (data6 === ""))){
+const err17 = {instancePath:instancePath+"/gender",schemaPath:"#/properties/gender/enum",keyword:"enum",params:{allowedValues: schema16.properties.gender.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.birth_date !== undefined){
+let data7 = data.birth_date;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err18 = {instancePath:instancePath+"/birth_date",schemaPath:"#/properties/birth_date/type",keyword:"type",params:{type: schema16.properties.birth_date.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(typeof data7 === "string"){
+if(!(formats0.validate(data7))){
+const err19 = {instancePath:instancePath+"/birth_date",schemaPath:"#/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+if(data.rating !== undefined){
+if(!(typeof data.rating == "number")){
+const err20 = {instancePath:instancePath+"/rating",schemaPath:"#/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema17 = {"type":"object","additionalProperties":false,"required":["id","number","type","question","variants","answer","timer","points"],"properties":{"id":{"type":"integer"},"number":{"type":"integer","description":"Position in the quiz","from 1.":null},"type":{"$ref":"#/components/schemas/QuestionType"},"question":{"type":"string","description":"Text of the question."},"variants":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","variant"],"properties":{"id":{"type":"integer"},"variant":{"type":"string"}}}},"answer":{"type":"array","description":"Ids of the correct variants (for `sequence`, in order).","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer","description":"Points for a correct answer."}}};
+const schema18 = {"type":"string","enum":["single","multi","sequence"],"description":"single = one correct variant, multi = several, sequence = the correct order of variants."};
+
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate27.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!(((data === "single") || (data === "multi")) || (data === "sequence"))){
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema18.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+validate27.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema19 = {"type":["string","null"],"pattern":"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$","description":"A duration as the original serialised it (`[D ]HH:MM:SS[.ffffff]`, e.g. \"00:00:30\"), or null for no timer."};
+const pattern0 = new RegExp("^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$", "u");
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate29.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if((typeof data !== "string") && (data !== null)){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema19.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+validate29.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate26.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -992,36 +1311,19 @@ errors++;
 }
 }
 if(data.type !== undefined){
-let data2 = data.type;
-if(typeof data2 !== "string"){
-const err11 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/QuestionType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(validate27(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+}
+if(data.question !== undefined){
+if(typeof data.question !== "string"){
+const err11 = {instancePath:instancePath+"/question",schemaPath:"#/properties/question/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
-}
-errors++;
-}
-if(!(((data2 === "single") || (data2 === "multi")) || (data2 === "sequence"))){
-const err12 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/QuestionType/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.question !== undefined){
-if(typeof data.question !== "string"){
-const err13 = {instancePath:instancePath+"/question",schemaPath:"#/properties/question/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
 }
 errors++;
 }
@@ -1034,7 +1336,28 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.id === undefined){
-const err14 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+const err12 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data5.variant === undefined){
+const err13 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/required",keyword:"required",params:{missingProperty: "variant"},message:"must have required property '"+"variant"+"'"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key1 in data5){
+if(!((key1 === "id") || (key1 === "variant"))){
+const err14 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1043,8 +1366,11 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data5.variant === undefined){
-const err15 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/required",keyword:"required",params:{missingProperty: "variant"},message:"must have required property '"+"variant"+"'"};
+}
+if(data5.id !== undefined){
+let data6 = data5.id;
+if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
+const err15 = {instancePath:instancePath+"/variants/" + i0+"/id",schemaPath:"#/properties/variants/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1053,9 +1379,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!((key1 === "id") || (key1 === "variant"))){
-const err16 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data5.variant !== undefined){
+if(typeof data5.variant !== "string"){
+const err16 = {instancePath:instancePath+"/variants/" + i0+"/variant",schemaPath:"#/properties/variants/items/properties/variant/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1065,10 +1392,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data5.id !== undefined){
-let data6 = data5.id;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err17 = {instancePath:instancePath+"/variants/" + i0+"/id",schemaPath:"#/properties/variants/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err17 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1078,38 +1404,14 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data5.variant !== undefined){
-if(typeof data5.variant !== "string"){
-const err18 = {instancePath:instancePath+"/variants/" + i0+"/variant",schemaPath:"#/properties/variants/items/properties/variant/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err18 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/variants/" + i0,schemaPath:"#/properties/variants/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
 }
 errors++;
 }
@@ -1121,7 +1423,38 @@ const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err21 = {instancePath:instancePath+"/answer/" + i1,schemaPath:"#/properties/answer/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err19 = {instancePath:instancePath+"/answer/" + i1,schemaPath:"#/properties/answer/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.timer !== undefined){
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.points !== undefined){
+let data11 = data.points;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err21 = {instancePath:instancePath+"/points",schemaPath:"#/properties/points/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1133,7 +1466,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1142,66 +1475,17 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.timer !== undefined){
-let data10 = data.timer;
-if((typeof data10 !== "string") && (data10 !== null)){
-const err23 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(typeof data10 === "string"){
-if(!pattern0.test(data10)){
-const err24 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-}
-if(data.points !== undefined){
-let data11 = data.points;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err25 = {instancePath:instancePath+"/points",schemaPath:"#/properties/points/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-validate19.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
-validate19.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const formats2 = require("ajv-formats/dist/formats").fullFormats["date-time"];
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate18.evaluated;
+const evaluated0 = validate23.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1339,10 +1623,18 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err12 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.tags !== undefined){
+let data4 = data.tags;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data4[i0] !== "string"){
+const err12 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1351,8 +1643,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err13 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1361,8 +1655,20 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err14 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.questions !== undefined){
+let data6 = data.questions;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate26(data6[i1], {instancePath:instancePath+"/questions/" + i1,parentData:data6,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/questions",schemaPath:"#/properties/questions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1371,8 +1677,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err15 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+}
+if(data.rating !== undefined){
+if(!(typeof data.rating == "number")){
+const err15 = {instancePath:instancePath+"/rating",schemaPath:"#/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1381,8 +1689,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err16 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.version_date !== undefined){
+let data9 = data.version_date;
+if(typeof data9 === "string"){
+if(!(formats2.validate(data9))){
+const err16 = {instancePath:instancePath+"/version_date",schemaPath:"#/properties/version_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1391,8 +1703,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+}
+else {
+const err17 = {instancePath:instancePath+"/version_date",schemaPath:"#/properties/version_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1401,8 +1714,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1411,291 +1726,17 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.birth_date === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err22 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err23 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err24 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err25 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err26 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err27 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err28 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err29 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err30 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err31 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err32 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data.tags !== undefined){
-let data13 = data.tags;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data13[i0] !== "string"){
-const err34 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data.questions !== undefined){
-let data15 = data.questions;
-if(Array.isArray(data15)){
-const len1 = data15.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate19(data15[i1], {instancePath:instancePath+"/questions/" + i1,parentData:data15,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/questions",schemaPath:"#/properties/questions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.rating !== undefined){
-if(!(typeof data.rating == "number")){
-const err37 = {instancePath:instancePath+"/rating",schemaPath:"#/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.version_date !== undefined){
-let data18 = data.version_date;
-if(typeof data18 === "string"){
-if(!(formats2.validate(data18))){
-const err38 = {instancePath:instancePath+"/version_date",schemaPath:"#/properties/version_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/version_date",schemaPath:"#/properties/version_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-}
-else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-validate18.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
-validate18.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema22 = {"type":"object","additionalProperties":false,"required":["id","user","created_at","finished_at"],"properties":{"id":{"type":"integer"},"user":{"$ref":"#/components/schemas/User"},"created_at":{"type":"string","format":"date-time","description":"When the player joined."},"finished_at":{"type":["string","null"],"format":"date-time","description":"When the game ended for the player; null while it runs."}}};
+const schema20 = {"type":"object","additionalProperties":false,"required":["id","user","created_at","finished_at"],"properties":{"id":{"type":"integer"},"user":{"$ref":"#/components/schemas/User"},"created_at":{"type":"string","format":"date-time","description":"When the player joined."},"finished_at":{"type":["string","null"],"format":"date-time","description":"When the game ended for the player; null while it runs."}}};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate34.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1769,10 +1810,16 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data1 = data.user;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.username === undefined){
-const err6 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.created_at !== undefined){
+let data2 = data.created_at;
+if(typeof data2 === "string"){
+if(!(formats2.validate(data2))){
+const err6 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1781,8 +1828,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1.email === undefined){
-const err7 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+else {
+const err7 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1791,8 +1839,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data1.phone === undefined){
-const err8 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.finished_at !== undefined){
+let data3 = data.finished_at;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err8 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema20.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1801,8 +1852,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data1.last_name === undefined){
-const err9 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(typeof data3 === "string"){
+if(!(formats2.validate(data3))){
+const err9 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1811,8 +1863,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data1.first_name === undefined){
-const err10 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1821,274 +1876,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data1.patronymic === undefined){
-const err11 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(data1.gender === undefined){
-const err12 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data1.birth_date === undefined){
-const err13 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data1.rating === undefined){
-const err14 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(func0.call(schema17.properties, key1))){
-const err15 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data1.username !== undefined){
-if(typeof data1.username !== "string"){
-const err16 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data1.email !== undefined){
-if(typeof data1.email !== "string"){
-const err17 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data1.phone !== undefined){
-if(typeof data1.phone !== "string"){
-const err18 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data1.last_name !== undefined){
-if(typeof data1.last_name !== "string"){
-const err19 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data1.first_name !== undefined){
-if(typeof data1.first_name !== "string"){
-const err20 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data1.patronymic !== undefined){
-if(typeof data1.patronymic !== "string"){
-const err21 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data1.gender !== undefined){
-let data8 = data1.gender;
-if(typeof data8 !== "string"){
-const err22 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(!(((data8 === "M") || (data8 === "F")) || (data8 === ""))){
-const err23 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data1.birth_date !== undefined){
-let data9 = data1.birth_date;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err24 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err25 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-if(data1.rating !== undefined){
-if(!(typeof data1.rating == "number")){
-const err26 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.created_at !== undefined){
-let data11 = data.created_at;
-if(typeof data11 === "string"){
-if(!(formats2.validate(data11))){
-const err28 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.finished_at !== undefined){
-let data12 = data.finished_at;
-if((typeof data12 !== "string") && (data12 !== null)){
-const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema22.properties.finished_at.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(typeof data12 === "string"){
-if(!(formats2.validate(data12))){
-const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-validate22.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema24 = {"type":"object","additionalProperties":false,"required":["id","question","number","type","answer","timer","points"],"description":"A quiz question as asked in one game.","properties":{"id":{"type":"integer"},"question":{"type":"string","description":"Text of the question."},"number":{"type":"integer"},"type":{"$ref":"#/components/schemas/QuestionType"},"answer":{"type":"array","description":"Ids of the correct variants.","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer"}}};
+const schema21 = {"type":"object","additionalProperties":false,"required":["id","question","number","type","answer","timer","points"],"description":"A quiz question as asked in one game.","properties":{"id":{"type":"integer"},"question":{"type":"string","description":"Text of the question."},"number":{"type":"integer"},"type":{"$ref":"#/components/schemas/QuestionType"},"answer":{"type":"array","description":"Ids of the correct variants.","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer"}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2217,26 +2015,9 @@ errors++;
 }
 }
 if(data.type !== undefined){
-let data3 = data.type;
-if(typeof data3 !== "string"){
-const err11 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/QuestionType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!(((data3 === "single") || (data3 === "multi")) || (data3 === "sequence"))){
-const err12 = {instancePath:instancePath+"/type",schemaPath:"#/components/schemas/QuestionType/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
+if(!(validate27(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
 }
 }
 if(data.answer !== undefined){
@@ -2246,7 +2027,38 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err13 = {instancePath:instancePath+"/answer/" + i0,schemaPath:"#/properties/answer/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err11 = {instancePath:instancePath+"/answer/" + i0,schemaPath:"#/properties/answer/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.timer !== undefined){
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+if(data.points !== undefined){
+let data7 = data.points;
+if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
+const err13 = {instancePath:instancePath+"/points",schemaPath:"#/properties/points/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2258,7 +2070,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/answer",schemaPath:"#/properties/answer/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2267,66 +2079,16 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.timer !== undefined){
-let data6 = data.timer;
-if((typeof data6 !== "string") && (data6 !== null)){
-const err15 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err16 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-if(data.points !== undefined){
-let data7 = data.points;
-if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
-const err17 = {instancePath:instancePath+"/points",schemaPath:"#/properties/points/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate24.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate17.evaluated;
+const evaluated0 = validate22.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2475,7 +2237,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -2500,8 +2262,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -2518,10 +2280,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2530,8 +2306,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2540,8 +2318,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2550,8 +2331,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2560,8 +2341,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2570,8 +2368,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2580,301 +2389,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -2884,136 +2403,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -3021,25 +2521,25 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
-validate17.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate16.evaluated;
+const evaluated0 = validate21.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3138,8 +2638,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -3192,7 +2692,7 @@ errors++;
 if(data.request_id !== undefined){
 let data5 = data.request_id;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema14.properties.request_id.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema13.properties.request_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3213,16 +2713,16 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
-validate16.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate15.evaluated;
+const evaluated0 = validate20.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3286,8 +2786,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate16(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate21(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
@@ -3302,41 +2802,149 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
-validate15.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_joinReply" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate14.evaluated;
+const evaluated0 = validate19.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate15(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate20(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
-validate14.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
-validate14.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate19.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_retrieveRequest = validate29;
-const schema28 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/retrieveRequest/payload","$id":"https://switchyard.local/specs/validators/message_retrieveRequest"};
-const schema29 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/RetrieveRequest"}}};
-const schema30 = {"type":"object","additionalProperties":false,"required":["action","pk"],"properties":{"action":{"type":"string","const":"retrieve"},"pk":{"type":"integer","description":"The game."},"request_id":{"type":"string","description":"Echoed in the reply."}}};
+exports.message_retrieveRequest = validate45;
+const schema22 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/retrieveRequest/payload","$id":"https://switchyard.local/specs/validators/message_retrieveRequest"};
+const schema23 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/RetrieveRequest"}}};
+const schema24 = {"type":"object","additionalProperties":false,"required":["action","pk"],"properties":{"action":{"type":"string","const":"retrieve"},"pk":{"type":"integer","description":"The game."},"request_id":{"type":"string","description":"Echoed in the reply."}}};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.action === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.pk === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "action") || (key0 === "pk")) || (key0 === "request_id"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.action !== undefined){
+let data0 = data.action;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if("retrieve" !== data0){
+const err4 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "retrieve"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.pk !== undefined){
+let data1 = data.pk;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err5 = {instancePath:instancePath+"/pk",schemaPath:"#/properties/pk/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.request_id !== undefined){
+if(typeof data.request_id !== "string"){
+const err6 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3400,10 +3008,14 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-let data1 = data.payload;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.action === undefined){
-const err5 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/RetrieveRequest/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(!(validate47(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3412,134 +3024,41 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.pk === undefined){
-const err6 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/RetrieveRequest/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(((key1 === "action") || (key1 === "pk")) || (key1 === "request_id"))){
-const err7 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/RetrieveRequest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.action !== undefined){
-let data2 = data1.action;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/payload/action",schemaPath:"#/components/schemas/RetrieveRequest/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if("retrieve" !== data2){
-const err9 = {instancePath:instancePath+"/payload/action",schemaPath:"#/components/schemas/RetrieveRequest/properties/action/const",keyword:"const",params:{allowedValue: "retrieve"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.pk !== undefined){
-let data3 = data1.pk;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err10 = {instancePath:instancePath+"/payload/pk",schemaPath:"#/components/schemas/RetrieveRequest/properties/pk/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data1.request_id !== undefined){
-if(typeof data1.request_id !== "string"){
-const err11 = {instancePath:instancePath+"/payload/request_id",schemaPath:"#/components/schemas/RetrieveRequest/properties/request_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/RetrieveRequest/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-validate30.errors = vErrors;
+validate46.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_retrieveRequest" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate45.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
-validate29.errors = vErrors;
+validate45.errors = vErrors;
 return errors === 0;
 }
-validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_retrieveReply = validate32;
-const schema31 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/retrieveReply/payload","$id":"https://switchyard.local/specs/validators/message_retrieveReply"};
-const schema32 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/RetrieveReply"}}};
-const schema33 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/GameSnapshot"},"action":{"type":"string","const":"retrieve"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
+exports.message_retrieveReply = validate50;
+const schema25 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/retrieveReply/payload","$id":"https://switchyard.local/specs/validators/message_retrieveReply"};
+const schema26 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/RetrieveReply"}}};
+const schema27 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/GameSnapshot"},"action":{"type":"string","const":"retrieve"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate34.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3638,8 +3157,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -3692,7 +3211,7 @@ errors++;
 if(data.request_id !== undefined){
 let data5 = data.request_id;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema33.properties.request_id.type},message:"must be string,null"};
+const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema27.properties.request_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3713,16 +3232,16 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate51.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3786,8 +3305,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate34(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate52(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
 errors = vErrors.length;
 }
 }
@@ -3802,41 +3321,220 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate51.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_retrieveReply" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate32.evaluated;
+const evaluated0 = validate50.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate33(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate51(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
-validate32.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
-validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate50.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_errorReply = validate38;
-const schema34 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/errorReply/payload","$id":"https://switchyard.local/specs/validators/message_errorReply"};
-const schema35 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/ErrorReply"}}};
-const schema36 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","minItems":1,"items":{"type":"string"}},"data":{"type":"null"},"action":{"type":["string","null"],"description":"The request's action; null when the frame was not JSON or had no string action."},"response_status":{"type":"integer","enum":[400,401,404],"description":"400 invalid frame, action or data; 401 not authenticated; 404 no game with that pk."},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
+exports.message_errorReply = validate56;
+const schema28 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/errorReply/payload","$id":"https://switchyard.local/specs/validators/message_errorReply"};
+const schema29 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/ErrorReply"}}};
+const schema30 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","minItems":1,"items":{"type":"string"}},"data":{"type":"null"},"action":{"type":["string","null"],"description":"The request's action; null when the frame was not JSON or had no string action."},"response_status":{"type":"integer","enum":[400,401,404],"description":"400 invalid frame, action or data; 401 not authenticated; 404 no game with that pk."},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate39.evaluated;
+const evaluated0 = validate58.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.errors === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.data === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.action === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.response_status === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "response_status"},message:"must have required property '"+"response_status"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "errors") || (key0 === "data")) || (key0 === "action")) || (key0 === "response_status")) || (key0 === "request_id"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data0 = data.errors;
+if(Array.isArray(data0)){
+if(data0.length < 1){
+const err5 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data0[i0] !== "string"){
+const err6 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+if(data.data !== null){
+const err8 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.action !== undefined){
+let data3 = data.action;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err9 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: schema30.properties.action.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.response_status !== undefined){
+let data4 = data.response_status;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err10 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!(((data4 === 400) || (data4 === 401)) || (data4 === 404))){
+const err11 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/enum",keyword:"enum",params:{allowedValues: schema30.properties.response_status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.request_id !== undefined){
+let data5 = data.request_id;
+if((typeof data5 !== "string") && (data5 !== null)){
+const err12 = {instancePath:instancePath+"/request_id",schemaPath:"#/properties/request_id/type",keyword:"type",params:{type: schema30.properties.request_id.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+validate58.errors = vErrors;
+return errors === 0;
+}
+validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3900,10 +3598,14 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-let data1 = data.payload;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.errors === undefined){
-const err5 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/required",keyword:"required",params:{missingProperty: "errors"},message:"must have required property '"+"errors"+"'"};
+if(!(validate58(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3912,205 +3614,41 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.data === undefined){
-const err6 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data1.action === undefined){
-const err7 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data1.response_status === undefined){
-const err8 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/required",keyword:"required",params:{missingProperty: "response_status"},message:"must have required property '"+"response_status"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(((((key1 === "errors") || (key1 === "data")) || (key1 === "action")) || (key1 === "response_status")) || (key1 === "request_id"))){
-const err9 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.errors !== undefined){
-let data2 = data1.errors;
-if(Array.isArray(data2)){
-if(data2.length < 1){
-const err10 = {instancePath:instancePath+"/payload/errors",schemaPath:"#/components/schemas/ErrorReply/properties/errors/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data2[i0] !== "string"){
-const err11 = {instancePath:instancePath+"/payload/errors/" + i0,schemaPath:"#/components/schemas/ErrorReply/properties/errors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/payload/errors",schemaPath:"#/components/schemas/ErrorReply/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data1.data !== undefined){
-if(data1.data !== null){
-const err13 = {instancePath:instancePath+"/payload/data",schemaPath:"#/components/schemas/ErrorReply/properties/data/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data1.action !== undefined){
-let data5 = data1.action;
-if((typeof data5 !== "string") && (data5 !== null)){
-const err14 = {instancePath:instancePath+"/payload/action",schemaPath:"#/components/schemas/ErrorReply/properties/action/type",keyword:"type",params:{type: schema36.properties.action.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data1.response_status !== undefined){
-let data6 = data1.response_status;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err15 = {instancePath:instancePath+"/payload/response_status",schemaPath:"#/components/schemas/ErrorReply/properties/response_status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(!(((data6 === 400) || (data6 === 401)) || (data6 === 404))){
-const err16 = {instancePath:instancePath+"/payload/response_status",schemaPath:"#/components/schemas/ErrorReply/properties/response_status/enum",keyword:"enum",params:{allowedValues: schema36.properties.response_status.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data1.request_id !== undefined){
-let data7 = data1.request_id;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err17 = {instancePath:instancePath+"/payload/request_id",schemaPath:"#/components/schemas/ErrorReply/properties/request_id/type",keyword:"type",params:{type: schema36.properties.request_id.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/payload",schemaPath:"#/components/schemas/ErrorReply/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-validate39.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_errorReply" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate38.evaluated;
+const evaluated0 = validate56.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate39(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-validate38.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_update = validate41;
-const schema37 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/update/payload","$id":"https://switchyard.local/specs/validators/message_update"};
-const schema38 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/UpdateBroadcast"}}};
-const schema39 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"update"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
+exports.message_update = validate61;
+const schema31 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/update/payload","$id":"https://switchyard.local/specs/validators/message_update"};
+const schema32 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/UpdateBroadcast"}}};
+const schema33 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"update"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate43.evaluated;
+const evaluated0 = validate63.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4207,8 +3745,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -4246,16 +3784,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
-validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate63.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate42.evaluated;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4319,8 +3857,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate43(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate63(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
 }
@@ -4335,39 +3873,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_update" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate61.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
-validate41.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_update = validate47;
-const schema40 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_update"};
+exports.data_update = validate67;
+const schema34 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_update"};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate48.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4516,7 +4054,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -4541,8 +4079,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -4559,10 +4097,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4571,8 +4123,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4581,8 +4135,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4591,8 +4148,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4601,8 +4158,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4611,8 +4185,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4621,301 +4206,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -4925,136 +4220,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -5062,50 +4338,50 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_update" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate47.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate68(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
-validate47.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_join = validate53;
-const schema44 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/join/payload","$id":"https://switchyard.local/specs/validators/message_join"};
-const schema45 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinBroadcast"}}};
-const schema46 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"join"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/Player"},"model":{"type":"string","const":"Player"}}};
+exports.message_join = validate75;
+const schema36 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/join/payload","$id":"https://switchyard.local/specs/validators/message_join"};
+const schema37 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinBroadcast"}}};
+const schema38 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"join"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/Player"},"model":{"type":"string","const":"Player"}}};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate55.evaluated;
+const evaluated0 = validate77.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5202,8 +4478,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate34(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 }
@@ -5241,16 +4517,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
-validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate77.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate54.evaluated;
+const evaluated0 = validate76.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5314,8 +4590,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate55(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate77(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
@@ -5330,39 +4606,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
-validate54.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate76.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_join" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate53.evaluated;
+const evaluated0 = validate75.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate54(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
-validate53.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
-validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_join = validate59;
-const schema47 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/Player","$id":"https://switchyard.local/specs/validators/data_join"};
+exports.data_join = validate81;
+const schema39 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/Player","$id":"https://switchyard.local/specs/validators/data_join"};
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate60.evaluated;
+const evaluated0 = validate82.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5436,10 +4712,16 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data1 = data.user;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.username === undefined){
-const err6 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.created_at !== undefined){
+let data2 = data.created_at;
+if(typeof data2 === "string"){
+if(!(formats2.validate(data2))){
+const err6 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5448,8 +4730,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1.email === undefined){
-const err7 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+else {
+const err7 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5458,8 +4741,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data1.phone === undefined){
-const err8 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.finished_at !== undefined){
+let data3 = data.finished_at;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err8 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema20.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5468,8 +4754,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data1.last_name === undefined){
-const err9 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(typeof data3 === "string"){
+if(!(formats2.validate(data3))){
+const err9 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5478,8 +4765,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data1.first_name === undefined){
-const err10 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5488,298 +4778,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data1.patronymic === undefined){
-const err11 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(data1.gender === undefined){
-const err12 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data1.birth_date === undefined){
-const err13 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data1.rating === undefined){
-const err14 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(func0.call(schema17.properties, key1))){
-const err15 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data1.username !== undefined){
-if(typeof data1.username !== "string"){
-const err16 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data1.email !== undefined){
-if(typeof data1.email !== "string"){
-const err17 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data1.phone !== undefined){
-if(typeof data1.phone !== "string"){
-const err18 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data1.last_name !== undefined){
-if(typeof data1.last_name !== "string"){
-const err19 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data1.first_name !== undefined){
-if(typeof data1.first_name !== "string"){
-const err20 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data1.patronymic !== undefined){
-if(typeof data1.patronymic !== "string"){
-const err21 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data1.gender !== undefined){
-let data8 = data1.gender;
-if(typeof data8 !== "string"){
-const err22 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(!(((data8 === "M") || (data8 === "F")) || (data8 === ""))){
-const err23 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data1.birth_date !== undefined){
-let data9 = data1.birth_date;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err24 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err25 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-if(data1.rating !== undefined){
-if(!(typeof data1.rating == "number")){
-const err26 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data.created_at !== undefined){
-let data11 = data.created_at;
-if(typeof data11 === "string"){
-if(!(formats2.validate(data11))){
-const err28 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.finished_at !== undefined){
-let data12 = data.finished_at;
-if((typeof data12 !== "string") && (data12 !== null)){
-const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema22.properties.finished_at.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(typeof data12 === "string"){
-if(!(formats2.validate(data12))){
-const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-validate60.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
-validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate82.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_join" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate59.evaluated;
+const evaluated0 = validate81.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+if(!(validate82(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
 errors = vErrors.length;
 }
-validate59.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate81.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_next_question = validate62;
-const schema50 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/next_question/payload","$id":"https://switchyard.local/specs/validators/message_next_question"};
-const schema51 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/NextQuestionBroadcast"}}};
-const schema52 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"next_question"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
+exports.message_next_question = validate85;
+const schema41 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/next_question/payload","$id":"https://switchyard.local/specs/validators/message_next_question"};
+const schema42 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/NextQuestionBroadcast"}}};
+const schema43 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"next_question"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate64.evaluated;
+const evaluated0 = validate87.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5876,8 +4909,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -5915,16 +4948,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate64.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
-validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate87.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate63.evaluated;
+const evaluated0 = validate86.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5988,8 +5021,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate64(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate87(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
 errors = vErrors.length;
 }
 }
@@ -6004,39 +5037,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
-validate63.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate86.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_next_question" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate62.evaluated;
+const evaluated0 = validate85.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate63(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+if(!(validate86(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
-validate62.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
-validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate85.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_next_question = validate68;
-const schema53 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_next_question"};
+exports.data_next_question = validate91;
+const schema44 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_next_question"};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate69.evaluated;
+const evaluated0 = validate92.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6185,7 +5218,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -6210,8 +5243,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -6228,10 +5261,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6240,8 +5287,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6250,8 +5299,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6260,8 +5312,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6270,8 +5322,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6280,8 +5349,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6290,301 +5370,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -6594,136 +5384,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -6731,50 +5502,50 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate92.errors = vErrors;
 return errors === 0;
 }
-validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_next_question" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate68.evaluated;
+const evaluated0 = validate91.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+if(!(validate92(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
 errors = vErrors.length;
 }
-validate68.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
-validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate91.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_answer = validate74;
-const schema57 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/answer/payload","$id":"https://switchyard.local/specs/validators/message_answer"};
-const schema58 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/AnswerBroadcast"}}};
-const schema59 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"answer"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
+exports.message_answer = validate99;
+const schema46 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/answer/payload","$id":"https://switchyard.local/specs/validators/message_answer"};
+const schema47 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/AnswerBroadcast"}}};
+const schema48 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"answer"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate76.evaluated;
+const evaluated0 = validate101.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6871,8 +5642,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -6910,16 +5681,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
-validate76.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate101.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate75.evaluated;
+const evaluated0 = validate100.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6983,8 +5754,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate76(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate101(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
 errors = vErrors.length;
 }
 }
@@ -6999,39 +5770,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
-validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_answer" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate74.evaluated;
+const evaluated0 = validate99.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+if(!(validate100(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
 errors = vErrors.length;
 }
-validate74.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
-validate74.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate99.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_answer = validate80;
-const schema60 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_answer"};
+exports.data_answer = validate105;
+const schema49 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_answer"};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate81.evaluated;
+const evaluated0 = validate106.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7180,7 +5951,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -7205,8 +5976,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -7223,10 +5994,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7235,8 +6020,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -7245,8 +6032,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -7255,8 +6045,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -7265,8 +6055,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -7275,8 +6082,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -7285,301 +6103,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -7589,136 +6117,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -7726,50 +6235,50 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
-validate81.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate106.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_answer" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate80.evaluated;
+const evaluated0 = validate105.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate81(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
 errors = vErrors.length;
 }
-validate80.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
-validate80.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_check = validate86;
-const schema64 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/check/payload","$id":"https://switchyard.local/specs/validators/message_check"};
-const schema65 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/CheckBroadcast"}}};
-const schema66 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"check"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
+exports.message_check = validate113;
+const schema51 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/check/payload","$id":"https://switchyard.local/specs/validators/message_check"};
+const schema52 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/CheckBroadcast"}}};
+const schema53 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"check"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate88.evaluated;
+const evaluated0 = validate115.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7866,8 +6375,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -7905,16 +6414,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate88.errors = vErrors;
+validate115.errors = vErrors;
 return errors === 0;
 }
-validate88.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate115.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate87.evaluated;
+const evaluated0 = validate114.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7978,8 +6487,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate88(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate115(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
 errors = vErrors.length;
 }
 }
@@ -7994,39 +6503,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate87.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
-validate87.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate114.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_check" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate86.evaluated;
+const evaluated0 = validate113.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate87(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate87.errors : vErrors.concat(validate87.errors);
+if(!(validate114(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
 errors = vErrors.length;
 }
-validate86.errors = vErrors;
+validate113.errors = vErrors;
 return errors === 0;
 }
-validate86.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate113.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_check = validate92;
-const schema67 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_check"};
+exports.data_check = validate119;
+const schema54 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_check"};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate93.evaluated;
+const evaluated0 = validate120.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8175,7 +6684,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -8200,8 +6709,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -8218,10 +6727,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8230,8 +6753,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8240,8 +6765,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -8250,8 +6778,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8260,8 +6788,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8270,8 +6815,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8280,301 +6836,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -8584,136 +6850,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -8721,50 +6968,50 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate93.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
-validate93.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate120.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_check" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate92.evaluated;
+const evaluated0 = validate119.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate93(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+if(!(validate120(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate120.errors : vErrors.concat(validate120.errors);
 errors = vErrors.length;
 }
-validate92.errors = vErrors;
+validate119.errors = vErrors;
 return errors === 0;
 }
-validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_finish = validate98;
-const schema71 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/finish/payload","$id":"https://switchyard.local/specs/validators/message_finish"};
-const schema72 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/FinishBroadcast"}}};
-const schema73 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"finish"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
+exports.message_finish = validate127;
+const schema56 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/finish/payload","$id":"https://switchyard.local/specs/validators/message_finish"};
+const schema57 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/FinishBroadcast"}}};
+const schema58 = {"type":"object","additionalProperties":false,"required":["action","pk","data","model"],"properties":{"action":{"type":"string","const":"finish"},"pk":{"type":"integer"},"data":{"$ref":"#/components/schemas/GameSnapshot"},"model":{"type":"string","const":"api.game"}}};
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate100.evaluated;
+const evaluated0 = validate129.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8861,8 +7108,8 @@ errors++;
 }
 }
 if(data.data !== undefined){
-if(!(validate17(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate22(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -8900,16 +7147,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
-validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate99.evaluated;
+const evaluated0 = validate128.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -8973,8 +7220,8 @@ errors++;
 }
 }
 if(data.payload !== undefined){
-if(!(validate100(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+if(!(validate129(data.payload, {instancePath:instancePath+"/payload",parentData:data,parentDataProperty:"payload",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate129.errors : vErrors.concat(validate129.errors);
 errors = vErrors.length;
 }
 }
@@ -8989,39 +7236,39 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate99.errors = vErrors;
+validate128.errors = vErrors;
 return errors === 0;
 }
-validate99.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate128.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_finish" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate98.evaluated;
+const evaluated0 = validate127.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+if(!(validate128(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
 errors = vErrors.length;
 }
-validate98.errors = vErrors;
+validate127.errors = vErrors;
 return errors === 0;
 }
-validate98.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate127.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_finish = validate104;
-const schema74 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_finish"};
+exports.data_finish = validate133;
+const schema59 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/schemas/GameSnapshot","$id":"https://switchyard.local/specs/validators/data_finish"};
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate105.evaluated;
+const evaluated0 = validate134.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9170,7 +7417,7 @@ vErrors.push(err13);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema15.properties, key0))){
+if(!(func0.call(schema14.properties, key0))){
 const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
@@ -9195,8 +7442,8 @@ errors++;
 }
 }
 if(data.quiz !== undefined){
-if(!(validate18(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate23(data.quiz, {instancePath:instancePath+"/quiz",parentData:data,parentDataProperty:"quiz",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -9213,10 +7460,24 @@ errors++;
 }
 }
 if(data.user !== undefined){
-let data3 = data.user;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.username === undefined){
-const err17 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'"};
+if(!(validate24(data.user, {instancePath:instancePath+"/user",parentData:data,parentDataProperty:"user",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data.players !== undefined){
+let data4 = data.players;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate34(data4[i0], {instancePath:instancePath+"/players/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9225,8 +7486,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data3.email === undefined){
-const err18 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'"};
+}
+if(data.online !== undefined){
+if(typeof data.online !== "boolean"){
+const err18 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9235,8 +7498,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data3.phone === undefined){
-const err19 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "phone"},message:"must have required property '"+"phone"+"'"};
+}
+if(data.state !== undefined){
+let data7 = data.state;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9245,8 +7511,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data3.last_name === undefined){
-const err20 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "last_name"},message:"must have required property '"+"last_name"+"'"};
+if(!((((data7 === "players_waiting") || (data7 === "answering")) || (data7 === "check")) || (data7 === "finish"))){
+const err20 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema14.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9255,8 +7521,25 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data3.first_name === undefined){
-const err21 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "first_name"},message:"must have required property '"+"first_name"+"'"};
+}
+if(data.current_question !== undefined){
+let data8 = data.current_question;
+const _errs16 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!(validate37(data8, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data8 !== null){
+const err21 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9265,8 +7548,19 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data3.patronymic === undefined){
-const err22 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "patronymic"},message:"must have required property '"+"patronymic"+"'"};
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err22 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9275,301 +7569,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data3.gender === undefined){
-const err23 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "gender"},message:"must have required property '"+"gender"+"'"};
-if(vErrors === null){
-vErrors = [err23];
-}
 else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(data3.birth_date === undefined){
-const err24 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "birth_date"},message:"must have required property '"+"birth_date"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data3.rating === undefined){
-const err25 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/required",keyword:"required",params:{missingProperty: "rating"},message:"must have required property '"+"rating"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema17.properties, key1))){
-const err26 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.username !== undefined){
-if(typeof data3.username !== "string"){
-const err27 = {instancePath:instancePath+"/user/username",schemaPath:"#/components/schemas/User/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.email !== undefined){
-if(typeof data3.email !== "string"){
-const err28 = {instancePath:instancePath+"/user/email",schemaPath:"#/components/schemas/User/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data3.phone !== undefined){
-if(typeof data3.phone !== "string"){
-const err29 = {instancePath:instancePath+"/user/phone",schemaPath:"#/components/schemas/User/properties/phone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data3.last_name !== undefined){
-if(typeof data3.last_name !== "string"){
-const err30 = {instancePath:instancePath+"/user/last_name",schemaPath:"#/components/schemas/User/properties/last_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data3.first_name !== undefined){
-if(typeof data3.first_name !== "string"){
-const err31 = {instancePath:instancePath+"/user/first_name",schemaPath:"#/components/schemas/User/properties/first_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data3.patronymic !== undefined){
-if(typeof data3.patronymic !== "string"){
-const err32 = {instancePath:instancePath+"/user/patronymic",schemaPath:"#/components/schemas/User/properties/patronymic/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data3.gender !== undefined){
-let data10 = data3.gender;
-if(typeof data10 !== "string"){
-const err33 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data10 === "M") || (data10 === "F")) || (data10 === ""))){
-const err34 = {instancePath:instancePath+"/user/gender",schemaPath:"#/components/schemas/User/properties/gender/enum",keyword:"enum",params:{allowedValues: schema17.properties.gender.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.birth_date !== undefined){
-let data11 = data3.birth_date;
-if((typeof data11 !== "string") && (data11 !== null)){
-const err35 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/type",keyword:"type",params:{type: schema17.properties.birth_date.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(typeof data11 === "string"){
-if(!(formats0.validate(data11))){
-const err36 = {instancePath:instancePath+"/user/birth_date",schemaPath:"#/components/schemas/User/properties/birth_date/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\""};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data3.rating !== undefined){
-if(!(typeof data3.rating == "number")){
-const err37 = {instancePath:instancePath+"/user/rating",schemaPath:"#/components/schemas/User/properties/rating/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/user",schemaPath:"#/components/schemas/User/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.players !== undefined){
-let data13 = data.players;
-if(Array.isArray(data13)){
-const len0 = data13.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate22(data13[i0], {instancePath:instancePath+"/players/" + i0,parentData:data13,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/players",schemaPath:"#/properties/players/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.online !== undefined){
-if(typeof data.online !== "boolean"){
-const err40 = {instancePath:instancePath+"/online",schemaPath:"#/properties/online/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data16 = data.state;
-if(typeof data16 !== "string"){
-const err41 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!((((data16 === "players_waiting") || (data16 === "answering")) || (data16 === "check")) || (data16 === "finish"))){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema15.properties.state.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.current_question !== undefined){
-let data17 = data.current_question;
-const _errs37 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(!(validate24(data17, {instancePath:instancePath+"/current_question",parentData:data,parentDataProperty:"current_question",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
-}
-const _errs39 = errors;
-if(data17 !== null){
-const err43 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var _valid0 = _errs39 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err44 = {instancePath:instancePath+"/current_question",schemaPath:"#/properties/current_question/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-else {
-errors = _errs37;
+errors = _errs16;
 if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
+if(_errs16){
+vErrors.length = _errs16;
 }
 else {
 vErrors = null;
@@ -9579,136 +7583,117 @@ vErrors = null;
 }
 if(data.timer_on !== undefined){
 if(typeof data.timer_on !== "boolean"){
-const err45 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err23 = {instancePath:instancePath+"/timer_on",schemaPath:"#/properties/timer_on/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err23];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err23);
 }
 errors++;
 }
 }
 if(data.timer !== undefined){
-let data19 = data.timer;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err46 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/type",keyword:"type",params:{type: schema20.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err47 = {instancePath:instancePath+"/timer",schemaPath:"#/components/schemas/Duration/pattern",keyword:"pattern",params:{pattern: "^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"},message:"must match pattern \""+"^(-?\\d+ )?\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
+if(!(validate29(data.timer, {instancePath:instancePath+"/timer",parentData:data,parentDataProperty:"timer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
 }
 if(data.created_at !== undefined){
-let data20 = data.created_at;
-if(typeof data20 === "string"){
-if(!(formats2.validate(data20))){
-const err48 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data11 = data.created_at;
+if(typeof data11 === "string"){
+if(!(formats2.validate(data11))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err24];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err24);
 }
 errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err25];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err25);
 }
 errors++;
 }
 }
 if(data.updated_at !== undefined){
-let data21 = data.updated_at;
-if(typeof data21 === "string"){
-if(!(formats2.validate(data21))){
-const err50 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data12 = data.updated_at;
+if(typeof data12 === "string"){
+if(!(formats2.validate(data12))){
+const err26 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err26];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err26);
 }
 errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err27 = {instancePath:instancePath+"/updated_at",schemaPath:"#/properties/updated_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err27];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err27);
 }
 errors++;
 }
 }
 if(data.state_changed_at !== undefined){
-let data22 = data.state_changed_at;
-if(typeof data22 === "string"){
-if(!(formats2.validate(data22))){
-const err52 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+let data13 = data.state_changed_at;
+if(typeof data13 === "string"){
+if(!(formats2.validate(data13))){
+const err28 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err28];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err28);
 }
 errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/state_changed_at",schemaPath:"#/properties/state_changed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err29];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err29);
 }
 errors++;
 }
 }
 if(data.finished_at !== undefined){
-let data23 = data.finished_at;
-if((typeof data23 !== "string") && (data23 !== null)){
-const err54 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema15.properties.finished_at.type},message:"must be string,null"};
+let data14 = data.finished_at;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err30 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/type",keyword:"type",params:{type: schema14.properties.finished_at.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err30];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err30);
 }
 errors++;
 }
-if(typeof data23 === "string"){
-if(!(formats2.validate(data23))){
-const err55 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data14 === "string"){
+if(!(formats2.validate(data14))){
+const err31 = {instancePath:instancePath+"/finished_at",schemaPath:"#/properties/finished_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err31];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err31);
 }
 errors++;
 }
@@ -9716,51 +7701,126 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err32];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err32);
 }
 errors++;
 }
-validate105.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
-validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate134.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/data_finish" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate104.evaluated;
+const evaluated0 = validate133.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate105(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+if(!(validate134(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate134.errors : vErrors.concat(validate134.errors);
 errors = vErrors.length;
 }
-validate104.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
-validate104.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate133.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_Envelope = validate110;
-const schema78 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema79 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["update","join","next_question","answer","check","finish"]},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`","validated against that message's schema.":null},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
-const schema80 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer","or its decimal string).":null}}};
-const pattern8 = new RegExp("^[0-9]+$", "u");
+exports.message_Envelope = validate141;
+const schema61 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
+const schema62 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["update","join","next_question","answer","check","finish"]},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`","validated against that message's schema.":null},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema63 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer","or its decimal string).":null}}};
+const pattern1 = new RegExp("^[0-9]+$", "u");
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate143(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate111.evaluated;
+const evaluated0 = validate143.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.pk === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "pk")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.pk !== undefined){
+let data0 = data.pk;
+if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (typeof data0 !== "string")){
+const err2 = {instancePath:instancePath+"/pk",schemaPath:"#/properties/pk/type",keyword:"type",params:{type: schema63.properties.pk.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data0 === "string"){
+if(!pattern1.test(data0)){
+const err3 = {instancePath:instancePath+"/pk",schemaPath:"#/properties/pk/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate143.errors = vErrors;
+return errors === 0;
+}
+validate143.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate142.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9823,7 +7883,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((((((data0 === "update") || (data0 === "join")) || (data0 === "next_question")) || (data0 === "answer")) || (data0 === "check")) || (data0 === "finish"))){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema79.properties.message.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema62.properties.message.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9834,10 +7894,14 @@ errors++;
 }
 }
 if(data.to !== undefined){
-let data1 = data.to;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.pk === undefined){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/GameAudience/required",keyword:"required",params:{missingProperty: "pk"},message:"must have required property '"+"pk"+"'"};
+if(!(validate143(data.to, {instancePath:instancePath+"/to",parentData:data,parentDataProperty:"to",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate143.errors : vErrors.concat(validate143.errors);
+errors = vErrors.length;
+}
+}
+if(data.id !== undefined){
+if(typeof data.id !== "string"){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9846,9 +7910,10 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!(key1 === "pk")){
-const err7 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/GameAudience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9857,90 +7922,29 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data1.pk !== undefined){
-let data2 = data1.pk;
-if((!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))) && (typeof data2 !== "string")){
-const err8 = {instancePath:instancePath+"/to/pk",schemaPath:"#/components/schemas/GameAudience/properties/pk/type",keyword:"type",params:{type: schema80.properties.pk.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(typeof data2 === "string"){
-if(!pattern8.test(data2)){
-const err9 = {instancePath:instancePath+"/to/pk",schemaPath:"#/components/schemas/GameAudience/properties/pk/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/GameAudience/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.id !== undefined){
-if(typeof data.id !== "string"){
-const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate111.errors = vErrors;
+validate142.errors = vErrors;
 return errors === 0;
 }
-validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate142.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_Envelope" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate110.evaluated;
+const evaluated0 = validate141.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate111(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate142(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
 errors = vErrors.length;
 }
-validate110.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
-validate110.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate141.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

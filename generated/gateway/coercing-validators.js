@@ -4,6 +4,60 @@ exports.publish_params = validate0;
 const schema0 = {"type":"object","properties":{"api":{"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/parameters/0/schema"}},"required":["api"],"$id":"https://switchyard.local/specs/validators/publish_params"};
 const schema2 = {"type":"string","enum":["games","messenger","pizza","workspace","events"]};
 
+function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate2.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+let dataType0 = typeof data;
+let coerced0 = undefined;
+if(!(coerced0 !== undefined)){
+if(dataType0 == "number" || dataType0 == "boolean"){
+coerced0 = "" + data;
+}
+else if(data === null){
+coerced0 = "";
+}
+else {
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(coerced0 !== undefined){
+data = coerced0;
+if(parentData !== undefined){
+parentData[parentDataProperty] = coerced0;
+}
+}
+}
+if(!(((((data === "games") || (data === "messenger")) || (data === "pizza")) || (data === "workspace")) || (data === "events"))){
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema2.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate2.errors = vErrors;
+return errors === 0;
+}
+validate2.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/publish_params" */;
 let vErrors = null;
@@ -27,54 +81,19 @@ vErrors.push(err0);
 errors++;
 }
 if(data.api !== undefined){
-let data0 = data.api;
-if(typeof data0 !== "string"){
-let dataType0 = typeof data0;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data0;
+if(!(validate2(data.api, {instancePath:instancePath+"/api",parentData:data,parentDataProperty:"api",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);
+errors = vErrors.length;
 }
-else if(data0 === null){
-coerced0 = "";
+}
 }
 else {
-const err1 = {instancePath:instancePath+"/api",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/parameters/0/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err1];
 }
 else {
 vErrors.push(err1);
-}
-errors++;
-}
-}
-if(coerced0 !== undefined){
-data0 = coerced0;
-if(data !== undefined){
-data["api"] = coerced0;
-}
-}
-}
-if(!(((((data0 === "games") || (data0 === "messenger")) || (data0 === "pizza")) || (data0 === "workspace")) || (data0 === "events"))){
-const err2 = {instancePath:instancePath+"/api",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/parameters/0/schema/enum",keyword:"enum",params:{allowedValues: schema2.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
 }
 errors++;
 }

@@ -5,11 +5,10 @@ const schema0 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/pa
 const schema2 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","minLength":1,"description":"The message's `name` in the api's AsyncAPI spec."},"to":{"type":"object","minProperties":1,"description":"The audience, keyed by one of the api's audience keys.","additionalProperties":{"type":["string","integer"]}},"data":{"description":"The message's data (any JSON), validated against that message's schema."}}};
 const func0 = require("ajv/dist/runtime/ucs2length").default;
 
-function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_body_json" */;
+function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate0.evaluated;
+const evaluated0 = validate2.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -18,7 +17,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.message === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -28,7 +27,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.to === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -38,7 +37,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.data === undefined){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -49,7 +48,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "message") || (key0 === "to")) || (key0 === "data"))){
-const err3 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -63,7 +62,7 @@ if(data.message !== undefined){
 let data0 = data.message;
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-const err4 = {instancePath:instancePath+"/message",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -74,7 +73,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/message",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -88,7 +87,7 @@ if(data.to !== undefined){
 let data1 = data.to;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 if(Object.keys(data1).length < 1){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/properties/to/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -100,7 +99,7 @@ errors++;
 for(const key1 in data1){
 let data2 = data1[key1];
 if((typeof data2 !== "string") && (!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))))){
-const err7 = {instancePath:instancePath+"/to/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/properties/to/additionalProperties/type",keyword:"type",params:{type: schema2.properties.to.additionalProperties.type},message:"must be string,integer"};
+const err7 = {instancePath:instancePath+"/to/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/to/additionalProperties/type",keyword:"type",params:{type: schema2.properties.to.additionalProperties.type},message:"must be string,integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -112,7 +111,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/to",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/properties/to/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err8 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -124,7 +123,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/requestBody/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -133,20 +132,40 @@ vErrors.push(err9);
 }
 errors++;
 }
+validate2.errors = vErrors;
+return errors === 0;
+}
+validate2.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/publish_body_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate0.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate2(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);
+errors = vErrors.length;
+}
 validate0.errors = vErrors;
 return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.publish_202_json = validate2;
+exports.publish_202_json = validate4;
 const schema3 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/202/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_202_json"};
 const schema4 = {"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 
-function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_202_json" */;
+function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate2.evaluated;
+const evaluated0 = validate5.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -155,7 +174,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/202/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -166,7 +185,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "id")){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/202/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -178,7 +197,7 @@ errors++;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err2 = {instancePath:instancePath+"/id",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/202/content/application~1json/schema/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -190,7 +209,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/202/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -199,111 +218,14 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate2.errors = vErrors;
+validate5.errors = vErrors;
 return errors === 0;
 }
-validate2.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.publish_400_json = validate3;
-const schema5 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_400_json"};
-const schema6 = {"type":"object","additionalProperties":false,"required":["error"],"description":"Error body shared by all REST APIs of Switchyard.","properties":{"error":{"type":"string","description":"Human-readable reason."},"errors":{"type":"array","description":"Details, e.g. validation errors.","items":{"type":"object"}}}};
-
-function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_400_json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate3.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.error === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "error") || (key0 === "errors"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.error !== undefined){
-if(typeof data.error !== "string"){
-const err2 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data1 = data.errors;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/errors",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate3.errors = vErrors;
-return errors === 0;
-}
-validate3.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.publish_401_json = validate4;
-const schema7 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_401_json"};
 
 function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_401_json" */;
+/*# sourceURL="https://switchyard.local/specs/validators/publish_202_json" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate4.evaluated;
@@ -313,94 +235,23 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.error === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "error") || (key0 === "errors"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.error !== undefined){
-if(typeof data.error !== "string"){
-const err2 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data1 = data.errors;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/errors",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
+if(!(validate5(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate5.errors : vErrors.concat(validate5.errors);
+errors = vErrors.length;
 }
 validate4.errors = vErrors;
 return errors === 0;
 }
 validate4.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.publish_403_json = validate5;
-const schema9 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_403_json"};
+exports.publish_400_json = validate7;
+const schema5 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_400_json"};
+const schema6 = {"type":"object","additionalProperties":false,"required":["error"],"description":"Error body shared by all REST APIs of Switchyard.","properties":{"error":{"type":"string","description":"Human-readable reason."},"errors":{"type":"array","description":"Details, e.g. validation errors.","items":{"type":"object"}}}};
 
-function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_403_json" */;
+function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate5.evaluated;
+const evaluated0 = validate8.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -409,7 +260,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.error === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -420,7 +271,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "error") || (key0 === "errors"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -432,7 +283,7 @@ errors++;
 }
 if(data.error !== undefined){
 if(typeof data.error !== "string"){
-const err2 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -449,7 +300,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -461,7 +312,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/errors",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err4 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -473,7 +324,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -482,110 +333,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate5.errors = vErrors;
+validate8.errors = vErrors;
 return errors === 0;
 }
-validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.publish_404_json = validate6;
-const schema11 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_404_json"};
-
-function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_404_json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate6.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.error === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "error") || (key0 === "errors"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.error !== undefined){
-if(typeof data.error !== "string"){
-const err2 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.errors !== undefined){
-let data1 = data.errors;
-if(Array.isArray(data1)){
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/errors",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate6.errors = vErrors;
-return errors === 0;
-}
-validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-exports.publish_413_json = validate7;
-const schema13 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_413_json"};
 
 function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/publish_413_json" */;
+/*# sourceURL="https://switchyard.local/specs/validators/publish_400_json" */;
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate7.evaluated;
@@ -595,9 +350,31 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+if(!(validate8(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
+errors = vErrors.length;
+}
+validate7.errors = vErrors;
+return errors === 0;
+}
+validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.publish_401_json = validate10;
+const schema7 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_401_json"};
+
+function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate11.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.error === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -608,7 +385,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "error") || (key0 === "errors"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -620,7 +397,7 @@ errors++;
 }
 if(data.error !== undefined){
 if(typeof data.error !== "string"){
-const err2 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -637,7 +414,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
-const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -649,7 +426,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/errors",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err4 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -661,7 +438,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -670,20 +447,492 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate7.errors = vErrors;
+validate11.errors = vErrors;
 return errors === 0;
 }
-validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate11.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.publish_422_json = validate8;
+
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/publish_401_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate10.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate11(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+validate10.errors = vErrors;
+return errors === 0;
+}
+validate10.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.publish_403_json = validate13;
+const schema9 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/403/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_403_json"};
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate14.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.error === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "error") || (key0 === "errors"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.error !== undefined){
+if(typeof data.error !== "string"){
+const err2 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data1 = data.errors;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+validate14.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/publish_403_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate13.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate14(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+validate13.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.publish_404_json = validate16;
+const schema11 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/404/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_404_json"};
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate17.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.error === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "error") || (key0 === "errors"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.error !== undefined){
+if(typeof data.error !== "string"){
+const err2 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data1 = data.errors;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate17.errors = vErrors;
+return errors === 0;
+}
+validate17.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/publish_404_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate16.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate17(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+validate16.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.publish_413_json = validate19;
+const schema13 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/413/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_413_json"};
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate20.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.error === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "error") || (key0 === "errors"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.error !== undefined){
+if(typeof data.error !== "string"){
+const err2 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.errors !== undefined){
+let data1 = data.errors;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/publish_413_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate19.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate20(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+errors = vErrors.length;
+}
+validate19.errors = vErrors;
+return errors === 0;
+}
+validate19.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.publish_422_json = validate22;
 const schema15 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/responses/422/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/publish_422_json"};
 const schema16 = {"type":"object","additionalProperties":false,"required":["error","errors"],"properties":{"error":{"type":"string","description":"Human-readable reason."},"errors":{"type":"array","minItems":1,"items":{"$ref":"#/components/schemas/ValidationError"}}}};
 const schema17 = {"type":"object","additionalProperties":false,"required":["instancePath","message"],"description":"One ajv error, relative to the envelope.","properties":{"instancePath":{"type":"string","description":"JSON pointer into the envelope."},"message":{"type":"string"},"keyword":{"type":"string","description":"The failing JSON Schema keyword."},"params":{"type":"object","description":"The keyword's parameters (free data)."}}};
 
-function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate9.evaluated;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.instancePath === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "instancePath"},message:"must have required property '"+"instancePath"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.message === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "instancePath") || (key0 === "message")) || (key0 === "keyword")) || (key0 === "params"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.instancePath !== undefined){
+if(typeof data.instancePath !== "string"){
+const err3 = {instancePath:instancePath+"/instancePath",schemaPath:"#/properties/instancePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.message !== undefined){
+if(typeof data.message !== "string"){
+const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.keyword !== undefined){
+if(typeof data.keyword !== "string"){
+const err5 = {instancePath:instancePath+"/keyword",schemaPath:"#/properties/keyword/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.params !== undefined){
+let data3 = data.params;
+if(!(data3 && typeof data3 == "object" && !Array.isArray(data3))){
+const err6 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate23.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -750,10 +999,14 @@ errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.instancePath === undefined){
-const err5 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/components/schemas/ValidationError/required",keyword:"required",params:{missingProperty: "instancePath"},message:"must have required property '"+"instancePath"+"'"};
+if(!(validate24(data1[i0], {instancePath:instancePath+"/errors/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -762,8 +1015,10 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data2.message === undefined){
-const err6 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/components/schemas/ValidationError/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -772,137 +1027,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!((((key1 === "instancePath") || (key1 === "message")) || (key1 === "keyword")) || (key1 === "params"))){
-const err7 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/components/schemas/ValidationError/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data2.instancePath !== undefined){
-if(typeof data2.instancePath !== "string"){
-const err8 = {instancePath:instancePath+"/errors/" + i0+"/instancePath",schemaPath:"#/components/schemas/ValidationError/properties/instancePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data2.message !== undefined){
-if(typeof data2.message !== "string"){
-const err9 = {instancePath:instancePath+"/errors/" + i0+"/message",schemaPath:"#/components/schemas/ValidationError/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data2.keyword !== undefined){
-if(typeof data2.keyword !== "string"){
-const err10 = {instancePath:instancePath+"/errors/" + i0+"/keyword",schemaPath:"#/components/schemas/ValidationError/properties/keyword/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data2.params !== undefined){
-let data6 = data2.params;
-if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
-const err11 = {instancePath:instancePath+"/errors/" + i0+"/params",schemaPath:"#/components/schemas/ValidationError/properties/params/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/components/schemas/ValidationError/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-validate9.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
-validate9.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/publish_422_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate8.evaluated;
+const evaluated0 = validate22.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate9(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate9.errors : vErrors.concat(validate9.errors);
+if(!(validate23(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
-validate8.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
-validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.healthz_200_json = validate11;
+exports.healthz_200_json = validate27;
 const schema18 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/healthz_200_json"};
 const schema19 = {"type":"object","additionalProperties":false,"required":["status"],"properties":{"status":{"type":"string","const":"ok"}}};
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/healthz_200_json" */;
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate11.evaluated;
+const evaluated0 = validate28.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -911,7 +1069,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.status === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -922,7 +1080,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "status")){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -935,7 +1093,7 @@ errors++;
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -945,7 +1103,7 @@ vErrors.push(err2);
 errors++;
 }
 if("ok" !== data0){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema/properties/status/const",keyword:"const",params:{allowedValue: "ok"},message:"must be equal to constant"};
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/const",keyword:"const",params:{allowedValue: "ok"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -957,7 +1115,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1healthz/get/responses/200/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -966,20 +1124,217 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate11.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
-validate11.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.readyz_200_json = validate12;
+
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/healthz_200_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate27.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate28(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+errors = vErrors.length;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.readyz_200_json = validate30;
 const schema20 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/readyz_200_json"};
 const schema21 = {"type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ok","unavailable"]},"checks":{"type":"object","additionalProperties":false,"required":["bus","store"],"properties":{"bus":{"type":"boolean","description":"The bus (in-process or Kafka) is reachable."},"store":{"type":"boolean","description":"The store (in-memory or Redis) is reachable."}}}}};
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate31.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.status === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.checks === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "status") || (key0 === "checks"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data0 = data.status;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!((data0 === "ok") || (data0 === "unavailable"))){
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema21.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.checks !== undefined){
+let data1 = data.checks;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.bus === undefined){
+const err5 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "bus"},message:"must have required property '"+"bus"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data1.store === undefined){
+const err6 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "store"},message:"must have required property '"+"store"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!((key1 === "bus") || (key1 === "store"))){
+const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data1.bus !== undefined){
+if(typeof data1.bus !== "boolean"){
+const err8 = {instancePath:instancePath+"/checks/bus",schemaPath:"#/properties/checks/properties/bus/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data1.store !== undefined){
+if(typeof data1.store !== "boolean"){
+const err9 = {instancePath:instancePath+"/checks/store",schemaPath:"#/properties/checks/properties/store/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate31.errors = vErrors;
+return errors === 0;
+}
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/readyz_200_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate12.evaluated;
+const evaluated0 = validate30.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate31(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+validate30.errors = vErrors;
+return errors === 0;
+}
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.readyz_503_json = validate33;
+const schema22 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/readyz_503_json"};
+
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate34.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -988,7 +1343,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.status === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -998,7 +1353,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.checks === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1009,7 +1364,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "status") || (key0 === "checks"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1022,7 +1377,7 @@ errors++;
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1032,7 +1387,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ok") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/status/enum",keyword:"enum",params:{allowedValues: schema21.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema21.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1046,7 +1401,7 @@ if(data.checks !== undefined){
 let data1 = data.checks;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 if(data1.bus === undefined){
-const err5 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/required",keyword:"required",params:{missingProperty: "bus"},message:"must have required property '"+"bus"+"'"};
+const err5 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "bus"},message:"must have required property '"+"bus"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1056,7 +1411,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data1.store === undefined){
-const err6 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/required",keyword:"required",params:{missingProperty: "store"},message:"must have required property '"+"store"+"'"};
+const err6 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "store"},message:"must have required property '"+"store"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1067,7 +1422,7 @@ errors++;
 }
 for(const key1 in data1){
 if(!((key1 === "bus") || (key1 === "store"))){
-const err7 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1079,7 +1434,7 @@ errors++;
 }
 if(data1.bus !== undefined){
 if(typeof data1.bus !== "boolean"){
-const err8 = {instancePath:instancePath+"/checks/bus",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/properties/bus/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err8 = {instancePath:instancePath+"/checks/bus",schemaPath:"#/properties/checks/properties/bus/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1091,7 +1446,7 @@ errors++;
 }
 if(data1.store !== undefined){
 if(typeof data1.store !== "boolean"){
-const err9 = {instancePath:instancePath+"/checks/store",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/properties/store/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err9 = {instancePath:instancePath+"/checks/store",schemaPath:"#/properties/checks/properties/store/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1103,7 +1458,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err10 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1115,7 +1470,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/200/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1124,177 +1479,40 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
-validate12.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.readyz_503_json = validate13;
-const schema22 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/readyz_503_json"};
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/readyz_503_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate13.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.status === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
-if(vErrors === null){
-vErrors = [err0];
+if(!(validate34(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
 }
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.checks === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "status") || (key0 === "checks"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data0 = data.status;
-if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(!((data0 === "ok") || (data0 === "unavailable"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/status/enum",keyword:"enum",params:{allowedValues: schema21.properties.status.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.checks !== undefined){
-let data1 = data.checks;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.bus === undefined){
-const err5 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/required",keyword:"required",params:{missingProperty: "bus"},message:"must have required property '"+"bus"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data1.store === undefined){
-const err6 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/required",keyword:"required",params:{missingProperty: "store"},message:"must have required property '"+"store"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!((key1 === "bus") || (key1 === "store"))){
-const err7 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.bus !== undefined){
-if(typeof data1.bus !== "boolean"){
-const err8 = {instancePath:instancePath+"/checks/bus",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/properties/bus/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data1.store !== undefined){
-if(typeof data1.store !== "boolean"){
-const err9 = {instancePath:instancePath+"/checks/store",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/properties/store/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/checks",schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1readyz/get/responses/503/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-validate13.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate13.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.metrics_200_text = validate14;
+exports.metrics_200_text = validate36;
 const schema24 = {"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1metrics/get/responses/200/content/text~1plain/schema","$id":"https://switchyard.local/specs/validators/metrics_200_text"};
 const schema25 = {"type":"string"};
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/metrics_200_text" */;
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate14.evaluated;
+const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1302,7 +1520,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1metrics/get/responses/200/content/text~1plain/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1311,8 +1529,29 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
-validate14.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate37.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/metrics_200_text" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate36.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate37(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+validate36.evaluated = {"dynamicProps":false,"dynamicItems":false};
 

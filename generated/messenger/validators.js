@@ -5,6 +5,160 @@ const schema0 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#
 const schema2 = {"type":"object","additionalProperties":false,"required":["type","event"],"properties":{"type":{"type":"string","const":"new_message"},"event":{"$ref":"#/components/schemas/NewMessage"}}};
 const schema3 = {"type":"object","additionalProperties":false,"required":["message_id","to_id","from_id","created_at","text"],"properties":{"message_id":{"type":"integer","description":"Id of the message"},"to_id":{"type":"integer","description":"Id of the recipient (the user receiving the event; the `sub` of their token)"},"from_id":{"type":"integer","description":"Id of the sender"},"created_at":{"type":"integer","description":"When the message was sent, unix time in seconds"},"text":{"type":"string","description":"Text of the message"}}};
 
+function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate3.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.message_id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.to_id === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to_id"},message:"must have required property '"+"to_id"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.from_id === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from_id"},message:"must have required property '"+"from_id"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.created_at === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.text === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "message_id") || (key0 === "to_id")) || (key0 === "from_id")) || (key0 === "created_at")) || (key0 === "text"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.message_id !== undefined){
+let data0 = data.message_id;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err6 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.to_id !== undefined){
+let data1 = data.to_id;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err7 = {instancePath:instancePath+"/to_id",schemaPath:"#/properties/to_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.from_id !== undefined){
+let data2 = data.from_id;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err8 = {instancePath:instancePath+"/from_id",schemaPath:"#/properties/from_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.created_at !== undefined){
+let data3 = data.created_at;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err9 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err10 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate3.errors = vErrors;
+return errors === 0;
+}
+validate3.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
@@ -72,154 +226,19 @@ errors++;
 }
 }
 if(data.event !== undefined){
-let data1 = data.event;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.message_id === undefined){
-const err5 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
+if(!(validate3(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-if(data1.to_id === undefined){
-const err6 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "to_id"},message:"must have required property '"+"to_id"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data1.from_id === undefined){
-const err7 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "from_id"},message:"must have required property '"+"from_id"+"'"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data1.created_at === undefined){
-const err8 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(data1.text === undefined){
-const err9 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(((((key1 === "message_id") || (key1 === "to_id")) || (key1 === "from_id")) || (key1 === "created_at")) || (key1 === "text"))){
-const err10 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data1.message_id !== undefined){
-let data2 = data1.message_id;
-if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err11 = {instancePath:instancePath+"/event/message_id",schemaPath:"#/components/schemas/NewMessage/properties/message_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data1.to_id !== undefined){
-let data3 = data1.to_id;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err12 = {instancePath:instancePath+"/event/to_id",schemaPath:"#/components/schemas/NewMessage/properties/to_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data1.from_id !== undefined){
-let data4 = data1.from_id;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err13 = {instancePath:instancePath+"/event/from_id",schemaPath:"#/components/schemas/NewMessage/properties/from_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data1.created_at !== undefined){
-let data5 = data1.created_at;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err14 = {instancePath:instancePath+"/event/created_at",schemaPath:"#/components/schemas/NewMessage/properties/created_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data1.text !== undefined){
-if(typeof data1.text !== "string"){
-const err15 = {instancePath:instancePath+"/event/text",schemaPath:"#/components/schemas/NewMessage/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
 }
 errors++;
 }
@@ -249,14 +268,13 @@ return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_new_message = validate4;
+exports.data_new_message = validate6;
 const schema4 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage","$id":"https://switchyard.local/specs/validators/data_new_message"};
 
-function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/data_new_message" */;
+function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate4.evaluated;
+const evaluated0 = validate7.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -265,7 +283,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.message_id === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -275,7 +293,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.to_id === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "to_id"},message:"must have required property '"+"to_id"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to_id"},message:"must have required property '"+"to_id"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -285,7 +303,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.from_id === undefined){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "from_id"},message:"must have required property '"+"from_id"+"'"};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from_id"},message:"must have required property '"+"from_id"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -295,7 +313,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.created_at === undefined){
-const err3 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -305,7 +323,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.text === undefined){
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -316,7 +334,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "message_id") || (key0 === "to_id")) || (key0 === "from_id")) || (key0 === "created_at")) || (key0 === "text"))){
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -329,7 +347,7 @@ errors++;
 if(data.message_id !== undefined){
 let data0 = data.message_id;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err6 = {instancePath:instancePath+"/message_id",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/properties/message_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err6 = {instancePath:instancePath+"/message_id",schemaPath:"#/properties/message_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -342,7 +360,7 @@ errors++;
 if(data.to_id !== undefined){
 let data1 = data.to_id;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-const err7 = {instancePath:instancePath+"/to_id",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/properties/to_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err7 = {instancePath:instancePath+"/to_id",schemaPath:"#/properties/to_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -355,7 +373,7 @@ errors++;
 if(data.from_id !== undefined){
 let data2 = data.from_id;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err8 = {instancePath:instancePath+"/from_id",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/properties/from_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err8 = {instancePath:instancePath+"/from_id",schemaPath:"#/properties/from_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -368,7 +386,7 @@ errors++;
 if(data.created_at !== undefined){
 let data3 = data.created_at;
 if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err9 = {instancePath:instancePath+"/created_at",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/properties/created_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err9 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -380,7 +398,7 @@ errors++;
 }
 if(data.text !== undefined){
 if(typeof data.text !== "string"){
-const err10 = {instancePath:instancePath+"/text",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -392,7 +410,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/schemas/NewMessage/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -401,21 +419,152 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate4.errors = vErrors;
+validate7.errors = vErrors;
 return errors === 0;
 }
-validate4.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_callback_deprecated = validate5;
+
+function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/data_new_message" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate6.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate7(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
+errors = vErrors.length;
+}
+validate6.errors = vErrors;
+return errors === 0;
+}
+validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_callback_deprecated = validate9;
 const schema6 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/callback_deprecated/payload","$id":"https://switchyard.local/specs/validators/message_callback_deprecated"};
 const schema7 = {"type":"object","additionalProperties":false,"required":["type","event"],"properties":{"type":{"type":"string","const":"callback_deprecated"},"event":{"$ref":"#/components/schemas/CallbackDeprecated"}}};
 const schema8 = {"type":"object","additionalProperties":false,"required":["old_callback","new_callback"],"properties":{"old_callback":{"type":"string","format":"uri","description":"The callback URL that was replaced (it receives this event and no further ones)."},"new_callback":{"type":"string","format":"uri","description":"The callback URL registered in its place."}}};
 const formats0 = require("ajv-formats/dist/formats").fullFormats.uri;
 
-function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate6.evaluated;
+const evaluated0 = validate11.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.old_callback === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "old_callback"},message:"must have required property '"+"old_callback"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.new_callback === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "new_callback"},message:"must have required property '"+"new_callback"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "old_callback") || (key0 === "new_callback"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.old_callback !== undefined){
+let data0 = data.old_callback;
+if(typeof data0 === "string"){
+if(!(formats0(data0))){
+const err3 = {instancePath:instancePath+"/old_callback",schemaPath:"#/properties/old_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/old_callback",schemaPath:"#/properties/old_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.new_callback !== undefined){
+let data1 = data.new_callback;
+if(typeof data1 === "string"){
+if(!(formats0(data1))){
+const err5 = {instancePath:instancePath+"/new_callback",schemaPath:"#/properties/new_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/new_callback",schemaPath:"#/properties/new_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+validate11.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate10.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -479,10 +628,14 @@ errors++;
 }
 }
 if(data.event !== undefined){
-let data1 = data.event;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.old_callback === undefined){
-const err5 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/required",keyword:"required",params:{missingProperty: "old_callback"},message:"must have required property '"+"old_callback"+"'"};
+if(!(validate11(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -491,137 +644,41 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.new_callback === undefined){
-const err6 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/required",keyword:"required",params:{missingProperty: "new_callback"},message:"must have required property '"+"new_callback"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!((key1 === "old_callback") || (key1 === "new_callback"))){
-const err7 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.old_callback !== undefined){
-let data2 = data1.old_callback;
-if(typeof data2 === "string"){
-if(!(formats0(data2))){
-const err8 = {instancePath:instancePath+"/event/old_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/old_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/event/old_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/old_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data1.new_callback !== undefined){
-let data3 = data1.new_callback;
-if(typeof data3 === "string"){
-if(!(formats0(data3))){
-const err10 = {instancePath:instancePath+"/event/new_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/new_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/event/new_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/new_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-validate6.errors = vErrors;
+validate10.errors = vErrors;
 return errors === 0;
 }
-validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate10.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_callback_deprecated" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate5.evaluated;
+const evaluated0 = validate9.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate6(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate6.errors : vErrors.concat(validate6.errors);
+if(!(validate10(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
 errors = vErrors.length;
 }
-validate5.errors = vErrors;
+validate9.errors = vErrors;
 return errors === 0;
 }
-validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate9.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_polling_request = validate8;
+exports.message_polling_request = validate14;
 const schema9 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload","$id":"https://switchyard.local/specs/validators/message_polling_request"};
 const schema10 = {"type":"object","additionalProperties":false,"required":["token"],"properties":{"token":{"type":"string","minLength":1,"description":"The user's token, a JWT issued by the user's identity service (`sub` = user id)."}}};
 const func0 = require("ajv/dist/runtime/ucs2length").default;
 
-function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/message_polling_request" */;
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate8.evaluated;
+const evaluated0 = validate15.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -630,7 +687,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.token === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -641,7 +698,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "token")){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -655,7 +712,7 @@ if(data.token !== undefined){
 let data0 = data.token;
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-const err2 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err2 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -666,7 +723,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -678,7 +735,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-request/payload/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -687,20 +744,41 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate8.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
-validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate15.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_polling_event = validate9;
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/message_polling_request" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate14.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate15(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+validate14.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_polling_event = validate17;
 const schema11 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-event/payload","$id":"https://switchyard.local/specs/validators/message_polling_event"};
 const schema12 = {"description":"A long-poll answer carrying one event: `code: 10` plus the same `{type, event}` pair that the\ncallback channel delivers (the document: events are the same for callback and long polling).\n","oneOf":[{"$ref":"#/components/schemas/PollingNewMessage"},{"$ref":"#/components/schemas/PollingCallbackDeprecated"}],"x-compat":["The original's polling answer is `{code, type, event}` without a published value for `code`; Switchyard uses 10, the success code of callback start."]};
 const schema13 = {"type":"object","additionalProperties":false,"required":["code","type","event"],"properties":{"code":{"type":"integer","const":10,"description":"Success."},"type":{"type":"string","const":"new_message"},"event":{"$ref":"#/components/schemas/NewMessage"}}};
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate11.evaluated;
+const evaluated0 = validate19.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -797,10 +875,14 @@ errors++;
 }
 }
 if(data.event !== undefined){
-let data2 = data.event;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.message_id === undefined){
-const err8 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "message_id"},message:"must have required property '"+"message_id"+"'"};
+if(!(validate3(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -809,156 +891,17 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data2.to_id === undefined){
-const err9 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "to_id"},message:"must have required property '"+"to_id"+"'"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data2.from_id === undefined){
-const err10 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "from_id"},message:"must have required property '"+"from_id"+"'"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(data2.created_at === undefined){
-const err11 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "created_at"},message:"must have required property '"+"created_at"+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(data2.text === undefined){
-const err12 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!(((((key1 === "message_id") || (key1 === "to_id")) || (key1 === "from_id")) || (key1 === "created_at")) || (key1 === "text"))){
-const err13 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data2.message_id !== undefined){
-let data3 = data2.message_id;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-const err14 = {instancePath:instancePath+"/event/message_id",schemaPath:"#/components/schemas/NewMessage/properties/message_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data2.to_id !== undefined){
-let data4 = data2.to_id;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err15 = {instancePath:instancePath+"/event/to_id",schemaPath:"#/components/schemas/NewMessage/properties/to_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data2.from_id !== undefined){
-let data5 = data2.from_id;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err16 = {instancePath:instancePath+"/event/from_id",schemaPath:"#/components/schemas/NewMessage/properties/from_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data2.created_at !== undefined){
-let data6 = data2.created_at;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err17 = {instancePath:instancePath+"/event/created_at",schemaPath:"#/components/schemas/NewMessage/properties/created_at/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data2.text !== undefined){
-if(typeof data2.text !== "string"){
-const err18 = {instancePath:instancePath+"/event/text",schemaPath:"#/components/schemas/NewMessage/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/NewMessage/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-validate11.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
-validate11.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate19.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema15 = {"type":"object","additionalProperties":false,"required":["code","type","event"],"properties":{"code":{"type":"integer","const":10,"description":"Success."},"type":{"type":"string","const":"callback_deprecated"},"event":{"$ref":"#/components/schemas/CallbackDeprecated"}}};
+const schema14 = {"type":"object","additionalProperties":false,"required":["code","type","event"],"properties":{"code":{"type":"integer","const":10,"description":"Success."},"type":{"type":"string","const":"callback_deprecated"},"event":{"$ref":"#/components/schemas/CallbackDeprecated"}}};
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate13.evaluated;
+const evaluated0 = validate22.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1055,10 +998,14 @@ errors++;
 }
 }
 if(data.event !== undefined){
-let data2 = data.event;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.old_callback === undefined){
-const err8 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/required",keyword:"required",params:{missingProperty: "old_callback"},message:"must have required property '"+"old_callback"+"'"};
+if(!(validate11(data.event, {instancePath:instancePath+"/event",parentData:data,parentDataProperty:"event",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1067,111 +1014,16 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data2.new_callback === undefined){
-const err9 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/required",keyword:"required",params:{missingProperty: "new_callback"},message:"must have required property '"+"new_callback"+"'"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-for(const key1 in data2){
-if(!((key1 === "old_callback") || (key1 === "new_callback"))){
-const err10 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data2.old_callback !== undefined){
-let data3 = data2.old_callback;
-if(typeof data3 === "string"){
-if(!(formats0(data3))){
-const err11 = {instancePath:instancePath+"/event/old_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/old_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/event/old_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/old_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data2.new_callback !== undefined){
-let data4 = data2.new_callback;
-if(typeof data4 === "string"){
-if(!(formats0(data4))){
-const err13 = {instancePath:instancePath+"/event/new_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/new_callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/event/new_callback",schemaPath:"#/components/schemas/CallbackDeprecated/properties/new_callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/event",schemaPath:"#/components/schemas/CallbackDeprecated/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-validate13.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
-validate13.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate10.evaluated;
+const evaluated0 = validate18.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1182,8 +1034,8 @@ const _errs0 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
-if(!(validate11(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+if(!(validate19(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
@@ -1193,8 +1045,8 @@ passing0 = 0;
 var props0 = true;
 }
 const _errs2 = errors;
-if(!(validate13(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate22(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
@@ -1232,46 +1084,45 @@ vErrors = null;
 }
 }
 }
-validate10.errors = vErrors;
+validate18.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate10.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate18.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_polling_event" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate9.evaluated;
+const evaluated0 = validate17.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate10(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+if(!(validate18(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 else {
-var props0 = validate10.evaluated.props;
+var props0 = validate18.evaluated.props;
 }
-validate9.errors = vErrors;
+validate17.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate9.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate17.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-exports.message_polling_timeout = validate16;
-const schema17 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload","$id":"https://switchyard.local/specs/validators/message_polling_timeout"};
-const schema18 = {"type":"object","additionalProperties":false,"required":["code","type"],"description":"The long-poll answer when no event arrived before the poll timeout.","properties":{"code":{"type":"integer","const":10,"description":"Success (nothing to deliver)."},"type":{"type":"string","const":"timeout"}}};
+exports.message_polling_timeout = validate26;
+const schema15 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload","$id":"https://switchyard.local/specs/validators/message_polling_timeout"};
+const schema16 = {"type":"object","additionalProperties":false,"required":["code","type"],"description":"The long-poll answer when no event arrived before the poll timeout.","properties":{"code":{"type":"integer","const":10,"description":"Success (nothing to deliver)."},"type":{"type":"string","const":"timeout"}}};
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/message_polling_timeout" */;
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate16.evaluated;
+const evaluated0 = validate27.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1280,7 +1131,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1290,7 +1141,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1301,7 +1152,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "type"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1314,7 +1165,7 @@ errors++;
 if(data.code !== undefined){
 let data0 = data.code;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1324,7 +1175,7 @@ vErrors.push(err3);
 errors++;
 }
 if(10 !== data0){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1337,7 +1188,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(typeof data1 !== "string"){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1347,7 +1198,7 @@ vErrors.push(err5);
 errors++;
 }
 if("timeout" !== data1){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/properties/type/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1359,7 +1210,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/polling-timeout/payload/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1368,20 +1219,104 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
-validate16.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_Envelope = validate17;
-const schema19 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema20 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["new_message"]},"to":{"$ref":"#/components/schemas/UserAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
-const schema21 = {"type":"object","additionalProperties":false,"required":["user_id"],"properties":{"user_id":{"type":["integer","string"],"description":"User (`to_id`, the `sub` of their token) who receives the event."}}};
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/message_polling_timeout" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate18.evaluated;
+const evaluated0 = validate26.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate27(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_Envelope = validate29;
+const schema17 = {"$ref":"https://switchyard.local/specs/messenger.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
+const schema18 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["new_message"]},"to":{"$ref":"#/components/schemas/UserAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema19 = {"type":"object","additionalProperties":false,"required":["user_id"],"properties":{"user_id":{"type":["integer","string"],"description":"User (`to_id`, the `sub` of their token) who receives the event."}}};
+
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate31.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.user_id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_id"},message:"must have required property '"+"user_id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "user_id")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.user_id !== undefined){
+let data0 = data.user_id;
+if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (typeof data0 !== "string")){
+const err2 = {instancePath:instancePath+"/user_id",schemaPath:"#/properties/user_id/type",keyword:"type",params:{type: schema19.properties.user_id.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate31.errors = vErrors;
+return errors === 0;
+}
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1444,7 +1379,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(data0 === "new_message")){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema20.properties.message.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema18.properties.message.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1455,114 +1390,212 @@ errors++;
 }
 }
 if(data.to !== undefined){
-let data1 = data.to;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.user_id === undefined){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/UserAudience/required",keyword:"required",params:{missingProperty: "user_id"},message:"must have required property '"+"user_id"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(key1 === "user_id")){
-const err7 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/UserAudience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data1.user_id !== undefined){
-let data2 = data1.user_id;
-if((!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))) && (typeof data2 !== "string")){
-const err8 = {instancePath:instancePath+"/to/user_id",schemaPath:"#/components/schemas/UserAudience/properties/user_id/type",keyword:"type",params:{type: schema21.properties.user_id.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/UserAudience/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
+if(!(validate31(data.to, {instancePath:instancePath+"/to",parentData:data,parentDataProperty:"to",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
 }
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err6];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err6);
 }
 errors++;
 }
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err7];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err7);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
-validate18.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_Envelope" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate17.evaluated;
+const evaluated0 = validate29.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate18(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
-validate17.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
-validate17.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startCallback_body_json = validate20;
-const schema22 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_body_json"};
-const schema24 = {"type":"object","additionalProperties":false,"required":["token","callback"],"properties":{"token":{"type":"string","minLength":1,"description":"The user's token, a JWT issued by the user's identity service (`sub` = user id)."},"callback":{"type":"string","format":"uri","pattern":"^[Hh][Tt][Tt][Pp][Ss]?://","description":"Absolute http or https URL that receives the user's events, e.g. `https://ip:port/`."}}};
+exports.startCallback_body_json = validate34;
+const schema20 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_body_json"};
+const schema22 = {"type":"object","additionalProperties":false,"required":["token","callback"],"properties":{"token":{"type":"string","minLength":1,"description":"The user's token, a JWT issued by the user's identity service (`sub` = user id)."},"callback":{"type":"string","format":"uri","pattern":"^[Hh][Tt][Tt][Pp][Ss]?://","description":"Absolute http or https URL that receives the user's events, e.g. `https://ip:port/`."}}};
 const pattern0 = new RegExp("^[Hh][Tt][Tt][Pp][Ss]?://", "u");
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate36.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.token === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.callback === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "callback"},message:"must have required property '"+"callback"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "token") || (key0 === "callback"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.token !== undefined){
+let data0 = data.token;
+if(typeof data0 === "string"){
+if(func0(data0) < 1){
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.callback !== undefined){
+let data1 = data.callback;
+if(typeof data1 === "string"){
+if(!pattern0.test(data1)){
+const err5 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]?://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]?://"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!(formats0(data1))){
+const err6 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/startCallback_body_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate34.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate36(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+validate34.errors = vErrors;
+return errors === 0;
+}
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.startCallback_body_form = validate38;
+const schema23 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema","$id":"https://switchyard.local/specs/validators/startCallback_body_form"};
+
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1571,7 +1604,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.token === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1581,7 +1614,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.callback === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "callback"},message:"must have required property '"+"callback"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "callback"},message:"must have required property '"+"callback"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1592,7 +1625,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "token") || (key0 === "callback"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1606,7 +1639,7 @@ if(data.token !== undefined){
 let data0 = data.token;
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-const err3 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1617,7 +1650,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err4 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1631,7 +1664,7 @@ if(data.callback !== undefined){
 let data1 = data.callback;
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-const err5 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/properties/callback/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]?://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]?://"+"\""};
+const err5 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]?://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]?://"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1641,7 +1674,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/properties/callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+const err6 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1652,7 +1685,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/properties/callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = {instancePath:instancePath+"/callback",schemaPath:"#/properties/callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1664,7 +1697,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1673,143 +1706,40 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startCallback_body_form = validate22;
-const schema25 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema","$id":"https://switchyard.local/specs/validators/startCallback_body_form"};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/startCallback_body_form" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate38.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.token === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
-if(vErrors === null){
-vErrors = [err0];
+if(!(validate39(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+errors = vErrors.length;
 }
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.callback === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/required",keyword:"required",params:{missingProperty: "callback"},message:"must have required property '"+"callback"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "token") || (key0 === "callback"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.token !== undefined){
-let data0 = data.token;
-if(typeof data0 === "string"){
-if(func0(data0) < 1){
-const err3 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.callback !== undefined){
-let data1 = data.callback;
-if(typeof data1 === "string"){
-if(!pattern0.test(data1)){
-const err5 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/callback/pattern",keyword:"pattern",params:{pattern: "^[Hh][Tt][Tt][Pp][Ss]?://"},message:"must match pattern \""+"^[Hh][Tt][Tt][Pp][Ss]?://"+"\""};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/callback/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/callback",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/callback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/requestBody/content/application~1x-www-form-urlencoded/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate22.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startCallback_200_json = validate23;
-const schema27 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_200_json"};
-const schema28 = {"type":"object","additionalProperties":false,"required":["code"],"properties":{"code":{"type":"integer","const":10,"description":"Success."},"response":{"type":"string","description":"Optional human-readable text."}}};
+exports.startCallback_200_json = validate41;
+const schema25 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_200_json"};
+const schema26 = {"type":"object","additionalProperties":false,"required":["code"],"properties":{"code":{"type":"integer","const":10,"description":"Success."},"response":{"type":"string","description":"Optional human-readable text."}}};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/startCallback_200_json" */;
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1818,7 +1748,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1829,7 +1759,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "response"))){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1842,7 +1772,7 @@ errors++;
 if(data.code !== undefined){
 let data0 = data.code;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err2 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err2 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1852,7 +1782,7 @@ vErrors.push(err2);
 errors++;
 }
 if(10 !== data0){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1864,7 +1794,7 @@ errors++;
 }
 if(data.response !== undefined){
 if(typeof data.response !== "string"){
-const err4 = {instancePath:instancePath+"/response",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err4 = {instancePath:instancePath+"/response",schemaPath:"#/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1876,7 +1806,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/200/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1885,20 +1815,158 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startCallback_400_json = validate24;
-const schema29 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_400_json"};
-const schema30 = {"type":"object","additionalProperties":false,"required":["code","response"],"description":"An error answer: a negative `code` and its text in `response`.\n\n| code | response                                  | HTTP status |\n|------|-------------------------------------------|-------------|\n| -1   | Invalid token                             | 401 |\n| -2   | Message not sent                          | not used by the event API |\n| -3   | Parameters are invalid                    | 400 |\n| -4   | Name cannot be more than 15 characters    | not used by the event API |\n| -5   | Password cannot be less than 8 characters | not used by the event API |\n| -6   | User does not exist                       | not used by the event API |\n","properties":{"code":{"type":"integer","enum":[-1,-2,-3,-4,-5,-6],"description":"The error code (table above)."},"response":{"type":"string","description":"The error's text from the table, e.g. `Invalid token`."}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/startCallback_200_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate41.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate42(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.startCallback_400_json = validate44;
+const schema27 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_400_json"};
+const schema28 = {"type":"object","additionalProperties":false,"required":["code","response"],"description":"An error answer: a negative `code` and its text in `response`.\n\n| code | response                                  | HTTP status |\n|------|-------------------------------------------|-------------|\n| -1   | Invalid token                             | 401 |\n| -2   | Message not sent                          | not used by the event API |\n| -3   | Parameters are invalid                    | 400 |\n| -4   | Name cannot be more than 15 characters    | not used by the event API |\n| -5   | Password cannot be less than 8 characters | not used by the event API |\n| -6   | User does not exist                       | not used by the event API |\n","properties":{"code":{"type":"integer","enum":[-1,-2,-3,-4,-5,-6],"description":"The error code (table above)."},"response":{"type":"string","description":"The error's text from the table, e.g. `Invalid token`."}}};
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate45.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.response === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "code") || (key0 === "response"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema28.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.response !== undefined){
+if(typeof data.response !== "string"){
+const err5 = {instancePath:instancePath+"/response",schemaPath:"#/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/startCallback_400_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+validate44.errors = vErrors;
+return errors === 0;
+}
+validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.startCallback_401_json = validate47;
+const schema29 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_401_json"};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate48.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1907,7 +1975,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1917,7 +1985,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.response === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1928,7 +1996,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "response"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1941,7 +2009,7 @@ errors++;
 if(data.code !== undefined){
 let data0 = data.code;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1951,7 +2019,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/properties/code/enum",keyword:"enum",params:{allowedValues: schema30.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema28.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1963,7 +2031,7 @@ errors++;
 }
 if(data.response !== undefined){
 if(typeof data.response !== "string"){
-const err5 = {instancePath:instancePath+"/response",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/response",schemaPath:"#/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1975,7 +2043,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/400/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1984,19 +2052,39 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.startCallback_401_json = validate25;
-const schema31 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/startCallback_401_json"};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/startCallback_401_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.poll_body_json = validate50;
+const schema31 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_body_json"};
+
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate51.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2004,8 +2092,8 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(data.token === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2014,8 +2102,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.response === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
+for(const key0 in data){
+if(!(key0 === "token")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2024,9 +2113,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((key0 === "code") || (key0 === "response"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.token !== undefined){
+let data0 = data.token;
+if(typeof data0 === "string"){
+if(func0(data0) < 1){
+const err2 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2036,10 +2128,8 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.code !== undefined){
-let data0 = data.code;
-if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2048,8 +2138,10 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/properties/code/enum",keyword:"enum",params:{allowedValues: schema30.properties.code.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2058,43 +2150,39 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.response !== undefined){
-if(typeof data.response !== "string"){
-const err5 = {instancePath:instancePath+"/response",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1callback~1start/post/responses/401/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate25.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
-validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate51.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.poll_body_json = validate26;
-const schema33 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_body_json"};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/poll_body_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate26.evaluated;
+const evaluated0 = validate50.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate51(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+validate50.errors = vErrors;
+return errors === 0;
+}
+validate50.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.poll_body_form = validate53;
+const schema33 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema","$id":"https://switchyard.local/specs/validators/poll_body_form"};
+
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2103,7 +2191,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.token === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2114,7 +2202,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "token")){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2128,7 +2216,7 @@ if(data.token !== undefined){
 let data0 = data.token;
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-const err2 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err2 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2139,7 +2227,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2151,7 +2239,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2160,97 +2248,40 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
-validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate54.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.poll_body_form = validate27;
-const schema35 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema","$id":"https://switchyard.local/specs/validators/poll_body_form"};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/poll_body_form" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate53.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.token === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
-if(vErrors === null){
-vErrors = [err0];
+if(!(validate54(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
 }
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "token")){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.token !== undefined){
-let data0 = data.token;
-if(typeof data0 === "string"){
-if(func0(data0) < 1){
-const err2 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/requestBody/content/application~1x-www-form-urlencoded/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate27.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.poll_200_json = validate28;
-const schema37 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_200_json"};
-const schema38 = {"oneOf":[{"$ref":"./messenger.asyncapi.yaml#/components/schemas/PollingEvent"},{"$ref":"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout"}]};
+exports.poll_200_json = validate56;
+const schema35 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_200_json"};
+const schema36 = {"oneOf":[{"$ref":"./messenger.asyncapi.yaml#/components/schemas/PollingEvent"},{"$ref":"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout"}]};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate58.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2261,8 +2292,8 @@ const _errs0 = errors;
 let valid0 = false;
 let passing0 = null;
 const _errs1 = errors;
-if(!(validate11(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+if(!(validate19(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
@@ -2272,8 +2303,8 @@ passing0 = 0;
 var props0 = true;
 }
 const _errs2 = errors;
-if(!(validate13(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate22(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
@@ -2311,43 +2342,26 @@ vErrors = null;
 }
 }
 }
-validate30.errors = vErrors;
+validate58.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate30.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate58.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-const _errs0 = errors;
-let valid0 = false;
-let passing0 = null;
-const _errs1 = errors;
-if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
-errors = vErrors.length;
-}
-else {
-var props0 = validate30.evaluated.props;
-}
-var _valid0 = _errs1 === errors;
-if(_valid0){
-valid0 = true;
-passing0 = 0;
-}
-const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2357,7 +2371,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2368,7 +2382,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "type"))){
-const err2 = {instancePath,schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2381,7 +2395,7 @@ errors++;
 if(data.code !== undefined){
 let data0 = data.code;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2391,7 +2405,7 @@ vErrors.push(err3);
 errors++;
 }
 if(10 !== data0){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/const",keyword:"const",params:{allowedValue: 10},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2404,7 +2418,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(typeof data1 !== "string"){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2414,7 +2428,7 @@ vErrors.push(err5);
 errors++;
 }
 if("timeout" !== data1){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/properties/type/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2426,7 +2440,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"./messenger.asyncapi.yaml#/components/schemas/PollingTimeout/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2434,6 +2448,43 @@ else {
 vErrors.push(err7);
 }
 errors++;
+}
+validate62.errors = vErrors;
+return errors === 0;
+}
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate57.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(!(validate58(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate58.errors : vErrors.concat(validate58.errors);
+errors = vErrors.length;
+}
+else {
+var props0 = validate58.evaluated.props;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs2 = errors;
+if(!(validate62(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
 if(_valid0 && valid0){
@@ -2450,12 +2501,12 @@ props0 = true;
 }
 }
 if(!valid0){
-const err8 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err0];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err0);
 }
 errors++;
 }
@@ -2470,45 +2521,162 @@ vErrors = null;
 }
 }
 }
-validate29.errors = vErrors;
+validate57.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate29.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate57.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/poll_200_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate56.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate29(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 else {
-var props0 = validate29.evaluated.props;
+var props0 = validate57.evaluated.props;
 }
-validate28.errors = vErrors;
+validate56.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate28.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate56.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-exports.poll_400_json = validate35;
-const schema41 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_400_json"};
+exports.poll_400_json = validate65;
+const schema39 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_400_json"};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate66.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.response === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "code") || (key0 === "response"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.code !== undefined){
+let data0 = data.code;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema28.properties.code.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.response !== undefined){
+if(typeof data.response !== "string"){
+const err5 = {instancePath:instancePath+"/response",schemaPath:"#/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/poll_400_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate65.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate66(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+validate65.errors = vErrors;
+return errors === 0;
+}
+validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.poll_401_json = validate68;
+const schema41 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_401_json"};
+
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate69.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2517,7 +2685,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2527,7 +2695,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.response === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2538,7 +2706,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "code") || (key0 === "response"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2551,7 +2719,7 @@ errors++;
 if(data.code !== undefined){
 let data0 = data.code;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err3 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2561,7 +2729,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/properties/code/enum",keyword:"enum",params:{allowedValues: schema30.properties.code.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/code",schemaPath:"#/properties/code/enum",keyword:"enum",params:{allowedValues: schema28.properties.code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2573,7 +2741,7 @@ errors++;
 }
 if(data.response !== undefined){
 if(typeof data.response !== "string"){
-const err5 = {instancePath:instancePath+"/response",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/response",schemaPath:"#/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2585,7 +2753,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/400/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2594,106 +2762,29 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.poll_401_json = validate36;
-const schema43 = {"$ref":"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/poll_401_json"};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/poll_401_json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate36.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.code === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
-if(vErrors === null){
-vErrors = [err0];
+if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+errors = vErrors.length;
 }
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.response === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "response"},message:"must have required property '"+"response"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((key0 === "code") || (key0 === "response"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.code !== undefined){
-let data0 = data.code;
-if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-const err3 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(!((((((data0 === -1) || (data0 === -2)) || (data0 === -3)) || (data0 === -4)) || (data0 === -5)) || (data0 === -6))){
-const err4 = {instancePath:instancePath+"/code",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/properties/code/enum",keyword:"enum",params:{allowedValues: schema30.properties.code.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.response !== undefined){
-if(typeof data.response !== "string"){
-const err5 = {instancePath:instancePath+"/response",schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/properties/response/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-}
-else {
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/messenger.openapi.yaml#/paths/~1events~1polling/post/responses/401/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-validate36.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -8,6 +8,342 @@ const func0 = Object.prototype.hasOwnProperty;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const formats4 = require("ajv-formats/dist/formats").fullFormats["date-time"];
 
+function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate3.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.uuid === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "uuid"},message:"must have required property '"+"uuid"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.name === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.store_id === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.user_uuid === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_uuid"},message:"must have required property '"+"user_uuid"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.size === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.accepted === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "accepted"},message:"must have required property '"+"accepted"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.price === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "price"},message:"must have required property '"+"price"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.description === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.img_url === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "img_url"},message:"must have required property '"+"img_url"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data.created_date === undefined){
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "created_date"},message:"must have required property '"+"created_date"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data.time_prepared === undefined){
+const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "time_prepared"},message:"must have required property '"+"time_prepared"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema3.properties, key0))){
+const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.uuid !== undefined){
+let data0 = data.uuid;
+if(typeof data0 === "string"){
+if(!(formats0.test(data0))){
+const err12 = {instancePath:instancePath+"/uuid",schemaPath:"#/properties/uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/uuid",schemaPath:"#/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.store_id !== undefined){
+let data2 = data.store_id;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err15 = {instancePath:instancePath+"/store_id",schemaPath:"#/properties/store_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.user_uuid !== undefined){
+let data3 = data.user_uuid;
+if(typeof data3 === "string"){
+if(!(formats0.test(data3))){
+const err16 = {instancePath:instancePath+"/user_uuid",schemaPath:"#/properties/user_uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/user_uuid",schemaPath:"#/properties/user_uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.size !== undefined){
+let data4 = data.size;
+if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
+const err18 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.accepted !== undefined){
+if(typeof data.accepted !== "boolean"){
+const err19 = {instancePath:instancePath+"/accepted",schemaPath:"#/properties/accepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.price !== undefined){
+if(!(typeof data.price == "number")){
+const err20 = {instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+if(typeof data.description !== "string"){
+const err21 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.img_url !== undefined){
+if(typeof data.img_url !== "string"){
+const err22 = {instancePath:instancePath+"/img_url",schemaPath:"#/properties/img_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.created_date !== undefined){
+let data9 = data.created_date;
+if(typeof data9 === "string"){
+if(!(formats4.validate(data9))){
+const err23 = {instancePath:instancePath+"/created_date",schemaPath:"#/properties/created_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/created_date",schemaPath:"#/properties/created_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.time_prepared !== undefined){
+let data10 = data.time_prepared;
+if(typeof data10 === "string"){
+if(!(formats4.validate(data10))){
+const err25 = {instancePath:instancePath+"/time_prepared",schemaPath:"#/properties/time_prepared/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/time_prepared",schemaPath:"#/properties/time_prepared/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+validate3.errors = vErrors;
+return errors === 0;
+}
+validate3.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
@@ -75,336 +411,19 @@ errors++;
 }
 }
 if(data.data !== undefined){
-let data1 = data.data;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.uuid === undefined){
-const err5 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "uuid"},message:"must have required property '"+"uuid"+"'"};
+if(!(validate3(data.data, {instancePath:instancePath+"/data",parentData:data,parentDataProperty:"data",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-if(data1.name === undefined){
-const err6 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data1.store_id === undefined){
-const err7 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-if(data1.user_uuid === undefined){
-const err8 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "user_uuid"},message:"must have required property '"+"user_uuid"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(data1.size === undefined){
-const err9 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(data1.accepted === undefined){
-const err10 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "accepted"},message:"must have required property '"+"accepted"+"'"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(data1.price === undefined){
-const err11 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "price"},message:"must have required property '"+"price"+"'"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(data1.description === undefined){
-const err12 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data1.img_url === undefined){
-const err13 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "img_url"},message:"must have required property '"+"img_url"+"'"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data1.created_date === undefined){
-const err14 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "created_date"},message:"must have required property '"+"created_date"+"'"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if(data1.time_prepared === undefined){
-const err15 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "time_prepared"},message:"must have required property '"+"time_prepared"+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key1 in data1){
-if(!(func0.call(schema3.properties, key1))){
-const err16 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data1.uuid !== undefined){
-let data2 = data1.uuid;
-if(typeof data2 === "string"){
-if(!(formats0.test(data2))){
-const err17 = {instancePath:instancePath+"/data/uuid",schemaPath:"#/components/schemas/Pizza/properties/uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/data/uuid",schemaPath:"#/components/schemas/Pizza/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data1.name !== undefined){
-if(typeof data1.name !== "string"){
-const err19 = {instancePath:instancePath+"/data/name",schemaPath:"#/components/schemas/Pizza/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data1.store_id !== undefined){
-let data4 = data1.store_id;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err20 = {instancePath:instancePath+"/data/store_id",schemaPath:"#/components/schemas/Pizza/properties/store_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data1.user_uuid !== undefined){
-let data5 = data1.user_uuid;
-if(typeof data5 === "string"){
-if(!(formats0.test(data5))){
-const err21 = {instancePath:instancePath+"/data/user_uuid",schemaPath:"#/components/schemas/Pizza/properties/user_uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/data/user_uuid",schemaPath:"#/components/schemas/Pizza/properties/user_uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data1.size !== undefined){
-let data6 = data1.size;
-if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-const err23 = {instancePath:instancePath+"/data/size",schemaPath:"#/components/schemas/Pizza/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data1.accepted !== undefined){
-if(typeof data1.accepted !== "boolean"){
-const err24 = {instancePath:instancePath+"/data/accepted",schemaPath:"#/components/schemas/Pizza/properties/accepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data1.price !== undefined){
-if(!(typeof data1.price == "number")){
-const err25 = {instancePath:instancePath+"/data/price",schemaPath:"#/components/schemas/Pizza/properties/price/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data1.description !== undefined){
-if(typeof data1.description !== "string"){
-const err26 = {instancePath:instancePath+"/data/description",schemaPath:"#/components/schemas/Pizza/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data1.img_url !== undefined){
-if(typeof data1.img_url !== "string"){
-const err27 = {instancePath:instancePath+"/data/img_url",schemaPath:"#/components/schemas/Pizza/properties/img_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data1.created_date !== undefined){
-let data11 = data1.created_date;
-if(typeof data11 === "string"){
-if(!(formats4.validate(data11))){
-const err28 = {instancePath:instancePath+"/data/created_date",schemaPath:"#/components/schemas/Pizza/properties/created_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/data/created_date",schemaPath:"#/components/schemas/Pizza/properties/created_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data1.time_prepared !== undefined){
-let data12 = data1.time_prepared;
-if(typeof data12 === "string"){
-if(!(formats4.validate(data12))){
-const err30 = {instancePath:instancePath+"/data/time_prepared",schemaPath:"#/components/schemas/Pizza/properties/time_prepared/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/data/time_prepared",schemaPath:"#/components/schemas/Pizza/properties/time_prepared/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/data",schemaPath:"#/components/schemas/Pizza/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
 }
 errors++;
 }
@@ -434,14 +453,13 @@ return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_CREATE_PIZZA = validate4;
+exports.data_CREATE_PIZZA = validate6;
 const schema4 = {"$ref":"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza","$id":"https://switchyard.local/specs/validators/data_CREATE_PIZZA"};
 
-function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/data_CREATE_PIZZA" */;
+function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate4.evaluated;
+const evaluated0 = validate7.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -450,7 +468,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.uuid === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "uuid"},message:"must have required property '"+"uuid"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "uuid"},message:"must have required property '"+"uuid"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -460,7 +478,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.name === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -470,7 +488,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.store_id === undefined){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -480,7 +498,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.user_uuid === undefined){
-const err3 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "user_uuid"},message:"must have required property '"+"user_uuid"+"'"};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user_uuid"},message:"must have required property '"+"user_uuid"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -490,7 +508,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.size === undefined){
-const err4 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -500,7 +518,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.accepted === undefined){
-const err5 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "accepted"},message:"must have required property '"+"accepted"+"'"};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "accepted"},message:"must have required property '"+"accepted"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -510,7 +528,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.price === undefined){
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "price"},message:"must have required property '"+"price"+"'"};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "price"},message:"must have required property '"+"price"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -520,7 +538,7 @@ vErrors.push(err6);
 errors++;
 }
 if(data.description === undefined){
-const err7 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -530,7 +548,7 @@ vErrors.push(err7);
 errors++;
 }
 if(data.img_url === undefined){
-const err8 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "img_url"},message:"must have required property '"+"img_url"+"'"};
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "img_url"},message:"must have required property '"+"img_url"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -540,7 +558,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data.created_date === undefined){
-const err9 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "created_date"},message:"must have required property '"+"created_date"+"'"};
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "created_date"},message:"must have required property '"+"created_date"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -550,7 +568,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data.time_prepared === undefined){
-const err10 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/required",keyword:"required",params:{missingProperty: "time_prepared"},message:"must have required property '"+"time_prepared"+"'"};
+const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "time_prepared"},message:"must have required property '"+"time_prepared"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -561,7 +579,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(func0.call(schema3.properties, key0))){
-const err11 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -575,7 +593,7 @@ if(data.uuid !== undefined){
 let data0 = data.uuid;
 if(typeof data0 === "string"){
 if(!(formats0.test(data0))){
-const err12 = {instancePath:instancePath+"/uuid",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err12 = {instancePath:instancePath+"/uuid",schemaPath:"#/properties/uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -586,7 +604,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/uuid",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err13 = {instancePath:instancePath+"/uuid",schemaPath:"#/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -598,7 +616,7 @@ errors++;
 }
 if(data.name !== undefined){
 if(typeof data.name !== "string"){
-const err14 = {instancePath:instancePath+"/name",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -611,7 +629,7 @@ errors++;
 if(data.store_id !== undefined){
 let data2 = data.store_id;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err15 = {instancePath:instancePath+"/store_id",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/store_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err15 = {instancePath:instancePath+"/store_id",schemaPath:"#/properties/store_id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -625,7 +643,7 @@ if(data.user_uuid !== undefined){
 let data3 = data.user_uuid;
 if(typeof data3 === "string"){
 if(!(formats0.test(data3))){
-const err16 = {instancePath:instancePath+"/user_uuid",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/user_uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err16 = {instancePath:instancePath+"/user_uuid",schemaPath:"#/properties/user_uuid/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -636,7 +654,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/user_uuid",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/user_uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/user_uuid",schemaPath:"#/properties/user_uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -649,7 +667,7 @@ errors++;
 if(data.size !== undefined){
 let data4 = data.size;
 if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err18 = {instancePath:instancePath+"/size",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err18 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -661,7 +679,7 @@ errors++;
 }
 if(data.accepted !== undefined){
 if(typeof data.accepted !== "boolean"){
-const err19 = {instancePath:instancePath+"/accepted",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/accepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err19 = {instancePath:instancePath+"/accepted",schemaPath:"#/properties/accepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -673,7 +691,7 @@ errors++;
 }
 if(data.price !== undefined){
 if(!(typeof data.price == "number")){
-const err20 = {instancePath:instancePath+"/price",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/price/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err20 = {instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -685,7 +703,7 @@ errors++;
 }
 if(data.description !== undefined){
 if(typeof data.description !== "string"){
-const err21 = {instancePath:instancePath+"/description",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -697,7 +715,7 @@ errors++;
 }
 if(data.img_url !== undefined){
 if(typeof data.img_url !== "string"){
-const err22 = {instancePath:instancePath+"/img_url",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/img_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err22 = {instancePath:instancePath+"/img_url",schemaPath:"#/properties/img_url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -711,7 +729,7 @@ if(data.created_date !== undefined){
 let data9 = data.created_date;
 if(typeof data9 === "string"){
 if(!(formats4.validate(data9))){
-const err23 = {instancePath:instancePath+"/created_date",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/created_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err23 = {instancePath:instancePath+"/created_date",schemaPath:"#/properties/created_date/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -722,7 +740,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/created_date",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/created_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err24 = {instancePath:instancePath+"/created_date",schemaPath:"#/properties/created_date/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -736,7 +754,7 @@ if(data.time_prepared !== undefined){
 let data10 = data.time_prepared;
 if(typeof data10 === "string"){
 if(!(formats4.validate(data10))){
-const err25 = {instancePath:instancePath+"/time_prepared",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/time_prepared/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err25 = {instancePath:instancePath+"/time_prepared",schemaPath:"#/properties/time_prepared/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -747,7 +765,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/time_prepared",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/properties/time_prepared/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err26 = {instancePath:instancePath+"/time_prepared",schemaPath:"#/properties/time_prepared/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -759,7 +777,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/Pizza/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -768,20 +786,40 @@ vErrors.push(err27);
 }
 errors++;
 }
-validate4.errors = vErrors;
+validate7.errors = vErrors;
 return errors === 0;
 }
-validate4.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_ACCEPT_PIZZA = validate5;
+
+function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/data_CREATE_PIZZA" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate6.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate7(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
+errors = vErrors.length;
+}
+validate6.errors = vErrors;
+return errors === 0;
+}
+validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_ACCEPT_PIZZA = validate9;
 const schema6 = {"$ref":"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload","$id":"https://switchyard.local/specs/validators/message_ACCEPT_PIZZA"};
 const schema7 = {"type":"object","additionalProperties":false,"required":["event_name","data"],"properties":{"event_name":{"type":"string","const":"ACCEPT_PIZZA"},"data":{"type":"array","description":"UUIDs of the accepted pizzas.","items":{"type":"string","format":"uuid"}}}};
 
-function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/message_ACCEPT_PIZZA" */;
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate5.evaluated;
+const evaluated0 = validate10.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -790,7 +828,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.event_name === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/required",keyword:"required",params:{missingProperty: "event_name"},message:"must have required property '"+"event_name"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "event_name"},message:"must have required property '"+"event_name"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -800,7 +838,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.data === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "data"},message:"must have required property '"+"data"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -811,7 +849,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "event_name") || (key0 === "data"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -824,7 +862,7 @@ errors++;
 if(data.event_name !== undefined){
 let data0 = data.event_name;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/event_name",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/properties/event_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err3 = {instancePath:instancePath+"/event_name",schemaPath:"#/properties/event_name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -834,7 +872,7 @@ vErrors.push(err3);
 errors++;
 }
 if("ACCEPT_PIZZA" !== data0){
-const err4 = {instancePath:instancePath+"/event_name",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/properties/event_name/const",keyword:"const",params:{allowedValue: "ACCEPT_PIZZA"},message:"must be equal to constant"};
+const err4 = {instancePath:instancePath+"/event_name",schemaPath:"#/properties/event_name/const",keyword:"const",params:{allowedValue: "ACCEPT_PIZZA"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -852,7 +890,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(!(formats0.test(data2))){
-const err5 = {instancePath:instancePath+"/data/" + i0,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/properties/data/items/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err5 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -863,7 +901,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/data/" + i0,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/properties/data/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -875,7 +913,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/data",schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/properties/data/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err7 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -887,7 +925,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/ACCEPT_PIZZA/payload/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -896,20 +934,40 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate5.errors = vErrors;
+validate10.errors = vErrors;
 return errors === 0;
 }
-validate5.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate10.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.data_ACCEPT_PIZZA = validate6;
+
+function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/message_ACCEPT_PIZZA" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate9.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate10(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+errors = vErrors.length;
+}
+validate9.errors = vErrors;
+return errors === 0;
+}
+validate9.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.data_ACCEPT_PIZZA = validate12;
 const schema8 = {"$ref":"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/AcceptPizzaEvent/properties/data","$id":"https://switchyard.local/specs/validators/data_ACCEPT_PIZZA"};
 const schema9 = {"type":"array","description":"UUIDs of the accepted pizzas.","items":{"type":"string","format":"uuid"}};
 
-function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/data_ACCEPT_PIZZA" */;
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate6.evaluated;
+const evaluated0 = validate13.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -922,7 +980,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
 if(!(formats0.test(data0))){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/AcceptPizzaEvent/properties/data/items/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -933,7 +991,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/AcceptPizzaEvent/properties/data/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -945,7 +1003,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/schemas/AcceptPizzaEvent/properties/data/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -954,20 +1012,104 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate6.errors = vErrors;
+validate13.errors = vErrors;
 return errors === 0;
 }
-validate6.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate13.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.message_Envelope = validate7;
+
+function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/data_ACCEPT_PIZZA" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate12.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate13(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+validate12.errors = vErrors;
+return errors === 0;
+}
+validate12.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.message_Envelope = validate15;
 const schema10 = {"$ref":"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
 const schema11 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["CREATE_PIZZA","ACCEPT_PIZZA"]},"to":{"$ref":"#/components/schemas/StoreAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["store_id"],"properties":{"store_id":{"type":["integer","string"],"description":"Store whose sockets hear the event."}}};
 
-function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate8.evaluated;
+const evaluated0 = validate17.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.store_id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "store_id")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.store_id !== undefined){
+let data0 = data.store_id;
+if((!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))) && (typeof data0 !== "string")){
+const err2 = {instancePath:instancePath+"/store_id",schemaPath:"#/properties/store_id/type",keyword:"type",params:{type: schema12.properties.store_id.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate17.errors = vErrors;
+return errors === 0;
+}
+validate17.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate16.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1041,10 +1183,14 @@ errors++;
 }
 }
 if(data.to !== undefined){
-let data1 = data.to;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.store_id === undefined){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/StoreAudience/required",keyword:"required",params:{missingProperty: "store_id"},message:"must have required property '"+"store_id"+"'"};
+if(!(validate17(data.to, {instancePath:instancePath+"/to",parentData:data,parentDataProperty:"to",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data.id !== undefined){
+if(typeof data.id !== "string"){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1053,9 +1199,10 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!(key1 === "store_id")){
-const err7 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/StoreAudience/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1064,91 +1211,41 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data1.store_id !== undefined){
-let data2 = data1.store_id;
-if((!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))) && (typeof data2 !== "string")){
-const err8 = {instancePath:instancePath+"/to/store_id",schemaPath:"#/components/schemas/StoreAudience/properties/store_id/type",keyword:"type",params:{type: schema12.properties.store_id.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/to",schemaPath:"#/components/schemas/StoreAudience/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data.id !== undefined){
-if(typeof data.id !== "string"){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-validate8.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
-validate8.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate16.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://switchyard.local/specs/validators/message_Envelope" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate7.evaluated;
+const evaluated0 = validate15.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate8(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
+if(!(validate16(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
-validate7.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
-validate7.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate15.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getWsTicket_200_json = validate10;
+exports.getWsTicket_200_json = validate20;
 const schema13 = {"$ref":"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/getWsTicket_200_json"};
 const schema15 = {"type":"object","additionalProperties":false,"required":["success","info","token"],"properties":{"success":{"type":"boolean","const":true,"description":"The ticket request succeeded."},"info":{"type":"string","description":"Descriptive message about the result."},"token":{"type":"string","minLength":1,"description":"One-off ticket for the WebSocket handshake (`/ws?key=`), valid for 60 s."}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 
-function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/getWsTicket_200_json" */;
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate10.evaluated;
+const evaluated0 = validate22.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1157,7 +1254,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.success === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "success"},message:"must have required property '"+"success"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "success"},message:"must have required property '"+"success"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1167,7 +1264,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.info === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "info"},message:"must have required property '"+"info"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "info"},message:"must have required property '"+"info"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1177,7 +1274,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.token === undefined){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1188,7 +1285,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "success") || (key0 === "info")) || (key0 === "token"))){
-const err3 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1201,7 +1298,7 @@ errors++;
 if(data.success !== undefined){
 let data0 = data.success;
 if(typeof data0 !== "boolean"){
-const err4 = {instancePath:instancePath+"/success",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/properties/success/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err4 = {instancePath:instancePath+"/success",schemaPath:"#/properties/success/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1211,7 +1308,7 @@ vErrors.push(err4);
 errors++;
 }
 if(true !== data0){
-const err5 = {instancePath:instancePath+"/success",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/properties/success/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
+const err5 = {instancePath:instancePath+"/success",schemaPath:"#/properties/success/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1223,7 +1320,7 @@ errors++;
 }
 if(data.info !== undefined){
 if(typeof data.info !== "string"){
-const err6 = {instancePath:instancePath+"/info",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/properties/info/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1237,7 +1334,7 @@ if(data.token !== undefined){
 let data2 = data.token;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err7 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err7 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1248,7 +1345,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/token",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1260,7 +1357,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/200/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1269,20 +1366,40 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate10.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
-validate10.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getWsTicket_401_json = validate12;
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/getWsTicket_200_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate20.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate22(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.getWsTicket_401_json = validate24;
 const schema16 = {"$ref":"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema","$id":"https://switchyard.local/specs/validators/getWsTicket_401_json"};
 const schema17 = {"type":"object","additionalProperties":false,"required":["success","error"],"properties":{"success":{"type":"boolean","const":false},"error":{"type":"string","description":"Why no ticket was issued."}}};
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://switchyard.local/specs/validators/getWsTicket_401_json" */;
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate12.evaluated;
+const evaluated0 = validate25.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1291,7 +1408,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.success === undefined){
-const err0 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "success"},message:"must have required property '"+"success"+"'"};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "success"},message:"must have required property '"+"success"+"'"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1301,7 +1418,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.error === undefined){
-const err1 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1312,7 +1429,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "success") || (key0 === "error"))){
-const err2 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1325,7 +1442,7 @@ errors++;
 if(data.success !== undefined){
 let data0 = data.success;
 if(typeof data0 !== "boolean"){
-const err3 = {instancePath:instancePath+"/success",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/properties/success/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err3 = {instancePath:instancePath+"/success",schemaPath:"#/properties/success/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1335,7 +1452,7 @@ vErrors.push(err3);
 errors++;
 }
 if(false !== data0){
-const err4 = {instancePath:instancePath+"/success",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/properties/success/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant"};
+const err4 = {instancePath:instancePath+"/success",schemaPath:"#/properties/success/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1347,7 +1464,7 @@ errors++;
 }
 if(data.error !== undefined){
 if(typeof data.error !== "string"){
-const err5 = {instancePath:instancePath+"/error",schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1359,7 +1476,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"https://switchyard.local/specs/pizza.openapi.yaml#/paths/~1api~1v1~1ws~1ticket/get/responses/401/content/application~1json/schema/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1368,8 +1485,29 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
-validate12.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://switchyard.local/specs/validators/getWsTicket_401_json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate25(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

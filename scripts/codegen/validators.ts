@@ -30,6 +30,9 @@ export function createAjv(specs: Spec[], coerceTypes = false): Ajv2020 {
     strict: false,
     validateSchema: false,
     coerceTypes,
+    // Referenced schemas become shared functions instead of being copied into every validator
+    // that uses them (GameSnapshot alone sits in a dozen messages).
+    inlineRefs: false,
     code: { source: true, lines: true },
   });
   addFormats(ajv);

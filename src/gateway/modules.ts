@@ -6,7 +6,8 @@ import { messengerApi } from '../apis/messenger';
 import { eventsApi } from '../apis/events';
 import { pizzaApi } from '../apis/pizza';
 import { gamesApi } from '../apis/games';
+import { workspaceApi } from '../apis/workspace';
 
 export function apiModules(ctx: GatewayContext): ApiModule[] {
-  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx), messengerApi(ctx)];
+  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx), messengerApi(ctx), workspaceApi(ctx)];
 }

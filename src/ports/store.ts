@@ -12,6 +12,9 @@ export interface StoredEvent {
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
 
+/** How long a shared store keeps a presence entry that is not refreshed with presenceUp. */
+export const PRESENCE_TTL_MS = 60_000;
+
 export interface TicketGrant {
   user_uuid: string;
   store_id: string | number;
@@ -54,7 +57,9 @@ export interface Store {
    */
   updateSnapshot<T>(pk: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined>;
 
-  // workspace presence: a user is online while they have at least one live socket anywhere
+  // workspace presence: a user is online while they have at least one live socket anywhere.
+  // A shared store may forget a socket not counted up again within PRESENCE_TTL_MS, so that a
+  // crashed node's sockets expire: holders of live sockets call presenceUp again meanwhile.
   /** Counts one more socket of the user; returns the count after. */
   presenceUp(workspaceId: string, userId: string, socketId: string): Promise<number>;
   /** Counts one socket fewer; returns the count after. */

@@ -1,7 +1,7 @@
 // The Redis Store (ioredis): what must be shared between gateway nodes or outlive one. Every method
 // is a single atomic command or Lua script; notifications travel over Redis pub/sub.
 import Redis from 'ioredis';
-import type { NewEvent, Store, StoredEvent, TicketGrant } from '../ports/store';
+import { PRESENCE_TTL_MS, type NewEvent, type Store, type StoredEvent, type TicketGrant } from '../ports/store';
 import { APPEND_EVENT, COMPARE_AND_SET, ENQUEUE, PRESENCE } from './redis-scripts';
 
 export interface RedisStoreOptions {
@@ -36,7 +36,7 @@ export class RedisStore implements Store {
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'switchyard:';
-    this.presenceTtlMs = options.presenceTtlMs ?? 60_000;
+    this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_MS;
     this.dedupeTtl = options.dedupeTtlSeconds ?? 86_400;
     const onError = options.onError ?? (() => undefined);
     // Commands wait for a reconnect instead of failing at once; readiness reports the outage.

@@ -1,0 +1,50 @@
+// The `auth` event: payload validation, token verification, workspace membership (ORIGINALS.md).
+import type { ValidateFunction } from 'ajv';
+import type { Authenticator } from '../../auth/authenticator';
+import { verifyOrUndefined } from '../../http/bearer';
+import { roomsOf } from './rooms';
+
+export type OnlineStatus = 'online' | 'idle' | 'offline';
+
+export const AUTH_EVENT = 'auth';
+
+/** Error messages of the original, and ours for the cases it did not name. */
+export const ERRORS = {
+  invalidData: 'Invalid data format for "auth" event',
+  invalidToken: 'Invalid access token',
+  notMember: "Can't listen workspace events",
+  unauthorized: 'Unauthorized: send "auth" first',
+  unknownEvent: (event: string) => `Unknown event "${event}"`,
+  internal: 'Internal server error',
+} as const;
+
+/** Who a socket is after a successful `auth`. */
+export interface Identity {
+  userId: string;
+  workspaceId: string;
+  onlineStatus: OnlineStatus;
+  /** Workspace, user and claimed channel rooms. */
+  rooms: string[];
+}
+
+export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; message: string };
+
+interface AuthData {
+  transaction?: string;
+  token: string;
+  workspaceId: string;
+  onlineStatus?: OnlineStatus;
+}
+
+/** Checks an `auth` payload with the generated validator, then the token, then membership. */
+export async function authenticate(validate: ValidateFunction, auth: Authenticator, data: unknown): Promise<AuthOutcome> {
+  if (!validate(data)) return { ok: false, message: ERRORS.invalidData };
+  const { token, workspaceId, onlineStatus } = data as AuthData;
+  const claims = await verifyOrUndefined(auth, token);
+  if (!claims) return { ok: false, message: ERRORS.invalidToken };
+  if (!(claims.workspaces ?? []).includes(workspaceId)) return { ok: false, message: ERRORS.notMember };
+  return {
+    ok: true,
+    identity: { userId: claims.sub, workspaceId, onlineStatus: onlineStatus ?? 'online', rooms: roomsOf(claims, workspaceId) },
+  };
+}

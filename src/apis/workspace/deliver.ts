@@ -1,0 +1,90 @@
+// Delivery of published workspace events, driven by the catalogue: the socket.io event is the
+// message `name`, the payload is `data` at the message's data pointer, the rooms follow from the
+// envelope's audience key. Two bus consumers:
+// - fanout (every node): validate, route to rooms, emit once per broadcast to this node's sockets;
+// - work (one node per record): the shared channel bookkeeping in the store, written exactly once.
+import type { Server } from 'socket.io';
+import type { ApiCatalogue } from '../../../generated';
+import type { Logger } from '../../log';
+import type { Metrics } from '../../metrics';
+import type { Envelope, EnvelopeHandler } from '../../ports/bus';
+import type { Store } from '../../ports/store';
+import { checkEnvelope } from '../../routing/check-envelope';
+import { workHandler as validatedWorkHandler } from '../../routing/validated';
+import { frameOf, type Replies } from './frames';
+import { audienceRooms, type ChannelDirectory } from './rooms';
+
+export const CHANNEL_CREATED = 'channel-created';
+export const CHANNEL_DELETED = 'channel-deleted';
+
+/** The channel id a bookkeeping message carries (its schema requires it). */
+const channelIdOf = (data: unknown): string => String((data as { channelId: string }).channelId);
+
+export interface FanoutDeps {
+  catalogue: ApiCatalogue;
+  io: Server;
+  channels: ChannelDirectory;
+  replies: Replies;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Sockets of this node in the union of `rooms` (each counted once). */
+export function recipients(rooms: ReadonlyMap<string, ReadonlySet<string>>, names: readonly string[]): number {
+  const sets = names.map((name) => rooms.get(name)).filter((s): s is ReadonlySet<string> => s !== undefined);
+  let count = 0;
+  for (let i = 0; i < sets.length; i++) {
+    if (i === 0) {
+      count += sets[0].size;
+      continue;
+    }
+    for (const id of sets[i]) {
+      let seen = false;
+      for (let j = 0; j < i && !seen; j++) seen = sets[j].has(id);
+      if (!seen) count += 1;
+    }
+  }
+  return count;
+}
+
+export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
+  const { catalogue, io, channels, replies, metrics, log } = deps;
+  return async (envelope: Envelope) => {
+    const check = checkEnvelope(catalogue, envelope.message, envelope.to ?? {}, envelope.data);
+    if (!check.ok) {
+      log.warn({ id: envelope.id, message: envelope.message, error: check.error }, 'workspace: dropping an invalid record');
+      return;
+    }
+    const { entry, key, value } = check;
+    // This node's view of channel ownership, in stream order (see ChannelDirectory).
+    if (key === 'workspaceId' && entry.name === CHANNEL_CREATED) channels.created(channelIdOf(envelope.data), value);
+    if (key === 'workspaceId' && entry.name === CHANNEL_DELETED) channels.deleted(channelIdOf(envelope.data), value);
+
+    const frame = frameOf(entry, envelope.data);
+    if (!replies.valid(entry, frame)) return; // once per broadcast, never per recipient
+    const rooms = await audienceRooms(key, value, channels);
+    const count = recipients(io.of('/').adapter.rooms, rooms);
+    if (count === 0) return;
+    // One broadcast: socket.io encodes the packet once and writes it to every socket of the union.
+    io.local.to(rooms).emit(entry.name, frame);
+    metrics.eventsDeliveredTotal.inc({ api: 'workspace', message: entry.name }, count);
+  };
+}
+
+/** Channel bookkeeping in the shared store: one write per record, whichever node handles it. */
+export function channelBookkeeping(deps: { catalogue: ApiCatalogue; store: Store }): EnvelopeHandler {
+  const { catalogue, store } = deps;
+  // Every record is checked (a rejected one is dead-lettered); only channel events change anything.
+  return validatedWorkHandler(catalogue, async (envelope, check) => {
+    if (envelope.message !== CHANNEL_CREATED && envelope.message !== CHANNEL_DELETED) return;
+    if (check.key !== 'workspaceId') return;
+    const channelId = channelIdOf(envelope.data);
+    if (envelope.message === CHANNEL_CREATED) {
+      await store.setChannelWorkspace(channelId, check.value);
+    } else if ((await store.getChannelWorkspace(channelId)) === check.value) {
+      // Only the owning workspace deletes its channel (not atomic: a concurrent re-create of the
+      // same id by another workspace could be lost; channel ids are unique in practice).
+      await store.deleteChannel(channelId);
+    }
+  });
+}

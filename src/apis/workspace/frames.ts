@@ -1,0 +1,86 @@
+// Outgoing frames: every payload is checked with its generated validator before it is emitted, and
+// a socket's own replies (`auth-success`, `socket-api-error`, `socket-api-error-<transaction>`).
+import type { ApiCatalogue, MessageEntry } from '../../../generated';
+import type { Logger } from '../../log';
+import { describeErrors } from '../../validation/describe-errors';
+
+/** What a reply needs of a socket.io socket (a fake in unit tests). */
+export interface Emitter {
+  readonly id: string;
+  emit(event: string, payload: unknown): unknown;
+}
+
+/**
+ * The payload of a published message: `data` placed at the message's data pointer (x-switchyard
+ * `data`), over the message's `const` values. `''` is the whole payload (every workspace message).
+ */
+export function frameOf(entry: MessageEntry, data: unknown): unknown {
+  const pointer = entry.publish?.dataPointer ?? '';
+  if (pointer === '') return data;
+  const frame: Record<string, unknown> = {};
+  for (const [at, value] of Object.entries(entry.consts)) setAt(frame, at, value);
+  setAt(frame, pointer, data);
+  return frame;
+}
+
+function setAt(target: Record<string, unknown>, pointer: string, value: unknown): void {
+  const path = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = target;
+  path.forEach((part, i) => {
+    if (i === path.length - 1) {
+      node[part] = value;
+    } else {
+      const next = node[part];
+      node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+    }
+  });
+}
+
+/** A string `transaction` of an event's data, if it carried one. */
+export function transactionOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const transaction = (data as Record<string, unknown>).transaction;
+  return typeof transaction === 'string' ? transaction : undefined;
+}
+
+export class Replies {
+  private readonly authSuccess: MessageEntry;
+  private readonly apiError: MessageEntry;
+  private readonly transactionError: MessageEntry;
+
+  constructor(
+    catalogue: ApiCatalogue,
+    private readonly log: Logger,
+  ) {
+    this.authSuccess = entryOf(catalogue, 'auth-success');
+    this.apiError = entryOf(catalogue, 'socket-api-error');
+    this.transactionError = entryOf(catalogue, 'socket-api-error-transaction');
+  }
+
+  /** True when `payload` is a valid `entry` frame; a bad one is a gateway bug: logged, not sent. */
+  valid(entry: MessageEntry, payload: unknown): boolean {
+    if (entry.validate(payload)) return true;
+    this.log.error({ message: entry.id, errors: describeErrors(entry.validate.errors) }, 'workspace: refusing to send an invalid frame');
+    return false;
+  }
+
+  authenticated(socket: Emitter, userId: string, transaction: string | undefined): void {
+    const payload = transaction === undefined ? { userId } : { transaction, userId };
+    if (this.valid(this.authSuccess, payload)) socket.emit(this.authSuccess.name, payload);
+  }
+
+  /** `socket-api-error {event, message}`, plus `socket-api-error-<transaction> {message}` when given. */
+  error(socket: Emitter, event: string, message: string, transaction: string | undefined): void {
+    const payload = { event, message };
+    if (this.valid(this.apiError, payload)) socket.emit(this.apiError.name, payload);
+    if (transaction === undefined) return;
+    const scoped = { message };
+    if (this.valid(this.transactionError, scoped)) socket.emit(`socket-api-error-${transaction}`, scoped);
+  }
+}
+
+function entryOf(catalogue: ApiCatalogue, id: string): MessageEntry {
+  const entry = catalogue.messages[id];
+  if (!entry) throw new Error(`workspace catalogue has no message "${id}"`);
+  return entry;
+}

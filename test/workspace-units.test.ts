@@ -1,0 +1,187 @@
+// Workspace API parts in isolation: rooms, channel ownership, recipients, frames and replies,
+// auth outcomes; and a disconnect racing a pending `auth` on a real gateway.
+import pino from 'pino';
+import { catalogues } from '../generated';
+import type { MessageEntry } from '../generated';
+import { SecretAuthenticator } from '../src/auth/secret-authenticator';
+import type { Authenticator, Claims } from '../src/auth/authenticator';
+import { signToken } from '../src/auth/token';
+import { authenticate, ERRORS } from '../src/apis/workspace/auth';
+import { recipients } from '../src/apis/workspace/deliver';
+import { frameOf, Replies, transactionOf } from '../src/apis/workspace/frames';
+import { audienceRooms, ChannelDirectory, roomsOf } from '../src/apis/workspace/rooms';
+import { MemoryStore } from '../src/store/memory-store';
+import { startGateway } from './helpers/gateway';
+import { connect, metricValue, until } from './helpers/workspace-client';
+
+const catalogue = catalogues.workspace;
+
+describe('rooms', () => {
+  it('a socket joins its workspace, its user and each claimed channel, once each', () => {
+    const claims: Claims = { sub: 'u1', workspaces: ['w1'], channels: ['c1', 'c2', 'c1'] };
+    expect(roomsOf(claims, 'w1')).toEqual(['workspace:w1', 'user:u1', 'channel:c1', 'channel:c2']);
+    expect(roomsOf({ sub: 'u2' }, 'w9')).toEqual(['workspace:w9', 'user:u2']);
+  });
+
+  it('audience keys map to rooms; a channel adds its owner workspace when known', async () => {
+    const store = new MemoryStore();
+    const dir = new ChannelDirectory(store);
+    expect(await audienceRooms('workspaceId', 'w1', dir)).toEqual(['workspace:w1']);
+    expect(await audienceRooms('userId', '7', dir)).toEqual(['user:7']);
+    expect(await audienceRooms('channelId', 'c1', dir)).toEqual(['channel:c1']);
+    await store.setChannelWorkspace('c1', 'w1');
+    expect(await audienceRooms('channelId', 'c1', dir)).toEqual(['channel:c1', 'workspace:w1']);
+    await expect(audienceRooms('storeId', '1', dir)).rejects.toThrow('storeId');
+    await store.close();
+  });
+});
+
+describe('ChannelDirectory', () => {
+  const storeWith = (owners: Record<string, string>) => ({ getChannelWorkspace: jest.fn(async (c: string) => owners[c]) });
+
+  it('prefers what this node saw on its stream over a store that has not caught up', async () => {
+    const store = storeWith({});
+    const dir = new ChannelDirectory(store);
+    dir.created('c', 'w1');
+    expect(await dir.owner('c')).toBe('w1');
+    expect(store.getChannelWorkspace).not.toHaveBeenCalled();
+  });
+
+  it('a deletion seen here hides the stale store entry of that workspace only', async () => {
+    const store = storeWith({ c: 'w1', d: 'w2' });
+    const dir = new ChannelDirectory(store);
+    dir.deleted('c', 'w1');
+    expect(await dir.owner('c')).toBeUndefined();
+    dir.deleted('d', 'w1'); // d belongs to w2 (store): not w1's to delete
+    expect(await dir.owner('d')).toBe('w2');
+  });
+
+  it('ignores a deletion from another workspace than the owner it saw', async () => {
+    const dir = new ChannelDirectory(storeWith({}));
+    dir.created('c', 'w1');
+    dir.deleted('c', 'w2');
+    expect(await dir.owner('c')).toBe('w1');
+    dir.deleted('c', 'w1');
+    expect(await dir.owner('c')).toBeUndefined();
+    dir.created('c', 'w3'); // re-created
+    expect(await dir.owner('c')).toBe('w3');
+  });
+
+  it('is bounded: the oldest entries fall back to the store', async () => {
+    const store = storeWith({ c0: 'from-store' });
+    const dir = new ChannelDirectory(store, 3);
+    for (let i = 0; i < 4; i++) dir.created(`c${i}`, 'seen');
+    expect(await dir.owner('c0')).toBe('from-store');
+    expect(await dir.owner('c3')).toBe('seen');
+  });
+});
+
+describe('recipients', () => {
+  const rooms = new Map<string, Set<string>>([
+    ['a', new Set(['1', '2', '3'])],
+    ['b', new Set(['3', '4'])],
+  ]);
+  it('counts the union once', () => {
+    expect(recipients(rooms, ['a'])).toBe(3);
+    expect(recipients(rooms, ['a', 'b'])).toBe(4);
+    expect(recipients(rooms, ['b', 'a'])).toBe(4);
+    expect(recipients(rooms, ['nope', 'b'])).toBe(2);
+    expect(recipients(rooms, [])).toBe(0);
+  });
+});
+
+describe('frames', () => {
+  it('data pointer "" is the whole payload; another pointer places data over the consts', () => {
+    expect(frameOf(catalogue.messages['user-changed-device'], null)).toBeNull();
+    const data = { channelId: 'c' };
+    expect(frameOf(catalogue.messages['channel-created'], data)).toBe(data);
+    const framed = { ...catalogue.messages['channel-created'], consts: { '/kind': 'x' }, publish: { ...catalogue.messages['channel-created'].publish!, dataPointer: '/payload/inner' } } as MessageEntry;
+    expect(frameOf(framed, data)).toEqual({ kind: 'x', payload: { inner: data } });
+  });
+
+  it('transactionOf takes a string transaction only', () => {
+    expect(transactionOf({ transaction: 't' })).toBe('t');
+    expect(transactionOf({ transaction: 1 })).toBeUndefined();
+    expect(transactionOf('t')).toBeUndefined();
+    expect(transactionOf(null)).toBeUndefined();
+  });
+
+  it('Replies emits validated frames and refuses (and logs) invalid ones', () => {
+    const logged: unknown[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const replies = new Replies(catalogue, log);
+    const emitted: Array<[string, unknown]> = [];
+    const socket = { id: 's', emit: (e: string, p: unknown) => emitted.push([e, p]) };
+    replies.error(socket, 'auth', 'boom', 'tx');
+    replies.error(socket, 'auth', 'boom', undefined);
+    replies.authenticated(socket, 'u', undefined);
+    replies.authenticated(socket, 'u', 't2');
+    expect(emitted).toEqual([
+      ['socket-api-error', { event: 'auth', message: 'boom' }],
+      ['socket-api-error-tx', { message: 'boom' }],
+      ['socket-api-error', { event: 'auth', message: 'boom' }],
+      ['auth-success', { userId: 'u' }],
+      ['auth-success', { transaction: 't2', userId: 'u' }],
+    ]);
+    expect(replies.valid(catalogue.messages['auth-success'], { userId: 5 })).toBe(false);
+    expect(replies.valid(catalogue.messages['online-status-updated'], { userId: 'u', onlineStatus: 'away' })).toBe(false);
+    expect(logged).toHaveLength(2);
+  });
+});
+
+describe('authenticate', () => {
+  const secret = 'unit-secret';
+  const auth = new SecretAuthenticator(secret);
+  const validate = catalogue.messages.auth.validate;
+
+  it('gives the identity with rooms and the default status', async () => {
+    const token = await signToken(secret, { sub: 'u', claims: { workspaces: ['w'], channels: ['c'] } });
+    expect(await authenticate(validate, auth, { token, workspaceId: 'w' })).toEqual({
+      ok: true,
+      identity: { userId: 'u', workspaceId: 'w', onlineStatus: 'online', rooms: ['workspace:w', 'user:u', 'channel:c'] },
+    });
+  });
+
+  it('checks the payload before the token, and the token before membership', async () => {
+    const verify = jest.fn();
+    expect(await authenticate(validate, { verify }, { token: 5, workspaceId: 'w' })).toEqual({ ok: false, message: ERRORS.invalidData });
+    expect(verify).not.toHaveBeenCalled();
+    expect(await authenticate(validate, auth, { token: 'x.y.z', workspaceId: 'w' })).toEqual({ ok: false, message: ERRORS.invalidToken });
+    const token = await signToken(secret, { sub: 'u', claims: { workspaces: ['other'] } });
+    expect(await authenticate(validate, auth, { token, workspaceId: 'w' })).toEqual({ ok: false, message: ERRORS.notMember });
+  });
+});
+
+describe('a disconnect while auth is pending', () => {
+  it('leaves no presence behind and announces nothing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let verifying = false;
+    const real = new SecretAuthenticator('dev-jwt-secret-change-me');
+    const slow: Authenticator = {
+      async verify(token) {
+        verifying = true;
+        await gate;
+        return real.verify(token);
+      },
+    };
+    const gw = await startGateway({}, { auth: slow });
+    const { store, bus, metrics } = gw.gateway.context;
+    const up = jest.spyOn(store, 'presenceUp');
+    const publish = jest.spyOn(bus, 'publish');
+    try {
+      const c = await connect(gw.url);
+      c.emit('auth', { token: await gw.token('quinn', { workspaces: ['w'] }), workspaceId: 'w' });
+      await until(() => verifying, 'verify called');
+      c.close();
+      await until(async () => (await metricValue(metrics.connectionsOpen, { api: 'workspace' })) === 0, 'server saw the disconnect');
+      release();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // in-memory ports settle in microtasks
+      expect(up).not.toHaveBeenCalled();
+      expect(publish).not.toHaveBeenCalled();
+    } finally {
+      release();
+      await gw.stop();
+    }
+  });
+});
