@@ -1,6 +1,7 @@
 // Test helpers for the messenger tests: a local webhook receiver and a polling wait loop.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+export { waitFor } from './wait';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -64,16 +65,6 @@ export async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/down`;
 }
 
-/** Waits until `check` returns a truthy value (generous limit; no timing is asserted). */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, limitMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 export const newMessage = (n: number, toId = 1) => ({
   message_id: n,

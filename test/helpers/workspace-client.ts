@@ -2,6 +2,7 @@
 // wait for events with generous limits (no timing assertions).
 import { io, type Socket } from 'socket.io-client';
 import { call, type TestGateway } from './gateway';
+import { waitFor } from './wait';
 
 export const WAIT_MS = 10_000;
 
@@ -118,15 +119,7 @@ export async function publish(gw: TestGateway, message: string, to: Record<strin
 }
 
 /** Polls `probe` until it is truthy (generous limit, no timing assertion). */
-export async function until<T>(probe: () => T | Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const until = <T>(probe: () => T | Promise<T>, what: string, ms = WAIT_MS) => waitFor(probe, what, ms);
 
 /** Counter value of a prom-client metric for the given labels. */
 export async function metricValue(metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, labels: Record<string, string>): Promise<number> {

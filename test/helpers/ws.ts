@@ -53,4 +53,4 @@ export function connect(url: string, options: WebSocket.ClientOptions = {}): Pro
   });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './wait';

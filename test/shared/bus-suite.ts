@@ -2,16 +2,11 @@
 // Tests tag their envelope ids with a random prefix and ignore anything else, so a shared broker
 // that still carries records of earlier runs does not disturb them. Waits poll; nothing asserts
 // on timing.
+import { waitFor } from '../helpers/wait';
 import type { ApiName, Bus, Envelope, EnvelopeHandler, Subscription } from '../../src/ports/bus';
 
-/** Polls until condition holds; fails with what it waited for after timeoutMs. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+
+export { waitFor };
 
 export function busSuite(name: string, make: () => Promise<{ bus: Bus; cleanup?: () => Promise<void> }>): void {
   describe(`Bus contract: ${name}`, () => {

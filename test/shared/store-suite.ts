@@ -1,18 +1,12 @@
 // The Store contract, written once and run against every implementation (memory now, Redis later).
 // Every key carries a random per-test prefix so a shared Redis can run it next to other data.
 // Waits poll; nothing asserts on timing.
+import { sleep, waitFor } from '../helpers/wait';
 import type { NewEvent, Store, TicketGrant } from '../../src/ports/store';
 
-/** Polls until condition holds; fails with what it waited for after timeoutMs. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export { waitFor };
 
 export function storeSuite(name: string, make: () => Promise<{ store: Store; cleanup?: () => Promise<void> }>): void {
   describe(`Store contract: ${name}`, () => {
