@@ -1,0 +1,53 @@
+// Counts what the clients receive, per phase. Runs once per delivery, so it does as little as it can:
+// throughput frames are only counted; latency frames are timed against the marker's send time.
+import type WebSocket from 'ws';
+import { nowMs, readMark, readPhase } from '../lib/payloads';
+
+export class Deliveries {
+  /** Highest warm-up sequence number each client has seen. */
+  readonly lastWarm: Int32Array;
+  throughput = 0;
+  throughputTarget = Infinity;
+  /** performance.now() of the delivery that completed the throughput phase. */
+  throughputDoneAt = 0;
+  latencyCount = 0;
+  private latencies = new Float64Array(0);
+  frameBytes = 0;
+
+  constructor(clients: number) {
+    this.lastWarm = new Int32Array(clients);
+  }
+
+  listen(ws: WebSocket, index: number): void {
+    ws.on('message', (data: Buffer) => this.onFrame(index, data));
+  }
+
+  expectThroughput(total: number): void {
+    this.throughput = 0;
+    this.throughputTarget = total;
+  }
+
+  expectLatency(total: number): void {
+    this.latencies = new Float64Array(total);
+    this.latencyCount = 0;
+  }
+
+  /** Latency samples in ms, sorted. */
+  sortedLatencies(): Float64Array {
+    return this.latencies.subarray(0, this.latencyCount).sort();
+  }
+
+  private onFrame(index: number, data: Buffer): void {
+    const phase = readPhase(data);
+    if (phase === 't') {
+      if (++this.throughput === this.throughputTarget) this.throughputDoneAt = performance.now();
+    } else if (phase === 'l') {
+      const mark = readMark(data);
+      if (mark && this.latencyCount < this.latencies.length) this.latencies[this.latencyCount++] = nowMs() - mark.sentAtMs;
+    } else if (phase === 'w') {
+      this.frameBytes = data.length;
+      const mark = readMark(data);
+      if (mark && mark.seq > this.lastWarm[index]) this.lastWarm[index] = mark.seq;
+    }
+  }
+}

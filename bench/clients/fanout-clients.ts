@@ -1,0 +1,183 @@
+// The load generator, in its own process: opens the clients, then publishes over HTTP and measures.
+// Phases: connect -> warm-up (discarded; also proves every client is in the audience) -> throughput
+// (M events, C POSTs in flight, first publish to last delivery) -> latency (fixed rate, per-delivery
+// publish-to-receive time). Reports progress to the parent, which owns the stall watchdog.
+import type WebSocket from 'ws';
+import { marker, nowMs } from '../lib/payloads';
+import type { LatencySummary, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
+import { percentile } from '../lib/stats';
+import { Deliveries } from './deliveries';
+import { createTarget, type Target } from './targets';
+
+const CONNECT_IN_FLIGHT = 50;
+const PROGRESS_EVERY_MS = 250;
+/** Warm-up events beyond `plan.warmup` before giving up on a client that never hears them. */
+const WARMUP_EXTRA_LIMIT = 50;
+
+const send = (message: LoadMessage): void => void process.send?.(message);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `done()` reaches `total`, reporting progress meanwhile. */
+async function until(phase: Phase, total: number, done: () => number): Promise<void> {
+  let lastReport = 0;
+  while (done() < total) {
+    if (performance.now() - lastReport >= PROGRESS_EVERY_MS) {
+      send({ type: 'progress', phase, done: done(), total });
+      lastReport = performance.now();
+    }
+    await sleep(5);
+  }
+  send({ type: 'progress', phase, done: total, total });
+}
+
+class LoadRun {
+  private readonly sockets: WebSocket[] = [];
+  private readonly deliveries: Deliveries;
+  private closing = false;
+  private failure: Error | undefined;
+
+  constructor(private readonly plan: LoadPlan, private readonly target: Target) {
+    this.deliveries = new Deliveries(plan.clients);
+  }
+
+  async run(): Promise<LoadResult> {
+    const connectMs = await this.connect();
+    await this.warmUp();
+    const throughput = await this.throughput();
+    const latency = await this.latency();
+    return { frameBytes: this.deliveries.frameBytes, connectMs, throughput, latency };
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const ws of this.sockets) ws.terminate();
+    this.target.close();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private async connect(): Promise<number> {
+    const { clients } = this.plan;
+    const started = performance.now();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < clients) {
+        const index = next++;
+        const ws = await this.target.connect(index);
+        this.sockets.push(ws);
+        this.deliveries.listen(ws, index);
+        // A client dropped mid-run (e.g. cut off as a slow consumer) would stall the count: say why now.
+        ws.once('close', (code, reason) => {
+          if (!this.closing) this.failure ??= new Error(`client ${index} was closed by the server: ${code} ${reason.toString()}`);
+        });
+      }
+    };
+    const workers = Array.from({ length: Math.min(CONNECT_IN_FLIGHT, clients) }, worker);
+    await Promise.all([Promise.all(workers), until('connect', clients, () => this.sockets.length)]);
+    return performance.now() - started;
+  }
+
+  private async warmUp(): Promise<void> {
+    const { clients, warmup } = this.plan;
+    const lastWarm = this.deliveries.lastWarm;
+    send({ type: 'phase', phase: 'warmup', state: 'start' });
+    for (let seq = 1; ; seq++) {
+      this.check();
+      await this.target.publish(marker('w', seq, nowMs()));
+      const seen = (): number => lastWarm.reduce((n, s) => (s >= seq ? n + 1 : n), 0);
+      const deadline = performance.now() + 2_000;
+      while (seen() < clients && performance.now() < deadline) await sleep(5);
+      send({ type: 'progress', phase: 'warmup', done: seen(), total: clients });
+      if (seq >= warmup && seen() === clients) break;
+      if (seq >= warmup + WARMUP_EXTRA_LIMIT) {
+        throw new Error(`warm-up: ${clients - seen()} of ${clients} clients never received warm-up event ${seq}`);
+      }
+    }
+    send({ type: 'phase', phase: 'warmup', state: 'end' });
+  }
+
+  private async throughput(): Promise<LoadResult['throughput']> {
+    const { clients, events, concurrency } = this.plan;
+    const total = clients * events;
+    this.deliveries.expectThroughput(total);
+    send({ type: 'phase', phase: 'throughput', state: 'start' });
+    const started = performance.now();
+    let next = 0;
+    const publisher = async (): Promise<void> => {
+      while (next < events) {
+        const seq = next++;
+        await this.target.publish(marker('t', seq, nowMs()));
+      }
+    };
+    const publishers = Promise.all(Array.from({ length: Math.min(concurrency, events) }, publisher));
+    await Promise.all([publishers, until('throughput', total, () => (this.check(), this.deliveries.throughput))]);
+    const elapsedMs = this.deliveries.throughputDoneAt - started;
+    send({ type: 'phase', phase: 'throughput', state: 'end' });
+    return { deliveries: total, elapsedMs, deliveriesPerSec: total / (elapsedMs / 1000) };
+  }
+
+  private async latency(): Promise<LatencySummary> {
+    const { clients, rate, latencySeconds } = this.plan;
+    const events = Math.max(1, Math.round(rate * latencySeconds));
+    const total = clients * events;
+    this.deliveries.expectLatency(total);
+    send({ type: 'phase', phase: 'latency', state: 'start' });
+    // A fixed schedule (not "wait, then publish"), so a slow delivery does not lower the offered rate.
+    const started = performance.now();
+    const published: Promise<void>[] = [];
+    for (let seq = 0; seq < events; seq++) {
+      this.check();
+      const due = started + (seq * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const publish = this.target.publish(marker('l', seq, nowMs()));
+      publish.catch(() => undefined); // handled by the Promise.all below; not an unhandled rejection meanwhile
+      published.push(publish);
+      send({ type: 'progress', phase: 'latency', done: this.deliveries.latencyCount, total });
+    }
+    await Promise.all(published);
+    await until('latency', total, () => (this.check(), this.deliveries.latencyCount));
+    send({ type: 'phase', phase: 'latency', state: 'end' });
+    const sorted = this.deliveries.sortedLatencies();
+    let sum = 0;
+    for (const v of sorted) sum += v;
+    return {
+      count: sorted.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
+      max: sorted[sorted.length - 1],
+      mean: sum / sorted.length,
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
+  const target = await createTarget(plan);
+  const load = new LoadRun(plan, target);
+  try {
+    const result = await load.run();
+    // Started by hand (no IPC channel, e.g. against a server under a debugger): print the result.
+    if (!process.send) console.log(JSON.stringify(result));
+    else await new Promise<void>((resolve) => process.send!({ type: 'result', result } satisfies LoadMessage, () => resolve()));
+  } finally {
+    load.close();
+  }
+}
+
+// The parent going away (even killed) closes the IPC channel: never outlive it.
+process.on('disconnect', () => process.exit(1));
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.send?.({ type: 'error', message } satisfies LoadMessage, () => process.exit(1));
+    if (!process.send) {
+      process.stderr.write(`${message}\n`);
+      process.exit(1);
+    }
+  },
+);

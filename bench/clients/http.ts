@@ -1,0 +1,38 @@
+// Minimal keep-alive HTTP for the load generator: node:http rather than fetch, because undici's
+// per-request overhead would be spent on the same core as the clients it is supposed to leave alone.
+import { Agent, request } from 'node:http';
+
+export interface HttpResponse {
+  status: number;
+  text: string;
+}
+
+export class HttpClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly port: number, maxSockets: number) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const allHeaders: Record<string, string | number> = { ...headers };
+      if (body !== undefined) {
+        allHeaders['content-type'] = 'application/json';
+        allHeaders['content-length'] = Buffer.byteLength(body);
+      }
+      const req = request({ host: '127.0.0.1', port: this.port, method, path, headers: allHeaders, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

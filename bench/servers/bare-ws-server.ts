@@ -1,0 +1,49 @@
+// The baseline: a broadcast server the way a Node developer ordinarily writes one with `ws` (its
+// README's broadcast example behind an HTTP POST). The body is parsed, serialized ONCE, and the
+// string is `send`-ed to every open client. No validation, no auth, no routing: what is left is the
+// unavoidable cost of HTTP ingress plus WebSocket fan-out, which is what switchyard is measured against.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { runServerChild } from '../lib/server-child';
+
+function publish(wss: WebSocketServer, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const text = JSON.stringify(frame);
+    for (const client of wss.clients) {
+      if (client.readyState === WebSocket.OPEN) client.send(text);
+    }
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+  });
+}
+
+runServerChild('bare-ws-server', async () => {
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/publish') publish(wss, req, res);
+    else res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+});
