@@ -3,6 +3,7 @@
 #
 #   scripts/kafka.sh start   # fetch jars once, start, wait until ready; last stdout line: KAFKA_BROKERS=127.0.0.1:<port>
 #   scripts/kafka.sh stop    # TERM (then KILL), remove the state dir
+#   scripts/kafka.sh restart # stop and start again on the same port and data (broker restart tests)
 #   scripts/kafka.sh status  # exit 0 and print KAFKA_BROKERS=... when running, exit 1 otherwise
 #   scripts/kafka.sh fetch   # only fetch the jars into the cache (e.g. to warm a CI machine)
 #
@@ -265,14 +266,22 @@ cmd_start() {
   write_config "$port" "$cport"
   format_storage "$(random_cluster_id)"
 
-  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$port (controller $cport, state $STATE)"
+  launch "$port"
+  log "ready in $((SECONDS - t0))s"
+  echo "KAFKA_BROKERS=127.0.0.1:$port"
+}
+
+# start the JVM on the configured state dir and wait until it answers
+launch() {
+  local port="$1" pid
+  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$port (state $STATE)"
   # shellcheck disable=SC2086
   nohup java ${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m} \
     -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$STATE/log4j2.properties" \
     ${KAFKA_JVM_OPTS:-} \
     -cp "$JARS/*" kafka.Kafka "$STATE/server.properties" \
-    </dev/null >"$STATE/kafka.log" 2>&1 &
+    </dev/null >>"$STATE/kafka.log" 2>&1 &
   pid=$!
   echo "$pid" >"$STATE/kafka.pid"
   echo "127.0.0.1:$port" >"$STATE/brokers"
@@ -284,8 +293,18 @@ cmd_start() {
     cmd_stop_keep_log
     die "Kafka did not become ready"
   fi
-  log "ready in $((SECONDS - t0))s (pid $pid)"
-  echo "KAFKA_BROKERS=127.0.0.1:$port"
+}
+
+# stop the broker and start it again on the same port and data (a broker restart, for tests)
+cmd_restart() {
+  [ -f "$STATE/brokers" ] || die "not started (no $STATE/brokers)"
+  local broker port
+  broker="$(cat "$STATE/brokers")"
+  port="${broker##*:}"
+  cmd_stop_keep_log
+  launch "$port"
+  log "restarted"
+  echo "KAFKA_BROKERS=$broker"
 }
 
 kill_pid() {
@@ -341,7 +360,8 @@ cmd_status() {
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
+  restart) cmd_restart ;;
   status) cmd_status ;;
   fetch) check_java; fetch; log "jars in $JARS" ;;
-  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|fetch" >&2; exit 2 ;;
 esac

@@ -40,6 +40,7 @@ export class KafkaBus implements Bus {
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
   private batch: Pending[] = [];
+  private probe: Kafka | undefined;
   private producerReady: Promise<void> | undefined;
   private topicsReady: Promise<void> | undefined;
   private producerConnected = false;
@@ -143,15 +144,32 @@ export class KafkaBus implements Bus {
     const member: Member = { api, mode, consumer, running: false };
     this.members.add(member);
     const started = this.startConsumer(member, handler);
-    // The subscription counts from the moment the consumer has joined and fetched once (so a
-    // fanout consumer's "latest" offset is fixed); a broker that is down is retried in the background.
-    await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    // With the broker up, the subscription counts from the moment the consumer has joined and
+    // fetched once (so a fanout consumer's "latest" offset is fixed). With it down, the consumer
+    // keeps trying in the background and readiness stays false meanwhile: the node still starts.
+    if (await this.reachable()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
     return {
       close: async () => {
         this.members.delete(member);
         await consumer.disconnect().catch(() => undefined);
       },
     };
+  }
+
+  /** One quick metadata request, no retries: is a broker answering right now? */
+  private async reachable(): Promise<boolean> {
+    // A client of its own: connection retries are a client-wide setting in kafkajs.
+    this.probe ??= new Kafka({ clientId: `${this.clientId}-probe`, brokers: this.options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = this.probe.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async startConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
