@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import type { MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
@@ -146,7 +147,7 @@ export class GamesSockets {
     if (!/^\d+$/.test(check.value)) return; // the spec's pk is an integer
     const key = group(check.entry.name, check.value);
     if (this.groups.size(key) === 0) return;
-    const frame = buildFrame(check.entry, e.data, { '/payload/pk': Number(check.value) });
+    const frame = broadcastFrame(check.entry, e.data, Number(check.value));
     if (!check.entry.validate(frame)) {
       this.ctx.log.error({ id: e.id, errors: describeErrors(check.entry.validate.errors) }, 'games: frame breaks the spec');
       return;
@@ -182,6 +183,11 @@ export class GamesSockets {
     for (const ws of this.wss?.clients ?? []) ws.close(1001, 'Server shutting down');
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
   }
+}
+
+/** A broadcast as the original sends it: the spec's consts, the data, and `payload.pk` of the game. */
+export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): unknown {
+  return buildFrame(entry, data, { '/payload/pk': pk });
 }
 
 /** The frame and its payload when the text is `{"stream": "games", "payload": {...}}`. */

@@ -11,7 +11,8 @@ import type { Envelope, EnvelopeHandler } from '../../ports/bus';
 import type { Store } from '../../ports/store';
 import { checkEnvelope } from '../../routing/check-envelope';
 import { workHandler as validatedWorkHandler } from '../../routing/validated';
-import { frameOf, type Replies } from './frames';
+import type { Replies } from './frames';
+import { buildFrame } from '../../routing/frame';
 import { audienceRooms, type ChannelDirectory } from './rooms';
 
 export const CHANNEL_CREATED = 'channel-created';
@@ -60,7 +61,7 @@ export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
     if (key === 'workspaceId' && entry.name === CHANNEL_CREATED) channels.created(channelIdOf(envelope.data), value);
     if (key === 'workspaceId' && entry.name === CHANNEL_DELETED) channels.deleted(channelIdOf(envelope.data), value);
 
-    const frame = frameOf(entry, envelope.data);
+    const frame = buildFrame(entry, envelope.data);
     if (!replies.valid(entry, frame)) return; // once per broadcast, never per recipient
     const rooms = await audienceRooms(key, value, channels);
     const count = recipients(io.of('/').adapter.rooms, rooms);

@@ -10,31 +10,6 @@ export interface Emitter {
   emit(event: string, payload: unknown): unknown;
 }
 
-/**
- * The payload of a published message: `data` placed at the message's data pointer (x-switchyard
- * `data`), over the message's `const` values. `''` is the whole payload (every workspace message).
- */
-export function frameOf(entry: MessageEntry, data: unknown): unknown {
-  const pointer = entry.publish?.dataPointer ?? '';
-  if (pointer === '') return data;
-  const frame: Record<string, unknown> = {};
-  for (const [at, value] of Object.entries(entry.consts)) setAt(frame, at, value);
-  setAt(frame, pointer, data);
-  return frame;
-}
-
-function setAt(target: Record<string, unknown>, pointer: string, value: unknown): void {
-  const path = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let node = target;
-  path.forEach((part, i) => {
-    if (i === path.length - 1) {
-      node[part] = value;
-    } else {
-      const next = node[part];
-      node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
-    }
-  });
-}
 
 /** A string `transaction` of an event's data, if it carried one. */
 export function transactionOf(data: unknown): string | undefined {

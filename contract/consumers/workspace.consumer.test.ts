@@ -1,0 +1,67 @@
+// workspace-client: a voice-chat app on socket.io, decoding each server event with
+// src/clients/workspace.ts. A socket.io event is a name and a payload: the payload is the message
+// content, the name travels in the metadata as `event`.
+import { MatchersV3 as M } from '@pact-foundation/pact';
+import { parseWorkspaceEvent } from '../../src/clients/workspace';
+import { CONSUMERS, consumerPact, specMessage } from '../pact';
+import { mediaState, onlineStatus, workspaceUser } from './shapes';
+
+const pact = consumerPact(CONSUMERS.workspace);
+const userId = M.string('4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e');
+const channelId = M.string('2c5e8f1a-3b6d-4e7f-8a9b-0c1d2e3f4a5b');
+
+/** One socket.io event: its name is both the spec message's `name` and the `event` metadata. */
+function receives(description: string, message: string, payload: unknown, event: unknown = message) {
+  return pact
+    .addAsynchronousInteraction()
+    .expectsToReceive(description, (b) => b.withJSONContent(payload).withMetadata({ ...specMessage('workspace', message), event: event as string }));
+}
+
+const decode = (m: { contents: { content: unknown }; metadata: Record<string, unknown> }) => parseWorkspaceEvent(String(m.metadata.event), m.contents.content);
+
+describe('replies to auth', () => {
+  it('auth-success with the user id and the transaction of auth', () =>
+    receives('auth-success', 'auth-success', { userId, transaction: M.string('auth-1') }).executeTest(async (m) => {
+      expect(decode(m)).toEqual({ event: 'auth-success', data: { userId: '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', transaction: 'auth-1' } });
+    }));
+
+  it('socket-api-error naming the failed event', () =>
+    receives('socket-api-error for auth', 'socket-api-error', { event: 'auth', message: M.string('Invalid access token') }).executeTest(async (m) => {
+      expect(decode(m)).toEqual({ event: 'socket-api-error', data: { event: 'auth', message: 'Invalid access token' } });
+    }));
+
+  it('socket-api-error-<transaction> for the event sent with that transaction', () =>
+    receives(
+      'socket-api-error-<transaction> for auth',
+      'socket-api-error-transaction',
+      { message: M.string("Can't listen workspace events") },
+      M.regex('^socket-api-error-.+$', 'socket-api-error-auth-1'),
+    ).executeTest(async (m) => {
+      expect(decode(m)).toEqual({ event: 'transaction-error', transaction: 'auth-1', data: { message: "Can't listen workspace events" } });
+    }));
+});
+
+describe('workspace events', () => {
+  it.each([
+    ['channel-created', { channelId }],
+    ['channel-deleted', { channelId }],
+    ['user-joined', { user: workspaceUser() }],
+    ['user-leaved-workspace', { userId }],
+    ['user-updated', { user: workspaceUser() }],
+    ['online-status-updated', { userId, onlineStatus: onlineStatus('idle') }],
+    ['user-selected-channel', { userId, channelId, userMediaState: mediaState() }],
+    ['user-unselected-channel', { userId, channelId }],
+    ['media-state-updated', { userId, channelId, userMediaState: mediaState() }],
+  ] as const)('%s', (event, payload) =>
+    receives(`a ${event} event`, event, payload).executeTest(async (m) => {
+      const decoded = decode(m);
+      expect(decoded.event).toBe(event);
+      expect(decoded.data).toEqual(expect.any(Object));
+    }),
+  );
+
+  it('user-changed-device, whose payload is null', () =>
+    receives('a user-changed-device event', 'user-changed-device', null).executeTest(async (m) => {
+      expect(decode(m)).toEqual({ event: 'user-changed-device', data: null });
+    }));
+});

@@ -1,0 +1,47 @@
+// The parts of a V4 pact file the contract stages read (https://github.com/pact-foundation/pact-specification/tree/version-4).
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+export interface Body {
+  content?: unknown;
+  contentType?: string;
+  encoded?: boolean | string;
+}
+
+interface Common {
+  description: string;
+  providerStates?: Array<{ name: string; params?: Record<string, unknown> }>;
+}
+
+export interface HttpInteraction extends Common {
+  type: 'Synchronous/HTTP';
+  request: { method: string; path: string; query?: Record<string, string[]>; headers?: Record<string, string[]>; body?: Body };
+  response: { status: number; headers?: Record<string, string[]>; body?: Body };
+}
+
+export interface MessageInteraction extends Common {
+  type: 'Asynchronous/Messages';
+  contents: Body;
+  metadata?: Record<string, unknown>;
+}
+
+export type Interaction = HttpInteraction | MessageInteraction | (Common & { type: string });
+
+export interface PactFile {
+  /** File name, for messages. */
+  file: string;
+  consumer: string;
+  provider: string;
+  interactions: Interaction[];
+}
+
+export function readPact(path: string): PactFile {
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { consumer: { name: string }; provider: { name: string }; interactions?: Interaction[] };
+  return { file: basename(path), consumer: json.consumer.name, provider: json.provider.name, interactions: json.interactions ?? [] };
+}
+
+export const isHttp = (i: Interaction): i is HttpInteraction => i.type === 'Synchronous/HTTP';
+export const isMessage = (i: Interaction): i is MessageInteraction => i.type === 'Asynchronous/Messages';
+
+/** How problems name an interaction: `<consumer> "<description>"`. */
+export const nameOf = (pact: PactFile, i: Interaction): string => `${pact.consumer} "${i.description}"`;

@@ -1,0 +1,63 @@
+// Client of the publish API (specs/gateway.openapi.yaml): back-end services hand Switchyard an event
+// for one API's clients. `message`, `to` and `data` are typed by the message's spec.
+import type { components } from '../../generated/gateway/openapi';
+import type { PublishData as EventsData } from '../../generated/events/catalogue';
+import type { PublishData as GamesData } from '../../generated/games/catalogue';
+import type { PublishData as MessengerData } from '../../generated/messenger/catalogue';
+import type { PublishData as PizzaData } from '../../generated/pizza/catalogue';
+import type { PublishData as WorkspaceData } from '../../generated/workspace/catalogue';
+import { expectShape, send, type ClientOptions } from './http';
+
+/** The `data` of each publishable message, by api then message name. */
+export interface Publishable {
+  events: EventsData;
+  games: GamesData;
+  messenger: MessengerData;
+  pizza: PizzaData;
+  workspace: WorkspaceData;
+}
+
+/** The audience keys of each api (gateway.openapi.yaml); values match as strings. */
+export interface Audiences {
+  events: { channel: string };
+  games: { pk: number | string };
+  messenger: { user_id: number | string };
+  pizza: { store_id: number | string };
+  workspace: { workspaceId: string } | { channelId: string } | { userId: string };
+}
+
+export type ValidationError = components['schemas']['ValidationError'];
+
+/** 401 (no valid token), 403 (no `publish` scope), 404 (unknown api or message), 422 (invalid). */
+export class PublishError extends Error {
+  constructor(readonly status: number, message: string, readonly errors: ValidationError[] = []) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+export interface PublisherOptions extends ClientOptions {
+  /** A JWT carrying scope `publish`. */
+  token: string;
+}
+
+export class Publisher {
+  constructor(private readonly options: PublisherOptions) {}
+
+  /** Resolves with the envelope id once the event is on the bus (202). */
+  async publish<A extends keyof Publishable, M extends keyof Publishable[A] & string>(
+    api: A,
+    message: M,
+    to: Audiences[A],
+    data: Publishable[A][M],
+  ): Promise<string> {
+    const answer = await send(this.options, `/publish/v1/${encodeURIComponent(api)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.options.token}` },
+      json: { message, to, data },
+    });
+    if (answer.status === 202) return expectShape<{ id: string }>('202 answer', answer.body, { id: 'string' }).id;
+    const error = expectShape<{ error: string; errors?: ValidationError[] }>(`${answer.status} answer`, answer.body, { error: 'string' });
+    throw new PublishError(answer.status, error.error, error.errors ?? []);
+  }
+}

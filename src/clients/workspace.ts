@@ -1,0 +1,70 @@
+// Client side of the workspace socket.io events (specs/workspace.asyncapi.yaml): the `auth` payload
+// and the decoder a client hangs on `socket.onAny((event, payload) => ...)`.
+import type {
+  Auth, AuthSuccess, ChannelCreated, ChannelDeleted, MediaStateUpdated, OnlineStatus, OnlineStatusUpdated, SocketApiError,
+  SocketApiErrorTransaction, UserJoined, UserLeavedWorkspace, UserSelectedChannel, UserUnselectedChannel, UserUpdated,
+} from '../../generated/workspace/models';
+import { expectShape, ProtocolError } from './http';
+
+export type WorkspaceEvent =
+  | { event: 'auth-success'; data: AuthSuccess }
+  | { event: 'socket-api-error'; data: SocketApiError }
+  /** `socket-api-error-<transaction>`: the failure of the event sent with that transaction. */
+  | { event: 'transaction-error'; transaction: string; data: SocketApiErrorTransaction }
+  | { event: 'channel-created'; data: ChannelCreated }
+  | { event: 'channel-deleted'; data: ChannelDeleted }
+  | { event: 'user-joined'; data: UserJoined }
+  | { event: 'user-leaved-workspace'; data: UserLeavedWorkspace }
+  | { event: 'user-updated'; data: UserUpdated }
+  | { event: 'online-status-updated'; data: OnlineStatusUpdated }
+  | { event: 'user-selected-channel'; data: UserSelectedChannel }
+  | { event: 'user-unselected-channel'; data: UserUnselectedChannel }
+  | { event: 'media-state-updated'; data: MediaStateUpdated }
+  | { event: 'user-changed-device'; data: null };
+
+const TRANSACTION_ERROR = 'socket-api-error-';
+const USER = { id: 'string', name: 'string', email: 'string', isEmailVerified: 'boolean' } as const;
+const MEDIA = { microphone: 'boolean', speakers: 'boolean', screen: 'boolean', camera: 'boolean', speaking: 'boolean' } as const;
+
+type Shaped = Exclude<WorkspaceEvent['event'], 'transaction-error' | 'user-changed-device'>;
+
+/** The fields each event's payload must have, by event name (what the decoder relies on). */
+const SHAPES: Readonly<Record<Shaped, Readonly<Record<string, string>>>> = {
+  'auth-success': { userId: 'string' },
+  'socket-api-error': { event: 'string', message: 'string' },
+  'channel-created': { channelId: 'string' },
+  'channel-deleted': { channelId: 'string' },
+  'user-joined': { user: 'object' },
+  'user-leaved-workspace': { userId: 'string' },
+  'user-updated': { user: 'object' },
+  'online-status-updated': { userId: 'string', onlineStatus: 'string' },
+  'user-selected-channel': { userId: 'string', channelId: 'string', userMediaState: 'object' },
+  'user-unselected-channel': { userId: 'string', channelId: 'string' },
+  'media-state-updated': { userId: 'string', channelId: 'string', userMediaState: 'object' },
+};
+
+/** The `auth` payload: the only event a client emits. */
+export function authPayload(token: string, workspaceId: string, opts: { onlineStatus?: OnlineStatus; transaction?: string } = {}): Auth {
+  return { token, workspaceId, ...opts };
+}
+
+export function parseWorkspaceEvent(event: string, payload: unknown): WorkspaceEvent {
+  if (event === 'user-changed-device') {
+    if (payload !== null) throw new ProtocolError('user-changed-device payload', payload);
+    return { event, data: null };
+  }
+  if (event.startsWith(TRANSACTION_ERROR) && event !== 'socket-api-error') {
+    const data = expectShape<SocketApiErrorTransaction>(event, payload, { message: 'string' });
+    return { event: 'transaction-error', transaction: event.slice(TRANSACTION_ERROR.length), data };
+  }
+  if (!isShaped(event)) throw new ProtocolError('workspace event', event);
+  const shape = SHAPES[event];
+  const data = expectShape<WorkspaceEvent['data'] & Record<string, unknown>>(event, payload, shape);
+  if ('user' in shape) expectShape(`${event} user`, data.user, USER);
+  if ('userMediaState' in shape) expectShape(`${event} userMediaState`, data.userMediaState, MEDIA);
+  return { event, data } as WorkspaceEvent;
+}
+
+function isShaped(event: string): event is Shaped {
+  return Object.hasOwn(SHAPES, event);
+}
