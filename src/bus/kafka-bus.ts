@@ -4,7 +4,7 @@
 // group, so each record is handled by exactly one node and committed only after its handler
 // succeeded. Records a work handler dead-letters go to `<topic>.dlq` with the reason in headers.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface KafkaBusOptions {
@@ -190,10 +190,23 @@ export class KafkaBus implements Bus {
         await this.ensureTopics();
         await consumer.connect();
         await consumer.subscribe({ topic: this.topic(api), fromBeginning: mode === 'work' });
-        await consumer.run({
-          partitionsConsumedConcurrently: this.partitions,
-          eachMessage: async ({ message }) => this.deliver(api, mode, message, handler),
-        });
+        await consumer.run(
+          mode === 'fanout'
+            ? {
+                partitionsConsumedConcurrently: this.partitions,
+                // A fanout group is this subscription's own and starts at the latest offset, so its
+                // offsets are never read back: no commits, and the batch is delivered with one offset
+                // resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
+                autoCommit: false,
+                eachBatchAutoResolve: false,
+                eachBatch: (payload) => this.deliverBatch(api, payload, handler),
+              }
+            : {
+                partitionsConsumedConcurrently: this.partitions,
+                // Work: a record's offset is resolved (and committed) only after its handler finished.
+                eachMessage: async ({ message }) => this.deliver(api, mode, message, handler),
+              },
+        );
         await fetched;
         return;
       } catch (err) {
@@ -202,6 +215,21 @@ export class KafkaBus implements Bus {
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)).unref());
       }
     }
+  }
+
+  /** Fanout: the records of one fetched batch in order; stops early when the consumer stops or the batch went stale. */
+  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    let last: string | undefined;
+    for (let i = 0; i < batch.messages.length; i++) {
+      // Cheap enough every 64 records; a fanout group has one member and never seeks.
+      if (i % 64 === 0 && (!isRunning() || isStale())) break;
+      const message = batch.messages[i];
+      await this.deliver(api, 'fanout', message, handler); // fanout: never throws
+      last = message.offset;
+    }
+    if (last !== undefined) resolveOffset(last);
+    await heartbeat();
   }
 
   /** Returns when the record is done: kafkajs commits its offset only then. */

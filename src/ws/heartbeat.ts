@@ -10,20 +10,31 @@ interface Beat {
 export class Heartbeat {
   private readonly sockets = new Map<WebSocket, Beat>();
   private readonly timer: NodeJS.Timeout;
+  // One listener of each kind for every socket (an EventEmitter calls it with the socket as `this`):
+  // no closure, and no `once` wrapper, per connection. 'close' is emitted once anyway.
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(private readonly intervalMs: number, private readonly timeoutMs: number) {
     // Tick often enough to act within a second of a deadline (or faster for tiny test values).
     const tick = Math.max(5, Math.min(intervalMs, timeoutMs, 1_000) / 2);
     this.timer = setInterval(() => this.beat(), tick);
     this.timer.unref();
+    const sockets = this.sockets;
+    this.onPong = function (this: WebSocket) {
+      const beat = sockets.get(this);
+      if (beat) beat.lastPong = Date.now();
+    };
+    this.onClose = function (this: WebSocket) {
+      sockets.delete(this);
+    };
   }
 
   watch(ws: WebSocket): void {
     const now = Date.now();
-    const beat: Beat = { lastPing: now, lastPong: now };
-    this.sockets.set(ws, beat);
-    ws.on('pong', () => (beat.lastPong = Date.now()));
-    ws.once('close', () => this.sockets.delete(ws));
+    this.sockets.set(ws, { lastPing: now, lastPong: now });
+    ws.on('pong', this.onPong);
+    ws.on('close', this.onClose);
   }
 
   private beat(): void {

@@ -8,24 +8,38 @@ const TERMINATE_AFTER_CLOSE_MS = 1_000;
 
 export class SocketGroups {
   private readonly groups = new Map<string, Set<WebSocket>>();
-  /** The groups each socket is in, to leave them all on close. */
-  private readonly memberships = new Map<WebSocket, Set<string>>();
+  /**
+   * The groups each socket is in, to leave them all on close: the key itself while a socket is in
+   * one group (the usual case: one store, one subscription), a Set from the second on. Kept lean
+   * because it is per connection.
+   */
+  private readonly memberships = new Map<WebSocket, string | Set<string>>();
+  /** One 'close' listener for every member (called with the socket as `this`): no closure per socket. */
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(
     private readonly maxBufferedBytes: number,
     private readonly onSlowConsumer: (ws: WebSocket) => void,
-  ) {}
+  ) {
+    const groups = this;
+    this.onClose = function (this: WebSocket) {
+      groups.removeSocket(this);
+    };
+  }
 
   add(key: string, ws: WebSocket): void {
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = new Set()));
     group.add(ws);
-    let keys = this.memberships.get(ws);
-    if (!keys) {
-      this.memberships.set(ws, (keys = new Set()));
-      ws.once('close', () => this.removeSocket(ws));
+    const keys = this.memberships.get(ws);
+    if (keys === undefined) {
+      this.memberships.set(ws, key);
+      ws.on('close', this.onClose); // 'close' is emitted once: no `once` wrapper needed
+    } else if (typeof keys === 'string') {
+      if (keys !== key) this.memberships.set(ws, new Set([keys, key]));
+    } else {
+      keys.add(key);
     }
-    keys.add(key);
   }
 
   has(key: string, ws: WebSocket): boolean {
@@ -59,11 +73,13 @@ export class SocketGroups {
   }
 
   private removeSocket(ws: WebSocket): void {
-    for (const key of this.memberships.get(ws) ?? []) {
+    const keys = this.memberships.get(ws);
+    if (keys === undefined) return;
+    this.memberships.delete(ws);
+    for (const key of typeof keys === 'string' ? [keys] : keys) {
       const group = this.groups.get(key);
       group?.delete(ws);
       if (group?.size === 0) this.groups.delete(key);
     }
-    this.memberships.delete(ws);
   }
 }

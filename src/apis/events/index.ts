@@ -22,6 +22,9 @@ interface EventInput {
 
 const topicOf = (channel: string) => `events:${channel}`;
 
+/** How many ids of its own POSTs a node remembers for its work consumer to skip. */
+const OWN_RECORDS_KEPT = 10_000;
+
 export function eventsApi(ctx: GatewayContext): ApiModule {
   const { catalogues, store, bus, config, metrics } = ctx;
   const spec = catalogues.events;
@@ -30,6 +33,16 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
   const about = operation(spec, 'GET', '/events/v1/about');
   const ping = operation(spec, 'GET', '/events/v1/ping/{token}');
   let subscription: Subscription | undefined;
+  // Ids of events this node's POST handler stored itself. The work consumer sees those records too
+  // (every `switchyard.events` record goes through it); storing one again is a no-op (same id), but
+  // its notify would wake every long poll of the channel a second time for nothing. Records of other
+  // producers, or of other nodes, are not in here and are stored as before. Oldest ids are dropped
+  // first beyond OWN_RECORDS_KEPT (e.g. when another node's work consumer took the record).
+  const storedHere = new Set<string>();
+  const rememberOwn = (id: string) => {
+    storedHere.add(id);
+    if (storedHere.size > OWN_RECORDS_KEPT) storedHere.delete(storedHere.values().next().value as string);
+  };
 
   const checkSecret = (secret: string) => {
     if (!secretMatches(secret, config.apiSecret)) throw new HttpError(401, 'Invalid secret');
@@ -70,20 +83,33 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
           cursor = (await store.getCursor(query.clientId, query.channel)) ?? 0;
         }
 
-        const watch = watchTopic(store, topicOf(query.channel));
+        // Wait for data until the timeout (events-rest-longpoll.md): a wake-up that finds nothing new
+        // (a notify for events this poll has already seen) waits on rather than answering `[]`.
+        const deadline = Date.now() + config.pollTimeoutMs;
+        let events: StoredEvent[];
+        let gone: AbortSignal | undefined;
         try {
-          let events = await store.readEvents(query.channel, cursor, query.limit);
-          if (events.length === 0) {
-            metrics.longPollsOpen.inc({ api: 'events' });
-            const gone = clientGone(k);
-            await watch.wait(config.pollTimeoutMs, [ctx.shutdown, gone]).finally(() => metrics.longPollsOpen.dec({ api: 'events' }));
-            if (gone.aborted) return;
-            events = await store.readEvents(query.channel, cursor, query.limit);
+          for (;;) {
+            // Listen before reading, so an event stored between the read and the wait still wakes us.
+            const watch = watchTopic(store, topicOf(query.channel));
+            try {
+              events = await store.readEvents(query.channel, cursor, query.limit);
+              const remaining = deadline - Date.now();
+              if (events.length > 0 || remaining <= 0 || ctx.shutdown.aborted) break;
+              if (!gone) {
+                metrics.longPollsOpen.inc({ api: 'events' });
+                gone = clientGone(k);
+              }
+              await watch.wait(remaining, [ctx.shutdown, gone]);
+              if (gone.aborted) return;
+            } finally {
+              watch.close();
+            }
           }
-          respond(k, poll, 200, events);
         } finally {
-          watch.close();
+          if (gone) metrics.longPollsOpen.dec({ api: 'events' });
         }
+        respond(k, poll, 200, events);
       });
 
       router.post('/events/v1/events', async (k) => {
@@ -97,6 +123,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         if (body.data !== undefined) input.data = body.data;
         const id = randomUUID();
         const stored = await storeEvent(body.channel, input, id);
+        rememberOwn(id);
         // Other consumers of switchyard.events see it too; our own work consumer skips it by id.
         const envelope: Envelope = { id, message: 'event', to: { channel: body.channel }, data: input };
         await bus.publish('events', envelope);
@@ -112,7 +139,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
 
     async start() {
       subscription = await bus.subscribe('events', 'work', workHandler(spec, async (envelope, { value }) => {
-        await storeEvent(value, envelope.data as EventInput, envelope.id);
+        if (!storedHere.delete(envelope.id)) await storeEvent(value, envelope.data as EventInput, envelope.id);
         metrics.eventsDeliveredTotal.inc({ api: 'events', message: envelope.message });
       }));
     },

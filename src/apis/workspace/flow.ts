@@ -17,8 +17,22 @@ export interface EngineConnection {
   close(discard?: boolean): unknown;
 }
 
+/**
+ * A broadcast hands the same encoded string to every recipient's `packetCreate`: its byte length is
+ * computed once and reused while the next packet is that very string (compared by identity first,
+ * so this costs nothing per recipient; the cache holds one string).
+ */
+let lastString: string | undefined;
+let lastStringBytes = 0;
+
 export function packetBytes(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (typeof data === 'string') {
+    if (data !== lastString) {
+      lastStringBytes = Buffer.byteLength(data);
+      lastString = data;
+    }
+    return lastStringBytes;
+  }
   if (data instanceof ArrayBuffer) return data.byteLength;
   if (ArrayBuffer.isView(data)) return data.byteLength;
   return 0;
