@@ -2,14 +2,21 @@
 // Phases: connect -> warm-up (discarded; also proves every client is in the audience) -> throughput
 // (M events, C POSTs in flight, first publish to last delivery) -> latency (fixed rate, per-delivery
 // publish-to-receive time). Reports progress to the parent, which owns the stall watchdog.
+//
+// In `connect` mode (bench/connections.ts) it only connects: `baseClients` first, a checkpoint (the
+// parent reads the server's memory), then `clients` more, timed, another checkpoint, and then it
+// reports and stays connected until the parent stops it.
 import type WebSocket from 'ws';
 import { marker, nowMs } from '../lib/payloads';
-import type { LatencySummary, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
-import { percentile } from '../lib/stats';
+import type { LatencySummary, LoadCommand, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
+import { runLoadChild, sendResult } from '../lib/load-child';
+import { latencyFigures } from '../lib/stats';
 import { Deliveries } from './deliveries';
 import { createTarget, type Target } from './targets';
 
 const CONNECT_IN_FLIGHT = 50;
+/** connect mode: time for the server to finish what connecting started (auth replies, presence writes). */
+const SETTLE_MS = 1_000;
 const PROGRESS_EVERY_MS = 250;
 /** Warm-up events beyond `plan.warmup` before giving up on a client that never hears them. */
 const WARMUP_EXTRA_LIMIT = 50;
@@ -30,6 +37,27 @@ async function until(phase: Phase, total: number, done: () => number): Promise<v
   send({ type: 'progress', phase, done: total, total });
 }
 
+/** Pauses until the parent answers `go` (it reads the server's memory meanwhile). */
+function checkpoint(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: LoadCommand): void => {
+      if (message.type !== 'go') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    send({ type: 'checkpoint', name });
+  });
+}
+
+export interface ConnectResult {
+  clients: number;
+  baseClients: number;
+  /** Time to open and join `clients` connections, `connectInFlight` handshakes at a time. */
+  connectMs: number;
+  connectionsPerSec: number;
+}
+
 class LoadRun {
   private readonly sockets: WebSocket[] = [];
   private readonly deliveries: Deliveries;
@@ -37,15 +65,31 @@ class LoadRun {
   private failure: Error | undefined;
 
   constructor(private readonly plan: LoadPlan, private readonly target: Target) {
-    this.deliveries = new Deliveries(plan.clients);
+    this.deliveries = new Deliveries(plan.mode === 'connect' ? 0 : plan.clients);
   }
 
   async run(): Promise<LoadResult> {
-    const connectMs = await this.connect();
+    const connectMs = await this.connect(0, this.plan.clients);
     await this.warmUp();
     const throughput = await this.throughput();
     const latency = await this.latency();
     return { frameBytes: this.deliveries.frameBytes, connectMs, throughput, latency };
+  }
+
+  async runConnect(): Promise<ConnectResult> {
+    const { clients } = this.plan;
+    const base = this.plan.baseClients ?? 0;
+    if (base > 0) await this.connect(0, base);
+    await sleep(SETTLE_MS);
+    await checkpoint('base');
+    send({ type: 'phase', phase: 'accept', state: 'start' });
+    const connectMs = await this.connect(base, base + clients);
+    send({ type: 'phase', phase: 'accept', state: 'end' });
+    await sleep(SETTLE_MS);
+    this.check();
+    await checkpoint('connected');
+    this.check();
+    return { clients, baseClients: base, connectMs, connectionsPerSec: clients / (connectMs / 1000) };
   }
 
   close(): void {
@@ -58,24 +102,25 @@ class LoadRun {
     if (this.failure) throw this.failure;
   }
 
-  private async connect(): Promise<number> {
-    const { clients } = this.plan;
+  /** Opens clients `from` .. `to` - 1; returns the time it took. */
+  private async connect(from: number, to: number): Promise<number> {
     const started = performance.now();
-    let next = 0;
+    const listen = this.plan.mode !== 'connect';
+    let next = from;
     const worker = async (): Promise<void> => {
-      while (next < clients) {
+      while (next < to) {
         const index = next++;
         const ws = await this.target.connect(index);
         this.sockets.push(ws);
-        this.deliveries.listen(ws, index);
+        if (listen) this.deliveries.listen(ws, index);
         // A client dropped mid-run (e.g. cut off as a slow consumer) would stall the count: say why now.
         ws.once('close', (code, reason) => {
           if (!this.closing) this.failure ??= new Error(`client ${index} was closed by the server: ${code} ${reason.toString()}`);
         });
       }
     };
-    const workers = Array.from({ length: Math.min(CONNECT_IN_FLIGHT, clients) }, worker);
-    await Promise.all([Promise.all(workers), until('connect', clients, () => this.sockets.length)]);
+    const workers = Array.from({ length: Math.min(this.plan.connectInFlight ?? CONNECT_IN_FLIGHT, to - from) }, worker);
+    await Promise.all([Promise.all(workers), until('connect', to, () => this.sockets.length)]);
     return performance.now() - started;
   }
 
@@ -140,17 +185,7 @@ class LoadRun {
     await Promise.all(published);
     await until('latency', total, () => (this.check(), this.deliveries.latencyCount));
     send({ type: 'phase', phase: 'latency', state: 'end' });
-    const sorted = this.deliveries.sortedLatencies();
-    let sum = 0;
-    for (const v of sorted) sum += v;
-    return {
-      count: sorted.length,
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      p999: percentile(sorted, 99.9),
-      max: sorted[sorted.length - 1],
-      mean: sum / sorted.length,
-    };
+    return latencyFigures(this.deliveries.sortedLatencies());
   }
 }
 
@@ -159,25 +194,13 @@ async function main(): Promise<void> {
   const target = await createTarget(plan);
   const load = new LoadRun(plan, target);
   try {
-    const result = await load.run();
-    // Started by hand (no IPC channel, e.g. against a server under a debugger): print the result.
-    if (!process.send) console.log(JSON.stringify(result));
-    else await new Promise<void>((resolve) => process.send!({ type: 'result', result } satisfies LoadMessage, () => resolve()));
+    const result = plan.mode === 'connect' ? await load.runConnect() : await load.run();
+    await sendResult(result);
+    // connect mode: the connections stay open until the parent has read the server and stops us.
+    if (plan.mode === 'connect' && process.send) await new Promise(() => undefined);
   } finally {
     load.close();
   }
 }
 
-// The parent going away (even killed) closes the IPC channel: never outlive it.
-process.on('disconnect', () => process.exit(1));
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.send?.({ type: 'error', message } satisfies LoadMessage, () => process.exit(1));
-    if (!process.send) {
-      process.stderr.write(`${message}\n`);
-      process.exit(1);
-    }
-  },
-);
+runLoadChild(main);

@@ -1,15 +1,13 @@
 // How a client joins the audience and how an event is published, per target and scenario. The two
 // targets get the same clients, the same frames and the same HTTP ingress; only the protocol around
-// them differs (switchyard's auth, subscribe and tickets; nothing at all on the bare server).
+// them differs (switchyard's auth, subscribe and tickets; nothing at all on the bare servers).
 import WebSocket from 'ws';
 import { DEV_JWT_SECRET } from '../../src/config';
 import { signToken } from '../../src/auth/token';
-import { AUDIENCE_ID, EventFactory } from '../lib/payloads';
+import { AUDIENCE_ID, BENCH_CHANNEL, EventFactory } from '../lib/payloads';
 import type { LoadPlan } from '../lib/protocol';
 import { HttpClient } from './http';
-
-/** Client options shared by both targets; UTF-8 checks skipped to keep the load generator's core free. */
-const CLIENT_OPTIONS: WebSocket.ClientOptions = { perMessageDeflate: false, skipUTF8Validation: true };
+import { CLIENT_OPTIONS, emit, isEvent, nextFrame, openSocketIo } from './socketio-wire';
 
 export interface Target {
   /** Opens client `index`, joined to the audience (game 1 subscribed, or admitted to store 1). */
@@ -37,6 +35,14 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
       close,
     };
   }
+  if (plan.target === 'bare-socketio') {
+    // The bare server puts every connection in its one room.
+    return {
+      connect: () => openSocketIo(base),
+      publish: (mark) => post(publishHttp, '/publish', {}, events.frame(mark)),
+      close,
+    };
+  }
 
   const publisher = await signToken(DEV_JWT_SECRET, { sub: 'bench-publisher', scope: 'publish' });
   const auth = { authorization: `Bearer ${publisher}` };
@@ -48,6 +54,34 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
       connect: async (index) => {
         const ws = await open(`${base}/?session_key=${session}`);
         await subscribe(ws, `bench-${index}`);
+        return ws;
+      },
+      publish,
+      close,
+    };
+  }
+
+  if (plan.scenario === 'workspace') {
+    // Each client a user of its own, alone in a workspace of its own, holding a `channels` claim for
+    // the bench channel: every client is in the room `channel:bench-channel`. One shared workspace
+    // would make connecting cost N²/2 presence frames (every auth announces the user online to the
+    // whole workspace), which is the connect phase, not the fan-out being measured. Tokens are
+    // signed before anything is timed.
+    const count = plan.clients + (plan.baseClients ?? 0);
+    const tokens = await Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        signToken(DEV_JWT_SECRET, { sub: `bench-user-${index}`, claims: { workspaces: [`bench-ws-${index}`], channels: [BENCH_CHANNEL] } }),
+      ),
+    );
+    return {
+      connect: async (index) => {
+        const workspaceId = `bench-ws-${index}`;
+        const token = tokens[index];
+        const ws = await openSocketIo(base);
+        const reply = nextFrame(ws, (t) => isEvent(t, 'auth-success') || isEvent(t, 'socket-api-error'), 'the auth reply');
+        emit(ws, 'auth', { token, workspaceId });
+        const text = await reply;
+        if (!isEvent(text, 'auth-success')) throw new Error(`auth refused: ${text}`);
         return ws;
       },
       publish,

@@ -6,10 +6,26 @@ import { join } from 'node:path';
 export const REPO_ROOT = join(__dirname, '..', '..');
 
 const live = new Set<ChildProcess>();
+/** Synchronous clean-ups run on the way out after the children are killed (e.g. stopping a broker). */
+const exitHooks = new Set<() => void>();
 
 function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
   live.clear();
+  for (const hook of [...exitHooks]) {
+    exitHooks.delete(hook);
+    try {
+      hook();
+    } catch {
+      // best effort: the next hook still runs
+    }
+  }
+}
+
+/** Registers a synchronous clean-up for every way out (normal exit, error, signals); returns its removal. */
+export function onExit(hook: () => void): () => void {
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
 }
 
 let installed = false;
@@ -63,18 +79,38 @@ export class Launcher {
     this.wrap = needed;
   }
 
-  /** Starts `node --require tsx/cjs <script> ...args` with an IPC channel. */
-  start(script: string, args: string[], nodeFlags: string[] = []): ChildProcess {
+  /**
+   * Starts `node --require tsx/cjs <script> ...args` with an IPC channel; `cpu` pins it to that core
+   * (taskset), when taskset is there.
+   */
+  start(script: string, args: string[], nodeFlags: string[] = [], cpu?: number): ChildProcess {
     const node = [...nodeFlags, '--require', 'tsx/cjs', join(REPO_ROOT, script), ...args];
+    const pin = cpu !== undefined && hasTaskset() ? ['taskset', '-c', String(cpu)] : [];
     const [command, argv] =
       this.wrap === undefined
-        ? [process.execPath, node]
-        : ['/bin/sh', ['-c', `ulimit -n ${this.wrap} && exec "$0" "$@"`, process.execPath, ...node]];
+        ? pin.length > 0
+          ? [pin[0], [...pin.slice(1), process.execPath, ...node]]
+          : [process.execPath, node]
+        : ['/bin/sh', ['-c', `ulimit -n ${this.wrap} && exec ${pin.join(' ')} "$0" "$@"`, process.execPath, ...node]];
     const child = spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     live.add(child);
     child.once('exit', () => live.delete(child));
     return child;
   }
+}
+
+let taskset: boolean | undefined;
+function hasTaskset(): boolean {
+  if (taskset === undefined) {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      taskset = true;
+    } catch {
+      taskset = false;
+      process.stderr.write('bench: taskset is not available; --pin is ignored\n');
+    }
+  }
+  return taskset;
 }
 
 /** Keeps the last `max` characters of a stream, for error messages about a child that died. */

@@ -1,7 +1,8 @@
 // The events the bench publishes: the documented examples from the specs (the same shapes as
-// test/helpers/examples.ts `gameSnapshot(pk)` and the pizza test's `pizza(storeId)`), with one string
-// field carrying a marker `bench|<phase>|<seq>|<epoch ms>` so a client can tell warm-up, throughput
-// and latency frames apart and compute publish-to-receive latency.
+// test/helpers/examples.ts `gameSnapshot(pk)` and the pizza test's `pizza(storeId)`; the workspace's
+// `media-state-updated`), with one string field carrying a marker `bench|<phase>|<seq>|<epoch ms>` so
+// a client can tell warm-up, throughput and latency frames apart and compute publish-to-receive
+// latency.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -11,7 +12,7 @@ type Json = Record<string, unknown>;
 
 const SPECS_DIR = join(__dirname, '..', '..', 'specs');
 
-function examplePayload(api: string, message: string): Json {
+export function examplePayload(api: string, message: string): Json {
   const doc = parse(readFileSync(join(SPECS_DIR, `${api}.asyncapi.yaml`), 'utf8')) as Json;
   const messages = (doc.components as Json | undefined)?.messages as Record<string, Json> | undefined;
   const examples = messages?.[message]?.examples as Array<{ payload: Json }> | undefined;
@@ -21,6 +22,10 @@ function examplePayload(api: string, message: string): Json {
 
 /** The audience every client joins: game 1, store 1. */
 export const AUDIENCE_ID = 1;
+/** The workspace clients' room: the channel every client holds a `channels` claim for (bare: the room). */
+export const BENCH_CHANNEL = 'bench-channel';
+/** The workspace event the bench publishes: the largest one addressed to a channel room. */
+export const WORKSPACE_EVENT = 'media-state-updated';
 
 export type MarkPhase = 'w' | 't' | 'l';
 
@@ -42,38 +47,54 @@ export function nowMs(): number {
  */
 export class EventFactory {
   private readonly base: Json;
-  private readonly field: 'title' | 'name';
+  private readonly field: 'title' | 'name' | 'userId';
 
   constructor(readonly scenario: Scenario) {
     if (scenario === 'games') {
       const data = (examplePayload('games', 'update').payload as Json).data as Json;
       this.base = { ...data, id: AUDIENCE_ID, state: 'players_waiting', players: [] };
       this.field = 'title';
-    } else {
+    } else if (scenario === 'pizza') {
       const data = examplePayload('pizza', 'CREATE_PIZZA').data as Json;
       this.base = { ...data, store_id: AUDIENCE_ID };
       this.field = 'name';
+    } else {
+      this.base = { ...examplePayload('workspace', WORKSPACE_EVENT), channelId: BENCH_CHANNEL };
+      this.field = 'userId';
     }
   }
 
-  /** The `data` of the published message (GameSnapshot / Pizza). */
+  /** The `data` of the published message (GameSnapshot / Pizza / MediaStateUpdated). */
   data(mark: string): Json {
     const { [this.field]: _replaced, ...rest } = this.base;
     return { [this.field]: mark, ...rest };
   }
 
-  /** Body of POST /publish/v1/{games|pizza}. */
+  /** Body of POST /publish/v1/{games|pizza|workspace}. */
   switchyardEnvelope(mark: string): { message: string; to: Json; data: Json } {
-    return this.scenario === 'games'
-      ? { message: 'update', to: { pk: AUDIENCE_ID }, data: this.data(mark) }
-      : { message: 'CREATE_PIZZA', to: { store_id: AUDIENCE_ID }, data: this.data(mark) };
+    switch (this.scenario) {
+      case 'games':
+        return { message: 'update', to: { pk: AUDIENCE_ID }, data: this.data(mark) };
+      case 'pizza':
+        return { message: 'CREATE_PIZZA', to: { store_id: AUDIENCE_ID }, data: this.data(mark) };
+      default:
+        return { message: WORKSPACE_EVENT, to: { channelId: BENCH_CHANNEL }, data: this.data(mark) };
+    }
   }
 
-  /** The wire frame a client receives, key for key as switchyard builds it; the bare server's body. */
+  /**
+   * The bare server's POST body. ws: the wire frame a client receives, key for key as switchyard
+   * builds it. socket.io: `{event, data}`, which the bare server emits to its room.
+   */
   frame(mark: string): Json {
-    return this.scenario === 'games'
-      ? { stream: 'games', payload: { action: 'update', model: 'api.game', pk: AUDIENCE_ID, data: this.data(mark) } }
-      : { event_name: 'CREATE_PIZZA', data: this.data(mark) };
+    switch (this.scenario) {
+      case 'games':
+        return { stream: 'games', payload: { action: 'update', model: 'api.game', pk: AUDIENCE_ID, data: this.data(mark) } };
+      case 'pizza':
+        return { event_name: 'CREATE_PIZZA', data: this.data(mark) };
+      default:
+        return { event: WORKSPACE_EVENT, data: this.data(mark) };
+    }
   }
 }
 

@@ -42,39 +42,80 @@ export function machineBusySeconds(): number | undefined {
   }
 }
 
+/** Write-type system calls (write, writev, sendmsg...) `pid` made so far (/proc/<pid>/io syscw). */
+export function processWriteCalls(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^syscw:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface CpuUse {
   /** Cores (1.0 = one core busy for the whole window). */
   server: number;
   load: number;
+  /** Services the scenario itself runs (Redis, the Kafka broker); 0 when there are none. */
+  service: number;
   /** Everything else on the machine, including the kernel's softirq work not charged to a process. */
   other: number;
   /** Server CPU seconds over the window, for cost per delivery. */
   serverSeconds: number;
+  /** Write system calls the server made over the window; undefined where /proc/<pid>/io is unreadable. */
+  serverWrites: number | undefined;
 }
+
+const sumCpu = (pids: readonly number[]): number | undefined => {
+  let total = 0;
+  for (const pid of pids) {
+    const s = processCpuSeconds(pid);
+    if (s === undefined) return undefined;
+    total += s;
+  }
+  return total;
+};
 
 /** /proc counts in clock ticks (10 ms): shorter windows would report quantization, not CPU use. */
 const MIN_WINDOW_SECONDS = 0.5;
 
 /** Measures a window between `new CpuWindow(...)` and `end()`; undefined when too short to mean anything. */
 export class CpuWindow {
-  private readonly start: { at: number; server?: number; load?: number; machine?: number };
+  private readonly start: { at: number; server?: number; load?: number; service?: number; machine?: number; writes?: number };
 
-  constructor(private readonly serverPid: number | undefined, private readonly loadPid: number | undefined) {
-    this.start = { at: performance.now(), server: processCpuSeconds(serverPid), load: processCpuSeconds(loadPid), machine: machineBusySeconds() };
+  /** `servicePids`: processes of services the scenario runs (Redis, Kafka), reported apart from `other`. */
+  constructor(
+    private readonly serverPid: number | undefined,
+    private readonly loadPid: number | undefined,
+    private readonly servicePids: readonly number[] = [],
+  ) {
+    this.start = {
+      at: performance.now(),
+      server: processCpuSeconds(serverPid),
+      load: processCpuSeconds(loadPid),
+      service: sumCpu(servicePids),
+      machine: machineBusySeconds(),
+      writes: processWriteCalls(serverPid),
+    };
   }
 
   end(): CpuUse | undefined {
     const seconds = (performance.now() - this.start.at) / 1000;
     const server = processCpuSeconds(this.serverPid);
     const load = processCpuSeconds(this.loadPid);
+    const service = sumCpu(this.servicePids);
     const machine = machineBusySeconds();
     const s = this.start;
     if (server === undefined || load === undefined || machine === undefined) return undefined;
     if (s.server === undefined || s.load === undefined || s.machine === undefined || seconds < MIN_WINDOW_SECONDS) return undefined;
     const serverSeconds = server - s.server;
     const loadSeconds = load - s.load;
-    const other = Math.max(0, machine - s.machine - serverSeconds - loadSeconds);
-    return { server: serverSeconds / seconds, load: loadSeconds / seconds, other: other / seconds, serverSeconds };
+    const serviceSeconds = service === undefined || s.service === undefined ? 0 : service - s.service;
+    const other = Math.max(0, machine - s.machine - serverSeconds - loadSeconds - serviceSeconds);
+    const writes = processWriteCalls(this.serverPid);
+    const serverWrites = writes === undefined || s.writes === undefined ? undefined : writes - s.writes;
+    return { server: serverSeconds / seconds, load: loadSeconds / seconds, service: serviceSeconds / seconds, other: other / seconds, serverSeconds, serverWrites };
   }
 }
 

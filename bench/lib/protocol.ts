@@ -1,10 +1,12 @@
 // What the parent and its children say to each other. Servers print `{"port": N}` on stdout (the
 // one thing a human would also want to see); everything else travels over the IPC channel.
 import type { Scenario } from './options';
+import type { LatencyFigures } from './stats';
 
-export type Target = 'switchyard' | 'bare-ws';
+/** Servers of the fan-out and connection scenarios: switchyard, or a bare baseline. */
+export type Target = 'switchyard' | 'bare-ws' | 'bare-socketio';
 
-/** Given to the load generator as its one argument (JSON). */
+/** Given to the fan-out load generator (clients/fanout-clients.ts) as its one argument (JSON). */
 export interface LoadPlan {
   target: Target;
   scenario: Scenario;
@@ -15,18 +17,19 @@ export interface LoadPlan {
   latencySeconds: number;
   warmup: number;
   concurrency: number;
+  /**
+   * `fanout` (default): connect, warm up, throughput, latency. `connect`: connect `baseClients`,
+   * checkpoint `base`, connect `clients` more (timed), checkpoint `connected`, report, stay idle.
+   */
+  mode?: 'fanout' | 'connect';
+  baseClients?: number;
+  /** Handshakes in flight while connecting (default 50). */
+  connectInFlight?: number;
 }
 
-export type Phase = 'connect' | 'warmup' | 'throughput' | 'latency';
+export type Phase = string;
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
+export type LatencySummary = LatencyFigures;
 
 export interface LoadResult {
   /** Bytes of one delivered broadcast frame, as the client received it. */
@@ -36,13 +39,34 @@ export interface LoadResult {
   latency: LatencySummary;
 }
 
-/** Load generator -> parent. `progress.done` moving is what keeps the stall watchdog quiet. */
-export type LoadMessage =
+/**
+ * Load generator -> parent. `progress.done` moving is what keeps the stall watchdog quiet. A
+ * `checkpoint` pauses the load generator until the parent answers `go` (after reading the server's
+ * memory, for instance).
+ */
+export type LoadMessage<R = unknown> =
   | { type: 'phase'; phase: Phase; state: 'start' | 'end' }
   | { type: 'progress'; phase: Phase; done: number; total: number }
-  | { type: 'result'; result: LoadResult }
+  | { type: 'checkpoint'; name: string }
+  | { type: 'result'; result: R }
   | { type: 'error'; message: string };
 
-/** Parent -> server: profile exactly the throughput phase, not connection set-up. */
-export type ServerCommand = { type: 'profile-start' } | { type: 'profile-stop'; file: string };
-export type ServerReply = { type: 'profile-written'; file: string } | { type: 'profile-error'; message: string };
+/** Parent -> load generator. */
+export type LoadCommand = { type: 'go' };
+
+/** What a server child reports of its memory, after a full GC when it runs with --expose-gc. */
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  gc: boolean;
+}
+
+/** Parent -> server: profile exactly one phase (not connection set-up); report memory. */
+export type ServerCommand = { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory'; snapshotFile?: string };
+export type ServerReply =
+  | { type: 'profile-written'; file: string }
+  | { type: 'profile-error'; message: string }
+  | { type: 'memory'; memory: MemorySample };

@@ -1,42 +1,70 @@
-// One measured run: a fresh server child, a fresh load-generator child, a watchdog over both, and
-// the server's CPU (and optionally a CPU profile) over the throughput phase.
+// One measured run: a fresh server child, a fresh load-generator child, a watchdog over both, the
+// CPU use of chosen phases, the server's memory at the load generator's checkpoints, and optionally
+// a CPU profile of one phase. `runChildren` is what every scenario uses; `runOnce` is the fan-out's.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Launcher, stopChild, tail } from './children';
 import { CpuWindow, type CpuUse } from './proc-cpu';
-import type { LoadMessage, LoadPlan, LoadResult, ServerCommand, ServerReply, Target } from './protocol';
+import type { LoadCommand, LoadMessage, LoadPlan, LoadResult, MemorySample, ServerCommand, ServerReply, Target } from './protocol';
 
-const SERVER_SCRIPTS: Record<Target, string> = {
+export const SERVER_SCRIPTS: Record<Target, string> = {
   switchyard: 'bench/servers/switchyard-server.ts',
   'bare-ws': 'bench/servers/bare-ws-server.ts',
+  'bare-socketio': 'bench/servers/bare-socketio-server.ts',
 };
-const LOAD_SCRIPT = 'bench/clients/fanout-clients.ts';
-const START_TIMEOUT_MS = 60_000;
+const FANOUT_LOAD_SCRIPT = 'bench/clients/fanout-clients.ts';
+const START_TIMEOUT_MS = 90_000;
 /** Whatever the progress reports say, no single run may take longer than this. */
 const RUN_CAP_MS = 15 * 60_000;
+/** With --pin: the server gets one core, the load generator the other. */
+export const SERVER_CPU = 1;
+export const LOAD_CPU = 0;
 
-export interface RunResult extends LoadResult {
-  /** CPU use during the throughput phase; undefined where /proc is not available. */
-  cpu: CpuUse | undefined;
+export interface ChildSpec {
+  script: string;
+  args?: string[];
+  nodeFlags?: string[];
+  /** Pin to this core (taskset). */
+  cpu?: number;
 }
 
-export interface RunOptions {
+export interface RunSpec<P extends object> {
+  label: string;
+  server: ChildSpec;
+  /** The load generator gets the plan, with the server's port added, as its first argument (JSON). */
+  load: ChildSpec;
+  plan: P;
   stallMs: number;
-  /** When set, the server's throughput phase is CPU-profiled into this file. */
-  profileFile?: string;
+  /** Phases whose CPU use is measured (between the load generator's phase start and end). */
+  cpuPhases?: string[];
+  /** Processes of services the scenario runs (Redis, Kafka): their CPU is reported apart. */
+  servicePids?: number[];
+  /** CPU-profile the server over one phase into `file`. */
+  profile?: { phase: string; file: string };
+  /** Write a heap snapshot of the server at each checkpoint: `<prefix>-<checkpoint>.heapsnapshot`. */
+  heapSnapshotPrefix?: string;
   /** One line per phase change, for the operator watching a long run. */
   onPhase?: (text: string) => void;
 }
 
-export async function runOnce(launcher: Launcher, plan: Omit<LoadPlan, 'port'>, options: RunOptions): Promise<RunResult> {
-  const label = `${plan.scenario}/${plan.target}`;
-  const server = launcher.start(SERVER_SCRIPTS[plan.target], []);
+export interface RunOutcome<R> {
+  result: R;
+  /** Per measured phase; undefined where /proc is not available or the phase was too short. */
+  cpu: Record<string, CpuUse | undefined>;
+  /** The server's memory at each checkpoint of the load generator. */
+  memory: Record<string, MemorySample>;
+}
+
+export async function runChildren<P extends object, R>(launcher: Launcher, spec: RunSpec<P>): Promise<RunOutcome<R>> {
+  const { server: s, load: l } = spec;
+  // --expose-gc only makes `gc()` callable: the memory checkpoints collect garbage before measuring.
+  const server = launcher.start(s.script, s.args ?? [], ['--expose-gc', ...(s.nodeFlags ?? [])], s.cpu);
   const serverErr = tail(server.stderr);
   let load: ChildProcess | undefined;
   try {
-    const port = await readPort(server, label, serverErr);
-    load = launcher.start(LOAD_SCRIPT, [JSON.stringify({ ...plan, port } satisfies LoadPlan)]);
-    return await watch(server, load, label, serverErr, tail(load.stderr), options);
+    const port = await readPort(server, spec.label, serverErr);
+    load = launcher.start(l.script, [JSON.stringify({ ...spec.plan, port }), ...(l.args ?? [])], l.nodeFlags ?? [], l.cpu);
+    return await watch<P, R>(server, load, spec, serverErr, tail(load.stderr));
   } finally {
     if (load) await stopChild(load);
     await stopChild(server);
@@ -66,32 +94,33 @@ function readPort(server: ChildProcess, label: string, stderr: () => string): Pr
   });
 }
 
-function watch(
+function watch<P extends object, R>(
   server: ChildProcess,
   load: ChildProcess,
-  label: string,
+  spec: RunSpec<P>,
   serverErr: () => string,
   loadErr: () => string,
-  options: RunOptions,
-): Promise<RunResult> {
+): Promise<RunOutcome<R>> {
+  const { label } = spec;
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     let lastChangeAt = Date.now();
     let where = 'starting';
     let lastDone = -1;
-    let window: CpuWindow | undefined;
-    let cpu: CpuUse | undefined;
+    const windows = new Map<string, CpuWindow>();
+    const cpu: Record<string, CpuUse | undefined> = {};
+    const memory: Record<string, MemorySample> = {};
     let profileWritten: Promise<void> = Promise.resolve();
     let settled = false;
 
-    const finish = (error: Error | undefined, result?: RunResult): void => {
+    const finish = (error: Error | undefined, result?: R): void => {
       if (settled) return;
       settled = true;
       clearInterval(watchdog);
       server.off('exit', onServerExit);
       load.off('exit', onLoadExit);
       if (error) reject(error);
-      else resolve(result!);
+      else resolve({ result: result as R, cpu, memory });
     };
     const onServerExit = (code: number | null, signal: string | null): void =>
       finish(new Error(`${label}: the server died during ${where} (${signal ?? code})\n${serverErr()}`));
@@ -102,37 +131,57 @@ function watch(
 
     const watchdog = setInterval(() => {
       const now = Date.now();
-      if (now - lastChangeAt > options.stallMs) {
-        finish(new Error(`${label}: stalled: no progress in ${where} for ${options.stallMs / 1000} s; aborting`));
+      if (now - lastChangeAt > spec.stallMs) {
+        finish(new Error(`${label}: stalled: no progress in ${where} for ${spec.stallMs / 1000} s; aborting`));
       } else if (now - startedAt > RUN_CAP_MS) {
         finish(new Error(`${label}: the run exceeded ${RUN_CAP_MS / 60_000} min (at ${where}); aborting`));
       }
     }, 1_000);
 
-    load.on('message', (message: LoadMessage) => {
+    load.on('message', (message: LoadMessage<R>) => {
       switch (message.type) {
         case 'progress':
           if (message.done !== lastDone) lastChangeAt = Date.now();
           lastDone = message.done;
           where = `${message.phase} (${message.done}/${message.total})`;
           return;
-        case 'phase':
+        case 'phase': {
           lastChangeAt = Date.now();
           lastDone = -1;
           where = message.phase;
-          options.onPhase?.(`${label}: ${message.phase} ${message.state}`);
-          if (message.phase !== 'throughput') return;
+          spec.onPhase?.(`${label}: ${message.phase} ${message.state}`);
+          const measured = spec.cpuPhases?.includes(message.phase);
+          const profiled = spec.profile?.phase === message.phase;
           if (message.state === 'start') {
-            window = new CpuWindow(server.pid, load.pid);
-            if (options.profileFile) command(server, { type: 'profile-start' });
-          } else if (window) {
-            cpu = window.end();
-            if (options.profileFile) profileWritten = stopProfile(server, options.profileFile);
+            if (measured) windows.set(message.phase, new CpuWindow(server.pid, load.pid, spec.servicePids));
+            if (profiled) command(server, { type: 'profile-start' });
+          } else {
+            const window = windows.get(message.phase);
+            if (window) cpu[message.phase] = window.end();
+            windows.delete(message.phase);
+            if (profiled) profileWritten = stopProfile(server, spec.profile!.file);
           }
+          return;
+        }
+        case 'checkpoint':
+          lastChangeAt = Date.now();
+          where = `checkpoint ${message.name}`;
+          ask<Extract<ServerReply, { type: 'memory' }>>(
+            server,
+            { type: 'memory', snapshotFile: spec.heapSnapshotPrefix ? `${spec.heapSnapshotPrefix}-${message.name}.heapsnapshot` : undefined },
+            'memory',
+          ).then(
+            (reply) => {
+              memory[message.name] = reply.memory;
+              lastChangeAt = Date.now();
+              load.send({ type: 'go' } satisfies LoadCommand);
+            },
+            (err: Error) => finish(new Error(`${label}: reading the server's memory failed: ${err.message}`)),
+          );
           return;
         case 'result':
           profileWritten.then(
-            () => finish(undefined, { ...message.result, cpu }),
+            () => finish(undefined, message.result),
             (err: Error) => finish(new Error(`${label}: profiling failed: ${err.message}`)),
           );
           return;
@@ -148,14 +197,65 @@ function command(server: ChildProcess, message: ServerCommand): void {
   server.send(message);
 }
 
-function stopProfile(server: ChildProcess, file: string): Promise<void> {
+/** Sends a command and resolves with the first reply of type `expect` (a profile-error rejects). */
+function ask<T extends ServerReply>(server: ChildProcess, message: ServerCommand, expect: T['type']): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onReply = (reply: ServerReply): void => {
+    const timer = setTimeout(() => {
       server.off('message', onReply);
-      if (reply.type === 'profile-written') resolve();
-      else reject(new Error(reply.message));
+      reject(new Error(`no ${expect} reply within 60 s`));
+    }, 60_000);
+    const onReply = (reply: ServerReply): void => {
+      if (reply.type !== expect && reply.type !== 'profile-error') return;
+      clearTimeout(timer);
+      server.off('message', onReply);
+      if (reply.type === 'profile-error') reject(new Error(reply.message));
+      else resolve(reply as T);
     };
     server.on('message', onReply);
-    command(server, { type: 'profile-stop', file });
+    command(server, message);
   });
+}
+
+function stopProfile(server: ChildProcess, file: string): Promise<void> {
+  return ask(server, { type: 'profile-stop', file }, 'profile-written').then(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fan-out scenarios' run (bench/fanout.ts, bench/socketio-fanout.ts, bench/connections.ts).
+
+export interface RunResult extends LoadResult {
+  /** CPU use during the throughput phase; undefined where /proc is not available. */
+  cpu: CpuUse | undefined;
+  /** CPU use during the latency phase (a fixed rate below saturation). */
+  latencyCpu: CpuUse | undefined;
+  memory: Record<string, MemorySample>;
+}
+
+export interface RunOptions {
+  stallMs: number;
+  /** When set, the server's throughput phase is CPU-profiled into this file. */
+  profileFile?: string;
+  /** Server on one core, load generator on the other. */
+  pin?: boolean;
+  /** Extra environment for switchyard (JSON argument of servers/switchyard-server.ts). */
+  serverEnv?: Record<string, string>;
+  onPhase?: (text: string) => void;
+}
+
+export async function runOnce(launcher: Launcher, plan: Omit<LoadPlan, 'port'>, options: RunOptions): Promise<RunResult> {
+  const outcome = await runChildren<Omit<LoadPlan, 'port'>, LoadResult>(launcher, {
+    label: `${plan.scenario}/${plan.target}`,
+    server: {
+      script: SERVER_SCRIPTS[plan.target],
+      args: plan.target === 'switchyard' && options.serverEnv ? [JSON.stringify(options.serverEnv)] : [],
+      cpu: options.pin ? SERVER_CPU : undefined,
+    },
+    load: { script: FANOUT_LOAD_SCRIPT, cpu: options.pin ? LOAD_CPU : undefined },
+    plan,
+    stallMs: options.stallMs,
+    cpuPhases: ['throughput', 'latency'],
+    profile: options.profileFile ? { phase: 'throughput', file: options.profileFile } : undefined,
+    onPhase: options.onPhase,
+  });
+  return { ...outcome.result, cpu: outcome.cpu.throughput, latencyCpu: outcome.cpu.latency, memory: outcome.memory };
 }

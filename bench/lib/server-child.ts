@@ -1,13 +1,36 @@
 // The life of a server child process: start, print `{"port": N}` on stdout, obey the parent's
-// profiling commands, and stop on SIGTERM/SIGINT or as soon as the parent goes away (the IPC
+// profiling and memory commands, and stop on SIGTERM/SIGINT or as soon as the parent goes away (the IPC
 // channel closing is the one signal that survives the parent being killed with SIGKILL).
 import { writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector';
-import type { ServerCommand, ServerReply } from './protocol';
+import { writeHeapSnapshot } from 'node:v8';
+import type { MemorySample, ServerCommand, ServerReply } from './protocol';
 
 export interface RunningServer {
   port: number;
   stop(): Promise<void>;
+}
+
+/**
+ * Listens on a free loopback port; the server it returns stops by running `close` (the baseline's
+ * own shutdown: its sockets, its library), then closing the HTTP server and every connection left.
+ */
+export async function listenLocal(server: Server, close: () => void = () => undefined): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export function runServerChild(name: string, start: () => Promise<RunningServer>): void {
@@ -28,6 +51,11 @@ export function runServerChild(name: string, start: () => Promise<RunningServer>
   process.on('message', (command: ServerCommand) => {
     const reply = (r: ServerReply): void => void process.send?.(r);
     if (command.type === 'profile-start') profiler.start();
+    else if (command.type === 'memory') {
+      const memory = memorySample();
+      if (command.snapshotFile) writeHeapSnapshot(command.snapshotFile);
+      reply({ type: 'memory', memory });
+    }
     else if (command.type === 'profile-stop') {
       profiler.stop(command.file).then(
         () => reply({ type: 'profile-written', file: command.file }),
@@ -72,4 +100,15 @@ class ThroughputProfiler {
       });
     });
   }
+}
+
+/**
+ * Memory after full garbage collections (when started with --expose-gc), so what is left is what
+ * the process really holds: the connection scenario divides its growth by the connection count.
+ */
+function memorySample(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) for (let i = 0; i < 3; i++) gc(); // weak callbacks and finalizers can free more on a second pass
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: gc !== undefined };
 }

@@ -3,9 +3,8 @@
 // string is `send`-ed to every open client. No validation, no auth, no routing: what is left is the
 // unavoidable cost of HTTP ingress plus WebSocket fan-out, which is what switchyard is measured against.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { runServerChild } from '../lib/server-child';
+import { listenLocal, runServerChild } from '../lib/server-child';
 
 function publish(wss: WebSocketServer, req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
@@ -32,18 +31,8 @@ runServerChild('bare-ws-server', async () => {
     else res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  return listenLocal(server, () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
   });
-  return {
-    port: (server.address() as AddressInfo).port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 });

@@ -1,13 +1,17 @@
-// Switchyard as it ships, in its own process: a Gateway with the in-process bus, in-memory store and
-// dev secrets, logging silenced so log I/O is not what gets measured. The environment is built here
-// rather than read from process.env, so a KAFKA_BROKERS or REDIS_URL in the caller's shell cannot
-// quietly turn this into a different benchmark.
+// Switchyard as it ships, in its own process: a Gateway with dev secrets and logging silenced, so log
+// I/O is not what gets measured. The environment is built here rather than read from process.env,
+// so a KAFKA_BROKERS or REDIS_URL in the caller's shell cannot quietly turn this into a different
+// benchmark: a scenario that wants Kafka or Redis passes them explicitly, as one JSON argument of
+// extra environment (e.g. `{"KAFKA_BROKERS": "127.0.0.1:9092"}`). Without it: the in-process bus
+// and the in-memory store.
 import { Gateway } from '../../src/gateway/gateway';
 import { loadConfig } from '../../src/config';
 import { runServerChild } from '../lib/server-child';
 
+const extra = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+
 runServerChild('switchyard-server', async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'development', ...extra });
   const gateway = new Gateway({ config });
   const address = await gateway.start();
   return { port: address.port, stop: () => gateway.stop() };
