@@ -1,15 +1,16 @@
 // Pings every socket each `intervalMs` and drops one that has not answered for `timeoutMs`
 // (the pizza original: ping every 27 s, drop a socket silent for 30 s).
+import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 
-interface Beat {
-  lastPing: number;
-  lastPong: number;
-}
-
 export class Heartbeat {
-  private readonly sockets = new Map<WebSocket, Beat>();
+  /**
+   * Each socket's last sign of life (connect or pong), in whole ms of `performance.now()`. One small
+   * integer per connection, no object: idle connections are what a gateway holds most of.
+   */
+  private readonly lastPong = new Map<WebSocket, number>();
   private readonly timer: NodeJS.Timeout;
+  private nextRound: number;
   // One listener of each kind for every socket (an EventEmitter calls it with the socket as `this`):
   // no closure, and no `once` wrapper, per connection. 'close' is emitted once anyway.
   private readonly onPong: (this: WebSocket) => void;
@@ -18,33 +19,34 @@ export class Heartbeat {
   constructor(private readonly intervalMs: number, private readonly timeoutMs: number) {
     // Tick often enough to act within a second of a deadline (or faster for tiny test values).
     const tick = Math.max(5, Math.min(intervalMs, timeoutMs, 1_000) / 2);
+    this.nextRound = now() + intervalMs;
     this.timer = setInterval(() => this.beat(), tick);
     this.timer.unref();
-    const sockets = this.sockets;
+    const lastPong = this.lastPong;
     this.onPong = function (this: WebSocket) {
-      const beat = sockets.get(this);
-      if (beat) beat.lastPong = Date.now();
+      if (lastPong.has(this)) lastPong.set(this, now());
     };
     this.onClose = function (this: WebSocket) {
-      sockets.delete(this);
+      lastPong.delete(this);
     };
   }
 
   watch(ws: WebSocket): void {
-    const now = Date.now();
-    this.sockets.set(ws, { lastPing: now, lastPong: now });
+    this.lastPong.set(ws, now());
     ws.on('pong', this.onPong);
     ws.on('close', this.onClose);
   }
 
   private beat(): void {
-    const now = Date.now();
-    for (const [ws, beat] of this.sockets) {
-      if (now - beat.lastPong > this.timeoutMs) {
-        this.sockets.delete(ws);
+    const t = now();
+    // Pings go out in rounds shared by all sockets, so a socket needs no ping time of its own.
+    const ping = t >= this.nextRound;
+    if (ping) this.nextRound = t + this.intervalMs;
+    for (const [ws, last] of this.lastPong) {
+      if (t - last > this.timeoutMs) {
+        this.lastPong.delete(ws);
         ws.terminate();
-      } else if (now - beat.lastPing >= this.intervalMs) {
-        beat.lastPing = now;
+      } else if (ping) {
         ws.ping();
       }
     }
@@ -54,3 +56,5 @@ export class Heartbeat {
     clearInterval(this.timer);
   }
 }
+
+const now = (): number => Math.floor(performance.now());

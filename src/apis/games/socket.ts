@@ -17,6 +17,7 @@ import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
+import { terminateOnError } from '../../ws/terminate-on-error';
 import { routeUpgrades } from '../../ws/upgrade-router';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
@@ -37,6 +38,8 @@ export class GamesSockets {
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
   private readonly messages;
+  /** Shared by every socket: no closure per connection. */
+  private readonly onClose = (): void => void this.ctx.metrics.connectionsOpen.dec({ api: 'games' });
 
   constructor(private readonly ctx: GatewayContext) {
     this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
@@ -59,8 +62,8 @@ export class GamesSockets {
   private connected(ws: WebSocket, req: IncomingMessage): void {
     const { metrics, auth } = this.ctx;
     metrics.connectionsOpen.inc({ api: 'games' });
-    ws.once('close', () => metrics.connectionsOpen.dec({ api: 'games' }));
-    ws.on('error', () => ws.terminate());
+    ws.on('close', this.onClose); // emitted once
+    ws.on('error', terminateOnError);
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original).
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');

@@ -10,6 +10,7 @@ import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
+import { terminateOnError } from '../../ws/terminate-on-error';
 import { routeUpgrades } from '../../ws/upgrade-router';
 
 export const CLOSE_BAD_KEY = 4001;
@@ -36,13 +37,10 @@ export class PizzaSockets {
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
     // Listeners shared by every socket (called with the socket as `this`): none allocated per connection.
     const onClose = (): void => void metrics.connectionsOpen.dec({ api: 'pizza' });
-    const onError = function (this: WebSocket): void {
-      this.terminate(); // e.g. 1009 on an oversize frame: ws closes it
-    };
     this.wss.on('connection', (ws, req) => {
       metrics.connectionsOpen.inc({ api: 'pizza' });
       ws.on('close', onClose); // emitted once
-      ws.on('error', onError);
+      ws.on('error', terminateOnError);
       // Client frames are ignored (the document defines none).
       void this.admit(ws, req);
     });
