@@ -1,49 +1,61 @@
 // Flow control of the workspace API: the buffered-bytes watch and cut-off in isolation (a fake
 // engine.io connection), then end to end with a socket.io client that stops reading.
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BufferWatch, cutOff, packetBytes, type EngineConnection } from '../src/apis/workspace/flow';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { Client, member, metricValue, until } from './helpers/workspace-client';
 
-class FakeConn extends EventEmitter {
+/** An engine.io connection as BufferWatch sees it: a write buffer that a flush replaces, a transport. */
+class FakeConn {
+  writeBuffer: Array<{ type: string; data?: unknown }> = [];
   transport: { socket?: { bufferedAmount: number; terminate: jest.Mock } } = { socket: { bufferedAmount: 0, terminate: jest.fn() } };
   close = jest.fn();
   packet(data: unknown): void {
-    this.emit('packetCreate', { type: 'message', data });
+    this.writeBuffer.push({ type: 'message', data });
+  }
+  flush(): void {
+    this.writeBuffer = []; // engine.io swaps in a new array
   }
 }
 
 const nextTick = () => new Promise((r) => process.nextTick(r));
+const watchOf = (conn: FakeConn, limit: number, overflow = jest.fn()) => new BufferWatch(conn as unknown as EngineConnection, limit, overflow);
 
 describe('BufferWatch (fake connection)', () => {
   it('counts packets queued since the last flush plus what the transport holds', async () => {
     const conn = new FakeConn();
     const overflow = jest.fn();
-    const watch = new BufferWatch(conn as unknown as EngineConnection, 100, overflow);
+    const watch = watchOf(conn, 100, overflow);
     conn.packet('a'.repeat(40));
-    conn.packet('b'.repeat(40));
+    expect(watch.bufferedBytes()).toBe(40);
+    conn.packet('b'.repeat(40)); // counted incrementally: only the new packet is measured
     expect(watch.bufferedBytes()).toBe(80);
-    conn.emit('flush');
+    conn.flush();
     expect(watch.bufferedBytes()).toBe(0);
+    conn.packet('d'.repeat(10)); // a new buffer after the flush
+    expect(watch.bufferedBytes()).toBe(10);
+    conn.flush();
     conn.transport.socket!.bufferedAmount = 70;
     expect(watch.bufferedBytes()).toBe(70);
     conn.packet('c'.repeat(30)); // exactly the limit: still fine
+    watch.check();
     await nextTick();
     expect(overflow).not.toHaveBeenCalled();
   });
 
-  it('calls onOverflow once, on the next tick, when the limit is crossed', async () => {
+  it('calls onOverflow once, on the next tick, when a check finds the limit crossed', async () => {
     const conn = new FakeConn();
     const overflow = jest.fn();
-    new BufferWatch(conn as unknown as EngineConnection, 100, overflow);
+    const watch = watchOf(conn, 100, overflow);
     conn.transport.socket!.bufferedAmount = 90;
     conn.packet('x'.repeat(11));
+    watch.check();
     expect(overflow).not.toHaveBeenCalled(); // not inside the broadcast writing the packet
     await nextTick();
     expect(overflow).toHaveBeenCalledTimes(1);
     expect(overflow).toHaveBeenCalledWith(101);
     conn.packet('y'.repeat(1000));
+    watch.check();
     await nextTick();
     expect(overflow).toHaveBeenCalledTimes(1);
   });
@@ -52,11 +64,15 @@ describe('BufferWatch (fake connection)', () => {
     const conn = new FakeConn();
     conn.transport = {}; // polling: no raw socket
     const overflow = jest.fn();
-    new BufferWatch(conn as unknown as EngineConnection, 1000, overflow);
-    for (let i = 0; i < 10; i++) conn.packet('z'.repeat(100));
+    const watch = watchOf(conn, 1000, overflow);
+    for (let i = 0; i < 10; i++) {
+      conn.packet('z'.repeat(100));
+      watch.check();
+    }
     await nextTick();
     expect(overflow).not.toHaveBeenCalled();
     conn.packet('z');
+    watch.check();
     await nextTick();
     expect(overflow).toHaveBeenCalledWith(1001);
   });
@@ -66,16 +82,6 @@ describe('BufferWatch (fake connection)', () => {
     expect(packetBytes(Buffer.alloc(7))).toBe(7);
     expect(packetBytes(new ArrayBuffer(5))).toBe(5);
     expect(packetBytes(undefined)).toBe(0); // ping/pong packets may carry no data
-  });
-
-  it('stops watching once the connection closed', async () => {
-    const conn = new FakeConn();
-    const overflow = jest.fn();
-    new BufferWatch(conn as unknown as EngineConnection, 10, overflow);
-    conn.emit('close');
-    conn.packet('q'.repeat(100));
-    await nextTick();
-    expect(overflow).not.toHaveBeenCalled();
   });
 
   it('cutOff discards the buffer and terminates the raw WebSocket', () => {

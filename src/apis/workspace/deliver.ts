@@ -28,28 +28,28 @@ export interface FanoutDeps {
   replies: Replies;
   metrics: Metrics;
   log: Logger;
+  /** Called for every socket a broadcast was written to (flow control checks its buffer). */
+  written(socketId: string): void;
 }
 
-/** Sockets of this node in the union of `rooms` (each counted once). */
-export function recipients(rooms: ReadonlyMap<string, ReadonlySet<string>>, names: readonly string[]): number {
+/** Calls `each` once for every socket of this node in the union of `rooms`; returns how many. */
+export function forEachRecipient(rooms: ReadonlyMap<string, ReadonlySet<string>>, names: readonly string[], each: (id: string) => void): number {
   const sets = names.map((name) => rooms.get(name)).filter((s): s is ReadonlySet<string> => s !== undefined);
   let count = 0;
   for (let i = 0; i < sets.length; i++) {
-    if (i === 0) {
-      count += sets[0].size;
-      continue;
-    }
     for (const id of sets[i]) {
       let seen = false;
       for (let j = 0; j < i && !seen; j++) seen = sets[j].has(id);
-      if (!seen) count += 1;
+      if (seen) continue;
+      each(id);
+      count += 1;
     }
   }
   return count;
 }
 
 export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
-  const { catalogue, io, channels, replies, metrics, log } = deps;
+  const { catalogue, io, channels, replies, metrics, log, written } = deps;
   return async (envelope: Envelope) => {
     const check = checkEnvelope(catalogue, envelope.message, envelope.to ?? {}, envelope.data);
     if (!check.ok) {
@@ -64,10 +64,11 @@ export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
     const frame = buildFrame(entry, envelope.data);
     if (!replies.valid(entry, frame)) return; // once per broadcast, never per recipient
     const rooms = await audienceRooms(key, value, channels);
-    const count = recipients(io.of('/').adapter.rooms, rooms);
-    if (count === 0) return;
+    const adapterRooms = io.of('/').adapter.rooms;
+    if (!rooms.some((room) => adapterRooms.has(room))) return;
     // One broadcast: socket.io encodes the packet once and writes it to every socket of the union.
     io.local.to(rooms).emit(entry.name, frame);
+    const count = forEachRecipient(adapterRooms, rooms, written);
     metrics.eventsDeliveredTotal.inc({ api: 'workspace', message: entry.name }, count);
   };
 }

@@ -3,22 +3,28 @@
 //   - packets queued in the engine socket's `writeBuffer` while the transport is not writable
 //     (a WebSocket still busy with the previous batch, a long-polling client that has not polled);
 //   - bytes handed to the `ws` socket but not yet taken by the kernel (`bufferedAmount`).
-// The first is counted as packets are created (`packetCreate`) and reset when the buffer is handed
-// to the transport (`flush`); the second is read from the transport. When their sum exceeds the
-// limit the connection is cut off: buffers discarded, the raw WebSocket terminated at once rather
-// than after a closing handshake the peer would never read.
+// The gateway checks a connection after writing to it (after each broadcast, for every socket of its
+// rooms; after each reply), not on every packet: an engine.io `packetCreate` listener costs every
+// delivery of every broadcast a listener call. engine.io swaps in a new `writeBuffer` array on each
+// flush, so the bytes of the current one are counted incrementally: only packets added since the
+// last check are measured. When the sum exceeds the limit the connection is cut off: buffers
+// discarded, the raw WebSocket terminated at once rather than after a closing handshake the peer
+// would never read.
+
+interface EnginePacket {
+  data?: unknown;
+}
 
 /** The parts of an engine.io Socket this module uses (structural, so tests can pass a fake). */
 export interface EngineConnection {
-  on(event: 'packetCreate', listener: (packet: { data?: unknown }) => void): unknown;
-  on(event: 'flush' | 'close', listener: () => void): unknown;
+  readonly writeBuffer: readonly EnginePacket[];
   readonly transport?: { readonly socket?: { readonly bufferedAmount?: number; terminate?(): void } } | null;
   /** engine.io: `discard` drops the write buffer instead of waiting for it to drain. */
   close(discard?: boolean): unknown;
 }
 
 /**
- * A broadcast hands the same encoded string to every recipient's `packetCreate`: its byte length is
+ * A broadcast puts the same encoded string into every recipient's write buffer: its byte length is
  * computed once and reused while the next packet is that very string (compared by identity first,
  * so this costs nothing per recipient; the cache holds one string).
  */
@@ -39,7 +45,10 @@ export function packetBytes(data: unknown): number {
 }
 
 export class BufferWatch {
-  private pending = 0;
+  /** The write buffer counted so far, how many of its packets, and their bytes. */
+  private counted: readonly EnginePacket[] | undefined;
+  private countedPackets = 0;
+  private countedBytes = 0;
   private tripped = false;
 
   /** `onOverflow` is called at most once, with the buffered byte count that crossed `limit`. */
@@ -47,27 +56,23 @@ export class BufferWatch {
     private readonly conn: EngineConnection,
     private readonly limit: number,
     private readonly onOverflow: (bufferedBytes: number) => void,
-  ) {
-    conn.on('packetCreate', (packet) => {
-      this.pending += packetBytes(packet.data);
-      this.check();
-    });
-    conn.on('flush', () => {
-      this.pending = 0;
-    });
-    conn.on('close', () => {
-      this.tripped = true; // nothing to watch any more
-      this.pending = 0;
-    });
-  }
+  ) {}
 
   /** Bytes this connection holds for its client right now. */
   bufferedBytes(): number {
+    const buffer = this.conn.writeBuffer;
+    if (buffer !== this.counted || buffer.length < this.countedPackets) {
+      this.counted = buffer; // flushed since: a new array
+      this.countedPackets = 0;
+      this.countedBytes = 0;
+    }
+    for (; this.countedPackets < buffer.length; this.countedPackets++) this.countedBytes += packetBytes(buffer[this.countedPackets].data);
     const transportBytes = this.conn.transport?.socket?.bufferedAmount;
-    return this.pending + (typeof transportBytes === 'number' ? transportBytes : 0);
+    return this.countedBytes + (typeof transportBytes === 'number' ? transportBytes : 0);
   }
 
-  private check(): void {
+  /** Call after writing to the connection. */
+  check(): void {
     if (this.tripped) return;
     const bytes = this.bufferedBytes();
     if (bytes <= this.limit) return;
