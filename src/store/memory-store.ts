@@ -30,7 +30,8 @@ export class MemoryStore implements Store {
   private readonly callbacks = new Map<string, string>();
   private readonly tickets = new Map<string, Ticket>();
   private readonly snapshots = new Map<string, unknown>();
-  private readonly presence = new Map<string, Set<string>>();
+  /** Sockets per (workspace, user): the id itself while there is one (the usual case), a Set from two on. */
+  private readonly presence = new Map<string, string | Set<string>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly channels = new Map<string, string>();
   /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
@@ -150,18 +151,30 @@ export class MemoryStore implements Store {
   async presenceUp(workspaceId: string, userId: string, socketId: string): Promise<number> {
     this.assertOpen();
     const key = pair(workspaceId, userId);
-    const sockets = this.presence.get(key) ?? new Set<string>();
-    this.presence.set(key, sockets.add(socketId));
-    return sockets.size;
+    const sockets = this.presence.get(key);
+    if (sockets === undefined || sockets === socketId) {
+      this.presence.set(key, socketId);
+      return 1;
+    }
+    if (typeof sockets === 'string') {
+      this.presence.set(key, new Set([sockets, socketId]));
+      return 2;
+    }
+    return sockets.add(socketId).size;
   }
 
   async presenceDown(workspaceId: string, userId: string, socketId: string): Promise<number> {
     this.assertOpen();
     const key = pair(workspaceId, userId);
     const sockets = this.presence.get(key);
-    if (!sockets) return 0;
+    if (sockets === undefined) return 0;
+    if (typeof sockets === 'string') {
+      if (sockets !== socketId) return 1;
+      this.presence.delete(key);
+      return 0;
+    }
     sockets.delete(socketId);
-    if (sockets.size === 0) this.presence.delete(key);
+    if (sockets.size === 1) this.presence.set(key, sockets.values().next().value as string);
     return sockets.size;
   }
 

@@ -11,10 +11,9 @@ export class Heartbeat {
   private readonly lastPong = new Map<WebSocket, number>();
   private readonly timer: NodeJS.Timeout;
   private nextRound: number;
-  // One listener of each kind for every socket (an EventEmitter calls it with the socket as `this`):
-  // no closure, and no `once` wrapper, per connection. 'close' is emitted once anyway.
+  // One 'pong' listener for every socket (an EventEmitter calls it with the socket as `this`): no
+  // closure per connection.
   private readonly onPong: (this: WebSocket) => void;
-  private readonly onClose: (this: WebSocket) => void;
 
   constructor(private readonly intervalMs: number, private readonly timeoutMs: number) {
     // Tick often enough to act within a second of a deadline (or faster for tiny test values).
@@ -26,15 +25,16 @@ export class Heartbeat {
     this.onPong = function (this: WebSocket) {
       if (lastPong.has(this)) lastPong.set(this, now());
     };
-    this.onClose = function (this: WebSocket) {
-      lastPong.delete(this);
-    };
   }
 
   watch(ws: WebSocket): void {
     this.lastPong.set(ws, now());
     ws.on('pong', this.onPong);
-    ws.on('close', this.onClose);
+  }
+
+  /** The owner calls it from the socket's one 'close' listener (see SocketGroups.remove). */
+  forget(ws: WebSocket): void {
+    this.lastPong.delete(ws);
   }
 
   private beat(): void {

@@ -14,18 +14,11 @@ export class SocketGroups {
    * because it is per connection.
    */
   private readonly memberships = new Map<WebSocket, string | Set<string>>();
-  /** One 'close' listener for every member (called with the socket as `this`): no closure per socket. */
-  private readonly onClose: (this: WebSocket) => void;
 
   constructor(
     private readonly maxBufferedBytes: number,
     private readonly onSlowConsumer: (ws: WebSocket) => void,
-  ) {
-    const groups = this;
-    this.onClose = function (this: WebSocket) {
-      groups.removeSocket(this);
-    };
-  }
+  ) {}
 
   add(key: string, ws: WebSocket): void {
     let group = this.groups.get(key);
@@ -34,7 +27,6 @@ export class SocketGroups {
     const keys = this.memberships.get(ws);
     if (keys === undefined) {
       this.memberships.set(ws, key);
-      ws.on('close', this.onClose); // 'close' is emitted once: no `once` wrapper needed
     } else if (typeof keys === 'string') {
       if (keys !== key) this.memberships.set(ws, new Set([keys, key]));
     } else {
@@ -65,14 +57,18 @@ export class SocketGroups {
 
   /** A consumer that cannot keep up is closed rather than buffered without bound. */
   private cutOff(ws: WebSocket): void {
-    this.removeSocket(ws);
+    this.remove(ws);
     this.onSlowConsumer(ws);
     ws.close(CLOSE_TRY_AGAIN_LATER, 'Slow consumer');
     // The close frame waits behind the unread backlog: don't wait for a handshake that may never come.
     setTimeout(() => ws.terminate(), TERMINATE_AFTER_CLOSE_MS).unref();
   }
 
-  private removeSocket(ws: WebSocket): void {
+  /**
+   * Leaves every group. The owner calls it from the socket's 'close' listener: one listener per
+   * socket for all its bookkeeping, since each further 'close' listener costs the socket an array.
+   */
+  remove(ws: WebSocket): void {
     const keys = this.memberships.get(ws);
     if (keys === undefined) return;
     this.memberships.delete(ws);

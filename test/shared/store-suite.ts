@@ -277,6 +277,17 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         expect(await store.presenceUp(`${p}w`, 'u', 's5')).toBe(1);
       });
 
+      it('counts through one, many and back to one socket', async () => {
+        for (const [n, s] of [[1, 's1'], [2, 's2'], [3, 's3']] as const) expect(await store.presenceUp(`${p}w`, 'u', s)).toBe(n);
+        expect(await store.presenceDown(`${p}w`, 'u', 's2')).toBe(2);
+        expect(await store.presenceDown(`${p}w`, 'u', 's1')).toBe(1);
+        expect(await store.presenceUp(`${p}w`, 'u', 's3')).toBe(1); // the one left, again
+        expect(await store.presenceDown(`${p}w`, 'u', 's9')).toBe(1);
+        expect(await store.presenceUp(`${p}w`, 'u', 's4')).toBe(2);
+        expect(await store.presenceDown(`${p}w`, 'u', 's3')).toBe(1);
+        expect(await store.presenceDown(`${p}w`, 'u', 's4')).toBe(0);
+      });
+
       it('is idempotent per socket and never goes below 0', async () => {
         expect(await store.presenceUp(`${p}w`, 'u', 's1')).toBe(1);
         expect(await store.presenceUp(`${p}w`, 'u', 's1')).toBe(1);

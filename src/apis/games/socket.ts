@@ -38,12 +38,18 @@ export class GamesSockets {
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
   private readonly messages;
-  /** Shared by every socket: no closure per connection. */
-  private readonly onClose = (): void => void this.ctx.metrics.connectionsOpen.dec({ api: 'games' });
+  /** Every socket's one 'close' listener (called with the socket as `this`): no closure per connection. */
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(private readonly ctx: GatewayContext) {
     this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
     this.messages = ctx.catalogues.games.messages;
+    const games = this;
+    this.onClose = function (this: WebSocket) {
+      games.ctx.metrics.connectionsOpen.dec({ api: 'games' });
+      games.heartbeat?.forget(this);
+      games.groups.remove(this);
+    };
   }
 
   async start(server: Server): Promise<void> {

@@ -36,7 +36,13 @@ export class PizzaSockets {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
     // Listeners shared by every socket (called with the socket as `this`): none allocated per connection.
-    const onClose = (): void => void metrics.connectionsOpen.dec({ api: 'pizza' });
+    const heartbeat = this.heartbeat;
+    const groups = this.groups;
+    const onClose = function (this: WebSocket): void {
+      metrics.connectionsOpen.dec({ api: 'pizza' });
+      heartbeat.forget(this);
+      groups.remove(this);
+    };
     this.wss.on('connection', (ws, req) => {
       metrics.connectionsOpen.inc({ api: 'pizza' });
       ws.on('close', onClose); // emitted once

@@ -23,11 +23,10 @@ export interface Identity {
   userId: string;
   workspaceId: string;
   onlineStatus: OnlineStatus;
-  /** Workspace, user and claimed channel rooms. */
-  rooms: string[];
 }
 
-export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; message: string };
+/** `rooms`: workspace, user and claimed channel rooms, to join (the socket keeps them, not the identity). */
+export type AuthOutcome = { ok: true; identity: Identity; rooms: string[] } | { ok: false; message: string };
 
 interface AuthData {
   transaction?: string;
@@ -45,6 +44,7 @@ export async function authenticate(validate: ValidateFunction, auth: Authenticat
   if (!(claims.workspaces ?? []).includes(workspaceId)) return { ok: false, message: ERRORS.notMember };
   return {
     ok: true,
-    identity: { userId: claims.sub, workspaceId, onlineStatus: onlineStatus ?? 'online', rooms: roomsOf(claims, workspaceId) },
+    identity: { userId: claims.sub, workspaceId, onlineStatus: onlineStatus ?? 'online' },
+    rooms: roomsOf(claims, workspaceId),
   };
 }

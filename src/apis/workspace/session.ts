@@ -83,7 +83,7 @@ export class Session {
       }
     }
     if (!socket.connected) return; // joining now would leave rooms behind a closed socket
-    socket.join(next.rooms);
+    socket.join(outcome.rooms);
     this.identity = next;
     await deps.presence.up(next, socket.id);
     if (!socket.connected) return; // its disconnect step, queued behind this one, counts it out

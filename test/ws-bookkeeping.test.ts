@@ -1,0 +1,67 @@
+// The per-socket bookkeeping of the raw WebSocket APIs in isolation: group membership and the
+// heartbeat's sockets are dropped when the owner's one 'close' listener says so (neither adds a
+// listener of its own), and a dead socket is dropped by the heartbeat.
+import { EventEmitter } from 'node:events';
+import type WebSocket from 'ws';
+import { Heartbeat } from '../src/ws/heartbeat';
+import { SocketGroups } from '../src/ws/socket-groups';
+import { sleep } from './helpers/wait';
+
+class FakeSocket extends EventEmitter {
+  readonly readyState = 1;
+  bufferedAmount = 0;
+  pings = 0;
+  terminated = false;
+  ping(): void {
+    this.pings++;
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+const asWs = (s: FakeSocket) => s as unknown as WebSocket;
+
+describe('SocketGroups', () => {
+  it('remove() leaves every group the socket joined, and empty groups go', () => {
+    const groups = new SocketGroups(1024, () => undefined);
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    groups.add('update:1', asWs(a));
+    groups.add('join:1', asWs(a));
+    groups.add('join:1', asWs(a)); // twice: still one membership
+    groups.add('update:1', asWs(b));
+    expect(groups.size('update:1')).toBe(2);
+    expect(a.listenerCount('close')).toBe(0); // the owner's one listener calls remove()
+    groups.remove(asWs(a));
+    expect(groups.size('update:1')).toBe(1);
+    expect(groups.size('join:1')).toBe(0);
+    expect(groups.has('update:1', asWs(a))).toBe(false);
+    groups.remove(asWs(a)); // again: nothing to do
+    groups.remove(asWs(b));
+    expect(groups.size('update:1')).toBe(0);
+  });
+});
+
+describe('Heartbeat', () => {
+  it('pings in rounds, drops a silent socket, keeps one that answers, and forgets on request', async () => {
+    const heartbeat = new Heartbeat(20, 60);
+    try {
+      const answering = new FakeSocket();
+      const silent = new FakeSocket();
+      const forgotten = new FakeSocket();
+      for (const s of [answering, silent, forgotten]) heartbeat.watch(asWs(s));
+      expect(answering.listenerCount('close')).toBe(0);
+      heartbeat.forget(asWs(forgotten));
+      const answer = setInterval(() => answering.emit('pong'), 10);
+      await sleep(200);
+      clearInterval(answer);
+      expect(answering.pings).toBeGreaterThan(2);
+      expect(answering.terminated).toBe(false);
+      expect(silent.terminated).toBe(true);
+      expect(forgotten.pings).toBe(0);
+      expect(forgotten.terminated).toBe(false);
+    } finally {
+      heartbeat.stop();
+    }
+  });
+});
