@@ -37,6 +37,11 @@ export class Heartbeat {
     this.lastPong.delete(ws);
   }
 
+  /** Every socket watched now (an owner that does not let ws track its clients closes these on stop). */
+  sockets(): IterableIterator<WebSocket> {
+    return this.lastPong.keys();
+  }
+
   private beat(): void {
     const t = now();
     // Pings go out in rounds shared by all sockets, so a socket needs no ping time of its own.

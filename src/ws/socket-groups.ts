@@ -6,14 +6,21 @@ import { PreparedFrame } from './prepared-frame';
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 const TERMINATE_AFTER_CLOSE_MS = 1_000;
 
+/** The members of one key; it knows its key, so a socket's membership can point at the shared group. */
+class Group extends Set<WebSocket> {
+  constructor(readonly key: string) {
+    super();
+  }
+}
+
 export class SocketGroups {
-  private readonly groups = new Map<string, Set<WebSocket>>();
+  private readonly groups = new Map<string, Group>();
   /**
-   * The groups each socket is in, to leave them all on close: the key itself while a socket is in
-   * one group (the usual case: one store, one subscription), a Set from the second on. Kept lean
-   * because it is per connection.
+   * The groups each socket is in, to leave them all on close: the group itself while a socket is in
+   * one (the usual case: one store, one subscription), a Set from the second on. Kept lean because
+   * it is per connection: nothing is allocated for a socket's first group.
    */
-  private readonly memberships = new Map<WebSocket, string | Set<string>>();
+  private readonly memberships = new Map<WebSocket, Group | Set<Group>>();
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -22,15 +29,15 @@ export class SocketGroups {
 
   add(key: string, ws: WebSocket): void {
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = new Set()));
+    if (!group) this.groups.set(key, (group = new Group(key)));
     group.add(ws);
-    const keys = this.memberships.get(ws);
-    if (keys === undefined) {
-      this.memberships.set(ws, key);
-    } else if (typeof keys === 'string') {
-      if (keys !== key) this.memberships.set(ws, new Set([keys, key]));
+    const joined = this.memberships.get(ws);
+    if (joined === undefined) {
+      this.memberships.set(ws, group);
+    } else if (joined instanceof Group) {
+      if (joined !== group) this.memberships.set(ws, new Set([joined, group]));
     } else {
-      keys.add(key);
+      joined.add(group);
     }
   }
 
@@ -69,13 +76,12 @@ export class SocketGroups {
    * socket for all its bookkeeping, since each further 'close' listener costs the socket an array.
    */
   remove(ws: WebSocket): void {
-    const keys = this.memberships.get(ws);
-    if (keys === undefined) return;
+    const joined = this.memberships.get(ws);
+    if (joined === undefined) return;
     this.memberships.delete(ws);
-    for (const key of typeof keys === 'string' ? [keys] : keys) {
-      const group = this.groups.get(key);
-      group?.delete(ws);
-      if (group?.size === 0) this.groups.delete(key);
+    for (const group of joined instanceof Group ? [joined] : joined) {
+      group.delete(ws);
+      if (group.size === 0) this.groups.delete(group.key);
     }
   }
 }

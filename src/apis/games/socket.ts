@@ -54,7 +54,9 @@ export class GamesSockets {
 
   async start(server: Server): Promise<void> {
     const { config, bus } = this.ctx;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
+    // The heartbeat watches every games socket from its upgrade on, so ws need not track them too:
+    // no `clients` entry and no second 'close' listener per socket.
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
     routeUpgrades(server, '/', this.wss);
@@ -73,15 +75,24 @@ export class GamesSockets {
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original).
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
-    const claims = verifyOrUndefined(auth, sessionKey ?? undefined).catch(() => undefined);
-    // Requests are answered in the order they arrive.
-    let queue = Promise.resolve();
+    // Once verified, the socket keeps its claims rather than a settled promise of them.
+    let claims: Promise<Claims | undefined> | Claims | undefined = verifyOrUndefined(auth, sessionKey ?? undefined).then(
+      (c) => (claims = c),
+      () => (claims = undefined),
+    );
+    // Requests are answered in the order they arrive; an idle socket holds no promise.
+    let queue: Promise<void> | undefined;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      queue = queue.then(() => this.handle(ws, isBinary ? '' : data.toString(), claims));
+      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims);
+      const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
+      queue = next;
+      void next.then(() => {
+        if (queue === next) queue = undefined;
+      });
     });
   }
 
-  private async handle(ws: WebSocket, text: string, claimsPromise: Promise<Claims | undefined>): Promise<void> {
+  private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<Claims | undefined> | Claims | undefined): Promise<void> {
     const parsed = parseRequest(text);
     const payload = parsed?.payload;
     const action = typeof payload?.action === 'string' ? payload.action : null;
@@ -90,7 +101,7 @@ export class GamesSockets {
       if (!parsed || !payload || action === null || !Number.isInteger(payload.pk)) {
         throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
       }
-      const claims = await claimsPromise;
+      const claims = await claimsOrPromise;
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
       await this.perform(ws, parsed.frame, payload as Request, claims);
     } catch (err) {
@@ -189,7 +200,12 @@ export class GamesSockets {
   async stop(): Promise<void> {
     for (const s of this.subscriptions) await s.close();
     this.heartbeat?.stop();
-    for (const ws of this.wss?.clients ?? []) ws.close(1001, 'Server shutting down');
+    // Every socket is answered with 1001 and its closing handshake awaited (the gateway's shutdown
+    // timeout bounds the wait).
+    const open = [...(this.heartbeat?.sockets() ?? [])];
+    const closed = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    for (const ws of open) ws.close(1001, 'Server shutting down');
+    await Promise.all(closed);
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
   }
 }
