@@ -16,21 +16,14 @@ import { benchLine, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, range, renderTable
 import { LOAD_CPU, runChildren, SERVER_CPU } from './lib/run';
 import { ensureService, type Service } from './lib/services';
 import { spread } from './lib/stats';
-import type { EventsPlan, EventsResult } from './clients/events-load';
+import type { EventsLoadSettings, EventsPlan, EventsResult } from './clients/events-load';
 
 type Store = 'memory' | 'redis';
 const STORES: readonly Store[] = ['memory', 'redis'];
 
-interface Options {
+interface Options extends EventsLoadSettings {
   size: Size;
   stores: Store[];
-  postConcurrency: number;
-  postSeconds: number;
-  postWarmupSeconds: number;
-  pollers: number;
-  pollRate: number;
-  pollSeconds: number;
-  pollWarmup: number;
   repeat: number;
   retries: number;
   stallSeconds: number;
@@ -85,16 +78,8 @@ interface Run extends EventsResult {
 }
 
 async function runVariant(launcher: Launcher, variant: Variant, options: Options, redis: Service | undefined): Promise<Run> {
-  const plan: Omit<EventsPlan, 'port'> = {
-    channelPrefix: `bench-${randomUUID().slice(0, 8)}`,
-    postConcurrency: options.postConcurrency,
-    postSeconds: options.postSeconds,
-    postWarmupSeconds: options.postWarmupSeconds,
-    pollers: options.pollers,
-    pollRate: options.pollRate,
-    pollSeconds: options.pollSeconds,
-    pollWarmup: options.pollWarmup,
-  };
+  // The options carry the load's settings (the child ignores the rest).
+  const plan: Omit<EventsPlan, 'port'> = { ...options, channelPrefix: `bench-${randomUUID().slice(0, 8)}` };
   const server =
     variant === 'bare-http'
       ? { script: 'bench/servers/bare-events-server.ts' }

@@ -21,7 +21,7 @@ import { benchLine, check, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, range, rend
 import { LOAD_CPU, runChildren, SERVER_CPU } from './lib/run';
 import { ensureService, type Service } from './lib/services';
 import { median, spread } from './lib/stats';
-import type { KafkaPlan, KafkaResult, KafkaStep } from './clients/kafka-load';
+import type { KafkaLoadSettings, KafkaPlan, KafkaResult, KafkaStep } from './clients/kafka-load';
 
 export const TARGET_RATE = 20_000;
 export const P99_LIMIT_MS = 50;
@@ -29,14 +29,8 @@ const PARTITIONS = 3;
 
 type Variant = 'switchyard' | 'bare-kafka';
 
-interface Options {
+interface Options extends KafkaLoadSettings {
   size: Size;
-  rates: number[];
-  stepSeconds: number;
-  warmupSeconds: number;
-  drainSeconds: number;
-  p99LimitMs: number;
-  minDelivered: number;
   baseline: boolean;
   repeat: number;
   retries: number;
@@ -122,17 +116,8 @@ async function runVariant(launcher: Launcher, variant: Variant, kafka: Service, 
               args: [JSON.stringify({ KAFKA_BROKERS: kafka.url, KAFKA_TOPIC_PREFIX: prefix, KAFKA_CLIENT_ID: `switchyard-bench-${id}`, KAFKA_PARTITIONS: String(PARTITIONS) })],
             }
           : { script: 'bench/servers/bare-kafka-ws-server.ts', args: [JSON.stringify({ brokers: kafka.url, topic, partitions: PARTITIONS })] };
-      const plan: Omit<KafkaPlan, 'port'> = {
-        target: variant,
-        brokers: kafka.url,
-        topic,
-        rates: options.rates,
-        stepSeconds: options.stepSeconds,
-        warmupSeconds: options.warmupSeconds,
-        drainSeconds: options.drainSeconds,
-        p99LimitMs: options.p99LimitMs,
-        minDelivered: options.minDelivered,
-      };
+      // The options carry the load's settings (the child ignores the rest).
+      const plan: Omit<KafkaPlan, 'port'> = { ...options, target: variant, brokers: kafka.url, topic };
       try {
         const outcome = await runChildren<typeof plan, KafkaResult>(launcher, {
           label: `kafka ${variant}`,

@@ -13,10 +13,8 @@ import { runLoadChild, sendResult } from '../lib/load-child';
 import { latencyFigures, type LatencyFigures } from '../lib/stats';
 import { HttpClient } from './http';
 
-export interface EventsPlan {
-  port: number;
-  /** Unique per run, so no run reads another's events (Redis outlives the server). */
-  channelPrefix: string;
+/** The load's own settings: the bench's options carry them (bench/events-api.ts). */
+export interface EventsLoadSettings {
   postConcurrency: number;
   postSeconds: number;
   postWarmupSeconds: number;
@@ -24,6 +22,12 @@ export interface EventsPlan {
   pollRate: number;
   pollSeconds: number;
   pollWarmup: number;
+}
+
+export interface EventsPlan extends EventsLoadSettings {
+  port: number;
+  /** Unique per run, so no run reads another's events (Redis outlives the server). */
+  channelPrefix: string;
 }
 
 export interface EventsResult {

@@ -18,17 +18,21 @@ import { runLoadChild, sendResult } from '../lib/load-child';
 import { latencyFigures, type LatencyFigures } from '../lib/stats';
 import { createTarget } from './targets';
 
-export interface KafkaPlan {
-  port: number;
-  target: 'switchyard' | 'bare-kafka';
-  brokers: string;
-  topic: string;
+/** The load's own settings: the bench's options carry them (bench/kafka-latency.ts). */
+export interface KafkaLoadSettings {
   rates: number[];
   stepSeconds: number;
   warmupSeconds: number;
   drainSeconds: number;
   p99LimitMs: number;
   minDelivered: number;
+}
+
+export interface KafkaPlan extends KafkaLoadSettings {
+  port: number;
+  target: 'switchyard' | 'bare-kafka';
+  brokers: string;
+  topic: string;
 }
 
 export interface KafkaStep {
