@@ -94,8 +94,14 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))' "$n"
 }
 
 random_cluster_id() {
-  # Kafka cluster ids are 16 random bytes, URL-safe base64 without padding
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  # Kafka cluster ids are 16 random bytes, URL-safe base64 without padding. Like Kafka's own
+  # Uuid.randomUuid, draw again when the id starts with '-': the storage tool would read it as an option.
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && break
+  done
+  echo "$id"
 }
 
 check_java() {
