@@ -1,7 +1,7 @@
 // Flow control of the workspace API: the buffered-bytes watch and cut-off in isolation (a fake
 // engine.io connection), then end to end with a socket.io client that stops reading.
 import { randomUUID } from 'node:crypto';
-import { BufferWatch, cutOff, packetBytes, type EngineConnection } from '../src/apis/workspace/flow';
+import { BufferWatch, cutOff, FlowControl, packetBytes, type EngineConnection } from '../src/apis/workspace/flow';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { Client, member, metricValue, until } from './helpers/workspace-client';
 
@@ -82,6 +82,27 @@ describe('BufferWatch (fake connection)', () => {
     expect(packetBytes(Buffer.alloc(7))).toBe(7);
     expect(packetBytes(new ArrayBuffer(5))).toBe(5);
     expect(packetBytes(undefined)).toBe(0); // ping/pong packets may carry no data
+  });
+
+  it('FlowControl sweeps every connection once 1/16 of the limit has been broadcast since the last sweep', async () => {
+    const flow = new FlowControl(1600); // sweeps every 100 broadcast bytes
+    const slow = new FakeConn();
+    const other = new FakeConn();
+    const overflow = jest.fn();
+    flow.watch('slow', slow as unknown as EngineConnection, overflow);
+    flow.watch('other', other as unknown as EngineConnection, jest.fn());
+    slow.transport.socket!.bufferedAmount = 1601;
+    flow.broadcast(60);
+    await nextTick();
+    expect(overflow).not.toHaveBeenCalled(); // 60 bytes broadcast: no sweep yet
+    flow.broadcast(40);
+    await nextTick();
+    expect(overflow).toHaveBeenCalledWith(1601);
+    flow.forget('slow');
+    slow.transport.socket!.bufferedAmount = 10_000;
+    flow.broadcast(500);
+    await nextTick();
+    expect(overflow).toHaveBeenCalledTimes(1);
   });
 
   it('cutOff discards the buffer and terminates the raw WebSocket', () => {

@@ -3,13 +3,15 @@
 //   - packets queued in the engine socket's `writeBuffer` while the transport is not writable
 //     (a WebSocket still busy with the previous batch, a long-polling client that has not polled);
 //   - bytes handed to the `ws` socket but not yet taken by the kernel (`bufferedAmount`).
-// The gateway checks a connection after writing to it (after each broadcast, for every socket of its
-// rooms; after each reply), not on every packet: an engine.io `packetCreate` listener costs every
-// delivery of every broadcast a listener call. engine.io swaps in a new `writeBuffer` array on each
-// flush, so the bytes of the current one are counted incrementally: only packets added since the
-// last check are measured. When the sum exceeds the limit the connection is cut off: buffers
-// discarded, the raw WebSocket terminated at once rather than after a closing handshake the peer
-// would never read.
+// Nothing is checked per packet or per recipient: an engine.io `packetCreate` listener, or a lookup
+// for every recipient of every broadcast, costs each delivery more than the check is worth. Instead
+// FlowControl sweeps every connection once a set number of bytes (1/16 of the limit) has been
+// broadcast since the last sweep: a connection's buffer can only have grown by what was broadcast
+// since, so none goes further over the limit than that unnoticed. Replies are checked on their own
+// socket as they are written. engine.io swaps in a new `writeBuffer` array on each flush, so the
+// bytes of the current one are counted incrementally: only packets added since the last check are
+// measured. When the sum exceeds the limit the connection is cut off: buffers discarded, the raw
+// WebSocket terminated at once rather than after a closing handshake the peer would never read.
 
 interface EnginePacket {
   data?: unknown;
@@ -79,6 +81,36 @@ export class BufferWatch {
     this.tripped = true;
     // Not inside the broadcast that is writing to this socket: cut off on the next tick.
     process.nextTick(() => this.onOverflow(bytes));
+  }
+}
+
+/** The watches of one node's connections, swept as broadcasts add up (see the top of this file). */
+export class FlowControl {
+  private readonly watches = new Map<string, BufferWatch>();
+  private readonly sweepEvery: number;
+  private unswept = 0;
+
+  constructor(private readonly limit: number) {
+    this.sweepEvery = Math.max(1, Math.floor(limit / 16));
+  }
+
+  /** Starts watching a connection; `onOverflow` as for BufferWatch. */
+  watch(id: string, conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
+    const watch = new BufferWatch(conn, this.limit, onOverflow);
+    this.watches.set(id, watch);
+    return watch;
+  }
+
+  forget(id: string): void {
+    this.watches.delete(id);
+  }
+
+  /** Call after each broadcast, with the size of its frame. */
+  broadcast(frameBytes: number): void {
+    this.unswept += frameBytes;
+    if (this.unswept < this.sweepEvery) return;
+    this.unswept = 0;
+    for (const watch of this.watches.values()) watch.check();
   }
 }
 

@@ -28,7 +28,7 @@ import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { AUTH_EVENT } from './auth';
 import { channelBookkeeping, fanoutHandler } from './deliver';
-import { BufferWatch, cutOff, type EngineConnection } from './flow';
+import { cutOff, FlowControl, type EngineConnection } from './flow';
 import { Replies } from './frames';
 import { Presence } from './presence';
 import { ChannelDirectory } from './rooms';
@@ -72,8 +72,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const presence = new Presence({ store, bus, catalogue, metrics, onError: (err) => log.warn({ err }, 'workspace: presence refresh failed') });
   const channels = new ChannelDirectory(store);
   const sessions = new Set<Session>();
-  /** Each connected socket's buffer watch, by socket id: checked after every write to it. */
-  const watches = new Map<string, BufferWatch>();
+  const flow = new FlowControl(config.wsMaxBufferedBytes);
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
   let stopping = false;
@@ -103,13 +102,12 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         sessions.add(session);
 
         const conn = socket.conn as unknown as EngineConnection;
-        const watch = new BufferWatch(conn, config.wsMaxBufferedBytes, (bytes) => {
+        const watch = flow.watch(socket.id, conn, (bytes) => {
           if (socket.disconnected) return;
           metrics.slowConsumersClosedTotal.inc(API);
           log.warn({ socket: socket.id, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
           cutOff(conn);
         });
-        watches.set(socket.id, watch);
 
         // Replies are checked like broadcasts: a client that sends without reading is cut off too.
         socket.onAny((event: unknown, ...args: unknown[]) => {
@@ -120,7 +118,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         socket.on(AUTH_EVENT, (data: unknown) => void session.onAuth(data).then(() => watch.check()));
         socket.on('disconnect', () => {
           metrics.connectionsOpen.dec(API);
-          watches.delete(socket.id);
+          flow.forget(socket.id);
           void session.onDisconnect().finally(() => sessions.delete(session));
         });
       });
@@ -129,7 +127,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         log.debug({ code: err.code, message: err.message }, 'workspace: connection refused'),
       );
 
-      fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({ catalogue, io, channels, replies, metrics, log, written: (id) => watches.get(id)?.check() }));
+      fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({ catalogue, io, channels, replies, metrics, log, broadcast: (bytes) => flow.broadcast(bytes) }));
       // Channel bookkeeping: one node per record. Deliberately not closed in stop(): the gateway
       // closes the bus right after its modules, and bus.close() flushes what was published (this
       // node's last offline announcements too) before it stops every subscription. Closing it here
