@@ -127,7 +127,7 @@ async function runVariant(launcher: Launcher, variant: Variant, kafka: Service, 
           stallMs: options.stallSeconds * 1000,
           cpuPhases: options.rates.map((r) => `step-${r}`),
           servicePids: kafka.pids,
-          profile: options.profileRate > 0 ? { phase: `step-${options.profileRate}`, file: profileFile(variant, options.profileRate) } : undefined,
+          profile: options.profileRate > 0 ? { phase: `step-${options.profileRate}`, file: profileFile(variant, options.profileRate), tool: 'v8' } : undefined,
           onPhase: (text) => (/step-\d+ start/.test(text) ? log(`  ${text}`) : undefined),
         });
         return { ...outcome.result, cpu: outcome.cpu };

@@ -96,6 +96,8 @@ class Receiver {
   }
 }
 
+const MAX_SEND = 500;
+
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '') as KafkaPlan;
   const target = await createTarget({
@@ -129,7 +131,11 @@ async function main(): Promise<void> {
       return { key: '1', value: value(marker(phase, s, at)), headers: { message: 'CREATE_PIZZA', id: randomUUID() } };
     };
     const produce = (messages: Message[]): void => {
-      producer.send({ topic: plan.topic, messages }).catch((err: unknown) => (failure ??= err instanceof Error ? err : new Error(String(err))));
+      // A generator that fell behind catches up with one large batch; the broker refuses a request
+      // over its message.max.bytes (1 MiB), so no send carries more than MAX_SEND messages (~0.2 MiB).
+      for (let i = 0; i < messages.length; i += MAX_SEND) {
+        producer.send({ topic: plan.topic, messages: messages.slice(i, i + MAX_SEND) }).catch((err: unknown) => (failure ??= err instanceof Error ? err : new Error(String(err))));
+      }
     };
     const now = (): number => performance.timeOrigin + performance.now();
 

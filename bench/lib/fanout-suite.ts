@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Launcher, REPO_ROOT } from './children';
 import { optionsOrExit, phaseSizes, type FanoutOptions, type OptionSet, type Scenario } from './options';
-import type { Target } from './protocol';
+import type { ProfileTool, Target } from './protocol';
 import { quietest, log } from './quiet';
 import { CONTENDED_CORES, fanoutLine, fanoutTable, resultsDir, summarize, targetLines, writeResults, type BenchLine } from './report';
 import { runOnce, type RunResult } from './run';
@@ -27,17 +27,19 @@ async function runCase(launcher: Launcher, scenario: Scenario, clients: number, 
   const { events, rate } = phaseSizes(options, clients);
   const runs: Partial<Record<Target, RunResult[]>> = { switchyard: [], [baseline]: [] };
   const profilesDir = join(resultsDir(), 'profiles');
-  if (options.profile) mkdirSync(profilesDir, { recursive: true });
+  const tool: ProfileTool | undefined = options.perf ? 'perf' : options.profile ? 'v8' : undefined;
+  if (tool) mkdirSync(profilesDir, { recursive: true });
   for (let rep = 1; rep <= options.repeat; rep++) {
     // Alternate which target goes first, so slow drift of the machine does not favour one of them.
     const order: Target[] = rep % 2 === 1 ? ['switchyard', baseline] : [baseline, 'switchyard'];
     for (const target of order) {
       log(`[${scenario} n=${clients} ${rep}/${options.repeat}] ${target}: ${clients} clients, ${events} events, latency at ${rate} events/s`);
-      const profileFile = options.profile ? join(profilesDir, `${scenario}-${clients}-${target}-${rep}.cpuprofile`) : undefined;
+      const file = join(profilesDir, `${scenario}-${clients}-${target}-${rep}-${options.profilePhase}${tool === 'perf' ? '.perf.data' : '.cpuprofile'}`);
+      const profile = tool ? { phase: options.profilePhase, file, tool } : undefined;
       const plan = { target, scenario, clients, events, rate, latencySeconds: options.latencySeconds, warmup: options.warmup, concurrency: options.concurrency };
       const result = await quietest(
         options.retries,
-        () => runOnce(launcher, plan, { stallMs: options.stallSeconds * 1000, profileFile, pin: options.pin }),
+        () => runOnce(launcher, plan, { stallMs: options.stallSeconds * 1000, profile, pin: options.pin }),
         (r) => r.cpu?.other,
         runText,
       );

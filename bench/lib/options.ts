@@ -135,6 +135,9 @@ export function optionsOrExit<O extends { size: Size }>(set: OptionSet<O>, argv:
 
 export type Scenario = 'games' | 'pizza' | 'workspace';
 
+export const PROFILE_PHASES = ['throughput', 'latency'] as const;
+export type ProfilePhase = (typeof PROFILE_PHASES)[number];
+
 export interface FanoutOptions {
   size: Size;
   scenarios: Scenario[];
@@ -158,8 +161,12 @@ export interface FanoutOptions {
   stallSeconds: number;
   /** Reruns of a run during which other processes took more than CONTENDED_CORES (the quietest is kept). */
   retries: number;
-  /** Writes a CPU profile of each server's throughput phase under bench/results/profiles/. */
+  /** Writes a V8 CPU profile of each server's profiled phase under bench/results/profiles/. */
   profile: boolean;
+  /** Records each server's profiled phase with Linux perf instead (kernel time included). */
+  perf: boolean;
+  /** The phase --profile and --perf cover. */
+  profilePhase: ProfilePhase;
   /** Pins the server to one core and the load generator to the other (taskset). */
   pin: boolean;
 }
@@ -178,6 +185,8 @@ const FANOUT_FULL: Omit<FanoutOptions, 'scenarios'> = {
   stallSeconds: 60,
   retries: 2,
   profile: false,
+  perf: false,
+  profilePhase: 'throughput',
   pin: false,
 };
 
@@ -195,7 +204,12 @@ export function fanoutOptions(command: string, scenarios: readonly Scenario[], n
     { flag: '--repeat', key: 'repeat', kind: 'int', help: 'runs per scenario and target; median and min-max' },
     { flag: '--retries', key: 'retries', kind: 'int', min: 0, help: 'reruns of a run disturbed by other processes; 0 also skips waiting for a quiet machine' },
     { flag: '--stall-seconds', key: 'stallSeconds', kind: 'number', min: 1, help: 'abort when a phase makes no progress this long' },
-    { flag: '--profile', key: 'profile', kind: 'boolean', help: "CPU-profile each server's throughput phase (bench/results/profiles/)" },
+    { flag: '--profile', key: 'profile', kind: 'boolean', help: "V8 CPU profile of each server's profiled phase (bench/results/profiles/)" },
+    { flag: '--perf', key: 'perf', kind: 'boolean', help: 'the same with Linux `perf record`: kernel time too (needs perf)' },
+    {
+      flag: '--profile-phase', key: 'profilePhase', kind: 'string', choices: PROFILE_PHASES,
+      help: 'throughput (saturated), or latency: a fixed rate, so two servers do the same work and their samples compare directly',
+    },
     { flag: '--pin', key: 'pin', kind: 'boolean', help: 'pin the server to one core and the load generator to the other (taskset)' },
   ];
   if (scenarios.length > 1) {

@@ -65,7 +65,9 @@ export interface MemorySample {
 }
 
 /** Parent -> server: profile exactly one phase (not connection set-up); report memory. */
-export type ServerCommand = { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'memory'; snapshotFile?: string };
+/** `v8`: the in-process CPU profiler (.cpuprofile); `perf`: Linux perf record of the process (perf.data). */
+export type ProfileTool = 'v8' | 'perf';
+export type ServerCommand = { type: 'profile-start'; tool: ProfileTool; file: string } | { type: 'profile-stop' } | { type: 'memory'; snapshotFile?: string };
 export type ServerReply =
   | { type: 'profile-written'; file: string }
   | { type: 'profile-error'; message: string }

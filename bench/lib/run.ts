@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Launcher, stopChild, tail } from './children';
 import { CpuWindow, type CpuUse } from './proc-cpu';
-import type { LoadCommand, LoadMessage, LoadPlan, LoadResult, MemorySample, ServerCommand, ServerReply, Target } from './protocol';
+import type { LoadCommand, LoadMessage, LoadPlan, LoadResult, MemorySample, ProfileTool, ServerCommand, ServerReply, Target } from './protocol';
 
 export const SERVER_SCRIPTS: Record<Target, string> = {
   switchyard: 'bench/servers/switchyard-server.ts',
@@ -39,12 +39,18 @@ export interface RunSpec<P extends object> {
   cpuPhases?: string[];
   /** Processes of services the scenario runs (Redis, Kafka): their CPU is reported apart. */
   servicePids?: number[];
-  /** CPU-profile the server over one phase into `file`. */
-  profile?: { phase: string; file: string };
+  /** Profile the server over one phase into `file`. */
+  profile?: ProfileRequest;
   /** Write a heap snapshot of the server at each checkpoint: `<prefix>-<checkpoint>.heapsnapshot`. */
   heapSnapshotPrefix?: string;
   /** One line per phase change, for the operator watching a long run. */
   onPhase?: (text: string) => void;
+}
+
+export interface ProfileRequest {
+  phase: string;
+  file: string;
+  tool: ProfileTool;
 }
 
 export interface RunOutcome<R> {
@@ -58,7 +64,9 @@ export interface RunOutcome<R> {
 export async function runChildren<P extends object, R>(launcher: Launcher, spec: RunSpec<P>): Promise<RunOutcome<R>> {
   const { server: s, load: l } = spec;
   // --expose-gc only makes `gc()` callable: the memory checkpoints collect garbage before measuring.
-  const server = launcher.start(s.script, s.args ?? [], ['--expose-gc', ...(s.nodeFlags ?? [])], s.cpu);
+  // perf reads JIT-compiled function names from the /tmp/perf-<pid>.map this flag makes node write.
+  const perfMap = spec.profile?.tool === 'perf' ? ['--perf-basic-prof'] : [];
+  const server = launcher.start(s.script, s.args ?? [], ['--expose-gc', ...perfMap, ...(s.nodeFlags ?? [])], s.cpu);
   const serverErr = tail(server.stderr);
   let load: ChildProcess | undefined;
   try {
@@ -154,12 +162,12 @@ function watch<P extends object, R>(
           const profiled = spec.profile?.phase === message.phase;
           if (message.state === 'start') {
             if (measured) windows.set(message.phase, new CpuWindow(server.pid, load.pid, spec.servicePids));
-            if (profiled) command(server, { type: 'profile-start' });
+            if (profiled) command(server, { type: 'profile-start', tool: spec.profile!.tool, file: spec.profile!.file });
           } else {
             const window = windows.get(message.phase);
             if (window) cpu[message.phase] = window.end();
             windows.delete(message.phase);
-            if (profiled) profileWritten = stopProfile(server, spec.profile!.file);
+            if (profiled) profileWritten = stopProfile(server);
           }
           return;
         }
@@ -180,6 +188,7 @@ function watch<P extends object, R>(
           );
           return;
         case 'result':
+          load.off('exit', onLoadExit); // its work is done: it may exit while the profile is written
           profileWritten.then(
             () => finish(undefined, message.result),
             (err: Error) => finish(new Error(`${label}: profiling failed: ${err.message}`)),
@@ -216,8 +225,8 @@ function ask<T extends ServerReply>(server: ChildProcess, message: ServerCommand
   });
 }
 
-function stopProfile(server: ChildProcess, file: string): Promise<void> {
-  return ask(server, { type: 'profile-stop', file }, 'profile-written').then(() => undefined);
+function stopProfile(server: ChildProcess): Promise<void> {
+  return ask(server, { type: 'profile-stop' }, 'profile-written').then(() => undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,8 +242,8 @@ export interface RunResult extends LoadResult {
 
 export interface RunOptions {
   stallMs: number;
-  /** When set, the server's throughput phase is CPU-profiled into this file. */
-  profileFile?: string;
+  /** When set, the server is profiled over this phase into this file. */
+  profile?: ProfileRequest;
   /** Server on one core, load generator on the other. */
   pin?: boolean;
   /** Extra environment for switchyard (JSON argument of servers/switchyard-server.ts). */
@@ -254,7 +263,7 @@ export async function runOnce(launcher: Launcher, plan: Omit<LoadPlan, 'port'>, 
     plan,
     stallMs: options.stallMs,
     cpuPhases: ['throughput', 'latency'],
-    profile: options.profileFile ? { phase: 'throughput', file: options.profileFile } : undefined,
+    profile: options.profile,
     onPhase: options.onPhase,
   });
   return { ...outcome.result, cpu: outcome.cpu.throughput, latencyCpu: outcome.cpu.latency, memory: outcome.memory };

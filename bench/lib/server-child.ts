@@ -1,12 +1,13 @@
 // The life of a server child process: start, print `{"port": N}` on stdout, obey the parent's
 // profiling and memory commands, and stop on SIGTERM/SIGINT or as soon as the parent goes away (the IPC
 // channel closing is the one signal that survives the parent being killed with SIGKILL).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
-import type { MemorySample, ServerCommand, ServerReply } from './protocol';
+import type { MemorySample, ProfileTool, ServerCommand, ServerReply } from './protocol';
 
 export interface RunningServer {
   port: number;
@@ -47,18 +48,18 @@ export function runServerChild(name: string, start: () => Promise<RunningServer>
   process.on('SIGINT', () => exit(0));
   process.on('disconnect', () => exit(0));
 
-  const profiler = new ThroughputProfiler();
+  const profiler = new PhaseProfiler();
   process.on('message', (command: ServerCommand) => {
     const reply = (r: ServerReply): void => void process.send?.(r);
-    if (command.type === 'profile-start') profiler.start();
+    if (command.type === 'profile-start') profiler.start(command.tool, command.file);
     else if (command.type === 'memory') {
       const memory = memorySample();
       if (command.snapshotFile) writeHeapSnapshot(command.snapshotFile);
       reply({ type: 'memory', memory });
     }
     else if (command.type === 'profile-stop') {
-      profiler.stop(command.file).then(
-        () => reply({ type: 'profile-written', file: command.file }),
+      profiler.stop().then(
+        (file) => reply({ type: 'profile-written', file }),
         (err: unknown) => reply({ type: 'profile-error', message: String(err) }),
       );
     }
@@ -76,27 +77,53 @@ export function runServerChild(name: string, start: () => Promise<RunningServer>
   );
 }
 
-/** In-process V8 CPU profiler, so the profile covers one phase rather than the process's whole life. */
-class ThroughputProfiler {
-  private session: Session | undefined;
+/**
+ * Profiles one phase rather than the process's whole life: the in-process V8 profiler (JavaScript
+ * only; a syscall's kernel time shows as its JavaScript caller), or Linux perf attached to this
+ * process (kernel and native frames too; the parent started node with --perf-basic-prof).
+ */
+class PhaseProfiler {
+  private session: { session: Session; file: string } | undefined;
+  private perf: { child: ChildProcess; file: string; exited: Promise<string | undefined> } | undefined;
 
-  start(): void {
-    this.session = new Session();
-    this.session.connect();
-    this.session.post('Profiler.enable');
-    this.session.post('Profiler.start');
+  start(tool: ProfileTool, file: string): void {
+    if (tool === 'perf') {
+      const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(process.pid), '-o', file], { stdio: 'ignore' });
+      const exited = new Promise<string | undefined>((resolve) => {
+        child.once('error', (err) => resolve(`perf could not be started: ${err.message}`));
+        child.once('exit', (code, signal) => resolve(code === 0 || signal === 'SIGINT' ? undefined : `perf record exited with ${signal ?? code}`));
+      });
+      this.perf = { child, file, exited };
+      return;
+    }
+    const session = new Session();
+    session.connect();
+    session.post('Profiler.enable');
+    session.post('Profiler.start');
+    this.session = { session, file };
   }
 
-  stop(file: string): Promise<void> {
-    const session = this.session;
-    if (!session) return Promise.reject(new Error('the profiler was not started'));
+  /** Resolves with the file written. */
+  stop(): Promise<string> {
+    const perf = this.perf;
+    if (perf) {
+      this.perf = undefined;
+      perf.child.kill('SIGINT'); // perf writes its file and exits
+      return perf.exited.then((error) => {
+        if (error) throw new Error(error);
+        return perf.file;
+      });
+    }
+    const profiling = this.session;
+    if (!profiling) return Promise.reject(new Error('the profiler was not started'));
     this.session = undefined;
+    const { session, file } = profiling;
     return new Promise((resolve, reject) => {
       session.post('Profiler.stop', (err, result) => {
         session.disconnect();
         if (err) return reject(err);
         writeFileSync(file, JSON.stringify(result.profile));
-        resolve();
+        resolve(file);
       });
     });
   }
