@@ -1,9 +1,11 @@
 // The per-socket bookkeeping of the raw WebSocket APIs in isolation: group membership and the
 // heartbeat's sockets are dropped when the owner's one 'close' listener says so (neither adds a
-// listener of its own), and a dead socket is dropped by the heartbeat.
+// listener of its own), a dead socket is dropped by the heartbeat, and a pre-shaped listener table
+// behaves like EventEmitter's own.
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { Heartbeat } from '../src/ws/heartbeat';
+import { shapeListeners } from '../src/ws/listener-table';
 import { SocketGroups } from '../src/ws/socket-groups';
 import { sleep } from './helpers/wait';
 
@@ -63,5 +65,30 @@ describe('Heartbeat', () => {
     } finally {
       heartbeat.stop();
     }
+  });
+});
+
+describe('shapeListeners', () => {
+  it('keeps listeners added before, and emits, counts and removes like a plain emitter', () => {
+    const emitter = new EventEmitter();
+    const calls: string[] = [];
+    emitter.on('close', () => calls.push('early close'));
+    shapeListeners(emitter, ['close', 'error', 'message', 'pong']);
+    emitter.on('message', (m: string) => calls.push(`message ${m}`));
+    const pong = () => calls.push('pong');
+    emitter.on('pong', pong);
+    emitter.on('close', () => calls.push('late close'));
+
+    expect(emitter.listenerCount('close')).toBe(2);
+    expect(emitter.listenerCount('error')).toBe(0);
+    expect(emitter.emit('pong')).toBe(true);
+    expect(emitter.emit('message', 'hi')).toBe(true);
+    expect(emitter.emit('unknown')).toBe(false);
+    emitter.off('pong', pong);
+    expect(emitter.emit('pong')).toBe(false);
+    emitter.emit('close');
+    expect(calls).toEqual(['pong', 'message hi', 'early close', 'late close']);
+    // No 'error' listener: an emitted error still throws, as on any emitter.
+    expect(() => emitter.emit('error', new Error('boom'))).toThrow('boom');
   });
 });

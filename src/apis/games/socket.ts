@@ -18,6 +18,7 @@ import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
 import { terminateOnError } from '../../ws/terminate-on-error';
+import { shapeListeners } from '../../ws/listener-table';
 import { routeUpgrades } from '../../ws/upgrade-router';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
@@ -70,6 +71,7 @@ export class GamesSockets {
   private connected(ws: WebSocket, req: IncomingMessage): void {
     const { metrics, auth } = this.ctx;
     metrics.connectionsOpen.inc({ api: 'games' });
+    shapeListeners(ws, ['close', 'error', 'message', 'pong']);
     ws.on('close', this.onClose); // emitted once
     ws.on('error', terminateOnError);
     this.heartbeat!.watch(ws);

@@ -11,6 +11,7 @@ import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
 import { terminateOnError } from '../../ws/terminate-on-error';
+import { shapeListeners } from '../../ws/listener-table';
 import { routeUpgrades } from '../../ws/upgrade-router';
 
 export const CLOSE_BAD_KEY = 4001;
@@ -45,6 +46,7 @@ export class PizzaSockets {
     };
     this.wss.on('connection', (ws, req) => {
       metrics.connectionsOpen.inc({ api: 'pizza' });
+      shapeListeners(ws, ['close', 'error', 'pong']);
       ws.on('close', onClose); // emitted once
       ws.on('error', terminateOnError);
       // Client frames are ignored (the document defines none).
