@@ -262,3 +262,26 @@ describe('presence', () => {
     }
   });
 });
+
+describe('bursts (queued packets are written in one go, see coalesce.ts)', () => {
+  const WS = 'ws-burst';
+  const BURST = 300;
+
+  it('every event of a burst arrives, in order, on a WebSocket and on a client that upgraded from polling', async () => {
+    const direct = keep(await member(gw, 'burst-direct', WS));
+    const upgraded = keep(await connect(gw.url, ['polling', 'websocket']));
+    await until(() => upgraded.socket.io.engine.transport.name === 'websocket', 'the upgrade to WebSocket');
+    await upgraded.auth(await gw.token('burst-upgraded', { workspaces: [WS] }), WS);
+
+    // Back to back on the bus: packets pile up in engine.io's queue while each socket is writing.
+    const { bus } = gw.gateway.context;
+    await Promise.all(
+      Array.from({ length: BURST }, (_, i) => bus.publish('workspace', { id: `burst-${i}`, message: 'user-leaved-workspace', to: { workspaceId: WS }, data: { userId: `u${i}` } })),
+    );
+    const expected = Array.from({ length: BURST }, (_, i) => `u${i}`);
+    for (const client of [direct, upgraded]) {
+      await client.waitFor('user-leaved-workspace', (d) => d.userId === `u${BURST - 1}`);
+      expect(client.of('user-leaved-workspace').map((d: any) => d.userId)).toEqual(expected);
+    }
+  });
+});

@@ -1,5 +1,6 @@
-// Workspace API parts in isolation: rooms, channel ownership, recipients, frames and replies,
-// auth outcomes; and a disconnect racing a pending `auth` on a real gateway.
+// Workspace API parts in isolation: rooms, channel ownership, recipients, write coalescing, frames
+// and replies, auth outcomes; and a disconnect racing a pending `auth` on a real gateway.
+import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { catalogues } from '../generated';
 import type { MessageEntry } from '../generated';
@@ -7,6 +8,7 @@ import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import type { Authenticator, Claims } from '../src/auth/authenticator';
 import { signToken } from '../src/auth/token';
 import { authenticate, ERRORS } from '../src/apis/workspace/auth';
+import { coalesceWrites } from '../src/apis/workspace/coalesce';
 import { countRecipients } from '../src/apis/workspace/deliver';
 import { Replies, transactionOf } from '../src/apis/workspace/frames';
 import { buildFrame as frameOf } from '../src/routing/frame';
@@ -74,6 +76,55 @@ describe('ChannelDirectory', () => {
     for (let i = 0; i < 4; i++) dir.created(`c${i}`, 'seen');
     expect(await dir.owner('c0')).toBe('from-store');
     expect(await dir.owner('c3')).toBe('seen');
+  });
+});
+
+describe('coalesceWrites', () => {
+  class FakeTransport {
+    calls: string[] = [];
+    constructor(readonly name: string, private readonly log: string[]) {}
+    socket = { _socket: { cork: () => this.log.push('cork'), uncork: () => this.log.push('uncork') } };
+    send(packets: unknown[]): void {
+      this.log.push(`send ${packets.length}`);
+    }
+  }
+  class FakeConn extends EventEmitter {
+    constructor(public transport: FakeTransport) {
+      super();
+    }
+  }
+
+  it('corks the TCP socket for the length of a websocket transport\'s send', () => {
+    const log: string[] = [];
+    const conn = new FakeConn(new FakeTransport('websocket', log));
+    coalesceWrites(conn);
+    conn.transport.send([1, 2, 3]);
+    expect(log).toEqual(['cork', 'send 3', 'uncork']);
+  });
+
+  it('leaves long polling alone until the connection upgrades to a WebSocket', () => {
+    const log: string[] = [];
+    const conn = new FakeConn(new FakeTransport('polling', log));
+    coalesceWrites(conn);
+    conn.transport.send([1]);
+    expect(log).toEqual(['send 1']);
+    conn.transport = new FakeTransport('websocket', log);
+    conn.emit('upgrade', conn.transport);
+    conn.transport.send([1, 2]);
+    expect(log).toEqual(['send 1', 'cork', 'send 2', 'uncork']);
+  });
+
+  it('uncorks even when send throws', () => {
+    const log: string[] = [];
+    class Failing extends FakeTransport {
+      override send(): void {
+        throw new Error('boom');
+      }
+    }
+    const conn = new FakeConn(new Failing('websocket', log));
+    coalesceWrites(conn);
+    expect(() => conn.transport.send([1])).toThrow('boom');
+    expect(log).toEqual(['cork', 'uncork']);
   });
 });
 

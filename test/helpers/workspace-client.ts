@@ -1,4 +1,4 @@
-// socket.io clients for the workspace API tests: connect over WebSocket only, record every event,
+// socket.io clients for the workspace API tests: connect (over WebSocket unless told otherwise), record every event,
 // wait for events with generous limits (no timing assertions).
 import { io, type Socket } from 'socket.io-client';
 import { call, type TestGateway } from './gateway';
@@ -87,8 +87,9 @@ export class Client {
   }
 }
 
-export async function connect(url: string): Promise<Client> {
-  const socket = io(url, { path: '/socket.io/', transports: ['websocket'], reconnection: false, forceNew: true, timeout: WAIT_MS });
+/** A connected client; by default straight on a WebSocket (pass ['polling', 'websocket'] to upgrade). */
+export async function connect(url: string, transports: Array<'polling' | 'websocket'> = ['websocket']): Promise<Client> {
+  const socket = io(url, { path: '/socket.io/', transports, reconnection: false, forceNew: true, timeout: WAIT_MS });
   const client = new Client(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

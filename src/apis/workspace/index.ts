@@ -10,6 +10,7 @@
 //   deliver.ts  fanout delivery and the once-per-record channel bookkeeping
 //   frames.ts   outgoing frames, each checked with its generated validator
 //   flow.ts     slow-consumer cut-off
+//   coalesce.ts one write per flush of a connection's queued packets
 //
 // Decisions and caveats:
 // - A second `auth` re-authenticates (session.ts); a failed one changes nothing. Token expiry is
@@ -27,6 +28,7 @@ import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { AUTH_EVENT } from './auth';
+import { coalesceWrites } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
 import { Replies } from './frames';
@@ -102,6 +104,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         sessions.add(session);
 
         const conn = socket.conn as unknown as EngineConnection;
+        coalesceWrites(socket.conn as unknown as Parameters<typeof coalesceWrites>[0]);
         const watch = flow.watch(socket.id, conn, (bytes) => {
           if (socket.disconnected) return;
           metrics.slowConsumersClosedTotal.inc(API);
