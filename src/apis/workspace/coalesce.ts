@@ -30,12 +30,13 @@ function sendCorked(this: EngineTransport, packets: unknown[]): void {
   }
 }
 
-interface EngineConnection {
+/** An engine.io connection, as far as this module is concerned. */
+export interface UpgradableConnection {
   readonly transport?: EngineTransport | null;
-  once(event: 'upgrade', listener: (this: EngineConnection) => void): unknown;
+  once(event: 'upgrade', listener: (this: UpgradableConnection) => void): unknown;
 }
 
-function onUpgrade(this: EngineConnection): void {
+function onUpgrade(this: UpgradableConnection): void {
   coalesceWrites(this);
 }
 
@@ -43,7 +44,7 @@ function onUpgrade(this: EngineConnection): void {
  * Makes the connection's WebSocket transport write each flush in one system call. A connection
  * that starts on long polling gets it when it upgrades to a WebSocket.
  */
-export function coalesceWrites(conn: EngineConnection): void {
+export function coalesceWrites(conn: UpgradableConnection): void {
   const transport = conn.transport;
   if (!transport) return;
   if (transport.name !== 'websocket') {

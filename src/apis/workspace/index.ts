@@ -28,7 +28,7 @@ import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { AUTH_EVENT } from './auth';
-import { coalesceWrites } from './coalesce';
+import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
 import { Replies } from './frames';
@@ -104,7 +104,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         sessions.add(session);
 
         const conn = socket.conn as unknown as EngineConnection;
-        coalesceWrites(socket.conn as unknown as Parameters<typeof coalesceWrites>[0]);
+        coalesceWrites(socket.conn as unknown as UpgradableConnection);
         const watch = flow.watch(socket.id, conn, (bytes) => {
           if (socket.disconnected) return;
           metrics.slowConsumersClosedTotal.inc(API);
