@@ -1,11 +1,13 @@
 // The per-socket bookkeeping of the raw WebSocket APIs in isolation: group membership and the
-// heartbeat's sockets are dropped when the owner's one 'close' listener says so (neither adds a
+// heartbeat's sockets are dropped when the one shared 'close' listener says so (neither adds a
 // listener of its own), a dead socket is dropped by the heartbeat, and a pre-shaped listener table
 // behaves like EventEmitter's own.
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
+import { Metrics } from '../src/metrics';
 import { Heartbeat } from '../src/ws/heartbeat';
 import { shapeListeners } from '../src/ws/listener-table';
+import { SocketBookkeeping } from '../src/ws/socket-bookkeeping';
 import { SocketGroups } from '../src/ws/socket-groups';
 import { sleep } from './helpers/wait';
 
@@ -90,5 +92,33 @@ describe('shapeListeners', () => {
     expect(calls).toEqual(['pong', 'message hi', 'early close', 'late close']);
     // No 'error' listener: an emitted error still throws, as on any emitter.
     expect(() => emitter.emit('error', new Error('boom'))).toThrow('boom');
+  });
+});
+
+describe('SocketBookkeeping', () => {
+  it('counts a socket in, gives it one close and one error listener, and on close forgets it everywhere', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const open = async () => (await metrics.connectionsOpen.get()).values.find((v) => v.labels.api === 'games')?.value ?? 0;
+    const heartbeat = new Heartbeat(60_000, 60_000);
+    try {
+      const groups = new SocketGroups(1024, () => undefined);
+      const bookkeeping = new SocketBookkeeping('games', metrics, heartbeat, groups, ['message']);
+      const socket = new FakeSocket();
+      bookkeeping.opened(asWs(socket));
+      heartbeat.watch(asWs(socket));
+      groups.add('update:1', asWs(socket));
+      expect(await open()).toBe(1);
+      expect(socket.listenerCount('close')).toBe(1);
+      expect(socket.listenerCount('error')).toBe(1);
+
+      socket.emit('error', new Error('bad frame'));
+      expect(socket.terminated).toBe(true);
+      socket.emit('close');
+      expect(await open()).toBe(0);
+      expect(groups.size('update:1')).toBe(0);
+      expect([...heartbeat.sockets()]).toEqual([]);
+    } finally {
+      heartbeat.stop();
+    }
   });
 });

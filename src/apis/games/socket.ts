@@ -17,8 +17,7 @@ import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
-import { terminateOnError } from '../../ws/terminate-on-error';
-import { shapeListeners } from '../../ws/listener-table';
+import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
@@ -39,18 +38,11 @@ export class GamesSockets {
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
   private readonly messages;
-  /** Every socket's one 'close' listener (called with the socket as `this`): no closure per connection. */
-  private readonly onClose: (this: WebSocket) => void;
+  private bookkeeping: SocketBookkeeping | undefined;
 
   constructor(private readonly ctx: GatewayContext) {
     this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
     this.messages = ctx.catalogues.games.messages;
-    const games = this;
-    this.onClose = function (this: WebSocket) {
-      games.ctx.metrics.connectionsOpen.dec({ api: 'games' });
-      games.heartbeat?.forget(this);
-      games.groups.remove(this);
-    };
   }
 
   async start(server: Server): Promise<void> {
@@ -59,6 +51,7 @@ export class GamesSockets {
     // no `clients` entry and no second 'close' listener per socket.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
+    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
     routeUpgrades(server, '/', this.wss);
     // Every node delivers broadcasts to its own sockets...
@@ -69,11 +62,8 @@ export class GamesSockets {
   }
 
   private connected(ws: WebSocket, req: IncomingMessage): void {
-    const { metrics, auth } = this.ctx;
-    metrics.connectionsOpen.inc({ api: 'games' });
-    shapeListeners(ws, ['close', 'error', 'message', 'pong']);
-    ws.on('close', this.onClose); // emitted once
-    ws.on('error', terminateOnError);
+    const { auth } = this.ctx;
+    this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original).
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');

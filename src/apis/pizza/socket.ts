@@ -10,8 +10,7 @@ import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
-import { terminateOnError } from '../../ws/terminate-on-error';
-import { shapeListeners } from '../../ws/listener-table';
+import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
 
 export const CLOSE_BAD_KEY = 4001;
@@ -36,19 +35,9 @@ export class PizzaSockets {
     const { config, bus, metrics } = this.ctx;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    // Listeners shared by every socket (called with the socket as `this`): none allocated per connection.
-    const heartbeat = this.heartbeat;
-    const groups = this.groups;
-    const onClose = function (this: WebSocket): void {
-      metrics.connectionsOpen.dec({ api: 'pizza' });
-      heartbeat.forget(this);
-      groups.remove(this);
-    };
+    const bookkeeping = new SocketBookkeeping('pizza', metrics, this.heartbeat, this.groups);
     this.wss.on('connection', (ws, req) => {
-      metrics.connectionsOpen.inc({ api: 'pizza' });
-      shapeListeners(ws, ['close', 'error', 'pong']);
-      ws.on('close', onClose); // emitted once
-      ws.on('error', terminateOnError);
+      bookkeeping.opened(ws);
       // Client frames are ignored (the document defines none).
       void this.admit(ws, req);
     });

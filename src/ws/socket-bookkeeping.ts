@@ -1,0 +1,40 @@
+// What every raw WebSocket of an API (games, pizza) gets when it opens and gives back when it
+// closes, written once: counted in `connectionsOpen`, a listener table shaped for the events it will
+// have, one shared 'close' listener for all its bookkeeping (heartbeat, groups, the gauge) and the
+// shared 'error' listener. Shared listeners are called with the socket as `this`: no closure per
+// connection, and a single 'close' listener spares each socket a listener array.
+import type WebSocket from 'ws';
+import type { Metrics } from '../metrics';
+import type { Heartbeat } from './heartbeat';
+import { shapeListeners } from './listener-table';
+import type { SocketGroups } from './socket-groups';
+import { terminateOnError } from './terminate-on-error';
+
+export class SocketBookkeeping {
+  private readonly onClose: (this: WebSocket) => void;
+  private readonly events: readonly string[];
+
+  /** `events`: what the API itself listens to on top of close, error and the heartbeat's pong. */
+  constructor(
+    private readonly api: 'games' | 'pizza',
+    private readonly metrics: Metrics,
+    heartbeat: Heartbeat,
+    groups: SocketGroups,
+    events: readonly string[] = [],
+  ) {
+    this.events = ['close', 'error', 'pong', ...events];
+    this.onClose = function (this: WebSocket) {
+      metrics.connectionsOpen.dec({ api });
+      heartbeat.forget(this);
+      groups.remove(this);
+    };
+  }
+
+  /** Call first thing on 'connection', before any other listener is added. */
+  opened(ws: WebSocket): void {
+    this.metrics.connectionsOpen.inc({ api: this.api });
+    shapeListeners(ws, this.events);
+    ws.on('close', this.onClose); // emitted once
+    ws.on('error', terminateOnError);
+  }
+}
