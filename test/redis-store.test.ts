@@ -1,4 +1,5 @@
 // The Redis store runs the same Store contract suite as the memory store, against a real Redis.
+import Redis from 'ioredis';
 import { RedisStore } from '../src/store/redis-store';
 import { describeWithRedis } from './services/services';
 import { storeSuite, waitFor } from './shared/store-suite';
@@ -37,6 +38,19 @@ describeWithRedis('RedisStore', (url) => {
         expect(await store.presenceUp('w', 'u', 's-live')).toBe(1);
       } finally {
         await store.close();
+      }
+    });
+
+    it('writes an event id of 15 digits as an integer, not in Lua exponent form', async () => {
+      const prefix = `test:${process.pid}:big:`;
+      const raw = new Redis(url);
+      const store = new RedisStore(url, { prefix });
+      try {
+        await raw.set(`${prefix}seq:c`, '99999999999999');
+        expect((await store.appendEvent('c', { timestamp: 1, type: 't', from: 'f' })).id).toBe(100_000_000_000_000);
+        expect(await raw.lindex(`${prefix}events:c`, 0)).toBe('{"timestamp":1,"type":"t","from":"f","id":100000000000000}');
+      } finally {
+        await Promise.all([store.close(), raw.quit()]);
       }
     });
 

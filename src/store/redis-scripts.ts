@@ -1,15 +1,19 @@
-// Lua scripts that make each Store method one atomic step on the Redis server.
+// Lua scripts that make each Store method one atomic step on the Redis server. None decodes or
+// re-encodes a stored JSON payload: what JSON.stringify wrote is what is kept and read back.
 
-/** KEYS: seq, log, dedupe key (or ''); ARGV: event JSON without id, dedupe ttl seconds. */
+/**
+ * KEYS: seq, log, dedupe key (or ''); ARGV: the event's JSON text without its closing brace (from
+ * JSON.stringify, so an object with at least one member), dedupe ttl seconds.
+ * The text is never decoded here: cjson would turn [] into {} and print numbers with 14 digits. The
+ * id is appended as the last member, as the memory store does.
+ */
 export const APPEND_EVENT = `
 if KEYS[3] ~= '' then
   local earlier = redis.call('GET', KEYS[3])
   if earlier then return earlier end
 end
 local id = redis.call('INCR', KEYS[1])
-local event = cjson.decode(ARGV[1])
-event['id'] = id
-local stored = cjson.encode(event)
+local stored = ARGV[1] .. ',"id":' .. string.format('%d', id) .. '}'
 redis.call('RPUSH', KEYS[2], stored)
 if KEYS[3] ~= '' then redis.call('SET', KEYS[3], stored, 'EX', tonumber(ARGV[2])) end
 return stored`;

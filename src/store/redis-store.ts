@@ -75,7 +75,10 @@ export class RedisStore implements Store {
 
   async appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent> {
     const dedupe = key === undefined ? '' : this.key('event-key', key);
-    const stored = await this.redis.appendEvent(this.key('seq', channel), this.key('events', channel), dedupe, JSON.stringify(event), this.dedupeTtl);
+    // Without the closing brace: the script appends the id as the last member (the JSON text itself
+    // is never decoded in Lua). NewEvent always has members, so the id follows a comma.
+    const head = JSON.stringify(event).slice(0, -1);
+    const stored = await this.redis.appendEvent(this.key('seq', channel), this.key('events', channel), dedupe, head, this.dedupeTtl);
     return JSON.parse(stored) as StoredEvent;
   }
 

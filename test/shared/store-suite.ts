@@ -4,9 +4,36 @@
 import { sleep, waitFor } from '../helpers/wait';
 import type { NewEvent, Store, TicketGrant } from '../../src/ports/store';
 
-
-
 export { waitFor };
+
+/**
+ * JSON values a store must give back exactly as it got them (issue 10, defect 4: Redis's cjson
+ * turned `[]` into `{}` and printed numbers with 14 digits). Read with JSON.parse, as a request body
+ * is, so key order and `__proto__` as a plain key are what a client sent.
+ */
+export const TRICKY_JSON_TEXT = String.raw`{
+  "list": [], "object": {}, "nested": [[], {}, [[]], [{}], {"a": []}, {"b": {}}, {"c": [[], [[]]]}],
+  "maxSafe": 9007199254740991, "minSafe": -9007199254740991, "pi": 3.141592653589793, "tenth": 0.1,
+  "third": 0.3333333333333333, "largeExponent": 1e308, "maxValue": 1.7976931348623157e308,
+  "smallest": 5e-324, "negativeExponent": -1.5e-300, "e21": 1e21, "integerFloat": 1.0, "negativeZero": -0,
+  "unicode": "h\u00e9llo w\u00f6rld \u2713 \ud83d\ude00 \ud834\udd1e \u4e2d\u6587 éè 😀",
+  "escapes": "quote \" backslash \\ slash \/ \b\f\n\r\t nul \u0000 us \u001f del \u007f ls \u2028 ps \u2029",
+  "loneSurrogates": "\ud800 \udfff",
+  "keyOrder": {"zebra": 1, "apple": 2, "mango": 3, "": 4, "a.b": 5, "__proto__": 6, "Zebra": 7},
+  "literals": [true, false, null, "", 0, -1],
+  "deep": {"a": {"b": {"c": {"d": {"e": [1, [2, [3, [4, []]]]]}}}}}
+}`;
+
+/** A fresh copy of the tricky value. */
+export const trickyValue = (): Record<string, unknown> => JSON.parse(TRICKY_JSON_TEXT) as Record<string, unknown>;
+
+/**
+ * Equal as JSON values, key order included: what a client gets when the value is serialized again
+ * (-0 serializes as 0, so a store may give back either).
+ */
+export function expectSameJson(actual: unknown, expected: unknown): void {
+  expect(JSON.stringify(actual, null, 1)).toBe(JSON.stringify(expected, null, 1));
+}
 
 export function storeSuite(name: string, make: () => Promise<{ store: Store; cleanup?: () => Promise<void> }>): void {
   describe(`Store contract: ${name}`, () => {
@@ -78,6 +105,38 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         const [read] = await store.readEvents(`${p}m`, 0, 1);
         (read.data as Record<string, unknown>).n = 'changed';
         expect(await store.readEvents(`${p}m`, 0, 1)).toEqual([{ ...event(1), id: 1 }]);
+      });
+    });
+
+    describe('round trip of JSON values', () => {
+      it("gives an event's data back exactly, from append, read and a repeated idempotent append", async () => {
+        const given: NewEvent = { timestamp: 1_700_000_000_123, type: 'tricky', from: 'sender é 😀 "q"', data: trickyValue() };
+        await store.appendEvent(`${p}j`, event(1));
+        const appended = await store.appendEvent(`${p}j`, given, `${p}tricky`);
+        const again = await store.appendEvent(`${p}j`, given, `${p}tricky`);
+        const [read] = await store.readEvents(`${p}j`, 1, 10);
+        for (const got of [appended, again, read]) expectSameJson(got, { ...given, id: 2 });
+        expect(read.data).toMatchObject({ list: [], maxSafe: 9007199254740991, pi: 3.141592653589793 });
+      });
+
+      it('gives a queued item back as the same string', async () => {
+        const items = [JSON.stringify(trickyValue()), TRICKY_JSON_TEXT, String.raw`{"n":1.0,"e":1E400,"u":"\u00e9","raw":"é 😀"}`];
+        for (const item of items) await store.enqueue(`${p}u`, item);
+        for (const item of items) expect(await store.dequeue(`${p}u`)).toBe(item);
+      });
+
+      it('gives a snapshot back exactly from put, get and update', async () => {
+        await store.putSnapshot(`${p}g`, trickyValue());
+        expectSameJson(await store.getSnapshot(`${p}g`), trickyValue());
+        const expected = { ...trickyValue(), more: trickyValue() };
+        expectSameJson(await store.updateSnapshot<Record<string, unknown>>(`${p}g`, (current) => ({ ...current, more: trickyValue() })), expected);
+        expectSameJson(await store.getSnapshot(`${p}g`), expected);
+      });
+
+      it('gives a ticket grant back exactly', async () => {
+        const given = { user_uuid: 'u é 😀 "q" \u2028 \ud800', store_id: 9007199254740991, username: 'ü', extra: trickyValue() };
+        await store.putTicket(`${p}t`, given, 60_000);
+        expectSameJson(await store.takeTicket(`${p}t`), given);
       });
     });
 
