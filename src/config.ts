@@ -44,6 +44,8 @@ export interface Config {
   ticketTtlMs: number;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
+  /** How long a node holds a pending webhook job without renewing it; then another node may resume it. */
+  webhookLeaseMs: number;
   wsPingIntervalMs: number;
   wsPongTimeoutMs: number;
   wsMaxBufferedBytes: number;
@@ -141,6 +143,7 @@ const EnvSchema = z.object({
   TICKET_TTL_MS: positiveMs.default(60000),
   WEBHOOK_RETRY_SCHEDULE_MS: delayList.default([1000, 2000, 5000, 10000, 30000, 60000]),
   WEBHOOK_TIMEOUT_MS: positiveMs.default(5000),
+  WEBHOOK_LEASE_MS: positiveMs.optional(), // default: 30 s, or twice WEBHOOK_TIMEOUT_MS when longer
   WS_PING_INTERVAL_MS: positiveMs.default(27000),
   WS_PONG_TIMEOUT_MS: positiveMs.default(30000),
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
@@ -227,6 +230,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`AUTH_JWKS_URL: cannot be combined with AUTH_JWT_SECRET, set only one ${got('AUTH_JWKS_URL', raw.AUTH_JWKS_URL)}`);
   }
 
+  // A lease that ran out during an attempt would let a second node send the same event at once.
+  if (parsed.success && parsed.data.WEBHOOK_LEASE_MS !== undefined && parsed.data.WEBHOOK_LEASE_MS <= parsed.data.WEBHOOK_TIMEOUT_MS) {
+    problems.push(`WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (${parsed.data.WEBHOOK_TIMEOUT_MS}), an attempt must end before its lease ${got('WEBHOOK_LEASE_MS', raw.WEBHOOK_LEASE_MS)}`);
+  }
+
   const nodeEnv = raw.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
@@ -253,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ticketTtlMs: e.TICKET_TTL_MS,
     webhookRetryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookLeaseMs: e.WEBHOOK_LEASE_MS ?? Math.min(MAX_TIMER_MS, Math.max(30_000, 2 * e.WEBHOOK_TIMEOUT_MS)),
     wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
     wsPongTimeoutMs: e.WS_PONG_TIMEOUT_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
@@ -284,7 +293,7 @@ export interface ConfigSummary {
   limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes'>;
   timings: Pick<
     Config,
-    | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs'
+    | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
     | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
   >;
 }
@@ -324,6 +333,7 @@ export function describeConfig(config: Config): ConfigSummary {
       ticketTtlMs: config.ticketTtlMs,
       webhookRetryScheduleMs: [...config.webhookRetryScheduleMs],
       webhookTimeoutMs: config.webhookTimeoutMs,
+      webhookLeaseMs: config.webhookLeaseMs,
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,

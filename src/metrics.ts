@@ -16,6 +16,7 @@ export class Metrics {
   readonly eventsDeliveredTotal: Counter<'api' | 'message'>;
   /** outcome: e.g. 'delivered', 'failed', 'timeout', 'gave_up'. */
   readonly webhookAttemptsTotal: Counter<'outcome'>;
+  readonly webhookJobsResumedTotal: Counter;
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
@@ -60,6 +61,11 @@ export class Metrics {
       name: 'webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.webhookJobsResumedTotal = new Counter({
+      name: 'webhook_jobs_resumed_total',
+      help: 'Pending webhook deliveries claimed after their lease ran out (their node stopped or stalled)',
       registers,
     });
     this.slowConsumersClosedTotal = new Counter({

@@ -51,6 +51,7 @@ describe('loadConfig defaults', () => {
       ticketTtlMs: 60000,
       webhookRetryScheduleMs: [1000, 2000, 5000, 10000, 30000, 60000],
       webhookTimeoutMs: 5000,
+      webhookLeaseMs: 30000,
       wsPingIntervalMs: 27000,
       wsPongTimeoutMs: 30000,
       wsMaxBufferedBytes: 4194304,
@@ -97,6 +98,7 @@ describe('loadConfig parsing', () => {
       TICKET_TTL_MS: '1',
       WEBHOOK_RETRY_SCHEDULE_MS: '10, 20,30',
       WEBHOOK_TIMEOUT_MS: '250',
+      WEBHOOK_LEASE_MS: '251',
       WS_PING_INTERVAL_MS: '1000',
       WS_PONG_TIMEOUT_MS: '2000',
       WS_MAX_BUFFERED_BYTES: '4096',
@@ -121,6 +123,7 @@ describe('loadConfig parsing', () => {
       ticketTtlMs: 1,
       webhookRetryScheduleMs: [10, 20, 30],
       webhookTimeoutMs: 250,
+      webhookLeaseMs: 251,
       wsPingIntervalMs: 1000,
       wsPongTimeoutMs: 2000,
       wsMaxBufferedBytes: 4096,
@@ -171,6 +174,14 @@ describe('loadConfig errors', () => {
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
+  it('refuses a webhook lease no longer than the attempt timeout, and defaults it past a long timeout', () => {
+    expect(problemsOf({ WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_LEASE_MS: '5000' })).toEqual([
+      'WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (5000), an attempt must end before its lease (got "5000")',
+    ]);
+    expect(problemsOf({ WEBHOOK_LEASE_MS: '4000' })).toHaveLength(1); // against the default timeout
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '40000' }).webhookLeaseMs).toBe(80000);
   });
 
   it('lists every problem at once, in the error message too', () => {

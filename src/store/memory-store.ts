@@ -1,7 +1,7 @@
 // The in-memory Store: the embedded default when REDIS_URL is not set. Each method runs without
 // an await between its read and its write, so every method is atomic as the port requires.
 // Values are copied in and out (structuredClone) so callers never share state with the store.
-import type { NewEvent, Store, StoredEvent, TicketGrant } from '../ports/store';
+import type { HeldWebhookJob, NewEvent, Store, StoredEvent, TicketGrant, WebhookJob } from '../ports/store';
 
 export interface MemoryStoreOptions {
   /** Clock for ticket expiry (tests inject one). */
@@ -10,6 +10,14 @@ export interface MemoryStoreOptions {
   sweepIntervalMs?: number;
   /** Called when an onNotify listener throws; the default logs it. */
   onListenerError?: (error: unknown, topic: string) => void;
+}
+
+interface StoredWebhookJob {
+  job: WebhookJob;
+  owner: string;
+  /** When the lease runs out (store clock, ms). */
+  until: number;
+  attempts: number;
 }
 
 interface Ticket {
@@ -34,6 +42,9 @@ export class MemoryStore implements Store {
   private readonly presence = new Map<string, string | Set<string>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly channels = new Map<string, string>();
+  /** Pending webhook jobs by key, in the order they were added (keys only grow). */
+  private readonly webhookJobs = new Map<string, StoredWebhookJob>();
+  private webhookSeq = 0;
   /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
   private readonly seen = new Map<string, StoredEvent | true>();
   private readonly now: () => number;
@@ -91,6 +102,7 @@ export class MemoryStore implements Store {
     queue.push(item);
   }
 
+  /** Remembers an idempotency key (of an append, an enqueue or a webhook job). */
   private remember(key: string, value: StoredEvent | true): void {
     this.seen.set(key, value);
     if (this.seen.size > MAX_REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
@@ -103,6 +115,43 @@ export class MemoryStore implements Store {
     const item = queue.shift();
     if (queue.length === 0) this.queues.delete(user);
     return item;
+  }
+
+  async addWebhookJob(job: WebhookJob, owner: string, leaseMs: number): Promise<HeldWebhookJob | undefined> {
+    this.assertOpen();
+    const seenKey = pair('webhook', job.id);
+    if (this.seen.has(seenKey)) return undefined;
+    this.remember(seenKey, true);
+    const key = String(++this.webhookSeq);
+    this.webhookJobs.set(key, { job: structuredClone(job), owner, until: this.now() + leaseMs, attempts: 0 });
+    return { key, job: structuredClone(job), attempts: 0 };
+  }
+
+  async claimWebhookJobs(owner: string, leaseMs: number, limit: number): Promise<HeldWebhookJob[]> {
+    this.assertOpen();
+    const now = this.now();
+    // Map order is the order added, and sort is stable: ties stay in that order.
+    const expired = [...this.webhookJobs].filter(([, stored]) => stored.until <= now).sort(([, a], [, b]) => a.until - b.until);
+    return expired.slice(0, Math.max(0, limit)).map(([key, stored]) => {
+      stored.owner = owner;
+      stored.until = now + leaseMs;
+      return { key, job: structuredClone(stored.job), attempts: stored.attempts };
+    });
+  }
+
+  async holdWebhookJob(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean> {
+    this.assertOpen();
+    const stored = this.webhookJobs.get(key);
+    if (stored?.owner !== owner) return false;
+    stored.until = this.now() + leaseMs;
+    stored.attempts = attempts;
+    return true;
+  }
+
+  async finishWebhookJob(key: string, owner: string): Promise<boolean> {
+    this.assertOpen();
+    if (this.webhookJobs.get(key)?.owner !== owner) return false;
+    return this.webhookJobs.delete(key);
   }
 
   async setCallback(user: string, url: string): Promise<string | undefined> {

@@ -2,7 +2,7 @@
 // Every key carries a random per-test prefix so a shared Redis can run it next to other data.
 // Waits poll; nothing asserts on timing.
 import { sleep, waitFor } from '../helpers/wait';
-import type { NewEvent, Store, TicketGrant } from '../../src/ports/store';
+import type { HeldWebhookJob, NewEvent, Store, TicketGrant, WebhookJob } from '../../src/ports/store';
 
 export { waitFor };
 
@@ -216,6 +216,89 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         const got = await Promise.all(Array.from({ length: 30 }, () => store.dequeue(`${p}u`)));
         const items = got.filter((x): x is string => x !== undefined);
         expect(items.sort()).toEqual(Array.from({ length: 20 }, (_, n) => `i${n}`).sort());
+      });
+    });
+
+    describe('webhook jobs', () => {
+      const job = (n: number, extra: Partial<WebhookJob> = {}): WebhookJob => ({ id: `${p}job-${n}`, user: 'u', message: 'new_message', body: `{"n":${n}}`, ...extra });
+      const LONG = 60_000;
+      /** Claims until `count` jobs came back (leases given as 0 or a few ms run out on their own). */
+      const claimAll = async (owner: string, count: number) => {
+        const claimed: HeldWebhookJob[] = [];
+        await waitFor(async () => {
+          claimed.push(...(await store.claimWebhookJobs(owner, LONG, 100)));
+          return claimed.length >= count;
+        }, `${count} claimable jobs`);
+        return claimed;
+      };
+
+      it('adds a job held by its owner, once per id, and gives it back exactly', async () => {
+        const given = job(1, { user: 'ü 😀', body: TRICKY_JSON_TEXT, url: 'http://127.0.0.1:9/hook?a=1&b=é' });
+        const held = await store.addWebhookJob(given, 'node-a', LONG);
+        expect(held).toEqual({ key: expect.any(String), job: given, attempts: 0 });
+        expect(held!.job.body).toBe(TRICKY_JSON_TEXT);
+        expect(await store.addWebhookJob(given, 'node-b', LONG)).toBeUndefined();
+        expect(await store.addWebhookJob({ ...given, body: 'other' }, 'node-a', LONG)).toBeUndefined();
+        expect(await store.claimWebhookJobs('node-b', LONG, 10)).toEqual([]); // held: not claimable
+        await store.holdWebhookJob(held!.key, 'node-a', 0, 2);
+        const [claimed] = await claimAll('node-b', 1);
+        expect(claimed).toEqual({ key: held!.key, job: given, attempts: 2 });
+        expect(claimed.job.body).toBe(TRICKY_JSON_TEXT);
+      });
+
+      it('lets another owner claim a job whose lease ran out; then only the new owner may change it', async () => {
+        const held = (await store.addWebhookJob(job(1), 'crashed', 20))!;
+        const [claimed] = await claimAll('rescuer', 1);
+        expect(claimed).toEqual(held);
+        expect(await store.claimWebhookJobs('third', LONG, 10)).toEqual([]);
+        expect(await store.holdWebhookJob(held.key, 'crashed', LONG, 1)).toBe(false);
+        expect(await store.finishWebhookJob(held.key, 'crashed')).toBe(false);
+        expect(await store.holdWebhookJob(held.key, 'rescuer', LONG, 1)).toBe(true);
+        expect(await store.finishWebhookJob(held.key, 'rescuer')).toBe(true);
+      });
+
+      it('keeps a job from claims for as long as its holder holds it, with the attempts recorded', async () => {
+        const held = (await store.addWebhookJob(job(1), 'a', 0))!;
+        expect(await store.holdWebhookJob(held.key, 'a', LONG, 3)).toBe(true);
+        expect(await store.claimWebhookJobs('b', LONG, 10)).toEqual([]);
+        expect(await store.holdWebhookJob(held.key, 'a', 0, 4)).toBe(true);
+        expect(await claimAll('b', 1)).toEqual([{ ...held, attempts: 4 }]);
+      });
+
+      it('forgets a finished job: no claim, hold or second finish, and its id is not added again', async () => {
+        const held = (await store.addWebhookJob(job(1), 'a', 0))!;
+        const other = (await store.addWebhookJob(job(2), 'a', 0))!;
+        expect(await store.finishWebhookJob(held.key, 'a')).toBe(true);
+        expect(await store.finishWebhookJob(held.key, 'a')).toBe(false);
+        expect(await store.holdWebhookJob(held.key, 'a', 0, 1)).toBe(false);
+        expect((await claimAll('b', 1)).map((j) => j.key)).toEqual([other.key]);
+        expect(await store.addWebhookJob(job(1), 'a', 0)).toBeUndefined();
+      });
+
+      it('claims the earliest expiry first, jobs expiring together in the order added, at most limit', async () => {
+        const late = (await store.addWebhookJob(job(0), 'a', LONG))!;
+        const added: string[] = [];
+        for (let n = 1; n <= 4; n++) added.push((await store.addWebhookJob(job(n), 'a', 0))!.job.id);
+        expect(await store.holdWebhookJob(late.key, 'a', 30, 0)).toBe(true); // now expires after all of them
+        expect((await store.claimWebhookJobs('b', LONG, 2)).map((j) => j.job.id)).toEqual(added.slice(0, 2));
+        expect((await claimAll('b', 3)).map((j) => j.job.id)).toEqual([...added.slice(2), late.job.id]);
+        expect(await store.claimWebhookJobs('c', LONG, 10)).toEqual([]);
+      });
+
+      it('gives each expired job to exactly one of many concurrent claimers', async () => {
+        for (let n = 0; n < 20; n++) await store.addWebhookJob(job(n), 'crashed', 0);
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, n) => store.claimWebhookJobs(`node-${n}`, LONG, 5)));
+        const ids = claims.flat().map((j) => j.job.id);
+        expect(ids.length).toBeGreaterThan(0);
+        expect(new Set(ids).size).toBe(ids.length);
+        const rest = await store.claimWebhookJobs('late', LONG, 100);
+        expect([...ids, ...rest.map((j) => j.job.id)].sort()).toEqual(Array.from({ length: 20 }, (_, n) => `${p}job-${n}`).sort());
+      });
+
+      it('claims nothing for a limit below one', async () => {
+        await store.addWebhookJob(job(1), 'a', 0);
+        expect(await store.claimWebhookJobs('b', LONG, 0)).toEqual([]);
+        expect(await claimAll('b', 1)).toHaveLength(1);
       });
     });
 

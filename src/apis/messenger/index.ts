@@ -1,7 +1,8 @@
 // The messenger event API (seeds/messenger-callback-polling.md; specs/messenger.*.yaml): a user gets
 // their events either POSTed to a registered callback URL (webhooks.ts, signed per signature.ts) or
 // by long polling (polling.ts). Events reach the user through a bus `work` subscription
-// (dispatch.ts), so exactly one node delivers each record.
+// (dispatch.ts), so exactly one node delivers each record; pending webhook deliveries are kept in the
+// Store, so another node resumes those of a node that died (webhooks.ts).
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { dispatcher } from './dispatch';
@@ -18,6 +19,8 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
     key: signingKey(config.webhookSecret),
     retryScheduleMs: config.webhookRetryScheduleMs,
     timeoutMs: config.webhookTimeoutMs,
+    leaseMs: config.webhookLeaseMs,
+    jobs: store,
     log: log.child({ api: 'messenger' }),
     metrics: ctx.metrics,
     currentUrl,
@@ -35,6 +38,7 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
     async start() {
       const handle = dispatcher({ catalogue: ctx.catalogues.messenger, log, currentUrl, queues, deliverer });
       subscription = await ctx.bus.subscribe('messenger', 'work', handle);
+      deliverer.start(); // resumes pending deliveries whose node died
     },
     async stop() {
       // First no new records (an in-flight one finishes and may hand over a job), then the webhooks.

@@ -67,7 +67,9 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     if (previous !== undefined && previous !== url) {
       const framed = frameEvent(deprecated, { old_callback: previous, new_callback: url });
       if (framed.ok) {
-        deliverer.deliver({ id: randomUUID(), user: caller.user, message: deprecated.name, body: framed.serialized, url: previous });
+        const job = { id: randomUUID(), user: caller.user, message: deprecated.name, body: framed.serialized, url: previous };
+        // The registration itself is done: a store failure costs the notice, not the answer.
+        await deliverer.deliver(job).catch((err: unknown) => ctx.log.error({ err, user: caller.user }, 'callback_deprecated not sent: storing it failed'));
       } else {
         // Only a stored URL the spec's `format: uri` rejects gets here (registered before a spec change).
         ctx.log.warn({ user: caller.user, errors: framed.errors }, 'callback_deprecated not sent: it does not fit the spec');
