@@ -284,6 +284,28 @@ describe('WebhookDeliverer', () => {
       for (const held of taken) expect(await store.finishWebhookJob(held.key, OTHER)).toBe(true); // still the other node's
     });
 
+    it('renews the holds of jobs waiting in a lane behind a slow attempt, so no other node takes them', async () => {
+      let release!: (status: number) => void;
+      const slow = new Promise<number>((r) => (release = r));
+      const f = scriptedFetch((c) => (c.headers['webhook-id'] === 'slow' ? slow : 200));
+      const hold = jest.spyOn(store, 'holdWebhookJob');
+      const d = make(f.fn, { now: () => clock, sweepIntervalMs: 5 });
+      await d.deliver(job('slow', 'erin'));
+      await d.deliver(job('waiting', 'erin'));
+      d.start();
+      await waitFor(() => f.calls.length === 1, 'first attempt');
+      const key = (await waitFor(() => hold.mock.calls.find((c) => c[1] === d.owner), 'the first renewal'))[0];
+      const renewalsOfWaiting = () => hold.mock.calls.filter((c) => c[0] !== key).length;
+      expect(renewalsOfWaiting()).toBe(0); // half a lease is left
+      clock += LEASE * 0.6;
+      await waitFor(() => renewalsOfWaiting() === 1, "the waiting job's renewal");
+      clock += LEASE * 0.6; // past the first lease of 'waiting', not past its renewal
+      expect((await store.claimWebhookJobs(OTHER, LEASE, 10)).map((j) => j.job.id)).toEqual(['slow']); // overran its lease
+      release(200);
+      await waitFor(() => lines.some((l) => l.id === 'waiting' && /taken over/.test(l.msg)) || f.calls.length === 2, "'waiting' handled");
+      expect(ids(f.calls)).toEqual(['slow', 'waiting']);
+    });
+
     it('rejects when the store cannot keep the job, so that the bus retries the record', async () => {
       const f = scriptedFetch(() => 200);
       const d = make(f.fn);

@@ -9,8 +9,8 @@
 // - Durable (issue 10): deliver() resolves once the job is in the Store (so before the bus counts its
 //   record as handled), and the job stays there with its failed attempts until it is delivered or
 //   queued for polling. A node holds each job it works on under a lease (`leaseMs`, longer than an
-//   attempt can take): renewed before every attempt, and while a retry is pending held until the
-//   retry is due plus one lease. A node that dies renews nothing; once a lease runs out, the sweep of
+//   attempt can take): renewed before every attempt and, by the sweep, while it waits in its lane;
+//   while a retry is pending it is held until the retry is due plus one lease. A node that dies renews nothing; once a lease runs out, the sweep of
 //   any node (every `sweepIntervalMs`, and at start) claims the job and carries on from its recorded
 //   attempts. A node attempts only what it holds and renews its hold first, so two nodes never
 //   attempt one job at once unless an attempt outlives its lease; a node that finds a job taken over
@@ -54,6 +54,7 @@ export interface WebhookDelivererOptions {
   /** Where a job goes when the deliverer stops trying: queued for polling. */
   fallback(job: WebhookJob): Promise<void>;
   fetch?: typeof fetch;
+  /** Clock for `webhook-timestamp`, and for when this node's holds run out. */
   now?: () => number;
   random?: () => number;
 }
@@ -71,6 +72,9 @@ const MAX_HELD = 10_000;
 
 interface Local {
   held: HeldWebhookJob;
+  /** When this node's hold runs out at the latest (this node's clock, taken before the store call). */
+  until: number;
+  attempting: boolean;
   /** Set while a retry is pending. */
   timer?: NodeJS.Timeout;
 }
@@ -119,9 +123,10 @@ export class WebhookDeliverer {
       await this.options.fallback(job);
       return true;
     }
+    const since = this.now();
     const held = await this.options.jobs.addWebhookJob(job, this.owner, this.options.leaseMs);
     if (!held) return false;
-    this.take(held);
+    this.take(held, since);
     return true;
   }
 
@@ -151,10 +156,10 @@ export class WebhookDeliverer {
     await Promise.allSettled(abandoned.map(({ held }) => this.release(held)));
   }
 
-  /** Starts working on a job this node holds. */
-  private take(held: HeldWebhookJob): void {
+  /** Starts working on a job this node holds since `since` (for a lease). */
+  private take(held: HeldWebhookJob, since: number): void {
     if (this.held.has(held.key)) return; // ours already: our own sweep re-claimed one waiting in a lane
-    this.held.set(held.key, { held });
+    this.held.set(held.key, { held, until: since + this.options.leaseMs, attempting: false });
     // Stored while the gateway stopped: queued for polling like the jobs stop() abandoned.
     if (this.stopped) return void this.track(this.release(held));
     this.schedule(held);
@@ -178,6 +183,9 @@ export class WebhookDeliverer {
     const { job } = held;
     const attempt = held.attempts + 1;
     if (this.stopped) return this.abandon(held, held.attempts);
+    const local = this.held.get(held.key);
+    if (!local) return; // dropped while it waited (see keep())
+    local.attempting = true;
     // Renewed first: a job another node claimed while it waited in this lane is theirs now.
     if (!(await this.keep(held, this.options.leaseMs, held.attempts))) return;
     const result = await this.post(job);
@@ -207,7 +215,7 @@ export class WebhookDeliverer {
     // Held until the retry is due and a lease beyond: another node takes over only if this one died.
     if (!(await this.keep(held, delay + leaseMs, attempt))) return;
     if (this.stopped) return this.abandon(held, attempt); // stop() began while the store was written
-    const local = this.held.get(held.key)!;
+    local.attempting = false;
     local.timer = setTimeout(() => {
       local.timer = undefined;
       this.schedule(held);
@@ -252,9 +260,12 @@ export class WebhookDeliverer {
    */
   private async keep(held: HeldWebhookJob, ms: number, attempts: number): Promise<boolean> {
     const where = { id: held.job.id, user: held.job.user, message: held.job.message };
+    const since = this.now();
     try {
       if (await this.options.jobs.holdWebhookJob(held.key, this.owner, ms, attempts)) {
         held.attempts = attempts;
+        const local = this.held.get(held.key);
+        if (local) local.until = since + ms;
         return true;
       }
       this.options.log.info(where, 'webhook job taken over by another node after its lease ran out; dropped here');
@@ -297,17 +308,33 @@ export class WebhookDeliverer {
     this.abandoned.push({ held, attempts });
   }
 
-  /** Claims jobs whose lease ran out (their node died or stalled) and delivers them here. */
+  /**
+   * Renews the holds of this node's jobs that wait in a lane (behind a slow receiver) before they run
+   * out, then claims jobs whose lease ran out (their node died or stalled) and delivers them here.
+   */
   private async sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return;
-    this.sweeping = this.claimExpired().finally(() => (this.sweeping = undefined));
+    this.sweeping = this.renewWaiting()
+      .then(() => this.claimExpired())
+      .finally(() => (this.sweeping = undefined));
     await this.sweeping;
+  }
+
+  /** A sweep comes at least every quarter lease, so a hold with half a lease left is renewed in time. */
+  private async renewWaiting(): Promise<void> {
+    const soon = this.now() + this.options.leaseMs / 2;
+    for (const local of [...this.held.values()]) {
+      if (this.stopped) return;
+      if (local.attempting || local.timer !== undefined || local.until > soon) continue;
+      await this.keep(local.held, this.options.leaseMs, local.held.attempts);
+    }
   }
 
   private async claimExpired(): Promise<void> {
     const { jobs, leaseMs, log, metrics } = this.options;
     const room = Math.min(CLAIM_BATCH, MAX_HELD - this.held.size);
     if (room <= 0) return;
+    const since = this.now();
     let claimed: HeldWebhookJob[];
     try {
       claimed = await jobs.claimWebhookJobs(this.owner, leaseMs, room);
@@ -326,7 +353,7 @@ export class WebhookDeliverer {
       { jobs: resumed.map(({ job, attempts }) => ({ id: job.id, user: job.user, message: job.message, attempts })) },
       `resuming ${resumed.length} webhook deliveries whose lease ran out (their node stopped or stalled)`,
     );
-    for (const held of resumed) this.take(held);
+    for (const held of resumed) this.take(held, since);
   }
 
   private jitter(ms: number): number {
