@@ -45,7 +45,7 @@ export class MemoryStore implements Store {
   /** Pending webhook jobs by key, in the order they were added (keys only grow). */
   private readonly webhookJobs = new Map<string, StoredWebhookJob>();
   private webhookSeq = 0;
-  /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
+  /** Idempotency keys of appends, enqueues and webhook jobs seen lately (bounded: oldest forgotten first). */
   private readonly seen = new Map<string, StoredEvent | true>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
