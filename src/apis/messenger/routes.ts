@@ -1,7 +1,9 @@
 // The two REST endpoints of the messenger event API (messenger.openapi.yaml):
 // POST /events/callback/start and POST /events/polling. Parameters come form-encoded or as JSON.
 // Every answer goes through respond(), i.e. the spec's response validators; errors are the
-// document's `{code, response}` (-1 Invalid token with HTTP 401, -3 Parameters are invalid with 400).
+// document's `{code, response}` (-1 Invalid token with HTTP 401, -3 Parameters are invalid with 400),
+// and ours for what the document has no code for (-7 with 503 and Retry-After: the signing keys
+// cannot be fetched).
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
@@ -9,7 +11,7 @@ import type { OperationEntry } from '../../../generated';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
 import type { ErrorFormat } from '../../http/errors';
-import { verifyOrUndefined } from '../../http/bearer';
+import { isKeysUnavailable, KEYS_RETRY_AFTER_SECONDS, verifyOrUndefined } from '../../http/bearer';
 import { operation, respond } from '../../http/respond';
 import { clientGone } from '../../http/long-poll';
 import { frameEvent, messageNamed } from './framing';
@@ -20,6 +22,8 @@ export const INVALID_TOKEN = { code: -1, response: 'Invalid token' } as const;
 export const INVALID_PARAMETERS = { code: -3, response: 'Parameters are invalid' } as const;
 /** The document's table has no code for a gateway fault; -3 with this text keeps the body in shape. */
 export const INTERNAL_ERROR = { code: -3, response: 'Internal error' } as const;
+/** Ours: the token cannot be checked now (JWKS unreachable); retry later. */
+export const SERVICE_UNAVAILABLE = { code: -7, response: 'Service unavailable' } as const;
 const SUCCESS = 10;
 
 /**
@@ -43,7 +47,7 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
   const deprecated = messageNamed(catalogue, 'callback_deprecated');
   // The fixed error bodies must fit the spec; checked once at start rather than on a client's request.
   for (const op of [startOp, pollOp]) {
-    for (const [status, body] of [['400', INVALID_PARAMETERS], ['401', INVALID_TOKEN]] as const) {
+    for (const [status, body] of [['400', INVALID_PARAMETERS], ['401', INVALID_TOKEN], ['503', SERVICE_UNAVAILABLE]] as const) {
       if (!op.responses[status]?.['application/json']?.(body)) throw new Error(`${op.operationId}: the spec does not accept ${JSON.stringify(body)} as ${status}`);
     }
   }
@@ -52,7 +56,14 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
   async function authenticate(k: ParameterizedContext, op: OperationEntry, check?: (params: Record<string, unknown>) => boolean) {
     const params = readParams(k, op);
     if (!params || (check && !check(params))) return void respond(k, op, 400, INVALID_PARAMETERS);
-    const claims: Claims | undefined = await verifyOrUndefined(ctx.auth, params.token);
+    let claims: Claims | undefined;
+    try {
+      claims = await verifyOrUndefined(ctx.auth, params.token);
+    } catch (err) {
+      if (!isKeysUnavailable(err)) throw err;
+      k.set('Retry-After', String(KEYS_RETRY_AFTER_SECONDS));
+      return void respond(k, op, 503, SERVICE_UNAVAILABLE);
+    }
     if (!claims) return void respond(k, op, 401, INVALID_TOKEN);
     return { user: claims.sub, params };
   }
