@@ -12,6 +12,7 @@ export declare const startCallback_body_form: ValidateFunction;
 export declare const startCallback_200_json: ValidateFunction;
 export declare const startCallback_400_json: ValidateFunction;
 export declare const startCallback_401_json: ValidateFunction;
+export declare const startCallback_429_json: ValidateFunction;
 export declare const startCallback_503_json: ValidateFunction;
 export declare const poll_body_json: ValidateFunction;
 export declare const poll_body_form: ValidateFunction;

@@ -41,3 +41,14 @@ else
 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
 return redis.call('ZCARD', KEYS[1])`;
+
+/** Fixed-window counter: KEYS: window; ARGV: window ms. Returns {hits so far, ms until it closes}. */
+export const HIT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;

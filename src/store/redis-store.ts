@@ -1,8 +1,8 @@
 // The Redis Store (ioredis): what must be shared between gateway nodes or outlive one. Every method
 // is a single atomic command or Lua script; notifications travel over Redis pub/sub.
 import Redis from 'ioredis';
-import { PRESENCE_TTL_MS, type NewEvent, type Store, type StoredEvent, type TicketGrant } from '../ports/store';
-import { APPEND_EVENT, COMPARE_AND_SET, ENQUEUE, PRESENCE } from './redis-scripts';
+import { PRESENCE_TTL_MS, type NewEvent, type Store, type StoredEvent, type TicketGrant, type WindowCount } from '../ports/store';
+import { APPEND_EVENT, COMPARE_AND_SET, ENQUEUE, HIT, PRESENCE } from './redis-scripts';
 
 export interface RedisStoreOptions {
   /** Prefix of every key (default `switchyard:`): several deployments can share one Redis. */
@@ -20,6 +20,7 @@ interface Scripts {
   enqueueOnce(queue: string, dedupe: string, item: string, ttl: number): Promise<number>;
   compareAndSet(key: string, expected: string, next: string): Promise<number>;
   presence(key: string, member: string, now: number, expiry: string, ttl: number): Promise<number>;
+  hit(key: string, windowMs: number): Promise<[number, number]>;
 }
 
 const MAX_CAS_ATTEMPTS = 50;
@@ -48,6 +49,7 @@ export class RedisStore implements Store {
     this.redis.defineCommand('enqueueOnce', { numberOfKeys: 2, lua: ENQUEUE });
     this.redis.defineCommand('compareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.redis.defineCommand('presence', { numberOfKeys: 1, lua: PRESENCE });
+    this.redis.defineCommand('hit', { numberOfKeys: 1, lua: HIT });
     // One pattern subscription for every topic: onNotify stays synchronous and cannot miss a
     // notify sent right after it returns (once this subscription is live).
     this.subscribed = this.subscriber.psubscribe(`${this.prefix}notify:*`);
@@ -163,6 +165,11 @@ export class RedisStore implements Store {
 
   async getChannelWorkspace(channelId: string): Promise<string | undefined> {
     return (await this.redis.hget(this.key('channels'), channelId)) ?? undefined;
+  }
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const [count, resetInMs] = await this.redis.hit(this.key('window', key), Math.max(1, Math.round(windowMs)));
+    return { count, resetInMs };
   }
 
   async notify(topic: string): Promise<void> {
