@@ -44,6 +44,11 @@ export interface HeldWebhookJob {
   attempts: number;
 }
 
+export interface WindowCount {
+  count: number;
+  resetInMs: number;
+}
+
 export interface Store {
   // events API: per-channel ids from 1, in order
   /**
@@ -115,6 +120,13 @@ export interface Store {
   /** Forgets the channel (channel-deleted). */
   deleteChannel(channelId: string): Promise<void>;
   getChannelWorkspace(channelId: string): Promise<string | undefined>;
+
+  // rate limits: fixed windows, shared by every node
+  /**
+   * Counts one more hit on `key` in its current window, which opens at the window's first hit and
+   * lasts `windowMs`. Returns the hits so far in this window and the milliseconds until it closes.
+   */
+  hit(key: string, windowMs: number): Promise<WindowCount>;
 
   // change notification, so that a long poll on one node wakes when another node writes
   notify(topic: string): Promise<void>;

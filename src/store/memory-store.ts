@@ -1,12 +1,12 @@
 // The in-memory Store: the embedded default when REDIS_URL is not set. Each method runs without
 // an await between its read and its write, so every method is atomic as the port requires.
 // Values are copied in and out (structuredClone) so callers never share state with the store.
-import type { HeldWebhookJob, NewEvent, Store, StoredEvent, TicketGrant, WebhookJob } from '../ports/store';
+import type { HeldWebhookJob, NewEvent, Store, StoredEvent, TicketGrant, WebhookJob, WindowCount } from '../ports/store';
 
 export interface MemoryStoreOptions {
-  /** Clock for ticket expiry (tests inject one). */
+  /** Clock for ticket and rate-limit window expiry (tests inject one). */
   now?: () => number;
-  /** How often expired tickets are swept from memory (default 30 s). */
+  /** How often expired tickets and rate-limit windows are swept from memory (default 30 s). */
   sweepIntervalMs?: number;
   /** Called when an onNotify listener throws; the default logs it. */
   onListenerError?: (error: unknown, topic: string) => void;
@@ -38,6 +38,7 @@ export class MemoryStore implements Store {
   private readonly callbacks = new Map<string, string>();
   private readonly tickets = new Map<string, Ticket>();
   private readonly snapshots = new Map<string, unknown>();
+  private readonly windows = new Map<string, { count: number; endsAt: number }>();
   /** Sockets per (workspace, user): the id itself while there is one (the usual case), a Set from two on. */
   private readonly presence = new Map<string, string | Set<string>>();
   private readonly listeners = new Map<string, Set<() => void>>();
@@ -53,9 +54,9 @@ export class MemoryStore implements Store {
 
   constructor(private readonly options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    // Expired tickets are already invisible on read; the sweep only keeps memory from growing.
-    // unref: an idle store must not keep the process alive.
-    this.sweeper = setInterval(() => this.sweepTickets(), options.sweepIntervalMs ?? 30_000);
+    // Expired tickets and windows are already invisible on read; the sweep only keeps memory from
+    // growing. unref: an idle store must not keep the process alive.
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 30_000);
     this.sweeper.unref();
   }
 
@@ -243,6 +244,18 @@ export class MemoryStore implements Store {
     return this.channels.get(channelId);
   }
 
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    this.assertOpen();
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (window === undefined || window.endsAt <= now) {
+      window = { count: 0, endsAt: now + windowMs };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return { count: window.count, resetInMs: window.endsAt - now };
+  }
+
   async notify(topic: string): Promise<void> {
     this.assertOpen();
     // Copy first: a listener may unsubscribe itself (a woken long poll usually does).
@@ -281,9 +294,15 @@ export class MemoryStore implements Store {
     return this.tickets.size;
   }
 
-  private sweepTickets(): void {
+  /** How many rate-limit windows are held in memory, closed or not (for tests). */
+  windowCount(): number {
+    return this.windows.size;
+  }
+
+  private sweep(): void {
     const now = this.now();
     for (const [ticket, { expiresAt }] of this.tickets) if (expiresAt <= now) this.tickets.delete(ticket);
+    for (const [key, { endsAt }] of this.windows) if (endsAt <= now) this.windows.delete(key);
   }
 
   private assertOpen(): void {

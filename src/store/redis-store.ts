@@ -1,7 +1,7 @@
 // The Redis Store (ioredis): what must be shared between gateway nodes or outlive one. Every method
 // is a single atomic command or Lua script; notifications travel over Redis pub/sub.
 import Redis from 'ioredis';
-import { PRESENCE_TTL_MS, type HeldWebhookJob, type NewEvent, type Store, type StoredEvent, type TicketGrant, type WebhookJob } from '../ports/store';
+import { PRESENCE_TTL_MS, type HeldWebhookJob, type NewEvent, type Store, type StoredEvent, type TicketGrant, type WebhookJob, type WindowCount } from '../ports/store';
 import {
   ADD_WEBHOOK_JOB,
   APPEND_EVENT,
@@ -9,6 +9,7 @@ import {
   COMPARE_AND_SET,
   ENQUEUE,
   FINISH_WEBHOOK_JOB,
+  HIT,
   HOLD_WEBHOOK_JOB,
   PRESENCE,
 } from './redis-scripts';
@@ -33,6 +34,7 @@ interface Scripts {
   claimWebhookJobs(...keysThenArgs: [...WebhookKeys, string, number, number]): Promise<string[]>;
   holdWebhookJob(...keysThenArgs: [...WebhookKeys, string, string, number, number]): Promise<number>;
   finishWebhookJob(...keysThenArgs: [...WebhookKeys, string, string]): Promise<number>;
+  hit(key: string, windowMs: number): Promise<[number, number]>;
 }
 
 /** The keys every webhook job script starts with (redis-scripts.ts): due, jobs, owners, attempts. */
@@ -71,6 +73,7 @@ export class RedisStore implements Store {
     this.redis.defineCommand('claimWebhookJobs', { numberOfKeys: 4, lua: CLAIM_WEBHOOK_JOBS });
     this.redis.defineCommand('holdWebhookJob', { numberOfKeys: 4, lua: HOLD_WEBHOOK_JOB });
     this.redis.defineCommand('finishWebhookJob', { numberOfKeys: 4, lua: FINISH_WEBHOOK_JOB });
+    this.redis.defineCommand('hit', { numberOfKeys: 1, lua: HIT });
     // One pattern subscription for every topic: onNotify stays synchronous and cannot miss a
     // notify sent right after it returns (once this subscription is live).
     this.subscribed = this.subscriber.psubscribe(`${this.prefix}notify:*`);
@@ -218,6 +221,11 @@ export class RedisStore implements Store {
 
   async getChannelWorkspace(channelId: string): Promise<string | undefined> {
     return (await this.redis.hget(this.key('channels'), channelId)) ?? undefined;
+  }
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const [count, resetInMs] = await this.redis.hit(this.key('window', key), Math.max(1, Math.round(windowMs)));
+    return { count, resetInMs };
   }
 
   async notify(topic: string): Promise<void> {
