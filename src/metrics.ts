@@ -19,6 +19,12 @@ export class Metrics {
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
+  /**
+   * Input refused before an API could act on it. api: an API name, or `http` for what reaches no API
+   * (a malformed request line, an upgrade to an unknown path); kind: a short fixed reason, e.g.
+   * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
+   */
+  readonly badInputTotal: Counter<'api' | 'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -78,6 +84,12 @@ export class Metrics {
       name: 'connections_open',
       help: 'Open realtime connections',
       labelNames: ['api'],
+      registers,
+    });
+    this.badInputTotal = new Counter({
+      name: 'bad_input_total',
+      help: 'Malformed or refused input (request lines, upgrades, bodies, frames, packets, records) by API and kind',
+      labelNames: ['api', 'kind'],
       registers,
     });
   }

@@ -14,6 +14,7 @@ import type { Store } from '../ports/store';
 import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
+import { answerClientErrors } from '../http/client-error';
 import { requestMetrics } from '../http/request-metrics';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
@@ -58,8 +59,9 @@ export class Gateway {
     for (const module of this.modules) {
       if (!module.routes) continue;
       const router = new Router();
-      router.use(errorBoundary(module.errorFormat ?? plainError, (err) => log.error({ err, api: module.name }, 'request failed')));
-      router.use(parseBody(config.bodyLimitBytes));
+      const format = module.errorFormat ?? plainError;
+      router.use(errorBoundary(format, (err) => log.error({ err, api: module.name }, 'request failed')));
+      router.use(parseBody(config.bodyLimitBytes, config.jsonMaxDepth, (kind) => metrics.badInputTotal.inc({ api: module.name, kind })));
       module.routes(router);
       app.use(router.routes()).use(router.allowedMethods());
     }
@@ -68,6 +70,7 @@ export class Gateway {
       k.body = { error: 'Not found' };
     });
     this.server = createServer(app.callback());
+    answerClientErrors(this.server, metrics);
   }
 
   async start(): Promise<AddressInfo> {
