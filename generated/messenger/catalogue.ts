@@ -54,6 +54,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.startCallback_200_json },
         "400": { "application/json": v.startCallback_400_json },
         "401": { "application/json": v.startCallback_401_json },
+        "413": { "application/json": v.startCallback_413_json },
       },
     },
     poll: {
@@ -63,6 +64,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.poll_200_json },
         "400": { "application/json": v.poll_400_json },
         "401": { "application/json": v.poll_401_json },
+        "413": { "application/json": v.poll_413_json },
       },
     },
   },

@@ -88,7 +88,7 @@ export interface components {
          *     |------|-------------------------------------------|-------------|
          *     | -1   | Invalid token                             | 401 |
          *     | -2   | Message not sent                          | not used by the event API |
-         *     | -3   | Parameters are invalid                    | 400 |
+         *     | -3   | Parameters are invalid                    | 400 (413 for a body over the size limit) |
          *     | -4   | Name cannot be more than 15 characters    | not used by the event API |
          *     | -5   | Password cannot be less than 8 characters | not used by the event API |
          *     | -6   | User does not exist                       | not used by the event API |
@@ -185,7 +185,10 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackStarted"];
                 };
             };
-            /** @description A parameter is missing or invalid (`callback` must be an absolute http or https URL). */
+            /**
+             * @description A parameter is missing or invalid (`callback` must be an absolute http or https URL), or
+             *     the body cannot be read (malformed, or JSON nested deeper than `JSON_MAX_DEPTH` levels).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -196,6 +199,15 @@ export interface operations {
             };
             /** @description The token is not a valid JWT (malformed, bad signature or expired). A missing or empty token is -3 (400). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`); answered -3 like any unreadable parameters. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -228,7 +240,10 @@ export interface operations {
                     "application/json": components["schemas"]["PollingEvent"] | components["schemas"]["PollingTimeout"];
                 };
             };
-            /** @description The `token` parameter is missing or the body cannot be read. */
+            /**
+             * @description The `token` parameter is missing, or the body cannot be read (malformed, or JSON nested
+             *     deeper than `JSON_MAX_DEPTH` levels).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -239,6 +254,15 @@ export interface operations {
             };
             /** @description The token is not a valid JWT (malformed, bad signature or expired). A missing or empty token is -3 (400). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`); answered -3 like any unreadable parameters. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
