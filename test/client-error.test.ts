@@ -28,6 +28,14 @@ it.each([
   expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
 });
 
+it.each(['http://[::1', 'http://['])('an absolute-form target Koa cannot parse (%s) gets 400, not 500, and is counted', async (target) => {
+  const before = await badInput('malformed_target');
+  const answer = await rawRequest(gw.url, `DELETE ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  expect(answer).toMatchObject({ status: 400, closed: true });
+  expect(answer.text).toContain('{"error":"Malformed request target"}');
+  expect(await badInput('malformed_target')).toBe(before + 1);
+});
+
 it('headers over the limit get 431', async () => {
   const before = await badInput('headers_too_large');
   const answer = await rawRequest(gw.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);

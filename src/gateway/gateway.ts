@@ -17,6 +17,7 @@ import { parseBody } from '../http/body';
 import { answerClientErrors } from '../http/client-error';
 import { unmatchedRequests, type RoutedApi } from '../http/methods';
 import { requestMetrics } from '../http/request-metrics';
+import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
 
@@ -57,6 +58,7 @@ export class Gateway {
     const app = new Koa();
     app.silent = true; // errors are rendered by each API's error boundary and logged there
     app.use(requestMetrics(metrics));
+    app.use(refuseMalformedTargets(() => metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_target' })));
     const routed: RoutedApi[] = [];
     for (const module of this.modules) {
       if (!module.routes) continue;

@@ -22,3 +22,22 @@ export function requestTarget(url: string | undefined): RequestTarget {
     query: new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1)),
   };
 }
+
+/**
+ * Koa middleware: a target Koa cannot parse (an absolute-form target with an invalid host, such as
+ * `http://[::1`, makes `ctx.path` throw) is answered 400 here rather than 500 wherever the path is
+ * first read; `onMalformed` counts it.
+ */
+export function refuseMalformedTargets(onMalformed: () => void) {
+  return async (ctx: { path: string; status: number; body: unknown }, next: () => Promise<unknown>): Promise<void> => {
+    try {
+      void ctx.path;
+    } catch {
+      onMalformed();
+      ctx.status = 400;
+      ctx.body = { error: 'Malformed request target' };
+      return;
+    }
+    await next();
+  };
+}
