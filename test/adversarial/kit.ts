@@ -7,10 +7,14 @@ import fc from 'fast-check';
 /** FUZZ_SEED=<n> replays a run; otherwise a fresh seed each run. */
 export const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
 
-/** How many runs a property gets: FUZZ_RUNS scales every surface (1 = the CI default). */
+/** How many runs a property gets: FUZZ_SCALE multiplies every surface's runs (1, the CI default). */
 export const scale = (runs: number): number => Math.max(1, Math.round(runs * Number(process.env.FUZZ_SCALE ?? 1)));
 
-/** fast-check parameters of a surface: the run's seed, no shrinking past a bounded time. */
+/**
+ * fast-check parameters of a surface: the run's seed; a failing case is reported as found (no
+ * shrinking: each case is a network exchange with a server whose state it changed); a surface
+ * stops after a minute even if the machine is slow.
+ */
 export function params(numRuns: number): fc.Parameters<unknown> {
   return { seed: SEED, numRuns: scale(numRuns), interruptAfterTimeLimit: 60_000, endOnFailure: true };
 }
