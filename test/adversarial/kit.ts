@@ -1,7 +1,6 @@
-// Shared by the adversarial suites: one seed per run (printed, FUZZ_SEED reproduces it), a count
-// of the cases a surface tried, the crashes (uncaught exceptions, unhandled rejections) and 5xx
-// answers seen meanwhile, the summary line CI prints, and a check that nothing polluted the
-// built-in prototypes.
+// Shared by the adversarial suites: one seed per run (printed, FUZZ_SEED reproduces it), the cases
+// a surface tried and the 5xx it saw, the summary line CI prints, and a check that nothing polluted
+// the built-in prototypes.
 import fc from 'fast-check';
 
 /** FUZZ_SEED=<n> replays a run; otherwise a fresh seed each run. */
@@ -19,26 +18,34 @@ export function params(numRuns: number): fc.Parameters<unknown> {
   return { seed: SEED, numRuns: scale(numRuns), interruptAfterTimeLimit: 60_000, endOnFailure: true };
 }
 
+/**
+ * One fuzzed surface: the cases it tried and the 5xx answers it saw. The gateway runs in this Jest
+ * worker, and Jest fails the running test on an uncaught exception or unhandled rejection, so a
+ * crash can never pass unnoticed; a surface counts as crash-free when every one of its fuzz tests
+ * reached its end (`finished()`) and the gateway still answers /healthz.
+ */
 export class Surface {
   cases = 0;
   fiveXx = 0;
-  private crashes = 0;
-  private readonly onCrash = () => void (this.crashes += 1);
+  private finishedTests = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** How many fuzz tests feed this surface. */
+    private readonly tests = 1,
+  ) {}
 
-  /** Counts uncaught exceptions and unhandled rejections (the gateway runs in this process). */
-  watch(): void {
-    process.on('uncaughtException', this.onCrash);
-    process.on('unhandledRejection', this.onCrash);
+  /** Call as the last statement of each fuzz test of the surface. */
+  finished(): void {
+    this.finishedTests += 1;
   }
 
-  /** Prints `<surface>: N cases, C crashes, F 5xx (seed S)` and stops watching. */
-  report(): { cases: number; crashes: number; fiveXx: number } {
-    process.off('uncaughtException', this.onCrash);
-    process.off('unhandledRejection', this.onCrash);
-    process.stdout.write(`${this.name}: ${this.cases} cases, ${this.crashes} crashes, ${this.fiveXx} 5xx (seed ${SEED}; FUZZ_SEED=${SEED} replays it)\n`);
-    return { cases: this.cases, crashes: this.crashes, fiveXx: this.fiveXx };
+  /** Prints `<surface>: N cases, 0 crashes, F 5xx (seed S)`, or says the run failed. */
+  report(healthy: boolean): { clean: boolean; cases: number; fiveXx: number } {
+    const clean = healthy && this.finishedTests === this.tests;
+    const crashes = clean ? '0 crashes' : 'FAILED (a test failed or the gateway stopped answering: see above)';
+    process.stdout.write(`${this.name}: ${this.cases} cases, ${crashes}, ${this.fiveXx} 5xx (seed ${SEED}; FUZZ_SEED=${SEED} replays it)\n`);
+    return { clean, cases: this.cases, fiveXx: this.fiveXx };
   }
 }
 
@@ -46,6 +53,19 @@ export class Surface {
 export function prototypeSnapshot(): Record<string, string[]> {
   const of = (o: object) => Reflect.ownKeys(o).map(String).sort();
   return { object: of(Object.prototype), array: of(Array.prototype), function: of(Function.prototype), string: of(String.prototype) };
+}
+
+/**
+ * The end of every suite: the gateway answers /healthz, each surface finished its tests and saw no
+ * 5xx (its line is printed either way), and the built-in prototypes are as they were before.
+ */
+export async function expectSurvived(url: string, surfaces: Surface[], prototypesBefore: Record<string, string[]>): Promise<void> {
+  const healthy = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+  const outcomes = surfaces.map((s) => ({ surface: s.name, ...s.report(healthy) }));
+  expect(outcomes).toEqual(surfaces.map((s) => ({ surface: s.name, clean: true, cases: expect.any(Number), fiveXx: 0 })));
+  expect(outcomes.every((o) => o.cases > 0)).toBe(true);
+  expect(prototypeSnapshot()).toEqual(prototypesBefore);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 }
 
 /** Keys a prototype-pollution attempt uses, as object keys in generated JSON. */

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { startGateway, type TestGateway } from '../helpers/gateway';
-import { params, POLLUTING_KEYS, prototypeSnapshot, Surface } from './kit';
+import { params, POLLUTING_KEYS, expectSurvived, prototypeSnapshot, Surface } from './kit';
 
 jest.setTimeout(120_000);
 
@@ -18,8 +18,8 @@ let gw: TestGateway;
 let port: number;
 
 beforeAll(async () => {
-  surface.watch();
-  gw = await startGateway();
+  // Long polls answer at once: a valid poll among the cases must not look like a hung connection.
+  gw = await startGateway({ POLL_TIMEOUT_MS: '0', MESSENGER_POLL_TIMEOUT_MS: '0' });
   port = Number(new URL(gw.url).port);
 });
 
@@ -139,13 +139,10 @@ it('every malformed request line or upgrade is answered below 500, upgraded, or 
     }),
     params(600),
   );
+  surface.finished();
 });
 
-it('stays up, unpolluted, with no crash', async () => {
-  expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
-  expect(prototypeSnapshot()).toEqual(prototypesBefore);
-  const { crashes, cases, fiveXx } = surface.report();
+it('stays up, unpolluted, with no crash and no 5xx', async () => {
   process.stdout.write(`raw tcp outcomes (501: a method the gateway does not recognise, the right answer): ${JSON.stringify(statuses)}\n`);
-  expect(cases).toBeGreaterThan(0);
-  expect({ crashes, fiveXx }).toEqual({ crashes: 0, fiveXx: 0 });
+  await expectSurvived(gw.url, [surface], prototypesBefore);
 });

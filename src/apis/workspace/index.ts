@@ -31,11 +31,10 @@ import { AUTH_EVENT } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
-import { Replies } from './frames';
+import { Replies, transactionOf } from './frames';
 import { Presence } from './presence';
 import { ChannelDirectory } from './rooms';
 import { Session } from './session';
-import { transactionOf } from './frames';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
 
 export const SOCKET_IO_PATH = '/socket.io/';
