@@ -1,7 +1,7 @@
 // Request body parsing with a size limit: JSON and form-encoded bodies (messenger clients send forms).
-// A body that cannot be read (malformed JSON, an unknown charset), is too large or nests deeper than
-// the JSON depth limit is refused here, before any handler sees it, as an HttpError the API's error
-// boundary renders in its own shape; each refusal is reported by kind.
+// A body that cannot be read (malformed JSON, an unknown Content-Encoding), is too large or nests
+// deeper than the JSON depth limit is refused here, before any handler sees it, as an HttpError the
+// API's error boundary renders in its own shape; each refusal is reported by kind.
 import { bodyParser } from '@koa/bodyparser';
 import type { ParameterizedContext } from 'koa';
 import { deeperThan, tooDeep } from '../validation/json-depth';
