@@ -77,6 +77,8 @@ export interface Config {
   wsPongTimeoutMs: number;
   wsMaxBufferedBytes: number;
   wsMaxFrameBytes: number;
+  /** Deepest nesting of objects and arrays accepted in any JSON input (bodies, frames, records). */
+  jsonMaxDepth: number;
   shutdownTimeoutMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
@@ -111,6 +113,9 @@ const positiveMs = integer(1, MAX_TIMER_MS, `must be a whole number of milliseco
 const nonNegativeMs = integer(0, MAX_TIMER_MS, `must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}`);
 const positiveBytes = integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive whole number of bytes');
 const positiveCount = integer(1, 10_000, 'must be an integer from 1 to 10000');
+// Above a few hundred levels the recursive parts of the pipeline (JSON.stringify, structuredClone,
+// ajv, Redis's cjson at 1000) get near their stack limits: that is what the limit protects.
+const MAX_JSON_DEPTH = 512;
 
 function url(protocols: readonly string[], what: string) {
   return z.string().refine((s) => {
@@ -209,6 +214,7 @@ const EnvSchema = z.object({
   WS_PONG_TIMEOUT_MS: positiveMs.default(30000),
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
   WS_MAX_FRAME_BYTES: positiveBytes.default(65536),
+  JSON_MAX_DEPTH: integer(1, MAX_JSON_DEPTH, `must be an integer from 1 to ${MAX_JSON_DEPTH}`).default(64),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
 });
 
@@ -334,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsPongTimeoutMs: e.WS_PONG_TIMEOUT_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
+    jsonMaxDepth: e.JSON_MAX_DEPTH,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
@@ -360,7 +367,7 @@ export interface ConfigSummary {
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
-  limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes'>;
+  limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth'>;
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
@@ -406,6 +413,7 @@ export function describeConfig(config: Config): ConfigSummary {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,
       wsMaxFrameBytes: config.wsMaxFrameBytes,
+      jsonMaxDepth: config.jsonMaxDepth,
     },
     timings: {
       pollTimeoutMs: config.pollTimeoutMs,

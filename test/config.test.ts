@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       wsPongTimeoutMs: 30000,
       wsMaxBufferedBytes: 4194304,
       wsMaxFrameBytes: 65536,
+      jsonMaxDepth: 64,
       shutdownTimeoutMs: 10000,
     });
   });
@@ -103,6 +104,7 @@ describe('loadConfig parsing', () => {
       WS_PONG_TIMEOUT_MS: '2000',
       WS_MAX_BUFFERED_BYTES: '4096',
       WS_MAX_FRAME_BYTES: '512',
+      JSON_MAX_DEPTH: '16',
       SHUTDOWN_TIMEOUT_MS: '300',
       AUTH_ISSUER: 'https://id.example, https://old.example',
       AUTH_AUDIENCE: 'switchyard',
@@ -134,6 +136,7 @@ describe('loadConfig parsing', () => {
       wsPongTimeoutMs: 2000,
       wsMaxBufferedBytes: 4096,
       wsMaxFrameBytes: 512,
+      jsonMaxDepth: 16,
       shutdownTimeoutMs: 300,
       authIssuer: ['https://id.example', 'https://old.example'],
       authAudience: ['switchyard'],
@@ -202,6 +205,9 @@ describe('loadConfig errors', () => {
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],
+    ['JSON_MAX_DEPTH', '0', 'JSON_MAX_DEPTH: must be an integer from 1 to 512 (got "0")'],
+    // Deeper than this, the recursive encoders and validators after the check are near their stack.
+    ['JSON_MAX_DEPTH', '513', 'JSON_MAX_DEPTH: must be an integer from 1 to 512 (got "513")'],
     ['KAFKA_PARTITIONS', '0', 'KAFKA_PARTITIONS: must be an integer from 1 to 10000 (got "0")'],
     ['KAFKA_BROKERS', 'kafka:9092,kafka', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka:9092,kafka")'],
     ['KAFKA_BROKERS', 'kafka:0', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka:0")'],

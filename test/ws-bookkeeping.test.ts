@@ -111,8 +111,12 @@ describe('SocketBookkeeping', () => {
       expect(socket.listenerCount('close')).toBe(1);
       expect(socket.listenerCount('error')).toBe(1);
 
-      socket.emit('error', new Error('bad frame'));
+      socket.emit('error', Object.assign(new Error('bad frame'), { code: 'WS_ERR_INVALID_OPCODE' }));
       expect(socket.terminated).toBe(true);
+      const bad = async (kind: string) => (await metrics.badInputTotal.get()).values.find((v) => v.labels.kind === kind && v.labels.api === 'games')?.value;
+      expect(await bad('protocol_error')).toBe(1);
+      socket.emit('error', Object.assign(new Error('too big'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }));
+      expect(await bad('oversize_frame')).toBe(1);
       socket.emit('close');
       expect(await open()).toBe(0);
       expect(groups.size('update:1')).toBe(0);

@@ -14,7 +14,10 @@ import type { Store } from '../ports/store';
 import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
+import { answerClientErrors } from '../http/client-error';
+import { unmatchedRequests, type RoutedApi } from '../http/methods';
 import { requestMetrics } from '../http/request-metrics';
+import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
 
@@ -55,19 +58,21 @@ export class Gateway {
     const app = new Koa();
     app.silent = true; // errors are rendered by each API's error boundary and logged there
     app.use(requestMetrics(metrics));
+    app.use(refuseMalformedTargets(() => metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_target' })));
+    const routed: RoutedApi[] = [];
     for (const module of this.modules) {
       if (!module.routes) continue;
       const router = new Router();
-      router.use(errorBoundary(module.errorFormat ?? plainError, (err) => log.error({ err, api: module.name }, 'request failed')));
-      router.use(parseBody(config.bodyLimitBytes));
+      const format = module.errorFormat ?? plainError;
+      router.use(errorBoundary(format, (err) => log.error({ err, api: module.name }, 'request failed')));
+      router.use(parseBody(config.bodyLimitBytes, config.jsonMaxDepth, (kind) => metrics.badInputTotal.inc({ api: module.name, kind })));
       module.routes(router);
-      app.use(router.routes()).use(router.allowedMethods());
+      app.use(router.routes());
+      routed.push({ router, format });
     }
-    app.use((k) => {
-      k.status = 404;
-      k.body = { error: 'Not found' };
-    });
+    app.use(unmatchedRequests(routed));
     this.server = createServer(app.callback());
+    answerClientErrors(this.server, metrics);
   }
 
   async start(): Promise<AddressInfo> {

@@ -27,7 +27,12 @@ export function reply(action: string | null, requestId: string | null, status: n
 }
 
 export class GamesError extends Error {
-  constructor(readonly status: 400 | 401 | 404 | 503, message: string) {
+  constructor(
+    readonly status: 400 | 401 | 404 | 503,
+    message: string,
+    /** Set when the frame itself was bad: the `kind` counted in `bad_input_total`. */
+    readonly badInput?: string,
+  ) {
     super(message);
   }
 }

@@ -19,6 +19,8 @@ import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
+import { requestTarget } from '../../http/request-target';
+import { deeperThan, tooDeep } from '../../validation/json-depth';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
 
@@ -32,6 +34,7 @@ interface Request {
 /** A socket's identity: its claims, undefined (no valid session key), or not known yet (keys unavailable). */
 const KEYS_UNAVAILABLE = Symbol('keys unavailable');
 type SessionClaims = Claims | undefined | typeof KEYS_UNAVAILABLE;
+const NOT_A_REQUEST = 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}';
 
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
@@ -57,7 +60,7 @@ export class GamesSockets {
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
     this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
-    routeUpgrades(server, '/', this.wss);
+    routeUpgrades(server, '/', this.wss, this.ctx.metrics);
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
@@ -70,7 +73,7 @@ export class GamesSockets {
     this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original).
-    const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
+    const sessionKey = requestTarget(req.url).query.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them. While the
     // signing keys cannot be fetched, requests get 503 and the next one checks the key again.
     const verify = (): Promise<SessionClaims> =>
@@ -82,7 +85,7 @@ export class GamesSockets {
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims === KEYS_UNAVAILABLE ? verify() : claims);
+      const run = () => this.handle(ws, isBinary ? undefined : data.toString(), claims === KEYS_UNAVAILABLE ? verify() : claims);
       const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
       queue = next;
       void next.then(() => {
@@ -91,15 +94,15 @@ export class GamesSockets {
     });
   }
 
-  private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
-    const parsed = parseRequest(text);
-    const payload = parsed?.payload;
+  /** `text` is undefined for a binary frame. */
+  private async handle(ws: WebSocket, text: string | undefined, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
+    const parsed = parseRequest(text, this.ctx.config.jsonMaxDepth);
+    const payload = typeof parsed === 'string' ? undefined : parsed.payload;
     const action = typeof payload?.action === 'string' ? payload.action : null;
     const requestId = typeof payload?.request_id === 'string' ? payload.request_id : null;
     try {
-      if (!parsed || !payload || action === null || !Number.isInteger(payload.pk)) {
-        throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
-      }
+      if (typeof parsed === 'string') throw new GamesError(400, parsed === 'too_deep' ? tooDeep(this.ctx.config.jsonMaxDepth) : NOT_A_REQUEST, parsed);
+      if (action === null || !Number.isInteger(parsed.payload.pk)) throw new GamesError(400, NOT_A_REQUEST, 'invalid_request');
       const claims = await claimsOrPromise;
       if (claims === KEYS_UNAVAILABLE) throw new GamesError(503, ERRORS.authUnavailable);
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
@@ -107,6 +110,7 @@ export class GamesSockets {
     } catch (err) {
       if (!(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
       const e = err instanceof GamesError ? err : new GamesError(400, 'Request failed');
+      if (e.badInput) this.ctx.metrics.badInputTotal.inc({ api: STREAM, kind: e.badInput });
       this.send(ws, this.messages.errorReply.validate, reply(action, requestId, e.status, null, [e.message]));
     }
   }
@@ -132,7 +136,7 @@ export class GamesSockets {
         return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk, claims)));
       }
       default:
-        throw new GamesError(400, ERRORS.invalidAction);
+        throw new GamesError(400, ERRORS.invalidAction, 'invalid_action');
     }
   }
 
@@ -215,21 +219,30 @@ export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): 
   return buildFrame(entry, data, { '/payload/pk': pk });
 }
 
-/** The frame and its payload when the text is `{"stream": "games", "payload": {...}}`. */
-function parseRequest(text: string): { frame: unknown; payload: Partial<Request> } | undefined {
+/**
+ * The frame and its payload when the text is `{"stream": "games", "payload": {...}}`; otherwise why
+ * not (the depth is checked before anything walks the frame).
+ */
+function parseRequest(
+  text: string | undefined,
+  maxDepth: number,
+): { frame: unknown; payload: Partial<Request> } | 'binary_frame' | 'invalid_json' | 'too_deep' | 'not_a_request' {
+  if (text === undefined) return 'binary_frame';
+  let frame: unknown;
   try {
-    const frame: unknown = JSON.parse(text);
-    if (typeof frame !== 'object' || frame === null) return undefined;
-    const { stream, payload } = frame as { stream?: unknown; payload?: unknown };
-    if (stream !== STREAM || typeof payload !== 'object' || payload === null) return undefined;
-    return { frame, payload: payload as Partial<Request> };
+    frame = JSON.parse(text);
   } catch {
-    return undefined;
+    return 'invalid_json';
   }
+  if (deeperThan(frame, maxDepth)) return 'too_deep';
+  if (typeof frame !== 'object' || frame === null) return 'not_a_request';
+  const { stream, payload } = frame as { stream?: unknown; payload?: unknown };
+  if (stream !== STREAM || typeof payload !== 'object' || payload === null) return 'not_a_request';
+  return { frame, payload: payload as Partial<Request> };
 }
 
 function invalid(errors: Parameters<typeof describeErrors>[0]): GamesError {
-  return new GamesError(400, describeErrors(errors).join('; ') || 'Invalid request');
+  return new GamesError(400, describeErrors(errors).join('; ') || 'Invalid request', 'invalid_request');
 }
 
 function envelope(message: string, to: { pk: number }, data: unknown): Envelope {

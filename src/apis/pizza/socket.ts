@@ -12,6 +12,7 @@ import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
+import { requestTarget } from '../../http/request-target';
 
 export const CLOSE_BAD_KEY = 4001;
 export const EMPTY_KEY = 'Connection key cannot be empty';
@@ -41,7 +42,7 @@ export class PizzaSockets {
       // Client frames are ignored (the document defines none).
       void this.admit(ws, req);
     });
-    routeUpgrades(server, '/ws', this.wss);
+    routeUpgrades(server, '/ws', this.wss, metrics);
     const catalogue = this.ctx.catalogues.pizza;
     this.subscriptions.push(
       await bus.subscribe('pizza', 'fanout', fanoutHandler(catalogue, (envelope, { entry, value }) => {
@@ -59,7 +60,7 @@ export class PizzaSockets {
   }
 
   private async admit(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('key');
+    const key = requestTarget(req.url).query.get('key');
     if (!key) return ws.close(CLOSE_BAD_KEY, EMPTY_KEY);
     const grant = await this.ctx.store.takeTicket(key).catch(() => undefined);
     if (!grant) return ws.close(CLOSE_BAD_KEY, WRONG_KEY);

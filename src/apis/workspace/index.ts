@@ -31,10 +31,11 @@ import { AUTH_EVENT } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
-import { Replies } from './frames';
+import { Replies, transactionOf } from './frames';
 import { Presence } from './presence';
 import { ChannelDirectory } from './rooms';
 import { Session } from './session';
+import { deeperThan, tooDeep } from '../../validation/json-depth';
 
 export const SOCKET_IO_PATH = '/socket.io/';
 const API = { api: 'workspace' } as const;
@@ -78,6 +79,12 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
   let stopping = false;
+  const badInput = (kind: string) => metrics.badInputTotal.inc({ ...API, kind });
+  // socket.io reports a packet it cannot decode as an Error on the socket, then closes the
+  // connection; a client's own `emit("error", ...)` arrives here too, but never as an Error.
+  const onSocketError = (err: unknown) => {
+    if (err instanceof Error) badInput('invalid_packet');
+  };
 
   return {
     name: 'workspace',
@@ -112,13 +119,23 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
           cutOff(conn);
         });
 
-        // Replies are checked like broadcasts: a client that sends without reading is cut off too.
+        // Every client event comes through here. Its arguments' depth is checked before anything
+        // reads them; replies are checked like broadcasts: a client that sends without reading is
+        // cut off too.
         socket.onAny((event: unknown, ...args: unknown[]) => {
-          if (event === AUTH_EVENT) return;
-          session.rejectEvent(String(event), typeof args[0] === 'function' ? undefined : args[0]);
+          const data = typeof args[0] === 'function' ? undefined : args[0];
+          if (deeperThan(args, config.jsonMaxDepth)) {
+            badInput('too_deep');
+            replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(data));
+          } else if (event === AUTH_EVENT) {
+            return void session.onAuth(args[0]).then(() => watch.check());
+          } else {
+            badInput(session.authenticated ? 'unknown_event' : 'unauthenticated_event');
+            session.rejectEvent(String(event), data);
+          }
           watch.check();
         });
-        socket.on(AUTH_EVENT, (data: unknown) => void session.onAuth(data).then(() => watch.check()));
+        socket.on('error', onSocketError);
         socket.on('disconnect', () => {
           metrics.connectionsOpen.dec(API);
           flow.forget(socket.id);
@@ -126,9 +143,10 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         });
       });
 
-      io.engine.on('connection_error', (err: { code?: number; message?: string }) =>
-        log.debug({ code: err.code, message: err.message }, 'workspace: connection refused'),
-      );
+      io.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+        badInput('connection_refused');
+        log.debug({ code: err.code, message: err.message }, 'workspace: connection refused');
+      });
 
       fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({ catalogue, io, channels, replies, metrics, log, broadcast: (bytes) => flow.broadcast(bytes) }));
       // Channel bookkeeping: one node per record. Deliberately not closed in stop(): the gateway
