@@ -8,6 +8,7 @@
 //   `SWITCHYARD_PORT`), and a prefixed one is almost always a typo that would otherwise be ignored.
 // - Secrets left unset fall back to the published dev values below (listed in `devSecrets`), except
 //   under `NODE_ENV=production`, which refuses dev secrets, unset or given explicitly.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
@@ -48,6 +49,21 @@ export interface Config {
   wsPongTimeoutMs: number;
   wsMaxBufferedBytes: number;
   wsMaxFrameBytes: number;
+  /**
+   * Realtime connections (games, pizza, workspace) this node holds at once, and per client address.
+   * Unset: the gateway's default (limits/open-files.ts), lowered to fit the open-files limit.
+   */
+  wsMaxConnections: number | undefined;
+  wsMaxConnectionsPerIp: number;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; empty: the header is ignored. */
+  trustedProxies: string[];
+  /** How long a socket may stay open without authenticating. */
+  wsAuthTimeoutMs: number;
+  /** Distinct subscriptions one games socket may hold. */
+  wsMaxSubscriptions: number;
+  /** Inbound messages per socket: a token bucket refilled at `wsMessageRate` per second, holding `wsMessageBurst`. */
+  wsMessageRate: number;
+  wsMessageBurst: number;
   shutdownTimeoutMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
@@ -82,6 +98,7 @@ const positiveMs = integer(1, MAX_TIMER_MS, `must be a whole number of milliseco
 const nonNegativeMs = integer(0, MAX_TIMER_MS, `must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}`);
 const positiveBytes = integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive whole number of bytes');
 const positiveCount = integer(1, 10_000, 'must be an integer from 1 to 10000');
+const connectionCount = integer(1, 10_000_000, 'must be an integer from 1 to 10000000');
 
 function url(protocols: readonly string[], what: string) {
   return z.string().refine((s) => {
@@ -117,6 +134,20 @@ const delayList = z
 
 const nonEmpty = z.string().min(1);
 
+/** An IPv4 or IPv6 address, optionally with a /prefix (a CIDR range). */
+function isAddressOrRange(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return WHOLE_NUMBER.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const addressList = z
+  .string()
+  .refine((s) => splitList(s).every(isAddressOrRange), 'must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8)')
+  .transform(splitList);
+
 // Keys are the environment variable names, so zod issue paths name the variable directly.
 const EnvSchema = z.object({
   PORT: port.default(8080),
@@ -145,6 +176,15 @@ const EnvSchema = z.object({
   WS_PONG_TIMEOUT_MS: positiveMs.default(30000),
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
   WS_MAX_FRAME_BYTES: positiveBytes.default(65536),
+  // Defaults for one node on a small machine. WS_MAX_CONNECTIONS has none here: unset, the gateway
+  // takes 10000 or 80% of the process's open-files limit, whichever is lower.
+  WS_MAX_CONNECTIONS: connectionCount.optional(),
+  WS_MAX_CONNECTIONS_PER_IP: connectionCount.default(256),
+  TRUSTED_PROXIES: addressList.default([]),
+  WS_AUTH_TIMEOUT_MS: positiveMs.default(10_000),
+  WS_MAX_SUBSCRIPTIONS: positiveCount.default(100),
+  WS_MESSAGE_RATE: connectionCount.default(20),
+  WS_MESSAGE_BURST: connectionCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
 });
 
@@ -257,6 +297,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsPongTimeoutMs: e.WS_PONG_TIMEOUT_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
+    wsMaxConnections: e.WS_MAX_CONNECTIONS,
+    wsMaxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+    trustedProxies: e.TRUSTED_PROXIES,
+    wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+    wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+    wsMessageRate: e.WS_MESSAGE_RATE,
+    wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
@@ -281,7 +328,11 @@ export interface ConfigSummary {
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
-  limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes'>;
+  limits: Pick<
+    Config,
+    | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
+    | 'trustedProxies' | 'wsAuthTimeoutMs' | 'wsMaxSubscriptions' | 'wsMessageRate' | 'wsMessageBurst'
+  >;
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs'
@@ -317,6 +368,13 @@ export function describeConfig(config: Config): ConfigSummary {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,
       wsMaxFrameBytes: config.wsMaxFrameBytes,
+      wsMaxConnections: config.wsMaxConnections,
+      wsMaxConnectionsPerIp: config.wsMaxConnectionsPerIp,
+      trustedProxies: [...config.trustedProxies],
+      wsAuthTimeoutMs: config.wsAuthTimeoutMs,
+      wsMaxSubscriptions: config.wsMaxSubscriptions,
+      wsMessageRate: config.wsMessageRate,
+      wsMessageBurst: config.wsMessageBurst,
     },
     timings: {
       pollTimeoutMs: config.pollTimeoutMs,

@@ -19,6 +19,11 @@ export class Metrics {
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
+  /**
+   * limit: 'connections' | 'connections_per_ip' (refused), 'auth_timeout' (closed),
+   * 'subscriptions' | 'message_rate' (request refused, or pizza: closed).
+   */
+  readonly limitsHitTotal: Counter<'api' | 'limit'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -78,6 +83,12 @@ export class Metrics {
       name: 'connections_open',
       help: 'Open realtime connections',
       labelNames: ['api'],
+      registers,
+    });
+    this.limitsHitTotal = new Counter({
+      name: 'limits_hit_total',
+      help: 'Connections refused or closed and messages refused by a configured limit',
+      labelNames: ['api', 'limit'],
       registers,
     });
   }

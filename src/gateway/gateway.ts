@@ -17,6 +17,8 @@ import { parseBody } from '../http/body';
 import { requestMetrics } from '../http/request-metrics';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
+import { ConnectionLimits } from '../limits/connection-limits';
+import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
 
 export interface GatewayOptions {
   config: Config;
@@ -40,6 +42,11 @@ export class Gateway {
     const { config } = options;
     const log = options.log ?? createLogger(config);
     const metrics = options.metrics ?? new Metrics();
+    const openFiles = openFilesLimit();
+    const connectionLimit = maxConnections(config.wsMaxConnections, openFiles);
+    if (openFiles !== undefined && connectionLimit > openFiles * CONNECTION_SHARE) {
+      log.warn({ maxConnections: connectionLimit, openFiles }, 'WS_MAX_CONNECTIONS leaves too few of the open-files limit for HTTP and the services');
+    }
     this.context = {
       config,
       log,
@@ -48,6 +55,10 @@ export class Gateway {
       store: options.store ?? createStore(config, log),
       auth: options.auth ?? createAuthenticator(config),
       catalogues: options.catalogues ?? generatedCatalogues,
+      connections: new ConnectionLimits(
+        { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
+        metrics,
+      ),
       shutdown: this.abort.signal,
     };
     this.modules = apiModules(this.context);

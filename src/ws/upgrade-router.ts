@@ -1,12 +1,23 @@
 // Routes WebSocket upgrades on the shared HTTP server by path to one ws server each; socket.io
-// handles its own `/socket.io/` upgrades; any other path is refused with 404 before upgrading.
-import type { IncomingMessage, Server } from 'node:http';
+// handles its own `/socket.io/` upgrades; any other path is refused with 404 before upgrading. A
+// connection over the connection limits is refused before upgrading too (503 when the node is
+// full, 429 when its address holds too many), with Retry-After.
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
+import type { ConnectionLimits, RealtimeApi, Refusal } from '../limits/connection-limits';
 
-const routers = new WeakMap<Server, Map<string, WebSocketServer>>();
+export const RETRY_AFTER_SECONDS = 10;
 
-export function routeUpgrades(server: Server, path: string, wss: WebSocketServer): void {
+interface Route {
+  api: RealtimeApi;
+  wss: WebSocketServer;
+}
+
+const routers = new WeakMap<Server, Map<string, Route>>();
+
+export function routeUpgrades(server: Server, path: string, route: Route, limits: ConnectionLimits): void {
   let routes = routers.get(server);
   if (!routes) {
     routers.set(server, (routes = new Map()));
@@ -19,8 +30,27 @@ export function routeUpgrades(server: Server, path: string, wss: WebSocketServer
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
+      const address = limits.addressOf(req);
+      const refusal = limits.refusal(target.api, address);
+      if (refusal) {
+        socket.end(refusalResponse(refusal));
+        return;
+      }
+      let accepted: WebSocket | undefined;
+      // Without `verifyClient`, ws completes or refuses a handshake before handleUpgrade returns.
+      target.wss.handleUpgrade(req, socket, head, (ws) => (accepted = ws));
+      if (!accepted) return;
+      limits.hold(accepted, address); // released by the socket's 'close' (SocketBookkeeping)
+      target.wss.emit('connection', accepted, req);
     });
   }
-  routes.set(path, wss);
+  routes.set(path, route);
+}
+
+function refusalResponse(refusal: Refusal): string {
+  const body = `${refusal.message}\n`;
+  return (
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nRetry-After: ${RETRY_AFTER_SECONDS}\r\n` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
 }

@@ -7,6 +7,8 @@ export const ERRORS = {
   permissionDenied: 'Permission Denied',
   notFound: 'Not found.',
   notWaiting: 'Game state is not "players_waiting".',
+  tooManyRequests: 'Too many requests',
+  tooManySubscriptions: 'Too many subscriptions',
 } as const;
 
 export interface ReplyPayload {
@@ -23,7 +25,7 @@ export function reply(action: string | null, requestId: string | null, status: n
 }
 
 export class GamesError extends Error {
-  constructor(readonly status: 400 | 401 | 404, message: string) {
+  constructor(readonly status: 400 | 401 | 404 | 429, message: string) {
     super(message);
   }
 }

@@ -14,8 +14,10 @@ import type { AcceptedEnvelope } from '../../routing/check-envelope';
 import { fanoutHandler, workHandler } from '../../routing/validated';
 import { buildFrame } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
+import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
+import { SendBudget } from '../../ws/send-budget';
 import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
@@ -32,17 +34,40 @@ interface Request {
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
 
+/**
+ * Requests of one socket waiting for their reply. At this many the socket stops being read (TCP
+ * pushes back on the client) until one is answered: a client that sends faster than its requests
+ * are served cannot queue without bound.
+ */
+export const MAX_PENDING_REQUESTS = 32;
+
+/** A games socket without a valid session key is closed this way once WS_AUTH_TIMEOUT_MS has passed. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const NOT_AUTHENTICATED = 'Not authenticated';
+
 export class GamesSockets {
   private wss: WebSocketServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private readonly subscriptions: Subscription[] = [];
+  private readonly budget: SendBudget;
   private readonly groups: SocketGroups;
   private readonly messages;
+  private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
+  /** Closes a socket still unauthenticated at its deadline (one function for every socket's timer). */
+  private readonly authExpired: (ws: WebSocket) => void;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    const { config, metrics } = ctx;
+    this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    this.groups = new SocketGroups(this.budget);
     this.messages = ctx.catalogues.games.messages;
+    this.rateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
+    this.authExpired = (ws) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' });
+      ws.close(CLOSE_POLICY_VIOLATION, NOT_AUTHENTICATED);
+    };
   }
 
   async start(server: Server): Promise<void> {
@@ -51,9 +76,9 @@ export class GamesSockets {
     // no `clients` entry and no second 'close' listener per socket.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.heartbeat, this.groups, ['message']);
+    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.ctx.connections, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
-    routeUpgrades(server, '/', this.wss);
+    routeUpgrades(server, '/', { api: 'games', wss: this.wss }, this.ctx.connections);
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
@@ -65,30 +90,51 @@ export class GamesSockets {
     const { auth } = this.ctx;
     this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
-    // A bad or missing session key does not refuse the socket: its requests get 401 (original).
+    // A bad or missing session key does not refuse the socket: its requests get 401 (original),
+    // until the auth deadline closes it.
+    const deadline = setTimeout(this.authExpired, this.ctx.config.wsAuthTimeoutMs, ws).unref();
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them.
     let claims: Promise<Claims | undefined> | Claims | undefined = verifyOrUndefined(auth, sessionKey ?? undefined).then(
-      (c) => (claims = c),
+      (c) => {
+        if (c) clearTimeout(deadline);
+        return (claims = c);
+      },
       () => (claims = undefined),
     );
+    const bucket = new TokenBucket(this.rateLimit);
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
+    let pending = 0;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims);
+      const allowed = bucket.take();
+      const run = () => {
+        const text = isBinary ? '' : data.toString();
+        return allowed ? this.handle(ws, text, claims) : this.refuse(ws, text);
+      };
+      if (++pending >= MAX_PENDING_REQUESTS) ws.pause();
       const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
       queue = next;
       void next.then(() => {
+        if (--pending < MAX_PENDING_REQUESTS && ws.isPaused) ws.resume();
         if (queue === next) queue = undefined;
       });
     });
   }
 
+  /** A request over the socket's message rate: answered 429, not served. */
+  private async refuse(ws: WebSocket, text: string): Promise<void> {
+    this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'message_rate' });
+    const { action, requestId } = requestIds(parseRequest(text)?.payload);
+    const { wsMessageRate, wsMessageBurst } = this.ctx.config;
+    const message = `${ERRORS.tooManyRequests}: at most ${wsMessageRate} per second (bursts of ${wsMessageBurst})`;
+    this.send(ws, this.messages.errorReply.validate, reply(action, requestId, 429, null, [message]));
+  }
+
   private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<Claims | undefined> | Claims | undefined): Promise<void> {
     const parsed = parseRequest(text);
     const payload = parsed?.payload;
-    const action = typeof payload?.action === 'string' ? payload.action : null;
-    const requestId = typeof payload?.request_id === 'string' ? payload.request_id : null;
+    const { action, requestId } = requestIds(payload);
     try {
       if (!parsed || !payload || action === null || !Number.isInteger(payload.pk)) {
         throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
@@ -110,7 +156,13 @@ export class GamesSockets {
       case 'subscribe': {
         if (!m.subscribeRequest.validate(frame)) throw invalid(m.subscribeRequest.validate.errors);
         const event = request.data!.action!;
-        this.groups.add(group(event, request.pk), ws);
+        const key = group(event, request.pk);
+        const max = this.ctx.config.wsMaxSubscriptions;
+        if (!this.groups.has(key, ws) && this.groups.countOf(ws) >= max) {
+          this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'subscriptions' });
+          throw new GamesError(400, `${ERRORS.tooManySubscriptions}: at most ${max} per socket`);
+        }
+        this.groups.add(key, ws);
         return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
       }
       case 'retrieve': {
@@ -186,7 +238,11 @@ export class GamesSockets {
       this.ctx.log.error({ frame, errors: describeErrors(validate.errors) }, 'games: reply breaks the spec');
       throw new Error('games: reply breaks the spec');
     }
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(frame));
+    // Replies count against the socket's send budget like broadcasts: a client that sends requests
+    // and never reads their replies is cut off too.
+    this.budget.check(ws);
   }
 
   async stop(): Promise<void> {
@@ -205,6 +261,14 @@ export class GamesSockets {
 /** A broadcast as the original sends it: the spec's consts, the data, and `payload.pk` of the game. */
 export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): unknown {
   return buildFrame(entry, data, { '/payload/pk': pk });
+}
+
+/** What a reply echoes of a request: its action and request_id, when they are strings. */
+function requestIds(payload: Partial<Request> | undefined): { action: string | null; requestId: string | null } {
+  return {
+    action: typeof payload?.action === 'string' ? payload.action : null,
+    requestId: typeof payload?.request_id === 'string' ? payload.request_id : null,
+  };
 }
 
 /** The frame and its payload when the text is `{"stream": "games", "payload": {...}}`. */
