@@ -102,12 +102,12 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
   };
 }
 
-async function post(http: HttpClient, path: string, headers: Record<string, string>, body: unknown): Promise<void> {
+export async function post(http: HttpClient, path: string, headers: Record<string, string>, body: unknown): Promise<void> {
   const res = await http.call('POST', path, headers, JSON.stringify(body));
   if (res.status !== 202) throw new Error(`POST ${path}: HTTP ${res.status} ${res.text.slice(0, 500)}`);
 }
 
-function open(url: string): Promise<WebSocket> {
+export function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, CLIENT_OPTIONS);
     ws.once('open', () => {
@@ -118,8 +118,8 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Sends the games `subscribe` request and waits for its 200 reply. */
-function subscribe(ws: WebSocket, requestId: string): Promise<void> {
+/** Sends the games `subscribe` request (`update` of game `pk`) and waits for its 200 reply. */
+export function subscribe(ws: WebSocket, requestId: string, pk = AUDIENCE_ID): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (data: Buffer): void => {
       const frame = JSON.parse(data.toString('utf8')) as { payload?: { request_id?: string; response_status?: number; errors?: string[] } };
@@ -129,6 +129,6 @@ function subscribe(ws: WebSocket, requestId: string): Promise<void> {
       else reject(new Error(`subscribe refused: ${frame.payload.response_status} ${JSON.stringify(frame.payload.errors)}`));
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk: AUDIENCE_ID, data: { action: 'update' }, request_id: requestId } }));
+    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk, data: { action: 'update' }, request_id: requestId } }));
   });
 }
