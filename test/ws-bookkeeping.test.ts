@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { ConnectionLimits } from '../src/limits/connection-limits';
+import { AuthDeadline } from '../src/ws/auth-deadline';
 import { Metrics } from '../src/metrics';
 import { Heartbeat } from '../src/ws/heartbeat';
 import { PreparedFrame } from '../src/ws/prepared-frame';
@@ -85,6 +86,21 @@ describe('SocketGroups', () => {
     expect(stalled.closedWith).toBe(1013);
     expect(groups.has('store:1', asWs(stalled))).toBe(false);
     expect(groups.broadcast('store:1', frame)).toBe(1);
+  });
+});
+
+describe('AuthDeadline', () => {
+  it('closes an open socket with 1008 at its deadline, and leaves one whose deadline was cleared', async () => {
+    let expired = 0;
+    const deadline = new AuthDeadline(5, () => expired++);
+    const slow = new FakeSocket();
+    const authenticated = new FakeSocket();
+    deadline.start(asWs(slow));
+    clearTimeout(deadline.start(asWs(authenticated)));
+    for (let i = 0; i < 200 && slow.closedWith === undefined; i++) await sleep(10);
+    expect(slow.closedWith).toBe(1008);
+    expect(authenticated.closedWith).toBeUndefined();
+    expect(expired).toBe(1);
   });
 });
 

@@ -15,6 +15,7 @@ import { fanoutHandler, workHandler } from '../../routing/validated';
 import { buildFrame } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
 import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { AuthDeadline } from '../../ws/auth-deadline';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SendBudget } from '../../ws/send-budget';
@@ -41,10 +42,6 @@ const group = (event: string, pk: number | string) => `${event}:${pk}`;
  */
 export const MAX_PENDING_REQUESTS = 32;
 
-/** A games socket without a valid session key is closed this way once WS_AUTH_TIMEOUT_MS has passed. */
-export const CLOSE_POLICY_VIOLATION = 1008;
-export const NOT_AUTHENTICATED = 'Not authenticated';
-
 export class GamesSockets {
   private wss: WebSocketServer | undefined;
   private heartbeat: Heartbeat | undefined;
@@ -54,8 +51,7 @@ export class GamesSockets {
   private readonly messages;
   private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
-  /** Closes a socket still unauthenticated at its deadline (one function for every socket's timer). */
-  private readonly authExpired: (ws: WebSocket) => void;
+  private readonly authDeadline: AuthDeadline;
 
   constructor(private readonly ctx: GatewayContext) {
     const { config, metrics } = ctx;
@@ -63,11 +59,7 @@ export class GamesSockets {
     this.groups = new SocketGroups(this.budget);
     this.messages = ctx.catalogues.games.messages;
     this.rateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
-    this.authExpired = (ws) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' });
-      ws.close(CLOSE_POLICY_VIOLATION, NOT_AUTHENTICATED);
-    };
+    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
   }
 
   async start(server: Server): Promise<void> {
@@ -92,7 +84,7 @@ export class GamesSockets {
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original),
     // until the auth deadline closes it.
-    const deadline = setTimeout(this.authExpired, this.ctx.config.wsAuthTimeoutMs, ws).unref();
+    const deadline = this.authDeadline.start(ws);
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them.
     let claims: Promise<Claims | undefined> | Claims | undefined = verifyOrUndefined(auth, sessionKey ?? undefined).then(

@@ -8,6 +8,7 @@ import { buildFrame } from '../../routing/frame';
 import { fanoutHandler, workHandler } from '../../routing/validated';
 import { describeErrors } from '../../validation/describe-errors';
 import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { AuthDeadline, CLOSE_POLICY_VIOLATION } from '../../ws/auth-deadline';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
 import { SendBudget } from '../../ws/send-budget';
@@ -18,9 +19,7 @@ import { routeUpgrades } from '../../ws/upgrade-router';
 export const CLOSE_BAD_KEY = 4001;
 export const EMPTY_KEY = 'Connection key cannot be empty';
 export const WRONG_KEY = 'Wrong connection key.';
-/** Limits of this gateway (not the original's): the API has no error frame, so these close. */
-export const CLOSE_POLICY_VIOLATION = 1008;
-export const NOT_AUTHENTICATED = 'Not authenticated';
+/** Past the message rate (a limit of this gateway): the API has no error frame, so the socket closes 1008. */
 export const TOO_MANY_MESSAGES = 'Too many messages';
 
 const storeGroup = (storeId: string | number) => `store:${storeId}`;
@@ -30,6 +29,7 @@ export class PizzaSockets {
   private heartbeat: Heartbeat | undefined;
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
+  private readonly authDeadline: AuthDeadline;
 
   /**
    * Client frames carry nothing (the document defines none) but still count against the message
@@ -41,6 +41,7 @@ export class PizzaSockets {
   constructor(private readonly ctx: GatewayContext) {
     const { config, metrics } = ctx;
     this.groups = new SocketGroups(new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'pizza' })));
+    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'auth_timeout' }));
     const rateLimit: RateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
     const buckets = new WeakMap<WebSocket, TokenBucket>();
     this.onMessage = function (this: WebSocket) {
@@ -83,11 +84,7 @@ export class PizzaSockets {
     const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('key');
     if (!key) return ws.close(CLOSE_BAD_KEY, EMPTY_KEY);
     // A ticket check that does not finish in time (a stalled store) does not hold the socket open.
-    const deadline = setTimeout(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      this.ctx.metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'auth_timeout' });
-      ws.close(CLOSE_POLICY_VIOLATION, NOT_AUTHENTICATED);
-    }, this.ctx.config.wsAuthTimeoutMs);
+    const deadline = this.authDeadline.start(ws);
     const grant = await this.ctx.store.takeTicket(key).catch(() => undefined);
     clearTimeout(deadline);
     if (ws.readyState !== WebSocket.OPEN) return;
