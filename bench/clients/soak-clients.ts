@@ -18,12 +18,12 @@
 import type WebSocket from 'ws';
 import { DEV_JWT_SECRET } from '../../src/config';
 import { signToken } from '../../src/auth/token';
-import { runLoadChild, sendResult } from '../lib/load-child';
+import { checkpoint, runLoadChild, sendResult } from '../lib/load-child';
 import { EventFactory, marker, nowMs, readMark } from '../lib/payloads';
 import type { Scenario } from '../lib/options';
-import type { LoadCommand, LoadMessage } from '../lib/protocol';
+import type { LoadMessage } from '../lib/protocol';
 import { HttpClient } from './http';
-import { emit, isEvent, nextFrame, openSocketIo } from './socketio-wire';
+import { openWorkspaceMember } from './socketio-wire';
 import { open, post, subscribe } from './targets';
 
 export const SOAK_APIS: readonly Scenario[] = ['games', 'pizza', 'workspace'];
@@ -70,19 +70,6 @@ const LATENCY_BUCKETS = 60_001; // 1 ms each; the last collects everything from 
 
 const send = (message: LoadMessage): void => void process.send?.(message);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function checkpoint(name: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) return resolve();
-    const onMessage = (message: LoadCommand): void => {
-      if (message.type !== 'go') return;
-      process.off('message', onMessage);
-      resolve();
-    };
-    process.on('message', onMessage);
-    send({ type: 'checkpoint', name });
-  });
-}
 
 /** Which API and audience client `index` belongs to: the APIs get consecutive thirds. */
 function placement(plan: SoakPlan, index: number): { api: Scenario; audience: number } {
@@ -210,12 +197,7 @@ class Soak {
   private async workspace(base: string, index: number, audience: number): Promise<WebSocket> {
     const workspaceId = `soak-ws-${index}`;
     const token = await signToken(DEV_JWT_SECRET, { sub: `soak-user-${index}`, claims: { workspaces: [workspaceId], channels: [channelOf(audience)] } });
-    const ws = await openSocketIo(base);
-    const reply = nextFrame(ws, (t) => isEvent(t, 'auth-success') || isEvent(t, 'socket-api-error'), 'the auth reply');
-    emit(ws, 'auth', { token, workspaceId });
-    const text = await reply;
-    if (!isEvent(text, 'auth-success')) throw new Error(`auth refused: ${text}`);
-    return ws;
+    return openWorkspaceMember(base, token, workspaceId);
   }
 
   private track(ws: WebSocket): void {

@@ -7,7 +7,7 @@ import { signToken } from '../../src/auth/token';
 import { AUDIENCE_ID, BENCH_CHANNEL, EventFactory } from '../lib/payloads';
 import type { LoadPlan } from '../lib/protocol';
 import { HttpClient } from './http';
-import { CLIENT_OPTIONS, emit, isEvent, nextFrame, openSocketIo } from './socketio-wire';
+import { CLIENT_OPTIONS, openSocketIo, openWorkspaceMember } from './socketio-wire';
 
 export interface Target {
   /** Opens client `index`, joined to the audience (game 1 subscribed, or admitted to store 1). */
@@ -74,16 +74,7 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
       ),
     );
     return {
-      connect: async (index) => {
-        const workspaceId = `bench-ws-${index}`;
-        const token = tokens[index];
-        const ws = await openSocketIo(base);
-        const reply = nextFrame(ws, (t) => isEvent(t, 'auth-success') || isEvent(t, 'socket-api-error'), 'the auth reply');
-        emit(ws, 'auth', { token, workspaceId });
-        const text = await reply;
-        if (!isEvent(text, 'auth-success')) throw new Error(`auth refused: ${text}`);
-        return ws;
-      },
+      connect: (index) => openWorkspaceMember(base, tokens[index], `bench-ws-${index}`),
       publish,
       close,
     };
