@@ -98,7 +98,7 @@ const positiveMs = integer(1, MAX_TIMER_MS, `must be a whole number of milliseco
 const nonNegativeMs = integer(0, MAX_TIMER_MS, `must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}`);
 const positiveBytes = integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive whole number of bytes');
 const positiveCount = integer(1, 10_000, 'must be an integer from 1 to 10000');
-const connectionCount = integer(1, 10_000_000, 'must be an integer from 1 to 10000000');
+const largeCount = integer(1, 10_000_000, 'must be an integer from 1 to 10000000');
 
 function url(protocols: readonly string[], what: string) {
   return z.string().refine((s) => {
@@ -178,13 +178,13 @@ const EnvSchema = z.object({
   WS_MAX_FRAME_BYTES: positiveBytes.default(65536),
   // Defaults for one node on a small machine. WS_MAX_CONNECTIONS has none here: unset, the gateway
   // takes 10000 or 80% of the process's open-files limit, whichever is lower.
-  WS_MAX_CONNECTIONS: connectionCount.optional(),
-  WS_MAX_CONNECTIONS_PER_IP: connectionCount.default(256),
+  WS_MAX_CONNECTIONS: largeCount.optional(),
+  WS_MAX_CONNECTIONS_PER_IP: largeCount.default(256),
   TRUSTED_PROXIES: addressList.default([]),
   WS_AUTH_TIMEOUT_MS: positiveMs.default(10_000),
   WS_MAX_SUBSCRIPTIONS: positiveCount.default(100),
-  WS_MESSAGE_RATE: connectionCount.default(20),
-  WS_MESSAGE_BURST: connectionCount.default(40),
+  WS_MESSAGE_RATE: largeCount.default(20),
+  WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
 });
 
