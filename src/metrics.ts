@@ -20,7 +20,10 @@ export class Metrics {
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
-  /** limit: 'webhook_registrations' (a callback registration refused with 429). */
+  /**
+   * limit: 'connections' | 'connections_per_ip' (refused), 'auth_timeout' (closed),
+   * 'subscriptions' | 'message_rate' (request refused, or pizza: closed).
+   */
   readonly limitsHitTotal: Counter<'api' | 'limit'>;
   /** stage: 'registration' (answered 400) or 'delivery' (a connection not opened). */
   readonly webhookCallbacksRefusedTotal: Counter<'stage'>;

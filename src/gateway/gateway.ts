@@ -20,6 +20,8 @@ import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
+import { ConnectionLimits } from '../limits/connection-limits';
+import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
 
 export interface GatewayOptions {
   config: Config;
@@ -43,6 +45,11 @@ export class Gateway {
     const { config } = options;
     const log = options.log ?? createLogger(config);
     const metrics = options.metrics ?? new Metrics();
+    const openFiles = openFilesLimit();
+    const connectionLimit = maxConnections(config.wsMaxConnections, openFiles);
+    if (openFiles !== undefined && connectionLimit > openFiles * CONNECTION_SHARE) {
+      log.warn({ maxConnections: connectionLimit, openFiles }, 'WS_MAX_CONNECTIONS leaves too few of the open-files limit for HTTP and the services');
+    }
     this.context = {
       config,
       log,
@@ -51,6 +58,10 @@ export class Gateway {
       store: options.store ?? createStore(config, log),
       auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
+      connections: new ConnectionLimits(
+        { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
+        metrics,
+      ),
       shutdown: this.abort.signal,
     };
     this.modules = apiModules(this.context);

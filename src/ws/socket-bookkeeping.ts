@@ -1,10 +1,11 @@
 // What every raw WebSocket of an API (games, pizza) gets when it opens and gives back when it
 // closes, written once: counted in `connectionsOpen`, a listener table shaped for the events it will
-// have, one shared 'close' listener for all its bookkeeping (heartbeat, groups, the gauge) and one
-// shared 'error' listener (counted in `bad_input_total`, then the socket is dropped). Shared
-// listeners are called with the socket as `this`: no closure per connection, and a single 'close'
-// listener spares each socket a listener array.
+// have, one shared 'close' listener for all its bookkeeping (heartbeat, groups, the gauge, the
+// connection limits) and one shared 'error' listener (counted in `bad_input_total`, then the socket
+// is dropped). Shared listeners are called with the socket as `this`: no closure per connection,
+// and a single 'close' listener spares each socket a listener array.
 import type WebSocket from 'ws';
+import type { ConnectionLimits } from '../limits/connection-limits';
 import type { Metrics } from '../metrics';
 import type { Heartbeat } from './heartbeat';
 import { shapeListeners } from './listener-table';
@@ -22,6 +23,7 @@ export class SocketBookkeeping {
   constructor(
     private readonly api: 'games' | 'pizza',
     private readonly metrics: Metrics,
+    connections: ConnectionLimits,
     heartbeat: Heartbeat,
     groups: SocketGroups,
     events: readonly string[] = [],
@@ -29,6 +31,7 @@ export class SocketBookkeeping {
     this.events = ['close', 'error', 'pong', ...events];
     this.onClose = function (this: WebSocket) {
       metrics.connectionsOpen.dec({ api });
+      connections.release(this);
       heartbeat.forget(this);
       groups.remove(this);
     };

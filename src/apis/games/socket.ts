@@ -20,6 +20,9 @@ import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
 import { requestTarget } from '../../http/request-target';
+import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { AuthDeadline } from '../../ws/auth-deadline';
+import { SendBudget } from '../../ws/send-budget';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
@@ -39,17 +42,31 @@ const NOT_A_REQUEST = 'Invalid request: expected {"stream": "games", "payload": 
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
 
+/**
+ * Requests of one socket waiting for their reply. At this many the socket stops being read (TCP
+ * pushes back on the client) until one is answered: a client that sends faster than its requests
+ * are served cannot queue without bound.
+ */
+export const MAX_PENDING_REQUESTS = 32;
+
 export class GamesSockets {
   private wss: WebSocketServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private readonly subscriptions: Subscription[] = [];
+  private readonly budget: SendBudget;
   private readonly groups: SocketGroups;
   private readonly messages;
+  private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
+  private readonly authDeadline: AuthDeadline;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    const { config, metrics } = ctx;
+    this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    this.groups = new SocketGroups(this.budget);
     this.messages = ctx.catalogues.games.messages;
+    this.rateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
+    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
   }
 
   async start(server: Server): Promise<void> {
@@ -58,9 +75,9 @@ export class GamesSockets {
     // no `clients` entry and no second 'close' listener per socket.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.heartbeat, this.groups, ['message']);
+    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.ctx.connections, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
-    routeUpgrades(server, '/', this.wss, this.ctx.metrics);
+    routeUpgrades(server, '/', { api: 'games', wss: this.wss }, this.ctx.connections, this.ctx.metrics);
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
@@ -72,34 +89,56 @@ export class GamesSockets {
     const { auth } = this.ctx;
     this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
-    // A bad or missing session key does not refuse the socket: its requests get 401 (original).
+    // A bad or missing session key does not refuse the socket: its requests get 401 (original),
+    // until the auth deadline closes it.
+    const deadline = this.authDeadline.start(ws);
     const sessionKey = requestTarget(req.url).query.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them. While the
     // signing keys cannot be fetched, requests get 503 and the next one checks the key again.
     const verify = (): Promise<SessionClaims> =>
       verifyOrUndefined(auth, sessionKey ?? undefined).then(
-        (c) => (claims = c),
+        (c) => {
+          if (c) clearTimeout(deadline);
+          return (claims = c);
+        },
         (err: unknown) => (claims = isKeysUnavailable(err) ? KEYS_UNAVAILABLE : undefined),
       );
     let claims: Promise<SessionClaims> | SessionClaims = verify();
+    const bucket = new TokenBucket(this.rateLimit);
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
+    let pending = 0;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const run = () => this.handle(ws, isBinary ? undefined : data.toString(), claims === KEYS_UNAVAILABLE ? verify() : claims);
+      const allowed = bucket.take();
+      const run = () => {
+        const text = isBinary ? undefined : data.toString();
+        return allowed ? this.handle(ws, text, claims === KEYS_UNAVAILABLE ? verify() : claims) : this.refuse(ws, text);
+      };
+      if (++pending >= MAX_PENDING_REQUESTS) ws.pause();
       const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
       queue = next;
       void next.then(() => {
+        if (--pending < MAX_PENDING_REQUESTS && ws.isPaused) ws.resume();
         if (queue === next) queue = undefined;
       });
     });
+  }
+
+  /** A request over the socket's message rate: answered 429, not served. */
+  private async refuse(ws: WebSocket, text: string | undefined): Promise<void> {
+    this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'message_rate' });
+    const parsed = parseRequest(text, this.ctx.config.jsonMaxDepth);
+    const { action, requestId } = requestIds(typeof parsed === 'string' ? undefined : parsed.payload);
+    const { wsMessageRate, wsMessageBurst } = this.ctx.config;
+    const message = `${ERRORS.tooManyRequests}: at most ${wsMessageRate} per second (bursts of ${wsMessageBurst})`;
+    this.send(ws, this.messages.errorReply.validate, reply(action, requestId, 429, null, [message]));
   }
 
   /** `text` is undefined for a binary frame. */
   private async handle(ws: WebSocket, text: string | undefined, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
     const parsed = parseRequest(text, this.ctx.config.jsonMaxDepth);
     const payload = typeof parsed === 'string' ? undefined : parsed.payload;
-    const action = typeof payload?.action === 'string' ? payload.action : null;
-    const requestId = typeof payload?.request_id === 'string' ? payload.request_id : null;
+    const { action, requestId } = requestIds(payload);
     try {
       if (typeof parsed === 'string') throw new GamesError(400, parsed === 'too_deep' ? tooDeep(this.ctx.config.jsonMaxDepth) : NOT_A_REQUEST, parsed);
       if (action === null || !Number.isInteger(parsed.payload.pk)) throw new GamesError(400, NOT_A_REQUEST, 'invalid_request');
@@ -122,7 +161,13 @@ export class GamesSockets {
       case 'subscribe': {
         if (!m.subscribeRequest.validate(frame)) throw invalid(m.subscribeRequest.validate.errors);
         const event = request.data!.action!;
-        this.groups.add(group(event, request.pk), ws);
+        const key = group(event, request.pk);
+        const max = this.ctx.config.wsMaxSubscriptions;
+        if (!this.groups.has(key, ws) && this.groups.countOf(ws) >= max) {
+          this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'subscriptions' });
+          throw new GamesError(400, `${ERRORS.tooManySubscriptions}: at most ${max} per socket`);
+        }
+        this.groups.add(key, ws);
         return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
       }
       case 'retrieve': {
@@ -198,7 +243,11 @@ export class GamesSockets {
       this.ctx.log.error({ frame, errors: describeErrors(validate.errors) }, 'games: reply breaks the spec');
       throw new Error('games: reply breaks the spec');
     }
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(frame));
+    // Replies count against the socket's send budget like broadcasts: a client that sends requests
+    // and never reads their replies is cut off too.
+    this.budget.check(ws);
   }
 
   async stop(): Promise<void> {
@@ -217,6 +266,14 @@ export class GamesSockets {
 /** A broadcast as the original sends it: the spec's consts, the data, and `payload.pk` of the game. */
 export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): unknown {
   return buildFrame(entry, data, { '/payload/pk': pk });
+}
+
+/** What a reply echoes of a request: its action and request_id, when they are strings. */
+function requestIds(payload: Partial<Request> | undefined): { action: string | null; requestId: string | null } {
+  return {
+    action: typeof payload?.action === 'string' ? payload.action : null,
+    requestId: typeof payload?.request_id === 'string' ? payload.request_id : null,
+  };
 }
 
 /**

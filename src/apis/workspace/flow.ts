@@ -86,7 +86,7 @@ export class BufferWatch {
 
 /** The watches of one node's connections, swept as broadcasts add up (see the top of this file). */
 export class FlowControl {
-  private readonly watches = new Map<string, BufferWatch>();
+  private readonly watches = new Map<EngineConnection, BufferWatch>();
   private readonly sweepEvery: number;
   private unswept = 0;
 
@@ -95,14 +95,14 @@ export class FlowControl {
   }
 
   /** Starts watching a connection; `onOverflow` as for BufferWatch. */
-  watch(id: string, conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
+  watch(conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
     const watch = new BufferWatch(conn, this.limit, onOverflow);
-    this.watches.set(id, watch);
+    this.watches.set(conn, watch);
     return watch;
   }
 
-  forget(id: string): void {
-    this.watches.delete(id);
+  forget(conn: EngineConnection): void {
+    this.watches.delete(conn);
   }
 
   /** Call after each broadcast, with the size of its frame. */

@@ -24,6 +24,7 @@
 //   the `channel:<id>` room (claim holders).
 // - eventsDeliveredTotal counts frames written: one per recipient socket on this node.
 import type { Server as HttpServer } from 'node:http';
+import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
@@ -76,6 +77,12 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const channels = new ChannelDirectory(store);
   const sessions = new Set<Session>();
   const flow = new FlowControl(config.wsMaxBufferedBytes);
+  const { connections } = ctx;
+  const sessionDeps = {
+    validateAuth, auth: ctx.auth, presence, replies, log, metrics,
+    authTimeoutMs: config.wsAuthTimeoutMs,
+    rateLimit: { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst },
+  };
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
   let stopping = false;
@@ -97,9 +104,42 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         maxHttpBufferSize: config.wsMaxFrameBytes, // larger packets close the connection (engine.io)
         pingInterval: config.wsPingIntervalMs,
         pingTimeout: config.wsPongTimeoutMs,
+        // An engine.io connection that never joins the namespace is closed after this long.
+        connectTimeout: config.wsAuthTimeoutMs,
+        // A handshake over the connection limits is refused (engine.io answers 403, or 400 to a
+        // WebSocket handshake, with the message: the client gets a connect_error).
+        allowRequest: (req, answer) => {
+          const refusal = connections.refusal('workspace', connections.addressOf(req));
+          answer(refusal?.message, refusal === undefined);
+        },
         // no `cors`: cross-origin polling is refused by browsers unless configured
       });
       const { io } = attached;
+
+      // Limits and flow control hold per engine.io connection: that is what holds a file
+      // descriptor and a write buffer, whether or not it ever joins the namespace.
+      io.engine.on('connection', (conn: EngineSocket) => {
+        // A handshake that raced past allowRequest while the last slot was taken is closed here.
+        const address = connections.addressOf(conn.request);
+        if (connections.refusal('workspace', address)) return conn.close();
+        connections.hold(conn, address);
+        coalesceWrites(conn as unknown as UpgradableConnection);
+        const engine = conn as unknown as EngineConnection;
+        const watch = flow.watch(engine, (bytes) => {
+          if (conn.readyState !== 'open') return;
+          metrics.slowConsumersClosedTotal.inc(API);
+          log.warn({ address, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
+          cutOff(engine);
+        });
+        // What the client's own packets make the server write (replies, errors, socket.io's own
+        // answers to its packets) counts like broadcasts: the buffer is checked at each inbound
+        // packet, so a client that sends without reading is cut off too, at most one answer late.
+        conn.on('packet', () => watch.check());
+        conn.once('close', () => {
+          connections.release(conn);
+          flow.forget(engine);
+        });
+      });
 
       io.on('connection', (socket) => {
         if (stopping) {
@@ -107,38 +147,31 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
           return;
         }
         metrics.connectionsOpen.inc(API);
-        const session = new Session(socket, { validateAuth, auth: ctx.auth, presence, replies, log });
+        const session = new Session(socket, sessionDeps);
         sessions.add(session);
 
-        const conn = socket.conn as unknown as EngineConnection;
-        coalesceWrites(socket.conn as unknown as UpgradableConnection);
-        const watch = flow.watch(socket.id, conn, (bytes) => {
-          if (socket.disconnected) return;
-          metrics.slowConsumersClosedTotal.inc(API);
-          log.warn({ socket: socket.id, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
-          cutOff(conn);
-        });
-
-        // Every client event comes through here. Its arguments' depth is checked before anything
-        // reads them; replies are checked like broadcasts: a client that sends without reading is
-        // cut off too.
-        socket.onAny((event: unknown, ...args: unknown[]) => {
-          const data = typeof args[0] === 'function' ? undefined : args[0];
+        // Every client event goes through this one middleware (socket.io calls `onAny` listeners
+        // before middlewares, so the rate must be checked here): it spends a token of the socket's
+        // message rate (one over it gets an error and is dropped), then `auth` is handled and
+        // anything else refused. No event reaches a listener.
+        // Its arguments' depth is checked before anything reads them.
+        socket.use(([event, ...args]) => {
+          const data: unknown = args[0];
+          const payload: unknown = typeof data === 'function' ? undefined : data; // an ack callback is no payload
+          if (!session.allow(String(event), payload)) return;
           if (deeperThan(args, config.jsonMaxDepth)) {
             badInput('too_deep');
-            replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(data));
+            replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(payload));
           } else if (event === AUTH_EVENT) {
-            return void session.onAuth(args[0]).then(() => watch.check());
+            void session.onAuth(payload);
           } else {
             badInput(session.authenticated ? 'unknown_event' : 'unauthenticated_event');
-            session.rejectEvent(String(event), data);
+            session.rejectEvent(String(event), payload);
           }
-          watch.check();
         });
         socket.on('error', onSocketError);
         socket.on('disconnect', () => {
           metrics.connectionsOpen.dec(API);
-          flow.forget(socket.id);
           void session.onDisconnect().finally(() => sessions.delete(session));
         });
       });
