@@ -14,6 +14,7 @@ import type { Store } from '../ports/store';
 import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
+import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
@@ -54,6 +55,7 @@ export class Gateway {
 
     const app = new Koa();
     app.silent = true; // errors are rendered by each API's error boundary and logged there
+    app.use(requestLog(log, config.requestLogLevel));
     app.use(requestMetrics(metrics));
     for (const module of this.modules) {
       if (!module.routes) continue;
