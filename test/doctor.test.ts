@@ -2,6 +2,8 @@
 // Redis the Jest global setup starts, and as a process (output and exit code).
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { diagnose, exitCodeOf, renderFindings, secretFindings } from '../src/cli/doctor';
@@ -68,6 +70,27 @@ describe('doctor findings without services', () => {
     expect(of(findings, 'kafka')).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining(`cannot reach 127.0.0.1:${closed}`) })]);
     expect(of(findings, 'redis')).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining(`cannot reach redis://127.0.0.1:${closed}`) })]);
     expect(exitCodeOf(findings, false)).toBe(1);
+  });
+
+  it('reads the keys at AUTH_JWKS_URL, failing on an error or an empty set, without printing a password', async () => {
+    const bodies: Record<string, [number, unknown]> = { '/good': [200, { keys: [{ kty: 'OKP' }, { kty: 'EC' }] }], '/empty': [200, { keys: [] }], '/gone': [404, {}] };
+    const server = createServer((req, res) => {
+      const [status, body] = bodies[req.url ?? ''] ?? [500, {}];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const jwks = async (path: string) => of(await diagnose({ AUTH_JWKS_URL: base + path }, 2000), 'jwks')[0];
+      expect(await jwks('/good')).toMatchObject({ status: 'ok', detail: expect.stringContaining('2 keys') });
+      expect(await jwks('/empty')).toMatchObject({ status: 'fail', detail: expect.stringContaining('holds no keys') });
+      expect(await jwks('/gone')).toMatchObject({ status: 'fail', detail: expect.stringContaining('answered 404') });
+      const [withPassword] = of(await diagnose({ AUTH_JWKS_URL: base.replace('//', '//user:jwks-password@') + '/good' }, 2000), 'jwks');
+      expect(withPassword.status).toBe('fail');
+      expect(JSON.stringify(withPassword)).not.toContain('jwks-password');
+    } finally {
+      server.close();
+    }
   });
 
   it('reads AOF and eviction from INFO', () => {

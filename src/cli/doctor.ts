@@ -1,11 +1,11 @@
 // `switchyard doctor`: loads the configuration exactly as `serve` does, judges the secrets, reaches
 // the identity keys, Kafka and Redis when configured, prints what it found and exits non-zero when
 // something is wrong (with --strict, also when something only looks wrong).
-import { ConfigError, DEV_API_SECRET, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, MIN_SECRET_BYTES, describeConfig, loadConfig, type Config, type SecretName } from '../config';
+import { ConfigError, MIN_SECRET_BYTES, describeConfig, loadConfig, type Config, type SecretName } from '../config';
 import { parseOptions, UsageError, type Command } from './command';
 import { kafkaFindings } from './doctor-kafka';
 import { redisFindings } from './doctor-redis';
-import { errorText, fail, ok, warn, within, type Finding } from './findings';
+import { errorText, fail, ok, warn, type Finding } from './findings';
 
 const DOCTOR_USAGE = [
   'usage: switchyard doctor [--json] [--strict] [--timeout <ms>]',
@@ -22,11 +22,6 @@ const DOCTOR_USAGE = [
   '  -h, --help',
 ].join('\n');
 
-const DEV_VALUES: Record<SecretName, string> = {
-  AUTH_JWT_SECRET: DEV_JWT_SECRET,
-  API_SECRET: DEV_API_SECRET,
-  WEBHOOK_SECRET: DEV_WEBHOOK_SECRET,
-};
 // Fewer distinct characters than this in a secret of any length suggests a placeholder (`aaaa...`).
 const MIN_DISTINCT_CHARACTERS = 8;
 
@@ -40,23 +35,25 @@ export function secretFindings(config: Config): Finding[] {
     if (value === undefined) return ok('secret', `${name}: not used, tokens are verified with keys from AUTH_JWKS_URL`, { name });
     const bytes = Buffer.byteLength(value);
     const data = { name, bytes };
-    if (value === DEV_VALUES[name]) return warn('secret', `${name}: the published dev value (development only; production refuses it)`, data);
+    if (config.devSecrets.includes(name)) return warn('secret', `${name}: the published dev value (development only; production refuses it)`, data);
     if (bytes < MIN_SECRET_BYTES) return warn('secret', `${name}: ${bytes} bytes, shorter than the ${MIN_SECRET_BYTES} production requires`, data);
     if (new Set(value).size < MIN_DISTINCT_CHARACTERS) return warn('secret', `${name}: ${bytes} bytes but only ${new Set(value).size} distinct characters: use a random value (openssl rand -base64 48)`, data);
     return ok('secret', `${name}: ${bytes} bytes`, data);
   });
 }
 
-async function jwksFindings(url: string, timeoutMs: number): Promise<Finding[]> {
+/** `shown` is the URL as printed (its password masked). */
+async function jwksFindings(url: string, shown: string, timeoutMs: number): Promise<Finding[]> {
   try {
-    const res = await within(timeoutMs, `AUTH_JWKS_URL ${url}`, fetch(url, { signal: AbortSignal.timeout(timeoutMs) }));
-    if (!res.ok) return [fail('jwks', `${url} answered ${res.status}`, { url, status: res.status })];
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return [fail('jwks', `${shown} answered ${res.status}`, { url: shown, status: res.status })];
     const body = (await res.json()) as { keys?: unknown };
     const keys = Array.isArray(body.keys) ? body.keys.length : 0;
-    if (keys === 0) return [fail('jwks', `${url} holds no keys ({"keys": [...]} expected)`, { url, keys })];
-    return [ok('jwks', `${url}: ${keys} keys`, { url, keys })];
+    if (keys === 0) return [fail('jwks', `${shown} holds no keys ({"keys": [...]} expected)`, { url: shown, keys })];
+    return [ok('jwks', `${shown}: ${keys} keys`, { url: shown, keys })];
   } catch (err) {
-    return [fail('jwks', `cannot read ${url}: ${errorText(err)}`, { url })];
+    // fetch quotes the URL in some errors (e.g. one carrying credentials): print it masked there too.
+    return [fail('jwks', `cannot read ${shown}: ${errorText(err).split(url).join(shown)}`, { url: shown })];
   }
 }
 
@@ -80,7 +77,7 @@ export async function diagnose(env: NodeJS.ProcessEnv, timeoutMs: number): Promi
     ...secretFindings(config),
   ];
   const checks: Array<Promise<Finding[]>> = [];
-  if (config.authJwksUrl !== undefined) checks.push(jwksFindings(config.authJwksUrl, timeoutMs));
+  if (config.authJwksUrl !== undefined && summary.auth.mode === 'jwks') checks.push(jwksFindings(config.authJwksUrl, summary.auth.jwksUrl, timeoutMs));
   if (config.kafkaBrokers !== undefined) checks.push(kafkaFindings({ ...config, kafkaBrokers: config.kafkaBrokers }, timeoutMs));
   else findings.push(embeddedFinding(config, 'kafka', 'not configured: the in-process bus, which reaches this node only'));
   if (summary.store.kind === 'redis' && config.redisUrl !== undefined) checks.push(redisFindings(config.redisUrl, summary.store.url, timeoutMs));

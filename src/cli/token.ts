@@ -24,6 +24,7 @@ const LIST_CLAIMS = new Set(['workspaces', 'channels']);
 // Canonical integers only: "007" (a zip code, a padded id) must keep its leading zeros as a string.
 const INTEGER = /^-?(0|[1-9]\d*)$/;
 
+// A value written as JSON (an array, an object, a quoted string) is that JSON value.
 const JSON_START = /^\s*[[{"]/;
 
 function claimValue(key: string, value: string): unknown {
