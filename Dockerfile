@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # Switchyard gateway image. Two stages: the first builds the npm package exactly as `npm pack` does
 # and installs its production dependencies from the lockfile; the second holds only that, on a
-# small Node LTS image, running as the unprivileged `node` user (uid 1000) under tini (PID 1 that forwards
-# SIGTERM, so the gateway drains within SHUTDOWN_TIMEOUT_MS, and reaps zombies).
+# small Node LTS image, running as the unprivileged `node` user (uid 1000) under tini (PID 1 that
+# forwards SIGTERM, so the gateway drains within SHUTDOWN_TIMEOUT_MS, and reaps zombies).
 #
 #   docker build -t switchyard .
 #   docker run --rm -p 8080:8080 --env-file .env switchyard
