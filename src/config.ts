@@ -11,6 +11,7 @@
 //   shorter than MIN_SECRET_BYTES.
 // - `NODE_ENV=production` also refuses the in-process bus and in-memory store (no Kafka or Redis
 //   configured) unless `ALLOW_EMBEDDED=true` says a single node without them is intended.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
@@ -21,6 +22,19 @@ export const MIN_SECRET_BYTES = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** An IP network (CIDR): `address/prefix`. */
+export interface Network {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** What webhooks may reach in dev mode by default: this machine (loopback), so local receivers work. */
+export const DEV_WEBHOOK_ALLOWED_NETWORKS: readonly Network[] = [
+  { address: '127.0.0.0', prefix: 8, family: 'ipv4' },
+  { address: '::1', prefix: 128, family: 'ipv6' },
+];
 
 /** Names of the secret variables; their values never appear in errors or summaries. */
 export type SecretName = 'AUTH_JWT_SECRET' | 'API_SECRET' | 'WEBHOOK_SECRET';
@@ -38,6 +52,13 @@ export interface Config {
   /** HS256 shared secret; undefined exactly when `authJwksUrl` is set. */
   authJwtSecret: string | undefined;
   authJwksUrl: string | undefined;
+  /** Accepted `iss` values; undefined: not checked. */
+  authIssuer: string[] | undefined;
+  /** Accepted `aud` values (a token must name one); undefined: not checked. */
+  authAudience: string[] | undefined;
+  /** A token older than this (by `iat`; without `iat`, expiring later than this from now) is refused. */
+  authMaxTokenAgeMs: number;
+  authClockToleranceMs: number;
   apiSecret: string;
   webhookSecret: string;
   /** Set: the bus is Kafka. Unset: the in-process bus. */
@@ -53,6 +74,14 @@ export interface Config {
   ticketTtlMs: number;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
+  /** How long a node holds a pending webhook job without renewing it; then another node may resume it. */
+  webhookLeaseMs: number;
+  /**
+   * Networks webhooks may reach although they are loopback, private, link-local or otherwise
+   * special (src/egress/address-policy.ts). Default: loopback in dev mode, none in production.
+   */
+  webhookAllowedNetworks: Network[];
+  webhookRegistrationsPerMinute: number;
   wsPingIntervalMs: number;
   wsPongTimeoutMs: number;
   wsMaxBufferedBytes: number;
@@ -128,6 +157,34 @@ const nonEmpty = z.string().min(1);
 const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((s) => s === 'true');
 const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
 
+const nameList = z
+  .string()
+  .refine((s) => splitList(s).every((item) => item !== ''), 'must be a comma-separated list of non-empty values')
+  .transform(splitList);
+
+/** `a.b.c.d/n`, `v6::/n`, or a bare address (a network of one); undefined when malformed. */
+export function parseNetwork(item: string): Network | undefined {
+  const [address, prefixText, ...rest] = item.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return undefined;
+  const bits = version === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return undefined;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+const networkList = z
+  .string()
+  .refine(
+    (s) => s.trim() === 'none' || splitList(s).every((item) => parseNetwork(item) !== undefined),
+    'must be "none" or a comma-separated list of IP networks such as 10.0.0.0/8, fd00::/8 or 192.0.2.7',
+  )
+  .transform((s) => (s.trim() === 'none' ? [] : splitList(s).map((item) => parseNetwork(item)!)));
+
+// JWT times are whole seconds, so these are not bounded by the timer limit; ten years is plenty.
+const TEN_YEARS_MS = 315_360_000_000;
+
 // Keys are the environment variable names, so zod issue paths name the variable directly.
 const EnvSchema = z.object({
   PORT: port.default(8080),
@@ -138,6 +195,10 @@ const EnvSchema = z.object({
   ALLOW_EMBEDDED: flag.default(false),
   AUTH_JWT_SECRET: nonEmpty.optional(),
   AUTH_JWKS_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  AUTH_ISSUER: nameList.optional(),
+  AUTH_AUDIENCE: nameList.optional(),
+  AUTH_MAX_TOKEN_AGE_MS: integer(1000, TEN_YEARS_MS, `must be a whole number of milliseconds from 1000 to ${TEN_YEARS_MS}`).default(86_400_000),
+  AUTH_CLOCK_TOLERANCE_MS: integer(0, 3_600_000, 'must be a whole number of milliseconds from 0 to 3600000').default(30_000),
   API_SECRET: nonEmpty.optional(),
   WEBHOOK_SECRET: nonEmpty.optional(),
   KAFKA_BROKERS: brokerList.optional(),
@@ -154,6 +215,9 @@ const EnvSchema = z.object({
   TICKET_TTL_MS: positiveMs.default(60000),
   WEBHOOK_RETRY_SCHEDULE_MS: delayList.default([1000, 2000, 5000, 10000, 30000, 60000]),
   WEBHOOK_TIMEOUT_MS: positiveMs.default(5000),
+  WEBHOOK_LEASE_MS: positiveMs.optional(), // default: 30 s, or twice WEBHOOK_TIMEOUT_MS when longer
+  WEBHOOK_ALLOWED_NETWORKS: networkList.optional(),
+  WEBHOOK_REGISTRATIONS_PER_MINUTE: positiveCount.default(10),
   WS_PING_INTERVAL_MS: positiveMs.default(27000),
   WS_PONG_TIMEOUT_MS: positiveMs.default(30000),
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
@@ -163,6 +227,8 @@ const EnvSchema = z.object({
 
 type EnvName = keyof typeof EnvSchema.shape;
 const KNOWN_NAMES = Object.keys(EnvSchema.shape) as EnvName[];
+/** Every environment variable the configuration reads (.env.example lists each). */
+export const CONFIG_VARIABLES: readonly string[] = KNOWN_NAMES;
 
 function got(name: string, value: string | undefined): string {
   if (value === undefined) return '(not set)';
@@ -256,6 +322,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`AUTH_JWKS_URL: cannot be combined with AUTH_JWT_SECRET, set only one ${got('AUTH_JWKS_URL', raw.AUTH_JWKS_URL)}`);
   }
 
+  // A lease that ran out during an attempt would let a second node send the same event at once.
+  if (parsed.success && parsed.data.WEBHOOK_LEASE_MS !== undefined && parsed.data.WEBHOOK_LEASE_MS <= parsed.data.WEBHOOK_TIMEOUT_MS) {
+    problems.push(`WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (${parsed.data.WEBHOOK_TIMEOUT_MS}), an attempt must end before its lease ${got('WEBHOOK_LEASE_MS', raw.WEBHOOK_LEASE_MS)}`);
+  }
+
   const nodeEnv = raw.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
@@ -272,6 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowEmbedded: e.ALLOW_EMBEDDED,
     authJwtSecret: secrets.authJwtSecret,
     authJwksUrl: e.AUTH_JWKS_URL,
+    authIssuer: e.AUTH_ISSUER,
+    authAudience: e.AUTH_AUDIENCE,
+    authMaxTokenAgeMs: e.AUTH_MAX_TOKEN_AGE_MS,
+    authClockToleranceMs: e.AUTH_CLOCK_TOLERANCE_MS,
     apiSecret: secrets.apiSecret,
     webhookSecret: secrets.webhookSecret,
     kafkaBrokers: e.KAFKA_BROKERS,
@@ -285,6 +360,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ticketTtlMs: e.TICKET_TTL_MS,
     webhookRetryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookLeaseMs: e.WEBHOOK_LEASE_MS ?? Math.min(MAX_TIMER_MS, Math.max(30_000, 2 * e.WEBHOOK_TIMEOUT_MS)),
+    // Production reaches nothing special unless the operator says so (defect: SSRF via callbacks).
+    webhookAllowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS ?? (production ? [] : [...DEV_WEBHOOK_ALLOWED_NETWORKS]),
+    webhookRegistrationsPerMinute: e.WEBHOOK_REGISTRATIONS_PER_MINUTE,
     wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
     wsPongTimeoutMs: e.WS_PONG_TIMEOUT_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
@@ -315,10 +394,12 @@ export interface ConfigSummary {
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
+  webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
   limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes'>;
   timings: Pick<
     Config,
-    | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs'
+    | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
     | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
   >;
 }
@@ -349,6 +430,16 @@ export function describeConfig(config: Config): ConfigSummary {
           }
         : { kind: 'memory' },
     store: config.redisUrl !== undefined ? { kind: 'redis', url: redactUrl(config.redisUrl) } : { kind: 'memory' },
+    tokenRules: {
+      authIssuer: config.authIssuer && [...config.authIssuer],
+      authAudience: config.authAudience && [...config.authAudience],
+      authMaxTokenAgeMs: config.authMaxTokenAgeMs,
+      authClockToleranceMs: config.authClockToleranceMs,
+    },
+    webhooks: {
+      allowedNetworks: config.webhookAllowedNetworks.map((n) => `${n.address}/${n.prefix}`),
+      registrationsPerMinute: config.webhookRegistrationsPerMinute,
+    },
     limits: {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,
@@ -360,6 +451,7 @@ export function describeConfig(config: Config): ConfigSummary {
       ticketTtlMs: config.ticketTtlMs,
       webhookRetryScheduleMs: [...config.webhookRetryScheduleMs],
       webhookTimeoutMs: config.webhookTimeoutMs,
+      webhookLeaseMs: config.webhookLeaseMs,
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -16,9 +16,14 @@ export class Metrics {
   readonly eventsDeliveredTotal: Counter<'api' | 'message'>;
   /** outcome: e.g. 'delivered', 'failed', 'timeout', 'gave_up'. */
   readonly webhookAttemptsTotal: Counter<'outcome'>;
+  readonly webhookJobsResumedTotal: Counter;
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
+  /** limit: 'webhook_registrations' (a callback registration refused with 429). */
+  readonly limitsHitTotal: Counter<'api' | 'limit'>;
+  /** stage: 'registration' (answered 400) or 'delivery' (a connection not opened). */
+  readonly webhookCallbacksRefusedTotal: Counter<'stage'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -62,6 +67,11 @@ export class Metrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.webhookJobsResumedTotal = new Counter({
+      name: 'webhook_jobs_resumed_total',
+      help: 'Pending webhook deliveries claimed after their lease ran out (their node stopped or stalled)',
+      registers,
+    });
     this.slowConsumersClosedTotal = new Counter({
       name: 'slow_consumers_closed_total',
       help: 'Connections closed because their send buffer overflowed',
@@ -78,6 +88,18 @@ export class Metrics {
       name: 'connections_open',
       help: 'Open realtime connections',
       labelNames: ['api'],
+      registers,
+    });
+    this.limitsHitTotal = new Counter({
+      name: 'limits_hit_total',
+      help: 'Connections refused or closed and messages refused by a configured limit',
+      labelNames: ['api', 'limit'],
+      registers,
+    });
+    this.webhookCallbacksRefusedTotal = new Counter({
+      name: 'webhook_callbacks_refused_total',
+      help: 'Callback URLs refused because their address is not one webhooks may reach (WEBHOOK_ALLOWED_NETWORKS)',
+      labelNames: ['stage'],
       registers,
     });
   }

@@ -12,6 +12,7 @@ import {
 import { JwksAuthenticator } from '../src/auth/jwks-authenticator';
 import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import { signToken } from '../src/auth/token';
+import { DEFAULT_TOKEN_RULES, type TokenRules } from '../src/auth/token-rules';
 import { DEV_JWT_SECRET, loadConfig } from '../src/config';
 
 interface SigningKey {
@@ -22,6 +23,8 @@ interface SigningKey {
 
 interface Fixture {
   authenticator: Authenticator;
+  /** Another authenticator trusting the same key, under other token rules. */
+  withRules(rules: TokenRules): Authenticator;
   /** The key and algorithm the authenticator trusts. */
   trusted: SigningKey;
   /** Same algorithm (and kid), different key. */
@@ -150,6 +153,74 @@ function authenticatorSuite(name: string, setup: () => Promise<Fixture>): void {
       await expectRejected(f.authenticator.verify(token), 'malformed');
     });
 
+    describe('token rules', () => {
+      const HOUR = 3600;
+      const maxAge = DEFAULT_TOKEN_RULES.maxAgeSeconds;
+      const tolerance = DEFAULT_TOKEN_RULES.clockToleranceSeconds;
+      /** Signed with the trusted key, with exactly the given time claims (no defaults). */
+      const timed = (times: { iat?: number; exp?: number }): Promise<string> =>
+        new SignJWT({ sub: 'alice', ...times }).setProtectedHeader({ alg: f.trusted.alg, kid: f.trusted.kid }).sign(f.trusted.key);
+
+      it('rejects a token with neither exp nor iat: it would never expire', async () => {
+        await expectRejected(f.authenticator.verify(await timed({})), 'claims');
+      });
+
+      it('accepts a token without exp while its iat is within the maximum age, and not after', async () => {
+        expect((await f.authenticator.verify(await timed({ iat: now() - HOUR }))).sub).toBe('alice');
+        await expectRejected(f.authenticator.verify(await timed({ iat: now() - maxAge - tolerance - 60 })), 'expired');
+      });
+
+      it('rejects a token older than the maximum age although its exp is still ahead', async () => {
+        await expectRejected(f.authenticator.verify(await timed({ iat: now() - maxAge - tolerance - 60, exp: now() + HOUR })), 'expired');
+      });
+
+      it('rejects a token issued in the future, beyond the clock tolerance', async () => {
+        await expectRejected(f.authenticator.verify(await timed({ iat: now() + tolerance + 60, exp: now() + 2 * HOUR })), 'not_yet_valid');
+        expect((await f.authenticator.verify(await timed({ iat: now() + tolerance - 5, exp: now() + HOUR }))).sub).toBe('alice');
+      });
+
+      it('accepts exp within the clock tolerance, and not beyond it', async () => {
+        expect((await f.authenticator.verify(await timed({ iat: now() - HOUR, exp: now() - tolerance + 5 }))).sub).toBe('alice');
+        await expectRejected(f.authenticator.verify(await timed({ iat: now() - HOUR, exp: now() - tolerance - 5 })), 'expired');
+      });
+
+      it('without iat, accepts an exp at most the maximum age ahead', async () => {
+        expect((await f.authenticator.verify(await timed({ exp: now() + HOUR }))).sub).toBe('alice');
+        await expectRejected(f.authenticator.verify(await timed({ exp: now() + maxAge + tolerance + 60 })), 'claims');
+      });
+
+      it('applies a configured maximum age and tolerance', async () => {
+        const strict = f.withRules({ maxAgeSeconds: 60, clockToleranceSeconds: 0 });
+        await expectRejected(strict.verify(await timed({ iat: now() - 120, exp: now() + HOUR })), 'expired');
+        await expectRejected(strict.verify(await timed({ iat: now() + 10, exp: now() + HOUR })), 'not_yet_valid');
+        expect((await strict.verify(await timed({ iat: now() - 30 }))).sub).toBe('alice');
+      });
+
+      describe('issuer and audience', () => {
+        const rules: TokenRules = { ...DEFAULT_TOKEN_RULES, issuer: ['https://id.example'], audience: ['switchyard', 'other-app'] };
+        const token = (claims: JWTPayload) => mint(f.trusted, { sub: 'alice', ...claims });
+
+        it('accepts the configured issuer and any configured audience, also in an audience list', async () => {
+          const checked = f.withRules(rules);
+          expect((await checked.verify(await token({ iss: 'https://id.example', aud: 'switchyard' }))).sub).toBe('alice');
+          expect((await checked.verify(await token({ iss: 'https://id.example', aud: ['x', 'other-app'] }))).sub).toBe('alice');
+        });
+
+        it.each([
+          ['a wrong issuer', { iss: 'https://evil.example', aud: 'switchyard' }],
+          ['no issuer', { aud: 'switchyard' }],
+          ['a wrong audience', { iss: 'https://id.example', aud: 'billing' }],
+          ['no audience', { iss: 'https://id.example' }],
+        ])('rejects %s', async (_what, claims) => {
+          await expectRejected(f.withRules(rules).verify(await token(claims)), 'claims');
+        });
+
+        it('checks neither when none is configured', async () => {
+          expect((await f.authenticator.verify(await token({ iss: 'anyone', aud: 'anything' }))).sub).toBe('alice');
+        });
+      });
+    });
+
     it('rejects a correctly signed payload that is not a JSON claims set', async () => {
       const token = await new CompactSign(new TextEncoder().encode('not json'))
         .setProtectedHeader({ alg: f.trusted.alg, kid: f.trusted.kid })
@@ -163,6 +234,7 @@ authenticatorSuite('secret (HS256)', async () => {
   const secret = new TextEncoder().encode('test-secret-0123456789abcdef');
   return {
     authenticator: new SecretAuthenticator('test-secret-0123456789abcdef'),
+    withRules: (rules) => new SecretAuthenticator('test-secret-0123456789abcdef', rules),
     trusted: { alg: 'HS256', key: secret },
     untrusted: { alg: 'HS256', key: new TextEncoder().encode('another-secret-0123456789abcdef') },
     otherAlgorithm: { alg: 'HS512', key: secret },
@@ -201,6 +273,7 @@ authenticatorSuite('JWKS (RS256)', async () => {
   const server = await serveJwks([await publicJwk(rsa.publicKey, 'rsa-1', 'RS256')]);
   return {
     authenticator: new JwksAuthenticator(server.url),
+    withRules: (rules) => new JwksAuthenticator(server.url, { rules }),
     trusted: { alg: 'RS256', key: rsa.privateKey, kid: 'rsa-1' },
     untrusted: { alg: 'RS256', key: impostor.privateKey, kid: 'rsa-1' },
     otherAlgorithm: { alg: 'RS384', key: rsa.privateKey, kid: 'rsa-1' },
@@ -258,6 +331,43 @@ describe('JWKS authenticator specifics', () => {
     const token = await mint({ alg: 'ES256', key: keys.ES256.privateKey, kid: 'ES256-key' }, { sub: 'x' });
     await expectRejected(new JwksAuthenticator(gone.url).verify(token), 'keys_unavailable');
   });
+
+  it('reports a key set answered with an error status as keys_unavailable', async () => {
+    const failing = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/jwks.json`;
+    try {
+      const token = await mint({ alg: 'ES256', key: keys.ES256.privateKey, kid: 'ES256-key' }, { sub: 'x' });
+      await expectRejected(new JwksAuthenticator(url).verify(token), 'keys_unavailable');
+    } finally {
+      failing.closeAllConnections();
+      await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+
+  it('logs once when the keys become unavailable and once when they are back, not per request', async () => {
+    let up = false;
+    const jwk = await publicJwk(keys.ES256.publicKey, 'ES256-key', 'ES256');
+    const flaky = createServer((_req, res) => {
+      if (!up) return res.writeHead(503).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const lines: Array<[string, string]> = [];
+    const log = { warn: (_o: unknown, msg: string) => lines.push(['warn', msg]), info: (_o: unknown, msg: string) => lines.push(['info', msg]) };
+    const checker = new JwksAuthenticator(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}/jwks.json`, { log: log as never });
+    const token = await mint({ alg: 'ES256', key: keys.ES256.privateKey, kid: 'ES256-key' }, { sub: 'x' });
+    try {
+      for (let i = 0; i < 3; i += 1) await expectRejected(checker.verify(token), 'keys_unavailable');
+      await expectRejected(checker.verify('not-a-token'), 'malformed'); // says nothing about the keys
+      up = true;
+      for (let i = 0; i < 3; i += 1) expect((await checker.verify(token)).sub).toBe('x');
+      expect(lines.map(([level]) => level)).toEqual(['warn', 'info']);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
 });
 
 describe('hasScope', () => {
@@ -296,6 +406,20 @@ describe('createAuthenticator', () => {
   });
 
   it('refuses to run with no way to verify tokens', () => {
-    expect(() => createAuthenticator({ authJwtSecret: undefined, authJwksUrl: undefined })).toThrow(/AUTH_JWT_SECRET/);
+    expect(() => createAuthenticator({ ...loadConfig({}), authJwtSecret: undefined, authJwksUrl: undefined })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it('applies the configured issuer, audience and maximum age', async () => {
+    const authenticator = createAuthenticator(loadConfig({ AUTH_ISSUER: 'https://id.example', AUTH_AUDIENCE: 'switchyard', AUTH_MAX_TOKEN_AGE_MS: '60000' }));
+    const sign = (claims: Record<string, unknown>, ttl = '1m') => signToken(DEV_JWT_SECRET, { sub: 'alice', claims, ttl });
+    expect((await authenticator.verify(await signToken(DEV_JWT_SECRET, { sub: 'alice', ttl: '1m', issuer: 'https://id.example', audience: 'switchyard' }))).sub).toBe('alice');
+    await expectRejected(authenticator.verify(await sign({})), 'claims');
+    await expectRejected(authenticator.verify(await signToken(DEV_JWT_SECRET, { sub: 'alice', ttl: '1m', issuer: 'https://id.example', audience: 'other' })), 'claims');
+    const old = await new SignJWT({ sub: 'alice', iss: 'https://id.example', aud: 'switchyard' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(now() - 600)
+      .setExpirationTime(now() + 600)
+      .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    await expectRejected(authenticator.verify(old), 'expired');
   });
 });

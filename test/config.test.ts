@@ -56,6 +56,7 @@ describe('loadConfig defaults', () => {
       ticketTtlMs: 60000,
       webhookRetryScheduleMs: [1000, 2000, 5000, 10000, 30000, 60000],
       webhookTimeoutMs: 5000,
+      webhookLeaseMs: 30000,
       wsPingIntervalMs: 27000,
       wsPongTimeoutMs: 30000,
       wsMaxBufferedBytes: 4194304,
@@ -104,11 +105,18 @@ describe('loadConfig parsing', () => {
       TICKET_TTL_MS: '1',
       WEBHOOK_RETRY_SCHEDULE_MS: '10, 20,30',
       WEBHOOK_TIMEOUT_MS: '250',
+      WEBHOOK_LEASE_MS: '251',
       WS_PING_INTERVAL_MS: '1000',
       WS_PONG_TIMEOUT_MS: '2000',
       WS_MAX_BUFFERED_BYTES: '4096',
       WS_MAX_FRAME_BYTES: '512',
       SHUTDOWN_TIMEOUT_MS: '300',
+      AUTH_ISSUER: 'https://id.example, https://old.example',
+      AUTH_AUDIENCE: 'switchyard',
+      AUTH_MAX_TOKEN_AGE_MS: '3600000',
+      AUTH_CLOCK_TOLERANCE_MS: '0',
+      WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8,192.0.2.7',
+      WEBHOOK_REGISTRATIONS_PER_MINUTE: '3',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -130,13 +138,46 @@ describe('loadConfig parsing', () => {
       ticketTtlMs: 1,
       webhookRetryScheduleMs: [10, 20, 30],
       webhookTimeoutMs: 250,
+      webhookLeaseMs: 251,
       wsPingIntervalMs: 1000,
       wsPongTimeoutMs: 2000,
       wsMaxBufferedBytes: 4096,
       wsMaxFrameBytes: 512,
       shutdownTimeoutMs: 300,
+      authIssuer: ['https://id.example', 'https://old.example'],
+      authAudience: ['switchyard'],
+      authMaxTokenAgeMs: 3_600_000,
+      authClockToleranceMs: 0,
+      webhookAllowedNetworks: [
+        { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+        { address: 'fd00::', prefix: 8, family: 'ipv6' },
+        { address: '192.0.2.7', prefix: 32, family: 'ipv4' },
+      ],
+      webhookRegistrationsPerMinute: 3,
       devSecrets: [],
     });
+  });
+
+  it('checks no issuer or audience, allows tokens 24 h with 30 s tolerance, 10 registrations a minute by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      authIssuer: undefined,
+      authAudience: undefined,
+      authMaxTokenAgeMs: 86_400_000,
+      authClockToleranceMs: 30_000,
+      webhookRegistrationsPerMinute: 10,
+    });
+  });
+
+  it('lets webhooks reach loopback in dev mode only, and nothing special in production', () => {
+    expect(loadConfig({}).webhookAllowedNetworks).toEqual([
+      { address: '127.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: '::1', prefix: 128, family: 'ipv6' },
+    ]);
+    expect(loadConfig(PRODUCTION).webhookAllowedNetworks).toEqual([]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: 'none' }).webhookAllowedNetworks).toEqual([]);
+    expect(loadConfig({ ...PRODUCTION, WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' }).webhookAllowedNetworks).toEqual([
+      { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+    ]);
   });
 
   it('treats an empty variable as unset', () => {
@@ -177,9 +218,27 @@ describe('loadConfig errors', () => {
     ['REDIS_URL', 'http://cache:6379', 'REDIS_URL: must be a redis:// or rediss:// URL (got "http://cache:6379")'],
     ['REDIS_URL', 'cache:6379', 'REDIS_URL: must be a redis:// or rediss:// URL (got "cache:6379")'],
     ['AUTH_JWKS_URL', 'not a url', 'AUTH_JWKS_URL: must be an http(s) URL (got "not a url")'],
+    ['AUTH_ISSUER', 'a,,b', 'AUTH_ISSUER: must be a comma-separated list of non-empty values (got "a,,b")'],
+    ['AUTH_CLOCK_TOLERANCE_MS', '3600001', 'AUTH_CLOCK_TOLERANCE_MS: must be a whole number of milliseconds from 0 to 3600000 (got "3600001")'],
+    // The name contains TOKEN, so its value is redacted like a secret's would be.
+    ['AUTH_MAX_TOKEN_AGE_MS', '999', 'AUTH_MAX_TOKEN_AGE_MS: must be a whole number of milliseconds from 1000 to 315360000000 (got "<redacted>")'],
+    ['WEBHOOK_REGISTRATIONS_PER_MINUTE', '0', 'WEBHOOK_REGISTRATIONS_PER_MINUTE: must be an integer from 1 to 10000 (got "0")'],
+    ...['10.0.0.0/33', '::1/129', '10.0.0/8', 'localhost', '10.0.0.0/8/8', '10.0.0.0/-1', 'none,10.0.0.0/8'].map((value) => [
+      'WEBHOOK_ALLOWED_NETWORKS',
+      value,
+      `WEBHOOK_ALLOWED_NETWORKS: must be "none" or a comma-separated list of IP networks such as 10.0.0.0/8, fd00::/8 or 192.0.2.7 (got ${JSON.stringify(value)})`,
+    ]),
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
+  it('refuses a webhook lease no longer than the attempt timeout, and defaults it past a long timeout', () => {
+    expect(problemsOf({ WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_LEASE_MS: '5000' })).toEqual([
+      'WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (5000), an attempt must end before its lease (got "5000")',
+    ]);
+    expect(problemsOf({ WEBHOOK_LEASE_MS: '4000' })).toHaveLength(1); // against the default timeout
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '40000' }).webhookLeaseMs).toBe(80000);
   });
 
   it('lists every problem at once, in the error message too', () => {
@@ -314,6 +373,8 @@ describe('describeConfig', () => {
     expect(summary.bus).toEqual({ kind: 'kafka', brokers: ['kafka:9092'], topicPrefix: 'switchyard.', partitions: 3, clientId: 'switchyard' });
     expect(summary.auth).toEqual({ mode: 'jwt-secret' });
     expect(summary.port).toBe(8080);
+    expect(summary.webhooks).toEqual({ allowedNetworks: [], registrationsPerMinute: 10 });
+    expect(summary.tokenRules).toEqual({ authIssuer: undefined, authAudience: undefined, authMaxTokenAgeMs: 86_400_000, authClockToleranceMs: 30_000 });
   });
 
   it('says which secrets are dev ones, and where JWKS comes from', () => {

@@ -31,6 +31,19 @@ describe('MemoryStore specifics', () => {
     expect(await store.takeTicket('long')).toEqual(grant);
   });
 
+  it('sweeps closed rate-limit windows from memory, and counts from 1 in a new window', async () => {
+    let now = 1_000;
+    const store = open({ now: () => now, sweepIntervalMs: 5 });
+    expect(await store.hit('a', 100)).toEqual({ count: 1, resetInMs: 100 });
+    now += 40;
+    expect(await store.hit('a', 100)).toEqual({ count: 2, resetInMs: 60 });
+    await store.hit('b', 10_000);
+    now += 60; // the window of 'a' closes exactly now
+    await waitFor(() => store.windowCount() === 1, 'the sweep to remove the closed window');
+    expect(await store.hit('a', 100)).toEqual({ count: 1, resetInMs: 100 });
+    expect((await store.hit('b', 10_000)).count).toBe(2);
+  });
+
   it('treats a ticket as expired at exactly its expiry time', async () => {
     let now = 1_000;
     const store = open({ now: () => now });

@@ -1,11 +1,14 @@
 // The Redis store runs the same Store contract suite as the memory store, against a real Redis.
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { RedisStore } from '../src/store/redis-store';
 import { describeWithRedis } from './services/services';
 import { storeSuite, waitFor } from './shared/store-suite';
 
 describeWithRedis('RedisStore', (url) => {
-  const make = async () => {
-    const store = new RedisStore(url, { prefix: `test:${process.pid}:` });
+  // A prefix of its own per store (unless shared on purpose): claims of webhook jobs span the prefix.
+  const make = async (prefix = `test:${process.pid}:${randomUUID()}:`) => {
+    const store = new RedisStore(url, { prefix });
     await store.connected();
     return { store };
   };
@@ -13,7 +16,8 @@ describeWithRedis('RedisStore', (url) => {
 
   describe('Redis-specific', () => {
     it('shares state and notifications between two stores (two gateway nodes)', async () => {
-      const [a, b] = [await make(), await make()].map((m) => m.store);
+      const prefix = `test:${process.pid}:shared:`;
+      const [a, b] = [await make(prefix), await make(prefix)].map((m) => m.store);
       try {
         let woken = 0;
         const off = b.onNotify('t1', () => woken++);
@@ -23,6 +27,12 @@ describeWithRedis('RedisStore', (url) => {
         await a.putTicket('shared-ticket', { user_uuid: 'u', store_id: 1 }, 10_000);
         expect(await b.takeTicket('shared-ticket')).toEqual({ user_uuid: 'u', store_id: 1 });
         expect(await a.takeTicket('shared-ticket')).toBeUndefined();
+        // a webhook job added by a node whose lease ran out is claimed through the other node
+        const job = { id: `shared-${randomUUID()}`, user: 'u', message: 'm', body: '{"list":[]}' };
+        const held = await a.addWebhookJob(job, 'node-a', 0);
+        expect(await waitFor(async () => (await b.claimWebhookJobs('node-b', 60_000, 100)).find((j) => j.job.id === job.id), 'the claim')).toEqual(held);
+        expect(await a.finishWebhookJob(held!.key, 'node-a')).toBe(false);
+        expect(await b.finishWebhookJob(held!.key, 'node-b')).toBe(true);
       } finally {
         await Promise.all([a.close(), b.close()]);
       }
@@ -37,6 +47,19 @@ describeWithRedis('RedisStore', (url) => {
         expect(await store.presenceUp('w', 'u', 's-live')).toBe(1);
       } finally {
         await store.close();
+      }
+    });
+
+    it('writes an event id of 15 digits as an integer, not in Lua exponent form', async () => {
+      const prefix = `test:${process.pid}:big:`;
+      const raw = new Redis(url);
+      const store = new RedisStore(url, { prefix });
+      try {
+        await raw.set(`${prefix}seq:c`, '99999999999999');
+        expect((await store.appendEvent('c', { timestamp: 1, type: 't', from: 'f' })).id).toBe(100_000_000_000_000);
+        expect(await raw.lindex(`${prefix}events:c`, 0)).toBe('{"timestamp":1,"type":"t","from":"f","id":100000000000000}');
+      } finally {
+        await Promise.all([store.close(), raw.quit()]);
       }
     });
 

@@ -1,10 +1,10 @@
-import { decodeProtectedHeader } from 'jose';
-import { AuthError, hasScope } from '../src/auth/authenticator';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { AuthError, createAuthenticator, hasScope } from '../src/auth/authenticator';
 import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import { signToken } from '../src/auth/token';
 import { UsageError } from '../src/cli/command';
 import { parseClaims, runTokenCommand, TOKEN_USAGE } from '../src/cli/token';
-import { ConfigError, DEV_JWT_SECRET } from '../src/config';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config';
 
 const SECRET = 'cli-test-secret-0123456789';
 const ENV = { AUTH_JWT_SECRET: SECRET };
@@ -42,6 +42,25 @@ describe('switchyard token', () => {
     expect(Number(tenMinutes.exp) - Number(tenMinutes.iat)).toBe(600);
   });
 
+  it('mints tokens that the gateway accepts under its default token rules', async () => {
+    const gateway = createAuthenticator(loadConfig(ENV));
+    expect((await gateway.verify(await runTokenCommand(['--sub', 'a'], ENV))).sub).toBe('a');
+    expect((await gateway.verify(await runTokenCommand(['--sub', 'a', '--ttl', '24h'], ENV))).sub).toBe('a');
+  });
+
+  it('carries the configured issuer and audience, so a gateway checking them accepts the token', async () => {
+    const env = { ...ENV, AUTH_ISSUER: 'https://id.example,https://old.example', AUTH_AUDIENCE: 'switchyard' };
+    const token = await runTokenCommand(['--sub', 'a'], env);
+    expect(decodeJwt(token)).toMatchObject({ iss: 'https://id.example', aud: 'switchyard' });
+    expect((await createAuthenticator(loadConfig(env)).verify(token)).sub).toBe('a');
+  });
+
+  it('refuses a --ttl longer than AUTH_MAX_TOKEN_AGE_MS: the gateway would refuse the token early', async () => {
+    expect((await usageErrorOf(['--sub', 'a', '--ttl', '2d'])).message).toContain('longer than AUTH_MAX_TOKEN_AGE_MS');
+    const token = await runTokenCommand(['--sub', 'a', '--ttl', '2d'], { ...ENV, AUTH_MAX_TOKEN_AGE_MS: '172800000' });
+    expect((await verifier.verify(token)).sub).toBe('a');
+  });
+
   it('has no scope unless --scope is given', async () => {
     const claims = await verifier.verify(await runTokenCommand(['--sub', 'a'], ENV));
     expect(claims.scope).toBeUndefined();
@@ -73,6 +92,7 @@ describe('switchyard token', () => {
     [['--sub', 'a', '--claim', 'k=1', '--claim', 'k=2'], '--claim "k" given twice'],
     [['--sub', 'a', '--claim', 'sub=b'], '--claim sub=... is not allowed, --sub sets it'],
     [['--sub', 'a', '--claim', 'exp=1'], '--claim exp=... is not allowed, --ttl sets it'],
+    [['--sub', 'a', '--claim', 'aud=x'], '--claim aud=... is not allowed, AUTH_AUDIENCE sets it'],
     [['--sub', 'a', '--ttl', 'forever'], 'invalid --ttl "forever"'],
     [['--sub', 'a', '--bogus'], "Unknown option '--bogus'"],
     [['--sub', 'a', 'extra'], 'extra'],

@@ -263,6 +263,20 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationFailed"];
                 };
             };
+            /**
+             * @description The token cannot be checked right now: the identity service's signing keys cannot be
+             *     fetched (AUTH_JWKS_URL unreachable). Nothing was published. Retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     readyz: {

@@ -54,6 +54,8 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.startCallback_200_json },
         "400": { "application/json": v.startCallback_400_json },
         "401": { "application/json": v.startCallback_401_json },
+        "429": { "application/json": v.startCallback_429_json },
+        "503": { "application/json": v.startCallback_503_json },
       },
     },
     poll: {
@@ -63,6 +65,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.poll_200_json },
         "400": { "application/json": v.poll_400_json },
         "401": { "application/json": v.poll_401_json },
+        "503": { "application/json": v.poll_503_json },
       },
     },
   },

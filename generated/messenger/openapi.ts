@@ -92,13 +92,15 @@ export interface components {
          *     | -4   | Name cannot be more than 15 characters    | not used by the event API |
          *     | -5   | Password cannot be less than 8 characters | not used by the event API |
          *     | -6   | User does not exist                       | not used by the event API |
+         *     | -7   | Service unavailable                       | 503 (Switchyard's own) |
+         *     | -8   | Too many requests                         | 429 (Switchyard's own) |
          */
         CodeError: {
             /**
              * @description The error code (table above).
              * @enum {integer}
              */
-            code: -1 | -2 | -3 | -4 | -5 | -6;
+            code: -1 | -2 | -3 | -4 | -5 | -6 | -7 | -8;
             /** @description The error's text from the table, e.g. `Invalid token`. */
             response: string;
         };
@@ -185,7 +187,11 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackStarted"];
                 };
             };
-            /** @description A parameter is missing or invalid (`callback` must be an absolute http or https URL). */
+            /**
+             * @description A parameter is missing or invalid: `callback` must be an absolute http or https URL whose
+             *     host resolves, and only to addresses webhooks may reach (not loopback, private, link-local,
+             *     cloud metadata, multicast or reserved ones, unless WEBHOOK_ALLOWED_NETWORKS allows them).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -194,9 +200,37 @@ export interface operations {
                     "application/json": components["schemas"]["CodeError"];
                 };
             };
-            /** @description The token is not a valid JWT (malformed, bad signature or expired). A missing or empty token is -3 (400). */
+            /** @description The token is not a valid JWT (malformed, bad signature, expired, too old, or the wrong issuer or audience). A missing or empty token is -3 (400). */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /**
+             * @description More registrations by this user in the current minute than WEBHOOK_REGISTRATIONS_PER_MINUTE
+             *     (default 10). Retry after `Retry-After` seconds.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds until the user's current minute ends. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /**
+             * @description The token cannot be checked right now (the identity service's signing keys cannot be
+             *     fetched), or DNS did not answer for the callback's host. Retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -237,9 +271,23 @@ export interface operations {
                     "application/json": components["schemas"]["CodeError"];
                 };
             };
-            /** @description The token is not a valid JWT (malformed, bad signature or expired). A missing or empty token is -3 (400). */
+            /** @description The token is not a valid JWT (malformed, bad signature, expired, too old, or the wrong issuer or audience). A missing or empty token is -3 (400). */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /**
+             * @description The token cannot be checked right now (the identity service's signing keys cannot be
+             *     fetched). Retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -36,6 +36,7 @@ export const catalogue: ApiCatalogue = {
       responses: {
         "200": { "application/json": v.getWsTicket_200_json },
         "401": { "application/json": v.getWsTicket_401_json },
+        "503": { "application/json": v.getWsTicket_503_json },
       },
     },
   },

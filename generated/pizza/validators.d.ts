@@ -7,3 +7,4 @@ export declare const data_ACCEPT_PIZZA: ValidateFunction;
 export declare const message_Envelope: ValidateFunction;
 export declare const getWsTicket_200_json: ValidateFunction;
 export declare const getWsTicket_401_json: ValidateFunction;
+export declare const getWsTicket_503_json: ValidateFunction;

@@ -15,7 +15,7 @@ export function publishApi(ctx: GatewayContext): ApiModule {
     name: 'publish',
     routes(router) {
       router.post('/publish/v1/:api', async (k) => {
-        const claims = await bearerClaims(ctx.auth, k.get('authorization'));
+        const claims = await bearerClaims(k, ctx.auth);
         if (!claims) throw new HttpError(401, 'A valid bearer token is required');
         if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
 

@@ -2,8 +2,10 @@
 // side: a shared HS256 secret (secret-authenticator.ts) and a remote JWKS (jwks-authenticator.ts).
 import { errors, type JWTPayload } from 'jose';
 import type { Config } from '../config';
+import type { Logger } from '../log';
 import { JwksAuthenticator } from './jwks-authenticator';
 import { SecretAuthenticator } from './secret-authenticator';
+import { tokenRules } from './token-rules';
 
 export interface Claims {
   sub: string;
@@ -50,6 +52,7 @@ export function toAuthError(err: unknown): AuthError {
   if (err instanceof errors.JWTExpired) return new AuthError('expired', 'token expired', cause);
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf' && err.reason === 'check_failed') return new AuthError('not_yet_valid', 'token not yet valid', cause);
+    // A missing or unexpected `iss` or `aud` (AUTH_ISSUER, AUTH_AUDIENCE) is a claims failure too.
     return new AuthError('claims', `invalid "${err.claim}" claim`, cause);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return new AuthError('signature', 'invalid signature', cause);
@@ -113,9 +116,12 @@ export function hasScope(claims: Claims, scope: string): boolean {
   return scopes.includes(scope);
 }
 
+type AuthConfig = Pick<Config, 'authJwtSecret' | 'authJwksUrl' | 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
+
 /** JWKS when AUTH_JWKS_URL is configured, otherwise the HS256 secret (which config always provides). */
-export function createAuthenticator(config: Pick<Config, 'authJwtSecret' | 'authJwksUrl'>): Authenticator {
-  if (config.authJwksUrl !== undefined) return new JwksAuthenticator(config.authJwksUrl);
-  if (config.authJwtSecret !== undefined) return new SecretAuthenticator(config.authJwtSecret);
+export function createAuthenticator(config: AuthConfig, log?: Logger): Authenticator {
+  const rules = tokenRules(config);
+  if (config.authJwksUrl !== undefined) return new JwksAuthenticator(config.authJwksUrl, { rules, log });
+  if (config.authJwtSecret !== undefined) return new SecretAuthenticator(config.authJwtSecret, rules);
   throw new Error('no authentication configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL');
 }

@@ -1,5 +1,6 @@
 // `switchyard token --sub alice [--claim k=v ...] [--scope publish] [--ttl 1h]`: prints a token signed
 // with the configured AUTH_JWT_SECRET (or the dev secret), for development and tests.
+import { decodeJwt } from 'jose';
 import { loadConfig } from '../config';
 import { signToken } from '../auth/token';
 import { parseOptions, UsageError, type Command } from './command';
@@ -14,12 +15,20 @@ export const TOKEN_USAGE = [
   '           zip="007"); true and false are booleans; canonical integers become numbers; anything',
   '           else stays a string; workspaces=a,b and channels=a,b also become arrays',
   '  --scope  space-separated scopes, e.g. "publish" for back-end publishers',
-  '  --ttl    lifetime such as 30m, 1h, 7d (default 1h)',
+  '  --ttl    lifetime such as 30m, 1h, 7d (default 1h; at most AUTH_MAX_TOKEN_AGE_MS)',
+  '  iss and aud are the first of AUTH_ISSUER and AUTH_AUDIENCE when those are set',
   '  -h, --help',
 ].join('\n');
 
 // Claims the command sets itself, and the option that does.
-const CLAIM_OPTIONS: Record<string, string> = { sub: '--sub', scope: '--scope', exp: '--ttl', iat: '--ttl' };
+const CLAIM_OPTIONS: Record<string, string> = {
+  sub: '--sub',
+  scope: '--scope',
+  exp: '--ttl',
+  iat: '--ttl',
+  iss: 'AUTH_ISSUER',
+  aud: 'AUTH_AUDIENCE',
+};
 const LIST_CLAIMS = new Set(['workspaces', 'channels']);
 // Canonical integers only: "007" (a zip code, a padded id) must keep its leading zeros as a string.
 const INTEGER = /^-?(0|[1-9]\d*)$/;
@@ -76,13 +85,22 @@ export async function runTokenCommand(argv: string[], env: NodeJS.ProcessEnv = p
       'AUTH_JWKS_URL is configured: tokens come from that identity service, and switchyard can only sign with AUTH_JWT_SECRET',
     );
   }
+  let token: string;
   try {
-    return await signToken(config.authJwtSecret, { sub: values.sub, claims, scope: values.scope, ttl: values.ttl });
+    // Minted to pass this gateway's own checks: its issuer and audience.
+    const issuer = config.authIssuer?.[0];
+    const audience = config.authAudience?.[0];
+    token = await signToken(config.authJwtSecret, { sub: values.sub, claims, scope: values.scope, ttl: values.ttl, issuer, audience });
   } catch (err) {
     // jose rejects a bad --ttl with a TypeError ("Invalid time period format").
     if (err instanceof TypeError) throw new UsageError(`invalid --ttl "${values.ttl ?? ''}": ${err.message}`, TOKEN_USAGE);
     throw err;
   }
+  const { iat = 0, exp = 0 } = decodeJwt(token);
+  if ((exp - iat) * 1000 > config.authMaxTokenAgeMs) {
+    throw new UsageError(`--ttl ${values.ttl ?? ''} is longer than AUTH_MAX_TOKEN_AGE_MS (${config.authMaxTokenAgeMs} ms): the gateway would refuse the token before it expires`, TOKEN_USAGE);
+  }
+  return token;
 }
 
 export const tokenCommand: Command = {

@@ -47,7 +47,7 @@ export class Gateway {
       metrics,
       bus: options.bus ?? createBus(config, log, metrics),
       store: options.store ?? createStore(config, log),
-      auth: options.auth ?? createAuthenticator(config),
+      auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
       shutdown: this.abort.signal,
     };

@@ -1,17 +1,45 @@
-// Bearer token from an Authorization header, verified; undefined when missing or invalid.
+// Verifying a client's token at an entry point. A missing or invalid token is the client's fault
+// (each API answers it as 401 in its shape); signing keys that cannot be fetched (JWKS down) are not,
+// and every entry point answers them as "unavailable, retry" (503 in its shape) instead.
+import type { ParameterizedContext } from 'koa';
 import { AuthError, type Authenticator, type Claims } from '../auth/authenticator';
+import { HttpError } from './errors';
 
-export async function bearerClaims(auth: Authenticator, header: string | undefined): Promise<Claims | undefined> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m ? verifyOrUndefined(auth, m[1]) : undefined;
+/** Seconds a client is asked to wait (Retry-After) while the signing keys cannot be fetched. */
+export const KEYS_RETRY_AFTER_SECONDS = 5;
+export const KEYS_UNAVAILABLE_MESSAGE = 'Token signing keys are unavailable; retry later';
+
+export function isKeysUnavailable(err: unknown): boolean {
+  return err instanceof AuthError && err.reason === 'keys_unavailable';
 }
 
+/**
+ * The token's claims; undefined when it is missing or invalid. Rejects with the AuthError while the
+ * keys are unavailable (isKeysUnavailable), so that the caller can answer 503 rather than 401.
+ */
 export async function verifyOrUndefined(auth: Authenticator, token: unknown): Promise<Claims | undefined> {
   if (typeof token !== 'string' || token === '') return undefined;
   try {
     return await auth.verify(token);
   } catch (err) {
-    if (err instanceof AuthError) return undefined;
+    if (err instanceof AuthError && !isKeysUnavailable(err)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * The claims of the request's `Authorization: Bearer` token, undefined when missing or invalid.
+ * While the keys are unavailable: throws a 503 HttpError (rendered in the API's error shape) and
+ * sets Retry-After.
+ */
+export async function bearerClaims(k: ParameterizedContext, auth: Authenticator): Promise<Claims | undefined> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(k.get('authorization'));
+  if (!m) return undefined;
+  try {
+    return await verifyOrUndefined(auth, m[1]);
+  } catch (err) {
+    if (!isKeysUnavailable(err)) throw err;
+    k.set('Retry-After', String(KEYS_RETRY_AFTER_SECONDS));
+    throw new HttpError(503, KEYS_UNAVAILABLE_MESSAGE);
   }
 }

@@ -1,5 +1,5 @@
 // The Store port: what must be shared between nodes or survive a restart. Each method is atomic
-// on its own. Implementations: in-memory (src/store/memory-store.ts) and Redis (later).
+// on its own. Implementations: in-memory (src/store/memory-store.ts) and Redis (src/store/redis-store.ts).
 
 /** An event of the events API as stored and answered (specs/events.asyncapi.yaml `Event`). */
 export interface StoredEvent {
@@ -19,6 +19,34 @@ export interface TicketGrant {
   user_uuid: string;
   store_id: string | number;
   username?: string;
+}
+
+/** A webhook delivery (messenger): what is POSTed, to whom, under which `webhook-id`. */
+export interface WebhookJob {
+  /** `webhook-id`: the bus record id, stable across retries. */
+  id: string;
+  user: string;
+  /** Message name, for logs and metrics. */
+  message: string;
+  /** The serialized JSON body, signed and sent byte for byte on every attempt. */
+  body: string;
+  /**
+   * A fixed target (callback_deprecated goes to the retired URL). Without it every attempt goes to
+   * the user's current callback, so retries follow a re-registration to the new URL.
+   */
+  url?: string;
+}
+
+/** A webhook job as its holder sees it: the store's key for it and the attempts that failed so far. */
+export interface HeldWebhookJob {
+  key: string;
+  job: WebhookJob;
+  attempts: number;
+}
+
+export interface WindowCount {
+  count: number;
+  resetInMs: number;
 }
 
 export interface Store {
@@ -41,6 +69,28 @@ export interface Store {
   /** Stores the callback URL and returns the one it replaced, if any. */
   setCallback(user: string, url: string): Promise<string | undefined>;
   getCallback(user: string): Promise<string | undefined>;
+
+  // messenger: pending webhook deliveries, so that they outlive the node that accepted them. A job
+  // is held by one owner (a node) at a time under a lease that the store's own clock times; once a
+  // lease runs out, any owner may claim the job, so a crashed node's deliveries resume elsewhere.
+  // Every change but a claim is made only by the current holder.
+  /**
+   * Stores a job held by `owner` for `leaseMs`. Undefined when a job with this id was added before
+   * (kept as long as idempotency keys are), so a redelivered record is delivered once.
+   */
+  addWebhookJob(job: WebhookJob, owner: string, leaseMs: number): Promise<HeldWebhookJob | undefined>;
+  /**
+   * Claims jobs whose lease has run out, at most `limit`: the earliest expiry first, jobs that expire
+   * together in the order they were added. Each is then held by `owner` for `leaseMs`.
+   */
+  claimWebhookJobs(owner: string, leaseMs: number, limit: number): Promise<HeldWebhookJob[]>;
+  /**
+   * Keeps holding a job for `leaseMs` from now and records its failed `attempts`. False when
+   * `owner` does not hold it (another owner claimed it, or it is finished).
+   */
+  holdWebhookJob(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean>;
+  /** Deletes a job that `owner` holds (delivered, or handed to polling); false when it does not. */
+  finishWebhookJob(key: string, owner: string): Promise<boolean>;
 
   // pizza: one-off tickets
   putTicket(ticket: string, grant: TicketGrant, ttlMs: number): Promise<void>;
@@ -70,6 +120,13 @@ export interface Store {
   /** Forgets the channel (channel-deleted). */
   deleteChannel(channelId: string): Promise<void>;
   getChannelWorkspace(channelId: string): Promise<string | undefined>;
+
+  // rate limits: fixed windows, shared by every node
+  /**
+   * Counts one more hit on `key` in its current window, which opens at the window's first hit and
+   * lasts `windowMs`. Returns the hits so far in this window and the milliseconds until it closes.
+   */
+  hit(key: string, windowMs: number): Promise<WindowCount>;
 
   // change notification, so that a long poll on one node wakes when another node writes
   notify(topic: string): Promise<void>;

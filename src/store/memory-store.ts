@@ -1,15 +1,23 @@
 // The in-memory Store: the embedded default when REDIS_URL is not set. Each method runs without
 // an await between its read and its write, so every method is atomic as the port requires.
 // Values are copied in and out (structuredClone) so callers never share state with the store.
-import type { NewEvent, Store, StoredEvent, TicketGrant } from '../ports/store';
+import type { HeldWebhookJob, NewEvent, Store, StoredEvent, TicketGrant, WebhookJob, WindowCount } from '../ports/store';
 
 export interface MemoryStoreOptions {
-  /** Clock for ticket expiry (tests inject one). */
+  /** Clock for ticket and rate-limit window expiry (tests inject one). */
   now?: () => number;
-  /** How often expired tickets are swept from memory (default 30 s). */
+  /** How often expired tickets and rate-limit windows are swept from memory (default 30 s). */
   sweepIntervalMs?: number;
   /** Called when an onNotify listener throws; the default logs it. */
   onListenerError?: (error: unknown, topic: string) => void;
+}
+
+interface StoredWebhookJob {
+  job: WebhookJob;
+  owner: string;
+  /** When the lease runs out (store clock, ms). */
+  until: number;
+  attempts: number;
 }
 
 interface Ticket {
@@ -30,11 +38,15 @@ export class MemoryStore implements Store {
   private readonly callbacks = new Map<string, string>();
   private readonly tickets = new Map<string, Ticket>();
   private readonly snapshots = new Map<string, unknown>();
+  private readonly windows = new Map<string, { count: number; endsAt: number }>();
   /** Sockets per (workspace, user): the id itself while there is one (the usual case), a Set from two on. */
   private readonly presence = new Map<string, string | Set<string>>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly channels = new Map<string, string>();
-  /** Idempotency keys of appends and enqueues seen lately (bounded: oldest forgotten first). */
+  /** Pending webhook jobs by key, in the order they were added (keys only grow). */
+  private readonly webhookJobs = new Map<string, StoredWebhookJob>();
+  private webhookSeq = 0;
+  /** Idempotency keys of appends, enqueues and webhook jobs seen lately (bounded: oldest forgotten first). */
   private readonly seen = new Map<string, StoredEvent | true>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -42,9 +54,9 @@ export class MemoryStore implements Store {
 
   constructor(private readonly options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    // Expired tickets are already invisible on read; the sweep only keeps memory from growing.
-    // unref: an idle store must not keep the process alive.
-    this.sweeper = setInterval(() => this.sweepTickets(), options.sweepIntervalMs ?? 30_000);
+    // Expired tickets and windows are already invisible on read; the sweep only keeps memory from
+    // growing. unref: an idle store must not keep the process alive.
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 30_000);
     this.sweeper.unref();
   }
 
@@ -91,6 +103,7 @@ export class MemoryStore implements Store {
     queue.push(item);
   }
 
+  /** Remembers an idempotency key (of an append, an enqueue or a webhook job). */
   private remember(key: string, value: StoredEvent | true): void {
     this.seen.set(key, value);
     if (this.seen.size > MAX_REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
@@ -103,6 +116,43 @@ export class MemoryStore implements Store {
     const item = queue.shift();
     if (queue.length === 0) this.queues.delete(user);
     return item;
+  }
+
+  async addWebhookJob(job: WebhookJob, owner: string, leaseMs: number): Promise<HeldWebhookJob | undefined> {
+    this.assertOpen();
+    const seenKey = pair('webhook', job.id);
+    if (this.seen.has(seenKey)) return undefined;
+    this.remember(seenKey, true);
+    const key = String(++this.webhookSeq);
+    this.webhookJobs.set(key, { job: structuredClone(job), owner, until: this.now() + leaseMs, attempts: 0 });
+    return { key, job: structuredClone(job), attempts: 0 };
+  }
+
+  async claimWebhookJobs(owner: string, leaseMs: number, limit: number): Promise<HeldWebhookJob[]> {
+    this.assertOpen();
+    const now = this.now();
+    // Map order is the order added, and sort is stable: ties stay in that order.
+    const expired = [...this.webhookJobs].filter(([, stored]) => stored.until <= now).sort(([, a], [, b]) => a.until - b.until);
+    return expired.slice(0, Math.max(0, limit)).map(([key, stored]) => {
+      stored.owner = owner;
+      stored.until = now + leaseMs;
+      return { key, job: structuredClone(stored.job), attempts: stored.attempts };
+    });
+  }
+
+  async holdWebhookJob(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean> {
+    this.assertOpen();
+    const stored = this.webhookJobs.get(key);
+    if (stored?.owner !== owner) return false;
+    stored.until = this.now() + leaseMs;
+    stored.attempts = attempts;
+    return true;
+  }
+
+  async finishWebhookJob(key: string, owner: string): Promise<boolean> {
+    this.assertOpen();
+    if (this.webhookJobs.get(key)?.owner !== owner) return false;
+    return this.webhookJobs.delete(key);
   }
 
   async setCallback(user: string, url: string): Promise<string | undefined> {
@@ -194,6 +244,18 @@ export class MemoryStore implements Store {
     return this.channels.get(channelId);
   }
 
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    this.assertOpen();
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (window === undefined || window.endsAt <= now) {
+      window = { count: 0, endsAt: now + windowMs };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return { count: window.count, resetInMs: window.endsAt - now };
+  }
+
   async notify(topic: string): Promise<void> {
     this.assertOpen();
     // Copy first: a listener may unsubscribe itself (a woken long poll usually does).
@@ -232,9 +294,15 @@ export class MemoryStore implements Store {
     return this.tickets.size;
   }
 
-  private sweepTickets(): void {
+  /** How many rate-limit windows are held in memory, closed or not (for tests). */
+  windowCount(): number {
+    return this.windows.size;
+  }
+
+  private sweep(): void {
     const now = this.now();
     for (const [ticket, { expiresAt }] of this.tickets) if (expiresAt <= now) this.tickets.delete(ticket);
+    for (const [key, { endsAt }] of this.windows) if (endsAt <= now) this.windows.delete(key);
   }
 
   private assertOpen(): void {

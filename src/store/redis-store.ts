@@ -1,8 +1,18 @@
 // The Redis Store (ioredis): what must be shared between gateway nodes or outlive one. Every method
 // is a single atomic command or Lua script; notifications travel over Redis pub/sub.
 import Redis from 'ioredis';
-import { PRESENCE_TTL_MS, type NewEvent, type Store, type StoredEvent, type TicketGrant } from '../ports/store';
-import { APPEND_EVENT, COMPARE_AND_SET, ENQUEUE, PRESENCE } from './redis-scripts';
+import { PRESENCE_TTL_MS, type HeldWebhookJob, type NewEvent, type Store, type StoredEvent, type TicketGrant, type WebhookJob, type WindowCount } from '../ports/store';
+import {
+  ADD_WEBHOOK_JOB,
+  APPEND_EVENT,
+  CLAIM_WEBHOOK_JOBS,
+  COMPARE_AND_SET,
+  ENQUEUE,
+  FINISH_WEBHOOK_JOB,
+  HIT,
+  HOLD_WEBHOOK_JOB,
+  PRESENCE,
+} from './redis-scripts';
 
 export interface RedisStoreOptions {
   /** Prefix of every key (default `switchyard:`): several deployments can share one Redis. */
@@ -20,9 +30,20 @@ interface Scripts {
   enqueueOnce(queue: string, dedupe: string, item: string, ttl: number): Promise<number>;
   compareAndSet(key: string, expected: string, next: string): Promise<number>;
   presence(key: string, member: string, now: number, expiry: string, ttl: number): Promise<number>;
+  addWebhookJob(...keysThenArgs: [...WebhookKeys, string, string, string, string, number, number]): Promise<string | null>;
+  claimWebhookJobs(...keysThenArgs: [...WebhookKeys, string, number, number]): Promise<string[]>;
+  holdWebhookJob(...keysThenArgs: [...WebhookKeys, string, string, number, number]): Promise<number>;
+  finishWebhookJob(...keysThenArgs: [...WebhookKeys, string, string]): Promise<number>;
+  hit(key: string, windowMs: number): Promise<[number, number]>;
 }
 
+/** The keys every webhook job script starts with (redis-scripts.ts): due, jobs, owners, attempts. */
+type WebhookKeys = [string, string, string, string];
+
 const MAX_CAS_ATTEMPTS = 50;
+
+/** A duration as the whole milliseconds the scripts add to the server clock. */
+const wholeMs = (ms: number): number => Math.max(0, Math.round(ms));
 
 export class RedisStore implements Store {
   private readonly redis: Redis & Scripts;
@@ -48,6 +69,11 @@ export class RedisStore implements Store {
     this.redis.defineCommand('enqueueOnce', { numberOfKeys: 2, lua: ENQUEUE });
     this.redis.defineCommand('compareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.redis.defineCommand('presence', { numberOfKeys: 1, lua: PRESENCE });
+    this.redis.defineCommand('addWebhookJob', { numberOfKeys: 6, lua: ADD_WEBHOOK_JOB });
+    this.redis.defineCommand('claimWebhookJobs', { numberOfKeys: 4, lua: CLAIM_WEBHOOK_JOBS });
+    this.redis.defineCommand('holdWebhookJob', { numberOfKeys: 4, lua: HOLD_WEBHOOK_JOB });
+    this.redis.defineCommand('finishWebhookJob', { numberOfKeys: 4, lua: FINISH_WEBHOOK_JOB });
+    this.redis.defineCommand('hit', { numberOfKeys: 1, lua: HIT });
     // One pattern subscription for every topic: onNotify stays synchronous and cannot miss a
     // notify sent right after it returns (once this subscription is live).
     this.subscribed = this.subscriber.psubscribe(`${this.prefix}notify:*`);
@@ -75,7 +101,10 @@ export class RedisStore implements Store {
 
   async appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent> {
     const dedupe = key === undefined ? '' : this.key('event-key', key);
-    const stored = await this.redis.appendEvent(this.key('seq', channel), this.key('events', channel), dedupe, JSON.stringify(event), this.dedupeTtl);
+    // Without the closing brace: the script appends the id as the last member (the JSON text itself
+    // is never decoded in Lua). NewEvent always has members, so the id follows a comma.
+    const head = JSON.stringify(event).slice(0, -1);
+    const stored = await this.redis.appendEvent(this.key('seq', channel), this.key('events', channel), dedupe, head, this.dedupeTtl);
     return JSON.parse(stored) as StoredEvent;
   }
 
@@ -102,6 +131,35 @@ export class RedisStore implements Store {
 
   async dequeue(user: string): Promise<string | undefined> {
     return (await this.redis.lpop(this.key('queue', user))) ?? undefined;
+  }
+
+  private webhookKeys(): WebhookKeys {
+    return [this.key('webhook', 'due'), this.key('webhook', 'jobs'), this.key('webhook', 'owners'), this.key('webhook', 'attempts')];
+  }
+
+  async addWebhookJob(job: WebhookJob, owner: string, leaseMs: number): Promise<HeldWebhookJob | undefined> {
+    // The job is kept as the JSON text written here (the scripts never decode it).
+    const text = JSON.stringify(job);
+    const key = await this.redis.addWebhookJob(
+      ...this.webhookKeys(), this.key('webhook', 'seq'), this.key('webhook-id', job.id), text, owner, wholeMs(leaseMs), this.dedupeTtl,
+    );
+    return key === null ? undefined : { key, job: JSON.parse(text) as WebhookJob, attempts: 0 };
+  }
+
+  async claimWebhookJobs(owner: string, leaseMs: number, limit: number): Promise<HeldWebhookJob[]> {
+    if (!(limit >= 1)) return [];
+    const flat = await this.redis.claimWebhookJobs(...this.webhookKeys(), owner, wholeMs(leaseMs), Math.floor(limit));
+    const claimed: HeldWebhookJob[] = [];
+    for (let i = 0; i < flat.length; i += 3) claimed.push({ key: flat[i], job: JSON.parse(flat[i + 1]) as WebhookJob, attempts: Number(flat[i + 2]) });
+    return claimed;
+  }
+
+  async holdWebhookJob(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean> {
+    return (await this.redis.holdWebhookJob(...this.webhookKeys(), key, owner, wholeMs(leaseMs), attempts)) === 1;
+  }
+
+  async finishWebhookJob(key: string, owner: string): Promise<boolean> {
+    return (await this.redis.finishWebhookJob(...this.webhookKeys(), key, owner)) === 1;
   }
 
   async setCallback(user: string, url: string): Promise<string | undefined> {
@@ -163,6 +221,11 @@ export class RedisStore implements Store {
 
   async getChannelWorkspace(channelId: string): Promise<string | undefined> {
     return (await this.redis.hget(this.key('channels'), channelId)) ?? undefined;
+  }
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const [count, resetInMs] = await this.redis.hit(this.key('window', key), Math.max(1, Math.round(windowMs)));
+    return { count, resetInMs };
   }
 
   async notify(topic: string): Promise<void> {

@@ -10,8 +10,8 @@ export interface Received {
   json: any;
 }
 
-/** What the receiver answers to a request: a status, or 'hang' (never answer). */
-export type Answer = number | 'hang';
+/** What the receiver answers to a request: a status (with headers), or 'hang' (never answer). */
+export type Answer = number | { status: number; headers: Record<string, string> } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -42,7 +42,8 @@ export async function startReceiver(answer: (req: Received, index: number) => An
         receiver.hanging.push(res);
         return;
       }
-      res.statusCode = what;
+      if (typeof what === 'number') res.statusCode = what;
+      else res.writeHead(what.status, what.headers);
       res.end('ok');
     });
   });

@@ -2,11 +2,38 @@
 // Every key carries a random per-test prefix so a shared Redis can run it next to other data.
 // Waits poll; nothing asserts on timing.
 import { sleep, waitFor } from '../helpers/wait';
-import type { NewEvent, Store, TicketGrant } from '../../src/ports/store';
-
-
+import type { HeldWebhookJob, NewEvent, Store, TicketGrant, WebhookJob } from '../../src/ports/store';
 
 export { waitFor };
+
+/**
+ * JSON values a store must give back exactly as it got them (issue 10, defect 4: Redis's cjson
+ * turned `[]` into `{}` and printed numbers with 14 digits). Read with JSON.parse, as a request body
+ * is, so key order and `__proto__` as a plain key are what a client sent.
+ */
+export const TRICKY_JSON_TEXT = String.raw`{
+  "list": [], "object": {}, "nested": [[], {}, [[]], [{}], {"a": []}, {"b": {}}, {"c": [[], [[]]]}],
+  "maxSafe": 9007199254740991, "minSafe": -9007199254740991, "pi": 3.141592653589793, "tenth": 0.1,
+  "third": 0.3333333333333333, "largeExponent": 1e308, "maxValue": 1.7976931348623157e308,
+  "smallest": 5e-324, "negativeExponent": -1.5e-300, "e21": 1e21, "integerFloat": 1.0, "negativeZero": -0,
+  "unicode": "h\u00e9llo w\u00f6rld \u2713 \ud83d\ude00 \ud834\udd1e \u4e2d\u6587 éè 😀",
+  "escapes": "quote \" backslash \\ slash \/ \b\f\n\r\t nul \u0000 us \u001f del \u007f ls \u2028 ps \u2029",
+  "loneSurrogates": "\ud800 \udfff",
+  "keyOrder": {"zebra": 1, "apple": 2, "mango": 3, "": 4, "a.b": 5, "__proto__": 6, "Zebra": 7},
+  "literals": [true, false, null, "", 0, -1],
+  "deep": {"a": {"b": {"c": {"d": {"e": [1, [2, [3, [4, []]]]]}}}}}
+}`;
+
+/** A fresh copy of the tricky value. */
+export const trickyValue = (): Record<string, unknown> => JSON.parse(TRICKY_JSON_TEXT) as Record<string, unknown>;
+
+/**
+ * Equal as JSON values, key order included: what a client gets when the value is serialized again
+ * (-0 serializes as 0, so a store may give back either).
+ */
+export function expectSameJson(actual: unknown, expected: unknown): void {
+  expect(JSON.stringify(actual, null, 1)).toBe(JSON.stringify(expected, null, 1));
+}
 
 export function storeSuite(name: string, make: () => Promise<{ store: Store; cleanup?: () => Promise<void> }>): void {
   describe(`Store contract: ${name}`, () => {
@@ -78,6 +105,38 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         const [read] = await store.readEvents(`${p}m`, 0, 1);
         (read.data as Record<string, unknown>).n = 'changed';
         expect(await store.readEvents(`${p}m`, 0, 1)).toEqual([{ ...event(1), id: 1 }]);
+      });
+    });
+
+    describe('round trip of JSON values', () => {
+      it("gives an event's data back exactly, from append, read and a repeated idempotent append", async () => {
+        const given: NewEvent = { timestamp: 1_700_000_000_123, type: 'tricky', from: 'sender é 😀 "q"', data: trickyValue() };
+        await store.appendEvent(`${p}j`, event(1));
+        const appended = await store.appendEvent(`${p}j`, given, `${p}tricky`);
+        const again = await store.appendEvent(`${p}j`, given, `${p}tricky`);
+        const [read] = await store.readEvents(`${p}j`, 1, 10);
+        for (const got of [appended, again, read]) expectSameJson(got, { ...given, id: 2 });
+        expect(read.data).toMatchObject({ list: [], maxSafe: 9007199254740991, pi: 3.141592653589793 });
+      });
+
+      it('gives a queued item back as the same string', async () => {
+        const items = [JSON.stringify(trickyValue()), TRICKY_JSON_TEXT, String.raw`{"n":1.0,"e":1E400,"u":"\u00e9","raw":"é 😀"}`];
+        for (const item of items) await store.enqueue(`${p}u`, item);
+        for (const item of items) expect(await store.dequeue(`${p}u`)).toBe(item);
+      });
+
+      it('gives a snapshot back exactly from put, get and update', async () => {
+        await store.putSnapshot(`${p}g`, trickyValue());
+        expectSameJson(await store.getSnapshot(`${p}g`), trickyValue());
+        const expected = { ...trickyValue(), more: trickyValue() };
+        expectSameJson(await store.updateSnapshot<Record<string, unknown>>(`${p}g`, (current) => ({ ...current, more: trickyValue() })), expected);
+        expectSameJson(await store.getSnapshot(`${p}g`), expected);
+      });
+
+      it('gives a ticket grant back exactly', async () => {
+        const given = { user_uuid: 'u é 😀 "q" \u2028 \ud800', store_id: 9007199254740991, username: 'ü', extra: trickyValue() };
+        await store.putTicket(`${p}t`, given, 60_000);
+        expectSameJson(await store.takeTicket(`${p}t`), given);
       });
     });
 
@@ -157,6 +216,89 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         const got = await Promise.all(Array.from({ length: 30 }, () => store.dequeue(`${p}u`)));
         const items = got.filter((x): x is string => x !== undefined);
         expect(items.sort()).toEqual(Array.from({ length: 20 }, (_, n) => `i${n}`).sort());
+      });
+    });
+
+    describe('webhook jobs', () => {
+      const job = (n: number, extra: Partial<WebhookJob> = {}): WebhookJob => ({ id: `${p}job-${n}`, user: 'u', message: 'new_message', body: `{"n":${n}}`, ...extra });
+      const LONG = 60_000;
+      /** Claims until `count` jobs came back (leases given as 0 or a few ms run out on their own). */
+      const claimAll = async (owner: string, count: number) => {
+        const claimed: HeldWebhookJob[] = [];
+        await waitFor(async () => {
+          claimed.push(...(await store.claimWebhookJobs(owner, LONG, 100)));
+          return claimed.length >= count;
+        }, `${count} claimable jobs`);
+        return claimed;
+      };
+
+      it('adds a job held by its owner, once per id, and gives it back exactly', async () => {
+        const given = job(1, { user: 'ü 😀', body: TRICKY_JSON_TEXT, url: 'http://127.0.0.1:9/hook?a=1&b=é' });
+        const held = await store.addWebhookJob(given, 'node-a', LONG);
+        expect(held).toEqual({ key: expect.any(String), job: given, attempts: 0 });
+        expect(held!.job.body).toBe(TRICKY_JSON_TEXT);
+        expect(await store.addWebhookJob(given, 'node-b', LONG)).toBeUndefined();
+        expect(await store.addWebhookJob({ ...given, body: 'other' }, 'node-a', LONG)).toBeUndefined();
+        expect(await store.claimWebhookJobs('node-b', LONG, 10)).toEqual([]); // held: not claimable
+        await store.holdWebhookJob(held!.key, 'node-a', 0, 2);
+        const [claimed] = await claimAll('node-b', 1);
+        expect(claimed).toEqual({ key: held!.key, job: given, attempts: 2 });
+        expect(claimed.job.body).toBe(TRICKY_JSON_TEXT);
+      });
+
+      it('lets another owner claim a job whose lease ran out; then only the new owner may change it', async () => {
+        const held = (await store.addWebhookJob(job(1), 'crashed', 20))!;
+        const [claimed] = await claimAll('rescuer', 1);
+        expect(claimed).toEqual(held);
+        expect(await store.claimWebhookJobs('third', LONG, 10)).toEqual([]);
+        expect(await store.holdWebhookJob(held.key, 'crashed', LONG, 1)).toBe(false);
+        expect(await store.finishWebhookJob(held.key, 'crashed')).toBe(false);
+        expect(await store.holdWebhookJob(held.key, 'rescuer', LONG, 1)).toBe(true);
+        expect(await store.finishWebhookJob(held.key, 'rescuer')).toBe(true);
+      });
+
+      it('keeps a job from claims for as long as its holder holds it, with the attempts recorded', async () => {
+        const held = (await store.addWebhookJob(job(1), 'a', 0))!;
+        expect(await store.holdWebhookJob(held.key, 'a', LONG, 3)).toBe(true);
+        expect(await store.claimWebhookJobs('b', LONG, 10)).toEqual([]);
+        expect(await store.holdWebhookJob(held.key, 'a', 0, 4)).toBe(true);
+        expect(await claimAll('b', 1)).toEqual([{ ...held, attempts: 4 }]);
+      });
+
+      it('forgets a finished job: no claim, hold or second finish, and its id is not added again', async () => {
+        const held = (await store.addWebhookJob(job(1), 'a', 0))!;
+        const other = (await store.addWebhookJob(job(2), 'a', 0))!;
+        expect(await store.finishWebhookJob(held.key, 'a')).toBe(true);
+        expect(await store.finishWebhookJob(held.key, 'a')).toBe(false);
+        expect(await store.holdWebhookJob(held.key, 'a', 0, 1)).toBe(false);
+        expect((await claimAll('b', 1)).map((j) => j.key)).toEqual([other.key]);
+        expect(await store.addWebhookJob(job(1), 'a', 0)).toBeUndefined();
+      });
+
+      it('claims the earliest expiry first, jobs expiring together in the order added, at most limit', async () => {
+        const late = (await store.addWebhookJob(job(0), 'a', LONG))!;
+        const added: string[] = [];
+        for (let n = 1; n <= 4; n++) added.push((await store.addWebhookJob(job(n), 'a', 0))!.job.id);
+        expect(await store.holdWebhookJob(late.key, 'a', 30, 0)).toBe(true); // now expires after all of them
+        expect((await store.claimWebhookJobs('b', LONG, 2)).map((j) => j.job.id)).toEqual(added.slice(0, 2));
+        expect((await claimAll('b', 3)).map((j) => j.job.id)).toEqual([...added.slice(2), late.job.id]);
+        expect(await store.claimWebhookJobs('c', LONG, 10)).toEqual([]);
+      });
+
+      it('gives each expired job to exactly one of many concurrent claimers', async () => {
+        for (let n = 0; n < 20; n++) await store.addWebhookJob(job(n), 'crashed', 0);
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, n) => store.claimWebhookJobs(`node-${n}`, LONG, 5)));
+        const ids = claims.flat().map((j) => j.job.id);
+        expect(ids.length).toBeGreaterThan(0);
+        expect(new Set(ids).size).toBe(ids.length);
+        const rest = await store.claimWebhookJobs('late', LONG, 100);
+        expect([...ids, ...rest.map((j) => j.job.id)].sort()).toEqual(Array.from({ length: 20 }, (_, n) => `${p}job-${n}`).sort());
+      });
+
+      it('claims nothing for a limit below one', async () => {
+        await store.addWebhookJob(job(1), 'a', 0);
+        expect(await store.claimWebhookJobs('b', LONG, 0)).toEqual([]);
+        expect(await claimAll('b', 1)).toHaveLength(1);
       });
     });
 
@@ -300,6 +442,33 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
       it('counts concurrent ups of distinct sockets exactly', async () => {
         const counts = await Promise.all(Array.from({ length: 10 }, (_, n) => store.presenceUp(`${p}w`, 'u', `s${n}`)));
         expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, n) => n + 1));
+      });
+    });
+
+    describe('rate-limit windows', () => {
+      it('counts hits per key within a window and says when it closes', async () => {
+        const first = await store.hit(`${p}w`, 60_000);
+        expect(first.count).toBe(1);
+        expect(first.resetInMs).toBeGreaterThan(0);
+        expect(first.resetInMs).toBeLessThanOrEqual(60_000);
+        expect((await store.hit(`${p}w`, 60_000)).count).toBe(2);
+        expect((await store.hit(`${p}other`, 60_000)).count).toBe(1);
+        const third = await store.hit(`${p}w`, 60_000);
+        expect(third.count).toBe(3);
+        // The window opened at the first hit: later hits do not extend it.
+        expect(third.resetInMs).toBeLessThanOrEqual(first.resetInMs);
+      });
+
+      it('counts concurrent hits exactly', async () => {
+        const counts = await Promise.all(Array.from({ length: 30 }, () => store.hit(`${p}c`, 60_000)));
+        expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, n) => n + 1));
+      });
+
+      it('starts a new window from 1 once the last one closed', async () => {
+        await store.hit(`${p}short`, 30);
+        await store.hit(`${p}short`, 30);
+        // Each poll is a hit; the first of a new window counts 1 again.
+        await waitFor(async () => (await store.hit(`${p}short`, 30)).count === 1, 'a new window');
       });
     });
 

@@ -1,5 +1,7 @@
 // Reply frames of the games stream (channels-api shape): `{errors, data, action, response_status,
 // request_id}` inside `{stream: "games", payload}`.
+import { KEYS_UNAVAILABLE_MESSAGE } from '../../http/bearer';
+
 export const STREAM = 'games';
 
 export const ERRORS = {
@@ -7,6 +9,8 @@ export const ERRORS = {
   permissionDenied: 'Permission Denied',
   notFound: 'Not found.',
   notWaiting: 'Game state is not "players_waiting".',
+  /** The session key cannot be checked right now (response_status 503). */
+  authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
 } as const;
 
 export interface ReplyPayload {
@@ -23,7 +27,7 @@ export function reply(action: string | null, requestId: string | null, status: n
 }
 
 export class GamesError extends Error {
-  constructor(readonly status: 400 | 401 | 404, message: string) {
+  constructor(readonly status: 400 | 401 | 404 | 503, message: string) {
     super(message);
   }
 }

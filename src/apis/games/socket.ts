@@ -8,7 +8,7 @@ import type { MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
-import { verifyOrUndefined } from '../../http/bearer';
+import { isKeysUnavailable, verifyOrUndefined } from '../../http/bearer';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { AcceptedEnvelope } from '../../routing/check-envelope';
 import { fanoutHandler, workHandler } from '../../routing/validated';
@@ -28,6 +28,10 @@ interface Request {
   data?: { action?: string };
   request_id?: string;
 }
+
+/** A socket's identity: its claims, undefined (no valid session key), or not known yet (keys unavailable). */
+const KEYS_UNAVAILABLE = Symbol('keys unavailable');
+type SessionClaims = Claims | undefined | typeof KEYS_UNAVAILABLE;
 
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
@@ -67,15 +71,18 @@ export class GamesSockets {
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original).
     const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
-    // Once verified, the socket keeps its claims rather than a settled promise of them.
-    let claims: Promise<Claims | undefined> | Claims | undefined = verifyOrUndefined(auth, sessionKey ?? undefined).then(
-      (c) => (claims = c),
-      () => (claims = undefined),
-    );
+    // Once verified, the socket keeps its claims rather than a settled promise of them. While the
+    // signing keys cannot be fetched, requests get 503 and the next one checks the key again.
+    const verify = (): Promise<SessionClaims> =>
+      verifyOrUndefined(auth, sessionKey ?? undefined).then(
+        (c) => (claims = c),
+        (err: unknown) => (claims = isKeysUnavailable(err) ? KEYS_UNAVAILABLE : undefined),
+      );
+    let claims: Promise<SessionClaims> | SessionClaims = verify();
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims);
+      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims === KEYS_UNAVAILABLE ? verify() : claims);
       const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
       queue = next;
       void next.then(() => {
@@ -84,7 +91,7 @@ export class GamesSockets {
     });
   }
 
-  private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<Claims | undefined> | Claims | undefined): Promise<void> {
+  private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
     const parsed = parseRequest(text);
     const payload = parsed?.payload;
     const action = typeof payload?.action === 'string' ? payload.action : null;
@@ -94,6 +101,7 @@ export class GamesSockets {
         throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
       }
       const claims = await claimsOrPromise;
+      if (claims === KEYS_UNAVAILABLE) throw new GamesError(503, ERRORS.authUnavailable);
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
       await this.perform(ws, parsed.frame, payload as Request, claims);
     } catch (err) {

@@ -1,7 +1,7 @@
 // The bus `work` handler: each messenger record is handled by exactly one node. The record is checked
 // against the catalogue (publishable message, `to: {user_id}`, data valid), framed generically as
-// `{type, event}`, and then either handed to the webhook deliverer (the user registered a callback)
-// or queued for polling under the record id (a redelivered record is queued once).
+// `{type, event}`, and then either stored as a webhook job (the user registered a callback) or
+// queued for polling, under the record id either way (a redelivered record is taken once).
 import { randomUUID } from 'node:crypto';
 import type { ApiCatalogue } from '../../../generated';
 import type { Logger } from '../../log';
@@ -36,8 +36,9 @@ export function dispatcher(deps: DispatchDeps): (envelope: Envelope) => Promise<
     // then gets a fresh one (its redelivery is not recognised as such).
     const id = typeof envelope.id === 'string' && envelope.id !== '' ? envelope.id : randomUUID();
     const job = { id, user, message: check.entry.name, body: framed.serialized };
-    // Store errors reject, so the bus retries the record.
-    if ((await deps.currentUrl(user)) !== undefined) deliverer.deliver(job);
+    // Store errors reject, so the bus retries the record; the record counts as handled only once
+    // the webhook job is stored (a redelivered record is stored once, under its id).
+    if ((await deps.currentUrl(user)) !== undefined) await deliverer.deliver(job);
     else await queues.enqueue(user, framed.serialized, id);
   };
 }

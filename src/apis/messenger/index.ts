@@ -1,7 +1,10 @@
 // The messenger event API (seeds/messenger-callback-polling.md; specs/messenger.*.yaml): a user gets
 // their events either POSTed to a registered callback URL (webhooks.ts, signed per signature.ts) or
 // by long polling (polling.ts). Events reach the user through a bus `work` subscription
-// (dispatch.ts), so exactly one node delivers each record.
+// (dispatch.ts), so exactly one node delivers each record; pending webhook deliveries are kept in the
+// Store, so another node resumes those of a node that died (webhooks.ts).
+import { AddressPolicy } from '../../egress/address-policy';
+import { guardedFetch } from '../../egress/guarded-fetch';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
 import { dispatcher } from './dispatch';
@@ -14,10 +17,19 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
   const { config, store, log } = ctx;
   const queues = new PollingQueues(store);
   const currentUrl = (user: string): Promise<string | undefined> => store.getCallback(user);
+  // Callbacks are checked at registration (routes.ts) and every connection again (guarded-fetch.ts).
+  const policy = new AddressPolicy(config.webhookAllowedNetworks);
+  const egress = guardedFetch(policy, (err) => {
+    ctx.metrics.webhookCallbacksRefusedTotal.inc({ stage: 'delivery' });
+    log.warn({ api: 'messenger', host: err.hostname, address: err.address }, 'webhook not sent: its address is not one webhooks may reach');
+  });
   const deliverer = new WebhookDeliverer({
+    fetch: egress.fetch,
     key: signingKey(config.webhookSecret),
     retryScheduleMs: config.webhookRetryScheduleMs,
     timeoutMs: config.webhookTimeoutMs,
+    leaseMs: config.webhookLeaseMs,
+    jobs: store,
     log: log.child({ api: 'messenger' }),
     metrics: ctx.metrics,
     currentUrl,
@@ -30,17 +42,19 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
     name: 'messenger',
     errorFormat: messengerErrorFormat,
     routes(router) {
-      messengerRoutes(router, { ctx, queues, deliverer });
+      messengerRoutes(router, { ctx, queues, deliverer, policy });
     },
     async start() {
       const handle = dispatcher({ catalogue: ctx.catalogues.messenger, log, currentUrl, queues, deliverer });
       subscription = await ctx.bus.subscribe('messenger', 'work', handle);
+      deliverer.start(); // resumes pending deliveries whose node died
     },
     async stop() {
       // First no new records (an in-flight one finishes and may hand over a job), then the webhooks.
       await subscription?.close();
       subscription = undefined;
       await deliverer.stop();
+      await egress.close();
     },
   };
 }

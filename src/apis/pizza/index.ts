@@ -22,7 +22,7 @@ export function pizzaApi(ctx: GatewayContext): ApiModule {
     errorFormat: pizzaError,
     routes(router) {
       router.get('/api/v1/ws/ticket', async (k) => {
-        const claims = await bearerClaims(ctx.auth, k.get('authorization'));
+        const claims = await bearerClaims(k, ctx.auth);
         const storeId = claims?.store_id;
         if (!claims || storeId === undefined || storeId === '') throw new HttpError(401, WRONG_AUTH);
         const ticket = newTicket();

@@ -1,7 +1,7 @@
 // The `auth` event: payload validation, token verification, workspace membership (ORIGINALS.md).
 import type { ValidateFunction } from 'ajv';
 import type { Authenticator } from '../../auth/authenticator';
-import { verifyOrUndefined } from '../../http/bearer';
+import { isKeysUnavailable, KEYS_UNAVAILABLE_MESSAGE, verifyOrUndefined } from '../../http/bearer';
 import { roomsOf } from './rooms';
 
 export type OnlineStatus = 'online' | 'idle' | 'offline';
@@ -12,6 +12,8 @@ export const AUTH_EVENT = 'auth';
 export const ERRORS = {
   invalidData: 'Invalid data format for "auth" event',
   invalidToken: 'Invalid access token',
+  /** The token cannot be checked right now (signing keys unavailable); the client may retry. */
+  authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
   notMember: "Can't listen workspace events",
   unauthorized: 'Unauthorized: send "auth" first',
   unknownEvent: (event: string) => `Unknown event "${event}"`,
@@ -39,7 +41,13 @@ interface AuthData {
 export async function authenticate(validate: ValidateFunction, auth: Authenticator, data: unknown): Promise<AuthOutcome> {
   if (!validate(data)) return { ok: false, message: ERRORS.invalidData };
   const { token, workspaceId, onlineStatus } = data as AuthData;
-  const claims = await verifyOrUndefined(auth, token);
+  let claims;
+  try {
+    claims = await verifyOrUndefined(auth, token);
+  } catch (err) {
+    if (isKeysUnavailable(err)) return { ok: false, message: ERRORS.authUnavailable };
+    throw err;
+  }
   if (!claims) return { ok: false, message: ERRORS.invalidToken };
   if (!(claims.workspaces ?? []).includes(workspaceId)) return { ok: false, message: ERRORS.notMember };
   return {
