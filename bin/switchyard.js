@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// The `switchyard` command. Runs the compiled CLI (`npm run build` writes dist/); in a checkout
-// that has not been built yet it runs the TypeScript sources through tsx.
+// The `switchyard` command: runs the compiled CLI from dist/ (in the package it is always there;
+// in a checkout `npm run build` or `npm start` writes it). It never needs a devDependency.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const compiled = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
-if (existsSync(compiled)) {
-  require(compiled);
-} else {
-  require('tsx/cjs');
-  require(join(__dirname, '..', 'src', 'cli', 'main.ts'));
+if (!existsSync(compiled)) {
+  process.stderr.write('switchyard: dist/ is missing: run `npm run build` in this checkout first\n');
+  process.exit(1);
 }
+require(compiled);

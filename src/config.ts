@@ -7,13 +7,18 @@
 // - Any variable starting with `SWITCHYARD_` is refused: Switchyard reads unprefixed names (`PORT`, not
 //   `SWITCHYARD_PORT`), and a prefixed one is almost always a typo that would otherwise be ignored.
 // - Secrets left unset fall back to the published dev values below (listed in `devSecrets`), except
-//   under `NODE_ENV=production`, which refuses dev secrets, unset or given explicitly.
+//   under `NODE_ENV=production`, which refuses dev secrets, unset or given explicitly, and secrets
+//   shorter than MIN_SECRET_BYTES.
+// - `NODE_ENV=production` also refuses the in-process bus and in-memory store (no Kafka or Redis
+//   configured) unless `ALLOW_EMBEDDED=true` says a single node without them is intended.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
 export const DEV_API_SECRET = 'dev-api-secret';
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+/** HS256 wants a key of at least the hash size (RFC 7518 3.2); the other secrets get the same floor. */
+export const MIN_SECRET_BYTES = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -40,6 +45,10 @@ export interface Config {
   host: string;
   nodeEnv: string;
   logLevel: LogLevel;
+  /** The level of the one line logged per HTTP request (`silent`: none). */
+  requestLogLevel: LogLevel;
+  /** Production may run without Kafka and Redis (one node, state lost on restart). */
+  allowEmbedded: boolean;
   /** HS256 shared secret; undefined exactly when `authJwksUrl` is set. */
   authJwtSecret: string | undefined;
   authJwksUrl: string | undefined;
@@ -166,6 +175,8 @@ const delayList = z
   .transform((s) => splitList(s).map(Number));
 
 const nonEmpty = z.string().min(1);
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((s) => s === 'true');
+const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
 
 const nameList = z
   .string()
@@ -213,7 +224,9 @@ const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: nonEmpty.default('127.0.0.1'),
   NODE_ENV: nonEmpty.default('development'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_LEVEL: logLevel.default('info'),
+  REQUEST_LOG_LEVEL: logLevel.default('info'),
+  ALLOW_EMBEDDED: flag.default(false),
   AUTH_JWT_SECRET: nonEmpty.optional(),
   AUTH_JWKS_URL: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
   AUTH_ISSUER: nameList.optional(),
@@ -258,6 +271,8 @@ const EnvSchema = z.object({
 
 type EnvName = keyof typeof EnvSchema.shape;
 const KNOWN_NAMES = Object.keys(EnvSchema.shape) as EnvName[];
+/** Every environment variable the configuration reads (.env.example lists each). */
+export const CONFIG_VARIABLES: readonly string[] = KNOWN_NAMES;
 
 function got(name: string, value: string | undefined): string {
   if (value === undefined) return '(not set)';
@@ -295,6 +310,9 @@ function resolveSecrets(raw: Record<string, string | undefined>, production: boo
       devSecrets.push(name);
       return devValue;
     }
+    if (production && value !== undefined && value !== devValue && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes in production (got ${Buffer.byteLength(value)} bytes)`);
+    }
     if (value === devValue) {
       // The dev value is public, so quoting it is safe and tells the operator exactly what is wrong.
       if (production) problems.push(`${name}: is the published dev secret, and NODE_ENV=production refuses dev secrets (got "${devValue}")`);
@@ -310,6 +328,19 @@ function resolveSecrets(raw: Record<string, string | undefined>, production: boo
   const apiSecret = resolve('API_SECRET', DEV_API_SECRET, raw.API_SECRET !== undefined);
   const webhookSecret = resolve('WEBHOOK_SECRET', DEV_WEBHOOK_SECRET, raw.WEBHOOK_SECRET !== undefined);
   return { authJwtSecret, apiSecret, webhookSecret, devSecrets };
+}
+
+/** What production refuses without ALLOW_EMBEDDED=true: state that would live and die with one process. */
+function embeddedProblems(raw: Record<string, string | undefined>): string[] {
+  const allow = 'or set ALLOW_EMBEDDED=true to run a single node without it';
+  const problems: string[] = [];
+  if (raw.KAFKA_BROKERS === undefined) {
+    problems.push(`KAFKA_BROKERS: must be set, NODE_ENV=production refuses the in-process bus (${allow}) (not set)`);
+  }
+  if (raw.REDIS_URL === undefined) {
+    problems.push(`REDIS_URL: must be set, NODE_ENV=production refuses the in-memory store (${allow}) (not set)`);
+  }
+  return problems;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -343,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = raw.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
+  if (production && raw.ALLOW_EMBEDDED !== 'true') problems.push(...embeddedProblems(raw));
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -351,6 +383,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    requestLogLevel: e.REQUEST_LOG_LEVEL,
+    allowEmbedded: e.ALLOW_EMBEDDED,
     authJwtSecret: secrets.authJwtSecret,
     authJwksUrl: e.AUTH_JWKS_URL,
     authIssuer: e.AUTH_ISSUER,
@@ -405,7 +439,9 @@ export interface ConfigSummary {
   host: string;
   nodeEnv: string;
   logLevel: LogLevel;
+  requestLogLevel: LogLevel;
   devMode: boolean;
+  allowEmbedded: boolean;
   devSecrets: SecretName[];
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
@@ -434,7 +470,9 @@ export function describeConfig(config: Config): ConfigSummary {
     host: config.host,
     nodeEnv: config.nodeEnv,
     logLevel: config.logLevel,
+    requestLogLevel: config.requestLogLevel,
     devMode: config.devMode,
+    allowEmbedded: config.allowEmbedded,
     devSecrets: [...config.devSecrets],
     auth: config.authJwksUrl !== undefined ? { mode: 'jwks', jwksUrl: redactUrl(config.authJwksUrl) } : { mode: 'jwt-secret' },
     bus:

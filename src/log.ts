@@ -9,6 +9,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
   const options = {
     level: config.logLevel,
     base: { service: 'switchyard' },
+    // ISO 8601 rather than epoch milliseconds: readable as is, and log collectors parse it.
+    timestamp: pino.stdTimeFunctions.isoTime,
     // Belt and braces: bearer tokens must not reach logs even if a request is logged whole.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'token'], censor: '<redacted>' },
   };

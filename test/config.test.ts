@@ -3,6 +3,7 @@ import {
   DEV_API_SECRET,
   DEV_JWT_SECRET,
   DEV_WEBHOOK_SECRET,
+  MIN_SECRET_BYTES,
   describeConfig,
   loadConfig,
 } from '../src/config';
@@ -20,9 +21,11 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 
 const PRODUCTION = {
   NODE_ENV: 'production',
-  AUTH_JWT_SECRET: 'prod-jwt-secret-0123456789',
-  API_SECRET: 'prod-api-secret-0123456789',
-  WEBHOOK_SECRET: 'prod-webhook-secret-0123456789',
+  AUTH_JWT_SECRET: 'prod-jwt-secret-0123456789abcdefghij',
+  API_SECRET: 'prod-api-secret-0123456789abcdefghij',
+  WEBHOOK_SECRET: 'prod-webhook-secret-0123456789abcdef',
+  KAFKA_BROKERS: 'kafka:9092',
+  REDIS_URL: 'redis://cache:6379',
 };
 
 describe('loadConfig defaults', () => {
@@ -32,7 +35,9 @@ describe('loadConfig defaults', () => {
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
     expect(config.logLevel).toBe('info');
+    expect(config.requestLogLevel).toBe('info');
     expect(config.nodeEnv).toBe('development');
+    expect(config.allowEmbedded).toBe(false);
   });
 
   it('uses the in-process bus and in-memory store', () => {
@@ -97,6 +102,8 @@ describe('loadConfig parsing', () => {
       PORT: '0',
       HOST: '0.0.0.0',
       LOG_LEVEL: 'debug',
+      REQUEST_LOG_LEVEL: 'warn',
+      ALLOW_EMBEDDED: 'true',
       AUTH_JWT_SECRET: 'jwt',
       API_SECRET: 'api',
       WEBHOOK_SECRET: 'hook',
@@ -136,6 +143,8 @@ describe('loadConfig parsing', () => {
       port: 0,
       host: '0.0.0.0',
       logLevel: 'debug',
+      requestLogLevel: 'warn',
+      allowEmbedded: true,
       authJwtSecret: 'jwt',
       apiSecret: 'api',
       webhookSecret: 'hook',
@@ -328,11 +337,44 @@ describe('loadConfig in production', () => {
   });
 
   it('refuses to fall back to dev secrets, naming each missing one', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_EMBEDDED: 'true' })).toEqual([
       'AUTH_JWT_SECRET: must be set (or AUTH_JWKS_URL), NODE_ENV=production refuses dev secrets (not set)',
       'API_SECRET: must be set, NODE_ENV=production refuses dev secrets (not set)',
       'WEBHOOK_SECRET: must be set, NODE_ENV=production refuses dev secrets (not set)',
     ]);
+  });
+
+  it.each(['AUTH_JWT_SECRET', 'API_SECRET', 'WEBHOOK_SECRET'])('refuses a %s shorter than 32 bytes without echoing it', (name) => {
+    const short = 'short-but-secret';
+    const problems = problemsOf({ ...PRODUCTION, [name]: short });
+    expect(problems).toEqual([`${name}: must be at least ${MIN_SECRET_BYTES} bytes in production (got 16 bytes)`]);
+    expect(problems.join()).not.toContain(short);
+  });
+
+  it('counts bytes, not characters, and accepts exactly 32', () => {
+    expect(loadConfig({ ...PRODUCTION, API_SECRET: 'x'.repeat(32) }).apiSecret).toHaveLength(32);
+    expect(loadConfig({ ...PRODUCTION, API_SECRET: 'é'.repeat(16) }).apiSecret).toHaveLength(16); // 32 bytes of UTF-8
+    expect(problemsOf({ ...PRODUCTION, API_SECRET: 'x'.repeat(31) })).toHaveLength(1);
+  });
+
+  it('accepts short secrets outside production', () => {
+    expect(loadConfig({ AUTH_JWT_SECRET: 'short' }).authJwtSecret).toBe('short');
+  });
+
+  it('refuses the in-process bus and in-memory store unless ALLOW_EMBEDDED=true', () => {
+    const { KAFKA_BROKERS: _k, REDIS_URL: _r, ...embedded } = PRODUCTION;
+    expect(problemsOf(embedded)).toEqual([
+      'KAFKA_BROKERS: must be set, NODE_ENV=production refuses the in-process bus (or set ALLOW_EMBEDDED=true to run a single node without it) (not set)',
+      'REDIS_URL: must be set, NODE_ENV=production refuses the in-memory store (or set ALLOW_EMBEDDED=true to run a single node without it) (not set)',
+    ]);
+    expect(problemsOf({ ...embedded, KAFKA_BROKERS: 'kafka:9092' })).toEqual([expect.stringMatching(/^REDIS_URL: must be set/)]);
+    expect(problemsOf({ ...embedded, ALLOW_EMBEDDED: 'false' })).toHaveLength(2);
+    const config = loadConfig({ ...embedded, ALLOW_EMBEDDED: 'true' });
+    expect(config).toMatchObject({ allowEmbedded: true, kafkaBrokers: undefined, redisUrl: undefined });
+  });
+
+  it('refuses an ALLOW_EMBEDDED that is not true or false', () => {
+    expect(problemsOf({ ...PRODUCTION, ALLOW_EMBEDDED: 'yes' })).toEqual(['ALLOW_EMBEDDED: must be true or false (got "yes")']);
   });
 
   it.each([
@@ -346,7 +388,7 @@ describe('loadConfig in production', () => {
   });
 
   it('reports malformed values and missing secrets together', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'abc', AUTH_JWT_SECRET: 'x', API_SECRET: 'y' });
+    const problems = problemsOf({ NODE_ENV: 'production', ALLOW_EMBEDDED: 'true', PORT: 'abc', AUTH_JWT_SECRET: 'x'.repeat(32), API_SECRET: 'y'.repeat(32) });
     expect(problems).toEqual([
       'PORT: must be an integer from 0 to 65535 (got "abc")',
       'WEBHOOK_SECRET: must be set, NODE_ENV=production refuses dev secrets (not set)',

@@ -2,7 +2,8 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthError, createAuthenticator, hasScope } from '../src/auth/authenticator';
 import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import { signToken } from '../src/auth/token';
-import { parseClaims, runTokenCommand, TOKEN_USAGE, UsageError } from '../src/cli/token';
+import { UsageError } from '../src/cli/command';
+import { parseClaims, runTokenCommand, TOKEN_USAGE } from '../src/cli/token';
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config';
 
 const SECRET = 'cli-test-secret-0123456789';
@@ -28,6 +29,8 @@ describe('switchyard token', () => {
     );
     const claims = await verifier.verify(token);
     expect(claims).toMatchObject({ sub: 'alice', store_id: 1, username: 'Alice', workspaces: ['w1', 'w2'], scope: 'publish' });
+    const json = await verifier.verify(await runTokenCommand(['--sub', 'bob', '--claim', 'workspaces=["w1"]'], ENV));
+    expect(json.workspaces).toEqual(['w1']);
     expect(hasScope(claims, 'publish')).toBe(true);
     expect(decodeProtectedHeader(token).alg).toBe('HS256');
   });
@@ -116,6 +119,24 @@ describe('parseClaims', () => {
       channels: ['c1'],
       tags: 'a,b',
     });
+  });
+
+  it('parses JSON values: arrays, objects, quoted strings', () => {
+    expect(parseClaims(['workspaces=["w1", "w2"]', 'channels=[]', 'profile={"tier":"gold","n":1}', 'zip="007"', 'id="12"'])).toEqual({
+      workspaces: ['w1', 'w2'],
+      channels: [],
+      profile: { tier: 'gold', n: 1 },
+      zip: '007',
+      id: '12',
+    });
+  });
+
+  it('makes true and false booleans', () => {
+    expect(parseClaims(['admin=true', 'beta=false', 'word=truthy'])).toEqual({ admin: true, beta: false, word: 'truthy' });
+  });
+
+  it('refuses a value that starts like JSON but is not', () => {
+    expect(() => parseClaims(['workspaces=["w1"'])).toThrow(/--claim workspaces: the value is not valid JSON/);
   });
 
   it('keeps "=" inside the value', () => {

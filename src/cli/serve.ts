@@ -3,6 +3,27 @@
 import { describeConfig, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { Gateway } from '../gateway/gateway';
+import { parseOptions, type Command } from './command';
+
+const SERVE_USAGE = [
+  'usage: switchyard serve',
+  '',
+  'Serves all five APIs on one port until SIGTERM or SIGINT. Every setting comes from the environment',
+  '(PORT, HOST, NODE_ENV, AUTH_JWT_SECRET, KAFKA_BROKERS, REDIS_URL, ...: see .env.example and the',
+  "README's Configuration table); a malformed one stops it with every problem listed.",
+  '',
+  '  -h, --help',
+].join('\n');
+
+export const serveCommand: Command = {
+  summary: 'serve all five APIs (configured by environment variables; what npm start runs)',
+  usage: SERVE_USAGE,
+  async run(argv) {
+    parseOptions(argv, {}, SERVE_USAGE);
+    await runServe();
+    return 0;
+  },
+};
 
 export async function runServe(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env); // throws ConfigError listing every problem

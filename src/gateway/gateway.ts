@@ -16,6 +16,7 @@ import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
 import { answerClientErrors } from '../http/client-error';
 import { unmatchedRequests, type RoutedApi } from '../http/methods';
+import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
@@ -68,6 +69,7 @@ export class Gateway {
 
     const app = new Koa();
     app.silent = true; // errors are rendered by each API's error boundary and logged there
+    app.use(requestLog(log, config.requestLogLevel));
     app.use(requestMetrics(metrics));
     app.use(refuseMalformedTargets(() => metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_target' })));
     const routed: RoutedApi[] = [];

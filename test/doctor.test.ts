@@ -1,0 +1,205 @@
+// `switchyard doctor`: the findings from configuration and secrets, and against the real Kafka and
+// Redis the Jest global setup starts, and as a process (output and exit code).
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { diagnose, exitCodeOf, renderFindings, secretFindings } from '../src/cli/doctor';
+import { parseInfo, persistenceFindings } from '../src/cli/doctor-redis';
+import type { Finding } from '../src/cli/findings';
+import { loadConfig } from '../src/config';
+import { startGateway } from './helpers/gateway';
+import { CLI, ROOT, cleanEnv, freePort } from './helpers/process';
+import { describeWithKafka, describeWithRedis } from './services/services';
+
+const STRONG = 'Zr8vQ2mX9pL4kT7wB1nC6yH3jD5fG0sA'; // 32 bytes, 32 distinct characters
+const PRODUCTION = { NODE_ENV: 'production', AUTH_JWT_SECRET: STRONG, API_SECRET: STRONG, WEBHOOK_SECRET: STRONG };
+
+function runDoctor(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, 'doctor', ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const of = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
+
+describe('doctor findings without services', () => {
+  it('reports every configuration problem as a failure, as serve would refuse to start', async () => {
+    const findings = await diagnose({ NODE_ENV: 'production', PORT: 'x' }, 1000);
+    expect(findings.every((f) => f.check === 'config' && f.status === 'fail')).toBe(true);
+    expect(findings.map((f) => f.detail)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^PORT:/), expect.stringMatching(/^AUTH_JWT_SECRET:/), expect.stringMatching(/^KAFKA_BROKERS:/)]),
+    );
+    expect(exitCodeOf(findings, false)).toBe(1);
+  });
+
+  it('passes a development setup, warning about the dev secrets', async () => {
+    const findings = await diagnose({}, 1000);
+    expect(exitCodeOf(findings, false)).toBe(0);
+    expect(exitCodeOf(findings, true)).toBe(1);
+    expect(of(findings, 'secret').map((f) => f.status)).toEqual(['warn', 'warn', 'warn']);
+    expect(of(findings, 'kafka')).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringContaining('in-process') })]);
+  });
+
+  it('warns that an allowed embedded production node keeps its state in one process', async () => {
+    const findings = await diagnose({ ...PRODUCTION, ALLOW_EMBEDDED: 'true' }, 1000);
+    expect(of(findings, 'kafka')[0].status).toBe('warn');
+    expect(of(findings, 'redis')[0].status).toBe('warn');
+    expect(of(findings, 'secret').map((f) => f.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('judges secret strength without printing a secret', () => {
+    const config = loadConfig({ AUTH_JWT_SECRET: 'short', API_SECRET: 'a'.repeat(40), WEBHOOK_SECRET: STRONG });
+    const findings = secretFindings(config);
+    expect(findings.map((f) => f.status)).toEqual(['warn', 'warn', 'ok']);
+    expect(findings[0].detail).toContain('5 bytes');
+    expect(findings[1].detail).toContain('distinct characters');
+    expect(JSON.stringify(findings)).not.toContain(STRONG);
+  });
+
+  it('fails fast, naming the address, when Kafka or Redis cannot be reached', async () => {
+    const closed = await freePort();
+    const findings = await diagnose({ KAFKA_BROKERS: `127.0.0.1:${closed}`, REDIS_URL: `redis://127.0.0.1:${closed}` }, 2000);
+    expect(of(findings, 'kafka')).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining(`cannot reach 127.0.0.1:${closed}`) })]);
+    expect(of(findings, 'redis')).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining(`cannot reach redis://127.0.0.1:${closed}`) })]);
+    expect(exitCodeOf(findings, false)).toBe(1);
+  });
+
+  it('reads the keys at AUTH_JWKS_URL, failing on an error or an empty set, without printing a password', async () => {
+    const bodies: Record<string, [number, unknown]> = { '/good': [200, { keys: [{ kty: 'OKP' }, { kty: 'EC' }] }], '/empty': [200, { keys: [] }], '/gone': [404, {}] };
+    const server = createServer((req, res) => {
+      const [status, body] = bodies[req.url ?? ''] ?? [500, {}];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const jwks = async (path: string) => of(await diagnose({ AUTH_JWKS_URL: base + path }, 2000), 'jwks')[0];
+      expect(await jwks('/good')).toMatchObject({ status: 'ok', detail: expect.stringContaining('2 keys') });
+      expect(await jwks('/empty')).toMatchObject({ status: 'fail', detail: expect.stringContaining('holds no keys') });
+      expect(await jwks('/gone')).toMatchObject({ status: 'fail', detail: expect.stringContaining('answered 404') });
+      const [withPassword] = of(await diagnose({ AUTH_JWKS_URL: base.replace('//', '//user:jwks-password@') + '/good' }, 2000), 'jwks');
+      expect(withPassword.status).toBe('fail');
+      expect(JSON.stringify(withPassword)).not.toContain('jwks-password');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads AOF and eviction from INFO', () => {
+    const info = parseInfo('# Persistence\r\naof_enabled:1\r\naof_last_write_status:ok\r\n\r\n# Memory\r\nmaxmemory:1000\r\nmaxmemory_policy:allkeys-lru\r\n');
+    expect(info).toMatchObject({ aof_enabled: '1', maxmemory_policy: 'allkeys-lru' });
+    expect(persistenceFindings(info, 'everysec').map((f) => [f.check, f.status])).toEqual([
+      ['redis-persistence', 'ok'],
+      ['redis-memory', 'warn'],
+    ]);
+    expect(persistenceFindings({ aof_enabled: '0', maxmemory: '0' }, undefined)[0].status).toBe('warn');
+    expect(persistenceFindings({ aof_enabled: '1', aof_last_write_status: 'err' }, 'always')[0].status).toBe('fail');
+  });
+
+  it('renders one line per finding and a count', () => {
+    const text = renderFindings([
+      { check: 'config', status: 'ok', detail: 'valid' },
+      { check: 'kafka', status: 'fail', detail: 'cannot reach k:9092' },
+    ]);
+    expect(text).toBe('ok    config  valid\nFAIL  kafka   cannot reach k:9092\n\n1 problem, 0 warnings\n');
+  });
+});
+
+describe('switchyard doctor as a process', () => {
+  it('prints the findings and exits 1 on a bad configuration', async () => {
+    const r = await runDoctor([], { NODE_ENV: 'production' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL {2}config {2}AUTH_JWT_SECRET: must be set/m);
+  });
+
+  it('exits 0 on a development setup and 1 with --strict; --json prints the same findings', async () => {
+    expect((await runDoctor([], {})).code).toBe(0);
+    const strict = await runDoctor(['--strict', '--json'], {});
+    expect(strict.code).toBe(1);
+    const report = JSON.parse(strict.stdout) as { ok: boolean; findings: Finding[] };
+    expect(report.ok).toBe(false);
+    expect(report.findings.map((f) => f.check)).toEqual(['config', 'secret', 'secret', 'secret', 'kafka', 'redis']);
+  });
+
+  it('refuses a bad --timeout as a usage error', async () => {
+    const r = await runDoctor(['--timeout', 'soon'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage: switchyard doctor');
+  });
+});
+
+describeWithKafka('doctor against real Kafka', (brokers) => {
+  describeWithRedis('and real Redis', (redisUrl) => {
+    const run = randomUUID().slice(0, 8);
+    const env = {
+      ...PRODUCTION,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: `doctor-${run}.`,
+      KAFKA_CLIENT_ID: `doctor-${run}`,
+      REDIS_URL: redisUrl,
+    };
+
+    it('reports missing topics before the first serve, then topics, partitions, lag and Redis persistence', async () => {
+      const before = await diagnose(env, 10_000);
+      expect(of(before, 'kafka')[0]).toMatchObject({ status: 'ok', detail: expect.stringContaining('1 brokers') });
+      expect(of(before, 'topic')).toHaveLength(10);
+      expect(of(before, 'topic').every((f) => f.status === 'warn' && f.detail.includes('missing'))).toBe(true);
+      expect(of(before, 'redis')[0]).toMatchObject({ status: 'ok', detail: expect.stringMatching(/reached redis:\/\/.*\(Redis \d/) });
+      expect(exitCodeOf(before, false)).toBe(0);
+
+      // A node creates the topics and its groups; once it is gone, records for the events API wait.
+      const gw = await startGateway({ ...env, LOG_LEVEL: 'silent' });
+      await gw.stop();
+      const kafka = new Kafka({ brokers, clientId: `doctor-${run}-producer`, logLevel: logLevel.NOTHING });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: `doctor-${run}.events`, messages: [{ value: 'not json' }, { value: 'not json' }, { value: 'not json' }] });
+      await producer.disconnect();
+
+      const after = await diagnose(env, 10_000);
+      const topics = of(after, 'topic');
+      expect(topics.map((f) => f.data?.topic)).toContain(`doctor-${run}.events.dlq`);
+      expect(topics.find((f) => f.data?.topic === `doctor-${run}.events`)).toMatchObject({
+        status: 'ok',
+        data: { partitions: 3, records: 3, leaderless: 0 },
+      });
+      expect(of(after, 'group').find((f) => f.data?.group === `doctor-${run}.work.events`)).toMatchObject({
+        status: 'warn',
+        data: { members: 0, lag: 3 },
+        detail: expect.stringContaining('no node is consuming'),
+      });
+      expect(exitCodeOf(after, false)).toBe(0);
+    }, 90_000);
+
+    // scripts/redis.sh runs the test Redis with appendonly no; the AOF-on reading is held by the INFO
+    // test above (switching AOF on here would rewrite the AOF under every other suite's feet).
+    it('says that the test Redis runs without AOF, reading its real INFO', async () => {
+      const admin = new Redis(redisUrl);
+      try {
+        expect(await admin.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+      } finally {
+        admin.disconnect();
+      }
+      expect(of(await diagnose(env, 5000), 'redis-persistence')[0]).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('AOF is off'),
+        data: { aof: false, appendfsync: 'everysec' },
+      });
+    }, 30_000);
+
+    it('exits 0 as a process when everything answers', async () => {
+      const r = await runDoctor(['--json'], env);
+      const report = JSON.parse(r.stdout) as { ok: boolean; findings: Finding[] };
+      expect(report.findings.filter((f) => f.status === 'fail')).toEqual([]);
+      expect(r.code).toBe(0);
+    }, 30_000);
+  });
+});

@@ -1,0 +1,112 @@
+// The package as an operator gets it: `npm pack`, install the tarball with --omit=dev into an empty
+// folder, then `npx switchyard serve` answers /healthz, `--version` and `doctor` work. Nothing here
+// may need a devDependency or a file outside the tarball.
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { ROOT, cleanEnv, freePort } from './helpers/process';
+import { describeWithKafka, describeWithRedis } from './services/services';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+
+/** The environment without the test run's npm_* settings (an outer `npm test` sets them). */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(cleanEnv()).filter(([k]) => !k.toLowerCase().startsWith('npm_'))), ...extra };
+}
+
+function run(command: string, args: string[], options: SpawnSyncOptions): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 150_000, ...options });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return String(r.stdout);
+}
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('the npm package', () => {
+  const work = mkdtempSync(join(tmpdir(), 'switchyard-package-'));
+  const app = join(work, 'app');
+  const installed = join(app, 'node_modules', 'switchyard');
+  let files: string[] = [];
+
+  beforeAll(() => {
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: env() })) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    files = packed.files.map((f) => f.path);
+    mkdirSync(app);
+    // The project's lockfile is not in a tarball: npm resolves the dependency ranges, from its cache when it can.
+    run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(work, packed.filename)], { cwd: app, env: env() });
+  }, 300_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('holds the compiled runtime, the generated code and the specs, and nothing else', () => {
+    expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example']));
+    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|specs\/[^/]+\.(yaml|md))$/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|scripts|contract|pacts|\.ci|src|generated)\//.test(f) || f.startsWith('dist/src/clients/'))).toEqual([]);
+  });
+
+  it('requires only node built-ins and its dependencies at run time', () => {
+    const allowed = new Set([...builtinModules, ...Object.keys(pkg.dependencies)]);
+    const needed = new Set<string>();
+    for (const file of jsFiles(join(installed, 'dist'))) {
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+        const name = spec.startsWith('node:') ? spec.slice(5) : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+        if (!allowed.has(name)) needed.add(`${name} (${relative(installed, file)})`);
+      }
+    }
+    expect([...needed]).toEqual([]);
+  });
+
+  it('serves with `npx switchyard serve` (/healthz 200) and prints its version', async () => {
+    expect(run('npx', ['switchyard', '--version'], { cwd: app, env: env() })).toBe(`${pkg.version}\n`);
+    const port = await freePort();
+    // Its own process group: npx does not pass SIGTERM on to the server it started, so the signal
+    // goes to the group (as a supervisor stopping `npx switchyard serve` would have to).
+    const child = spawn('npx', ['switchyard', 'serve'], {
+      cwd: app,
+      env: env({ PORT: String(port), HOST: '127.0.0.1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve())); // every process holding the pipes is gone
+    try {
+      let status = 0;
+      for (let i = 0; i < 300 && status !== 200 && child.exitCode === null; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect({ status, output }).toEqual({ status: 200, output: expect.stringContaining('switchyard is serving') });
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+    await closed;
+    expect(output).toContain('"msg":"stopped"');
+  }, 60_000);
+
+  describeWithKafka('doctor from the package', (brokers) => {
+    describeWithRedis('against real Kafka and Redis', (redisUrl) => {
+      it('reaches both and exits 0', () => {
+        const secret = 'package-test-secret-0123456789-abcdef';
+        const out = run('npx', ['switchyard', 'doctor'], {
+          cwd: app,
+          env: env({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret, API_SECRET: secret, WEBHOOK_SECRET: secret, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl }),
+        });
+        expect(out).toMatch(/^ok {4}kafka +reached /m);
+        expect(out).toMatch(/^ok {4}redis +reached /m);
+        expect(out).toMatch(/^0 problems/m);
+      }, 60_000);
+    });
+  });
+});
