@@ -7,8 +7,9 @@
 // for every recipient of every broadcast, costs each delivery more than the check is worth. Instead
 // FlowControl sweeps every connection once a set number of bytes (1/16 of the limit) has been
 // broadcast since the last sweep: a connection's buffer can only have grown by what was broadcast
-// since, so none goes further over the limit than that unnoticed. Replies are checked on their own
-// socket as they are written. engine.io swaps in a new `writeBuffer` array on each flush, so the
+// since, so none goes further over the limit than that unnoticed. What a client's own packets make
+// the server write (replies, errors, socket.io's answers) is checked on that connection at each
+// packet it sends (index.ts), so it is at most one answer late. engine.io swaps in a new `writeBuffer` array on each flush, so the
 // bytes of the current one are counted incrementally: only packets added since the last check are
 // measured. When the sum exceeds the limit the connection is cut off: buffers discarded, the raw
 // WebSocket terminated at once rather than after a closing handshake the peer would never read.
