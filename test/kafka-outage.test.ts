@@ -1,10 +1,11 @@
 // Kafka outages: a node started while its broker is down serves HTTP, reports not ready and
 // retries; once the broker is up it becomes ready and delivers. A broker restart while running
 // is survived: the bus reconnects and delivery resumes.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { freePort, ROOT } from './helpers/process';
 import { waitFor } from './helpers/wait';
@@ -15,11 +16,12 @@ jest.setTimeout(240_000);
 
 describeWithKafka('Kafka outages', () => {
   const state = mkdtempSync(join(tmpdir(), 'switchyard-outage-'));
+  // Asynchronous: the gateway under test runs in this process, and a synchronous child would stop
+  // its event loop for the broker's whole start (its keep-alive sockets then close under the client).
   const kafka = (command: string, env: Record<string, string> = {}) =>
-    execFileSync('bash', [join(ROOT, 'scripts', 'kafka.sh'), command], {
+    promisify(execFile)('bash', [join(ROOT, 'scripts', 'kafka.sh'), command], {
       env: { ...process.env, KAFKA_STATE_DIR: state, ...env },
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 180_000,
     });
   let gw: TestGateway;
@@ -49,7 +51,7 @@ describeWithKafka('Kafka outages', () => {
   afterAll(async () => {
     await gw?.stop();
     try {
-      kafka('stop');
+      await kafka('stop');
     } finally {
       rmSync(state, { recursive: true, force: true });
     }
@@ -58,7 +60,7 @@ describeWithKafka('Kafka outages', () => {
   it('starts with the broker down: serves HTTP, is not ready, then becomes ready and delivers', async () => {
     expect((await call(`${gw.url}/healthz`)).status).toBe(200);
     expect(await readyz()).toBe(503);
-    kafka('start', { KAFKA_PORT: String(port) });
+    await kafka('start', { KAFKA_PORT: String(port) });
     await waitFor(async () => (await readyz()) === 200, 'readiness after the broker came up', 120_000);
     const socket = await storeSocket(1);
     await deliveredEventually(socket, 1);
@@ -68,7 +70,7 @@ describeWithKafka('Kafka outages', () => {
   it('survives a broker restart: delivery resumes', async () => {
     const socket = await storeSocket(2);
     await deliveredEventually(socket, 2);
-    kafka('restart');
+    await kafka('restart');
     socket.frames.length = 0;
     await deliveredEventually(socket, 2);
     socket.ws.close();
