@@ -18,7 +18,7 @@ import { installCleanup, onExit, REPO_ROOT } from './lib/children';
 import { UsageError, type Size } from './lib/options';
 import { fmtRatio, renderTable, resultsDir, type BenchLine } from './lib/report';
 
-export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'events-api', 'connections', 'kafka-latency'] as const;
+export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'events-api', 'connections', 'kafka-latency', 'soak'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 /** No scenario may run longer than this (its own watchdogs normally stop it far earlier). */
@@ -110,6 +110,9 @@ function headline(line: BenchLine): string {
   if (line.scenario.startsWith('events-api')) return `${Math.round(f.postsPerSec).toLocaleString('en-US')} POST/s, long-poll p99 ${f.pollLatencyMs.p99} ms (${line.params.pollers} pollers)`;
   if (line.scenario.startsWith('connections')) return `${(f.rssBytesPerConn / 1024).toFixed(1)} KB RSS, ${(f.heapBytesPerConn / 1024).toFixed(1)} KB heap per conn; ${line.params.clients} in ${f.acceptMs} ms`;
   if (line.scenario.startsWith('validators')) return `${Math.round(f.validationsPerSec).toLocaleString('en-US')} validations/s`;
+  if (line.scenario === 'soak') {
+    return `heap ${(f.heapDrift * 100).toFixed(1)}%, RSS ${(f.rssDrift * 100).toFixed(1)}% from start; ${f.missing + f.extra} of ${f.expectedDeliveries.toLocaleString('en-US')} deliveries off (n=${line.params.clients}, ${line.params.durationSeconds} s)`;
+  }
   if (line.scenario === 'kafka-latency') return `highest rate held ${Number(f.highestRateHeld).toLocaleString('en-US')}/s (p99 <= ${line.params.p99LimitMs} ms)`;
   return '';
 }

@@ -86,6 +86,23 @@ export interface Config {
   wsPongTimeoutMs: number;
   wsMaxBufferedBytes: number;
   wsMaxFrameBytes: number;
+  /** Deepest nesting of objects and arrays accepted in any JSON input (bodies, frames, records). */
+  jsonMaxDepth: number;
+  /**
+   * Realtime connections (games, pizza, workspace) this node holds at once, and per client address.
+   * Unset: the gateway's default (limits/open-files.ts), lowered to fit the open-files limit.
+   */
+  wsMaxConnections: number | undefined;
+  wsMaxConnectionsPerIp: number;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; empty: the header is ignored. */
+  trustedProxies: string[];
+  /** How long a socket may stay open without authenticating. */
+  wsAuthTimeoutMs: number;
+  /** Distinct subscriptions one games socket may hold. */
+  wsMaxSubscriptions: number;
+  /** Inbound messages per socket: a token bucket refilled at `wsMessageRate` per second, holding `wsMessageBurst`. */
+  wsMessageRate: number;
+  wsMessageBurst: number;
   shutdownTimeoutMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
@@ -120,6 +137,10 @@ const positiveMs = integer(1, MAX_TIMER_MS, `must be a whole number of milliseco
 const nonNegativeMs = integer(0, MAX_TIMER_MS, `must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}`);
 const positiveBytes = integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive whole number of bytes');
 const positiveCount = integer(1, 10_000, 'must be an integer from 1 to 10000');
+// Above a few hundred levels the recursive parts of the pipeline (JSON.stringify, structuredClone,
+// ajv, Redis's cjson at 1000) get near their stack limits: that is what the limit protects.
+const MAX_JSON_DEPTH = 512;
+const largeCount = integer(1, 10_000_000, 'must be an integer from 1 to 10000000');
 
 function url(protocols: readonly string[], what: string) {
   return z.string().refine((s) => {
@@ -184,6 +205,19 @@ const networkList = z
 
 // JWT times are whole seconds, so these are not bounded by the timer limit; ten years is plenty.
 const TEN_YEARS_MS = 315_360_000_000;
+/** An IPv4 or IPv6 address, optionally with a /prefix (a CIDR range). */
+function isAddressOrRange(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return WHOLE_NUMBER.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const addressList = z
+  .string()
+  .refine((s) => splitList(s).every(isAddressOrRange), 'must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8)')
+  .transform(splitList);
 
 // Keys are the environment variable names, so zod issue paths name the variable directly.
 const EnvSchema = z.object({
@@ -222,6 +256,16 @@ const EnvSchema = z.object({
   WS_PONG_TIMEOUT_MS: positiveMs.default(30000),
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
   WS_MAX_FRAME_BYTES: positiveBytes.default(65536),
+  JSON_MAX_DEPTH: integer(1, MAX_JSON_DEPTH, `must be an integer from 1 to ${MAX_JSON_DEPTH}`).default(64),
+  // Defaults for one node on a small machine. WS_MAX_CONNECTIONS has none here: unset, the gateway
+  // takes 10000 or 80% of the process's open-files limit, whichever is lower.
+  WS_MAX_CONNECTIONS: largeCount.optional(),
+  WS_MAX_CONNECTIONS_PER_IP: largeCount.default(256),
+  TRUSTED_PROXIES: addressList.default([]),
+  WS_AUTH_TIMEOUT_MS: positiveMs.default(10_000),
+  WS_MAX_SUBSCRIPTIONS: positiveCount.default(100),
+  WS_MESSAGE_RATE: largeCount.default(20),
+  WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
 });
 
@@ -368,6 +412,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsPongTimeoutMs: e.WS_PONG_TIMEOUT_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
+    jsonMaxDepth: e.JSON_MAX_DEPTH,
+    wsMaxConnections: e.WS_MAX_CONNECTIONS,
+    wsMaxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+    trustedProxies: e.TRUSTED_PROXIES,
+    wsAuthTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+    wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+    wsMessageRate: e.WS_MESSAGE_RATE,
+    wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
@@ -396,7 +448,11 @@ export interface ConfigSummary {
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
-  limits: Pick<Config, 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes'>;
+  limits: Pick<
+    Config,
+    | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
+    | 'trustedProxies' | 'wsAuthTimeoutMs' | 'wsMaxSubscriptions' | 'wsMessageRate' | 'wsMessageBurst'
+  >;
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
@@ -444,6 +500,14 @@ export function describeConfig(config: Config): ConfigSummary {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,
       wsMaxFrameBytes: config.wsMaxFrameBytes,
+      jsonMaxDepth: config.jsonMaxDepth,
+      wsMaxConnections: config.wsMaxConnections,
+      wsMaxConnectionsPerIp: config.wsMaxConnectionsPerIp,
+      trustedProxies: [...config.trustedProxies],
+      wsAuthTimeoutMs: config.wsAuthTimeoutMs,
+      wsMaxSubscriptions: config.wsMaxSubscriptions,
+      wsMessageRate: config.wsMessageRate,
+      wsMessageBurst: config.wsMessageBurst,
     },
     timings: {
       pollTimeoutMs: config.pollTimeoutMs,

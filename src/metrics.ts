@@ -20,10 +20,19 @@ export class Metrics {
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
-  /** limit: 'webhook_registrations' (a callback registration refused with 429). */
+  /**
+   * limit: 'connections' | 'connections_per_ip' (refused), 'auth_timeout' (closed),
+   * 'subscriptions' | 'message_rate' (request refused, or pizza: closed).
+   */
   readonly limitsHitTotal: Counter<'api' | 'limit'>;
   /** stage: 'registration' (answered 400) or 'delivery' (a connection not opened). */
   readonly webhookCallbacksRefusedTotal: Counter<'stage'>;
+  /**
+   * Input refused before an API could act on it. api: an API name, or `http` for what reaches no API
+   * (a malformed request line, an upgrade to an unknown path); kind: a short fixed reason, e.g.
+   * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
+   */
+  readonly badInputTotal: Counter<'api' | 'kind'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -100,6 +109,12 @@ export class Metrics {
       name: 'webhook_callbacks_refused_total',
       help: 'Callback URLs refused because their address is not one webhooks may reach (WEBHOOK_ALLOWED_NETWORKS)',
       labelNames: ['stage'],
+      registers,
+    });
+    this.badInputTotal = new Counter({
+      name: 'bad_input_total',
+      help: 'Malformed or refused input (request lines, upgrades, bodies, frames, packets, records) by API and kind',
+      labelNames: ['api', 'kind'],
       registers,
     });
   }

@@ -26,6 +26,7 @@ const SCENARIOS: Record<string, string> = {
   'events-api': 'events-api-',
   connections: 'connections-',
   'kafka-latency': 'kafka-latency',
+  soak: 'soak',
 };
 const withKafka = kafkaBrokers() !== undefined;
 const scripts = Object.keys(SCENARIOS).filter((s) => s !== 'kafka-latency' || withKafka);

@@ -61,7 +61,20 @@ describe('loadConfig defaults', () => {
       wsPongTimeoutMs: 30000,
       wsMaxBufferedBytes: 4194304,
       wsMaxFrameBytes: 65536,
+      jsonMaxDepth: 64,
       shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('has the documented connection and message limits', () => {
+    expect(config).toMatchObject({
+      wsMaxConnections: undefined, // the gateway's default: 10000, or 80% of the open-files limit
+      wsMaxConnectionsPerIp: 256,
+      trustedProxies: [],
+      wsAuthTimeoutMs: 10000,
+      wsMaxSubscriptions: 100,
+      wsMessageRate: 20,
+      wsMessageBurst: 40,
     });
   });
 
@@ -110,6 +123,14 @@ describe('loadConfig parsing', () => {
       WS_PONG_TIMEOUT_MS: '2000',
       WS_MAX_BUFFERED_BYTES: '4096',
       WS_MAX_FRAME_BYTES: '512',
+      JSON_MAX_DEPTH: '16',
+      WS_MAX_CONNECTIONS: '50000',
+      WS_MAX_CONNECTIONS_PER_IP: '10',
+      TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,fd00::/8',
+      WS_AUTH_TIMEOUT_MS: '500',
+      WS_MAX_SUBSCRIPTIONS: '7',
+      WS_MESSAGE_RATE: '5',
+      WS_MESSAGE_BURST: '6',
       SHUTDOWN_TIMEOUT_MS: '300',
       AUTH_ISSUER: 'https://id.example, https://old.example',
       AUTH_AUDIENCE: 'switchyard',
@@ -143,6 +164,14 @@ describe('loadConfig parsing', () => {
       wsPongTimeoutMs: 2000,
       wsMaxBufferedBytes: 4096,
       wsMaxFrameBytes: 512,
+      jsonMaxDepth: 16,
+      wsMaxConnections: 50000,
+      wsMaxConnectionsPerIp: 10,
+      trustedProxies: ['10.0.0.0/8', '127.0.0.1', 'fd00::/8'],
+      wsAuthTimeoutMs: 500,
+      wsMaxSubscriptions: 7,
+      wsMessageRate: 5,
+      wsMessageBurst: 6,
       shutdownTimeoutMs: 300,
       authIssuer: ['https://id.example', 'https://old.example'],
       authAudience: ['switchyard'],
@@ -211,6 +240,9 @@ describe('loadConfig errors', () => {
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],
+    ['JSON_MAX_DEPTH', '0', 'JSON_MAX_DEPTH: must be an integer from 1 to 512 (got "0")'],
+    // Deeper than this, the recursive encoders and validators after the check are near their stack.
+    ['JSON_MAX_DEPTH', '513', 'JSON_MAX_DEPTH: must be an integer from 1 to 512 (got "513")'],
     ['KAFKA_PARTITIONS', '0', 'KAFKA_PARTITIONS: must be an integer from 1 to 10000 (got "0")'],
     ['KAFKA_BROKERS', 'kafka:9092,kafka', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka:9092,kafka")'],
     ['KAFKA_BROKERS', 'kafka:0', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka:0")'],
@@ -228,6 +260,13 @@ describe('loadConfig errors', () => {
       value,
       `WEBHOOK_ALLOWED_NETWORKS: must be "none" or a comma-separated list of IP networks such as 10.0.0.0/8, fd00::/8 or 192.0.2.7 (got ${JSON.stringify(value)})`,
     ]),
+    ['WS_MAX_CONNECTIONS', '0', 'WS_MAX_CONNECTIONS: must be an integer from 1 to 10000000 (got "0")'],
+    ['WS_MAX_CONNECTIONS_PER_IP', 'many', 'WS_MAX_CONNECTIONS_PER_IP: must be an integer from 1 to 10000000 (got "many")'],
+    ['WS_MESSAGE_RATE', '0.5', 'WS_MESSAGE_RATE: must be an integer from 1 to 10000000 (got "0.5")'],
+    ['WS_MAX_SUBSCRIPTIONS', '0', 'WS_MAX_SUBSCRIPTIONS: must be an integer from 1 to 10000 (got "0")'],
+    ['WS_AUTH_TIMEOUT_MS', '0', 'WS_AUTH_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['TRUSTED_PROXIES', '10.0.0.0/33', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "10.0.0.0/33")'],
+    ['TRUSTED_PROXIES', 'proxy.internal', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "proxy.internal")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);

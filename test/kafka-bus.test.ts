@@ -69,6 +69,51 @@ describeWithKafka('KafkaBus', (brokers) => {
       }
     });
 
+    it('dead-letters records that are not an envelope object or nest deeper than the limit, before a handler sees them', async () => {
+      const bus = new KafkaBus({ brokers, topicPrefix: prefix, clientId: `t-${randomUUID().slice(0, 8)}`, partitions: 2, maxJsonDepth: 8, onError: () => undefined });
+      const seen: unknown[] = [];
+      const dead: { key: string; reason: string }[] = [];
+      const dlq = kafka.consumer({ groupId: `dlq-${randomUUID()}` });
+      try {
+        await dlq.connect();
+        await bus.subscribe('events', 'work', (e) => void seen.push(e));
+        await bus.ready();
+        await dlq.subscribe({ topic: `${prefix}events.dlq`, fromBeginning: true });
+        await dlq.run({ eachMessage: async ({ message }) => void dead.push({ key: String(message.key), reason: String(message.headers?.['dlq-reason']) }) });
+
+        const tag = randomUUID();
+        const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({
+          topic: `${prefix}events`,
+          messages: [
+            { key: `${tag}-null`, value: 'null' },
+            { key: `${tag}-array`, value: '[1, 2]' },
+            { key: `${tag}-number`, value: '42' },
+            // 2,000 levels: recursing into this overflows the stack of what handles it.
+            { key: `${tag}-deep`, value: JSON.stringify({ id: tag, message: 'event', to: { channel: 'c' }, data: nested(2000) }) },
+            { key: `${tag}-good`, value: JSON.stringify({ id: `good-${tag}`, message: 'event', to: { channel: 'c' }, data: nested(6) }) },
+          ],
+        });
+        await producer.disconnect();
+
+        const ours = () => dead.filter((d) => d.key.startsWith(tag));
+        await waitFor(() => seen.some((e) => (e as Envelope).id === `good-${tag}`) && ours().length === 4, 'the good record and four dead letters', 60_000);
+        expect(Object.fromEntries(ours().map((d) => [d.key.slice(tag.length + 1), d.reason]))).toEqual({
+          null: 'not a publish envelope {message, to, data}',
+          array: 'not a publish envelope {message, to, data}',
+          number: 'not a publish envelope {message, to, data}',
+          deep: 'JSON nested deeper than 8 levels',
+        });
+        // The topic holds earlier tests' records too: none of this test's refused ones reached the handler.
+        expect(seen.filter((e) => typeof e !== 'object' || e === null || Array.isArray(e) || (e as Envelope).id === tag)).toEqual([]);
+      } finally {
+        await dlq.disconnect();
+        await bus.close();
+      }
+    });
+
     it('is not ready while the broker is unreachable', async () => {
       const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], topicPrefix: prefix, onError: () => undefined });
       expect(await bus.ready()).toBe(false);

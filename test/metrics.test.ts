@@ -12,6 +12,8 @@ describe('Metrics', () => {
     metrics.slowConsumersClosedTotal.inc({ api: 'games' });
     metrics.dlqRecordsTotal.inc({ api: 'games', reason: 'validation' });
     metrics.connectionsOpen.set({ api: 'workspace' }, 4);
+    metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_request' });
+    metrics.limitsHitTotal.inc({ api: 'games', limit: 'connections_per_ip' });
 
     const text = await metrics.text();
     expect(text).toContain('http_requests_total{route="/publish/v1/:api",method="POST",status="202"} 1');
@@ -24,6 +26,8 @@ describe('Metrics', () => {
     expect(text).toContain('slow_consumers_closed_total{api="games"} 1');
     expect(text).toContain('dlq_records_total{api="games",reason="validation"} 1');
     expect(text).toContain('connections_open{api="workspace"} 4');
+    expect(text).toContain('bad_input_total{api="http",kind="malformed_request"} 1');
+    expect(text).toContain('limits_hit_total{api="games",limit="connections_per_ip"} 1');
   });
 
   it('includes default process metrics unless turned off', async () => {

@@ -19,6 +19,16 @@ it('issues a one-off ticket bound to the user and store of the token', async () 
   expect(await gw.gateway.context.store.takeTicket(r.body.token)).toBeUndefined();
 });
 
+it('binds the ticket to `uuid` when the token has one, else to `sub` (pizza.openapi.yaml: `uuid` wins, as in the original)', async () => {
+  const grantOf = async (claims: Record<string, unknown>) => {
+    const r = await ticket(`Bearer ${await gw.token('the-sub', { store_id: 1, ...claims })}`);
+    return (await gw.gateway.context.store.takeTicket(r.body.token))?.user_uuid;
+  };
+  expect(await grantOf({ uuid: 'the-uuid' })).toBe('the-uuid');
+  expect(await grantOf({})).toBe('the-sub');
+  expect(await grantOf({ uuid: '' })).toBe('the-sub');
+});
+
 it('gives a fresh ticket each time', async () => {
   const token = await gw.token('bob', { store_id: '2' });
   const [a, b] = await Promise.all([ticket(`Bearer ${token}`), ticket(`Bearer ${token}`)]);

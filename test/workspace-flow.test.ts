@@ -89,8 +89,8 @@ describe('BufferWatch (fake connection)', () => {
     const slow = new FakeConn();
     const other = new FakeConn();
     const overflow = jest.fn();
-    flow.watch('slow', slow as unknown as EngineConnection, overflow);
-    flow.watch('other', other as unknown as EngineConnection, jest.fn());
+    flow.watch(slow as unknown as EngineConnection, overflow);
+    flow.watch(other as unknown as EngineConnection, jest.fn());
     slow.transport.socket!.bufferedAmount = 1601;
     flow.broadcast(60);
     await nextTick();
@@ -98,7 +98,7 @@ describe('BufferWatch (fake connection)', () => {
     flow.broadcast(40);
     await nextTick();
     expect(overflow).toHaveBeenCalledWith(1601);
-    flow.forget('slow');
+    flow.forget(slow as unknown as EngineConnection);
     slow.transport.socket!.bufferedAmount = 10_000;
     flow.broadcast(500);
     await nextTick();

@@ -4,30 +4,44 @@
 // behaves like EventEmitter's own.
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
+import { ConnectionLimits } from '../src/limits/connection-limits';
+import { AuthDeadline } from '../src/ws/auth-deadline';
 import { Metrics } from '../src/metrics';
 import { Heartbeat } from '../src/ws/heartbeat';
+import { PreparedFrame } from '../src/ws/prepared-frame';
+import { SendBudget } from '../src/ws/send-budget';
 import { shapeListeners } from '../src/ws/listener-table';
 import { SocketBookkeeping } from '../src/ws/socket-bookkeeping';
 import { SocketGroups } from '../src/ws/socket-groups';
 import { sleep } from './helpers/wait';
 
 class FakeSocket extends EventEmitter {
-  readonly readyState = 1;
+  readyState = 1;
   bufferedAmount = 0;
   pings = 0;
   terminated = false;
+  closedWith: number | undefined;
   ping(): void {
     this.pings++;
   }
   terminate(): void {
     this.terminated = true;
   }
+  /** What PreparedFrame falls back to for a socket without ws' sender: queue the bytes. */
+  send(text: string): void {
+    this.bufferedAmount += Buffer.byteLength(text);
+  }
+  close(code: number): void {
+    this.closedWith = code;
+    this.readyState = 2;
+  }
 }
 const asWs = (s: FakeSocket) => s as unknown as WebSocket;
+const noBudget = () => new SendBudget(1024, () => undefined);
 
 describe('SocketGroups', () => {
   it('remove() leaves every group the socket joined, and empty groups go', () => {
-    const groups = new SocketGroups(1024, () => undefined);
+    const groups = new SocketGroups(noBudget());
     const a = new FakeSocket();
     const b = new FakeSocket();
     groups.add('update:1', asWs(a));
@@ -43,6 +57,65 @@ describe('SocketGroups', () => {
     groups.remove(asWs(a)); // again: nothing to do
     groups.remove(asWs(b));
     expect(groups.size('update:1')).toBe(0);
+  });
+
+  it('countOf() counts the distinct groups of a socket', () => {
+    const groups = new SocketGroups(noBudget());
+    const a = new FakeSocket();
+    expect(groups.countOf(asWs(a))).toBe(0);
+    groups.add('update:1', asWs(a));
+    groups.add('update:1', asWs(a));
+    expect(groups.countOf(asWs(a))).toBe(1);
+    groups.add('join:1', asWs(a));
+    groups.add('join:2', asWs(a));
+    expect(groups.countOf(asWs(a))).toBe(3);
+  });
+
+  it('broadcast() cuts off a member over its send budget once, and it hears nothing more', () => {
+    const slow: FakeSocket[] = [];
+    const groups = new SocketGroups(new SendBudget(100, (ws) => slow.push(ws as unknown as FakeSocket)));
+    const reader = new FakeSocket();
+    const stalled = new FakeSocket();
+    groups.add('store:1', asWs(reader));
+    groups.add('store:1', asWs(stalled));
+    const frame = new PreparedFrame(JSON.stringify({ n: 'x'.repeat(60) }));
+    expect(groups.broadcast('store:1', frame)).toBe(2);
+    reader.bufferedAmount = 0; // the reader's kernel took it
+    expect(groups.broadcast('store:1', frame)).toBe(2); // the stalled one passes 100 bytes here
+    expect(slow).toEqual([stalled]);
+    expect(stalled.closedWith).toBe(1013);
+    expect(groups.has('store:1', asWs(stalled))).toBe(false);
+    expect(groups.broadcast('store:1', frame)).toBe(1);
+  });
+});
+
+describe('AuthDeadline', () => {
+  it('closes an open socket with 1008 at its deadline, and leaves one whose deadline was cleared', async () => {
+    let expired = 0;
+    const deadline = new AuthDeadline(5, () => expired++);
+    const slow = new FakeSocket();
+    const authenticated = new FakeSocket();
+    deadline.start(asWs(slow));
+    clearTimeout(deadline.start(asWs(authenticated)));
+    for (let i = 0; i < 200 && slow.closedWith === undefined; i++) await sleep(10);
+    expect(slow.closedWith).toBe(1008);
+    expect(authenticated.closedWith).toBeUndefined();
+    expect(expired).toBe(1);
+  });
+});
+
+describe('SendBudget', () => {
+  it('closes a socket over the limit with 1013 once, counts it, and leaves one within it alone', () => {
+    const cut: unknown[] = [];
+    const budget = new SendBudget(10, (ws) => cut.push(ws));
+    const socket = new FakeSocket();
+    socket.bufferedAmount = 10;
+    expect(budget.check(asWs(socket))).toBe(false);
+    socket.bufferedAmount = 11;
+    expect(budget.check(asWs(socket))).toBe(true);
+    expect(budget.check(asWs(socket))).toBe(true); // still over, already closing: not counted again
+    expect(cut).toEqual([socket]);
+    expect(socket.closedWith).toBe(1013);
   });
 });
 
@@ -101,9 +174,11 @@ describe('SocketBookkeeping', () => {
     const open = async () => (await metrics.connectionsOpen.get()).values.find((v) => v.labels.api === 'games')?.value ?? 0;
     const heartbeat = new Heartbeat(60_000, 60_000);
     try {
-      const groups = new SocketGroups(1024, () => undefined);
-      const bookkeeping = new SocketBookkeeping('games', metrics, heartbeat, groups, ['message']);
+      const groups = new SocketGroups(noBudget());
+      const connections = new ConnectionLimits({ maxConnections: 10, maxConnectionsPerIp: 10, trustedProxies: [] }, metrics);
+      const bookkeeping = new SocketBookkeeping('games', metrics, connections, heartbeat, groups, ['message']);
       const socket = new FakeSocket();
+      connections.hold(socket, '192.0.2.1');
       bookkeeping.opened(asWs(socket));
       heartbeat.watch(asWs(socket));
       groups.add('update:1', asWs(socket));
@@ -111,12 +186,17 @@ describe('SocketBookkeeping', () => {
       expect(socket.listenerCount('close')).toBe(1);
       expect(socket.listenerCount('error')).toBe(1);
 
-      socket.emit('error', new Error('bad frame'));
+      socket.emit('error', Object.assign(new Error('bad frame'), { code: 'WS_ERR_INVALID_OPCODE' }));
       expect(socket.terminated).toBe(true);
+      const bad = async (kind: string) => (await metrics.badInputTotal.get()).values.find((v) => v.labels.kind === kind && v.labels.api === 'games')?.value;
+      expect(await bad('protocol_error')).toBe(1);
+      socket.emit('error', Object.assign(new Error('too big'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }));
+      expect(await bad('oversize_frame')).toBe(1);
       socket.emit('close');
       expect(await open()).toBe(0);
       expect(groups.size('update:1')).toBe(0);
       expect([...heartbeat.sockets()]).toEqual([]);
+      expect(connections.open).toBe(0);
     } finally {
       heartbeat.stop();
     }

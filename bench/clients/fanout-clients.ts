@@ -8,8 +8,8 @@
 // reports and stays connected until the parent stops it.
 import type WebSocket from 'ws';
 import { marker, nowMs } from '../lib/payloads';
-import type { LatencySummary, LoadCommand, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
-import { runLoadChild, sendResult } from '../lib/load-child';
+import type { LatencySummary, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
+import { checkpoint, runLoadChild, sendResult } from '../lib/load-child';
 import { latencyFigures } from '../lib/stats';
 import { Deliveries } from './deliveries';
 import { createTarget, type Target } from './targets';
@@ -35,19 +35,6 @@ async function until(phase: Phase, total: number, done: () => number): Promise<v
     await sleep(5);
   }
   send({ type: 'progress', phase, done: total, total });
-}
-
-/** Pauses until the parent answers `go` (it reads the server's memory meanwhile). */
-function checkpoint(name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (message: LoadCommand): void => {
-      if (message.type !== 'go') return;
-      process.off('message', onMessage);
-      resolve();
-    };
-    process.on('message', onMessage);
-    send({ type: 'checkpoint', name });
-  });
 }
 
 export interface ConnectResult {

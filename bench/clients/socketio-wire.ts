@@ -60,6 +60,16 @@ export async function openSocketIo(base: string): Promise<WebSocket> {
   return ws;
 }
 
+/** A socket.io connection authenticated in the workspace API with `token` (fails on any other answer). */
+export async function openWorkspaceMember(base: string, token: string, workspaceId: string): Promise<WebSocket> {
+  const ws = await openSocketIo(base);
+  const reply = nextFrame(ws, (t) => isEvent(t, 'auth-success') || isEvent(t, 'socket-api-error'), 'the auth reply');
+  emit(ws, 'auth', { token, workspaceId });
+  const text = await reply;
+  if (!isEvent(text, 'auth-success')) throw new Error(`auth refused: ${text}`);
+  return ws;
+}
+
 export function emit(ws: WebSocket, event: string, data: unknown): void {
   ws.send(`42${JSON.stringify([event, data])}`);
 }

@@ -7,7 +7,7 @@ import { signToken } from '../../src/auth/token';
 import { AUDIENCE_ID, BENCH_CHANNEL, EventFactory } from '../lib/payloads';
 import type { LoadPlan } from '../lib/protocol';
 import { HttpClient } from './http';
-import { CLIENT_OPTIONS, emit, isEvent, nextFrame, openSocketIo } from './socketio-wire';
+import { CLIENT_OPTIONS, openSocketIo, openWorkspaceMember } from './socketio-wire';
 
 export interface Target {
   /** Opens client `index`, joined to the audience (game 1 subscribed, or admitted to store 1). */
@@ -74,16 +74,7 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
       ),
     );
     return {
-      connect: async (index) => {
-        const workspaceId = `bench-ws-${index}`;
-        const token = tokens[index];
-        const ws = await openSocketIo(base);
-        const reply = nextFrame(ws, (t) => isEvent(t, 'auth-success') || isEvent(t, 'socket-api-error'), 'the auth reply');
-        emit(ws, 'auth', { token, workspaceId });
-        const text = await reply;
-        if (!isEvent(text, 'auth-success')) throw new Error(`auth refused: ${text}`);
-        return ws;
-      },
+      connect: (index) => openWorkspaceMember(base, tokens[index], `bench-ws-${index}`),
       publish,
       close,
     };
@@ -102,12 +93,12 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
   };
 }
 
-async function post(http: HttpClient, path: string, headers: Record<string, string>, body: unknown): Promise<void> {
+export async function post(http: HttpClient, path: string, headers: Record<string, string>, body: unknown): Promise<void> {
   const res = await http.call('POST', path, headers, JSON.stringify(body));
   if (res.status !== 202) throw new Error(`POST ${path}: HTTP ${res.status} ${res.text.slice(0, 500)}`);
 }
 
-function open(url: string): Promise<WebSocket> {
+export function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, CLIENT_OPTIONS);
     ws.once('open', () => {
@@ -118,8 +109,8 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Sends the games `subscribe` request and waits for its 200 reply. */
-function subscribe(ws: WebSocket, requestId: string): Promise<void> {
+/** Sends the games `subscribe` request (`update` of game `pk`) and waits for its 200 reply. */
+export function subscribe(ws: WebSocket, requestId: string, pk = AUDIENCE_ID): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (data: Buffer): void => {
       const frame = JSON.parse(data.toString('utf8')) as { payload?: { request_id?: string; response_status?: number; errors?: string[] } };
@@ -129,6 +120,6 @@ function subscribe(ws: WebSocket, requestId: string): Promise<void> {
       else reject(new Error(`subscribe refused: ${frame.payload.response_status} ${JSON.stringify(frame.payload.errors)}`));
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk: AUDIENCE_ID, data: { action: 'update' }, request_id: requestId } }));
+    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk, data: { action: 'update' }, request_id: requestId } }));
   });
 }

@@ -27,7 +27,8 @@ export const BENCH_CHANNEL = 'bench-channel';
 /** The workspace event the bench publishes: the largest one addressed to a channel room. */
 export const WORKSPACE_EVENT = 'media-state-updated';
 
-export type MarkPhase = 'w' | 't' | 'l';
+/** Warm-up, throughput and latency (fan-out); soak. */
+export type MarkPhase = 'w' | 't' | 'l' | 's';
 
 const MARKER_PREFIX = 'bench|';
 

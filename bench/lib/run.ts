@@ -45,6 +45,8 @@ export interface RunSpec<P extends object> {
   heapSnapshotPrefix?: string;
   /** One line per phase change, for the operator watching a long run. */
   onPhase?: (text: string) => void;
+  /** The longest the run may take (default RUN_CAP_MS); a soak sets its own. */
+  capMs?: number;
 }
 
 export interface ProfileRequest {
@@ -141,8 +143,8 @@ function watch<P extends object, R>(
       const now = Date.now();
       if (now - lastChangeAt > spec.stallMs) {
         finish(new Error(`${label}: stalled: no progress in ${where} for ${spec.stallMs / 1000} s; aborting`));
-      } else if (now - startedAt > RUN_CAP_MS) {
-        finish(new Error(`${label}: the run exceeded ${RUN_CAP_MS / 60_000} min (at ${where}); aborting`));
+      } else if (now - startedAt > (spec.capMs ?? RUN_CAP_MS)) {
+        finish(new Error(`${label}: the run exceeded ${(spec.capMs ?? RUN_CAP_MS) / 60_000} min (at ${where}); aborting`));
       }
     }, 1_000);
 

@@ -3,15 +3,24 @@
 // so a KAFKA_BROKERS or REDIS_URL in the caller's shell cannot quietly turn this into a different
 // benchmark: a scenario that wants Kafka or Redis passes them explicitly, as one JSON argument of
 // extra environment (e.g. `{"KAFKA_BROKERS": "127.0.0.1:9092"}`). Without it: the in-process bus
-// and the in-memory store.
+// and the in-memory store. Every bench client connects from 127.0.0.1, so the connection and
+// per-socket limits are raised out of the way: the benches measure delivery, not the limits (a
+// scenario's extra environment may still set them).
 import { Gateway } from '../../src/gateway/gateway';
 import { loadConfig } from '../../src/config';
 import { runServerChild } from '../lib/server-child';
 
 const extra = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 
+const BENCH_LIMITS = {
+  WS_MAX_CONNECTIONS: '1000000',
+  WS_MAX_CONNECTIONS_PER_IP: '1000000',
+  WS_MESSAGE_RATE: '1000000',
+  WS_MESSAGE_BURST: '1000000',
+};
+
 runServerChild('switchyard-server', async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'development', ...extra });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'development', ...BENCH_LIMITS, ...extra });
   const gateway = new Gateway({ config });
   const address = await gateway.start();
   return { port: address.port, stop: () => gateway.stop() };

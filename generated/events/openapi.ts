@@ -220,8 +220,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid body: not a JSON object, a required field (`clientId`, `channel`, `secret`,
-             *     `from`, `type`) missing or empty, or `data` present but not a non-null object.
+             * @description Invalid body: not a JSON object, nested deeper than `JSON_MAX_DEPTH` levels of objects
+             *     and arrays (default 64), a required field (`clientId`, `channel`, `secret`, `from`,
+             *     `type`) missing or empty, or `data` present but not a non-null object.
              */
             400: {
                 headers: {
@@ -233,6 +234,15 @@ export interface operations {
             };
             /** @description The secret is invalid. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ export const catalogue: ApiCatalogue = {
         "403": { "application/json": v.publish_403_json },
         "404": { "application/json": v.publish_404_json },
         "413": { "application/json": v.publish_413_json },
+        "415": { "application/json": v.publish_415_json },
         "422": { "application/json": v.publish_422_json },
         "503": { "application/json": v.publish_503_json },
       },

@@ -50,9 +50,10 @@ export interface paths {
         /**
          * Publish an event to one API's clients
          * @description Requires a bearer JWT carrying scope `publish` (a missing or invalid token gets 401, a valid
-         *     token without the scope 403). The envelope is validated (400 malformed JSON, 413 body too
-         *     large, 404 unknown api or message, 422 `to` or `data` not matching the spec) and, once
-         *     accepted (202), put on the bus topic `switchyard.<api>` keyed by the audience value.
+         *     token without the scope 403). The envelope is validated (415 not sent as
+         *     `application/json`, 400 malformed JSON or JSON nested deeper than `JSON_MAX_DEPTH` levels,
+         *     413 body too large, 404 unknown api or message, 422 `to` or `data` not matching the spec)
+         *     and, once accepted (202), put on the bus topic `switchyard.<api>` keyed by the audience value.
          */
         post: operations["publish"];
         delete?: never;
@@ -209,7 +210,10 @@ export interface operations {
                     "application/json": components["schemas"]["PublishAccepted"];
                 };
             };
-            /** @description The body is not valid JSON (or not a JSON object). */
+            /**
+             * @description The body cannot be read: not valid JSON (or not a JSON object), or nested deeper than
+             *     `JSON_MAX_DEPTH` levels of objects and arrays (default 64).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -247,6 +251,15 @@ export interface operations {
             };
             /** @description The body exceeds the configured size limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

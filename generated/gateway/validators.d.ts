@@ -7,6 +7,7 @@ export declare const publish_401_json: ValidateFunction;
 export declare const publish_403_json: ValidateFunction;
 export declare const publish_404_json: ValidateFunction;
 export declare const publish_413_json: ValidateFunction;
+export declare const publish_415_json: ValidateFunction;
 export declare const publish_422_json: ValidateFunction;
 export declare const publish_503_json: ValidateFunction;
 export declare const healthz_200_json: ValidateFunction;

@@ -88,7 +88,7 @@ export interface components {
          *     |------|-------------------------------------------|-------------|
          *     | -1   | Invalid token                             | 401 |
          *     | -2   | Message not sent                          | not used by the event API |
-         *     | -3   | Parameters are invalid                    | 400 |
+         *     | -3   | Parameters are invalid                    | 400 (413 for a body over the size limit) |
          *     | -4   | Name cannot be more than 15 characters    | not used by the event API |
          *     | -5   | Password cannot be less than 8 characters | not used by the event API |
          *     | -6   | User does not exist                       | not used by the event API |
@@ -190,7 +190,8 @@ export interface operations {
             /**
              * @description A parameter is missing or invalid: `callback` must be an absolute http or https URL whose
              *     host resolves, and only to addresses webhooks may reach (not loopback, private, link-local,
-             *     cloud metadata, multicast or reserved ones, unless WEBHOOK_ALLOWED_NETWORKS allows them).
+             *     cloud metadata, multicast or reserved ones, unless WEBHOOK_ALLOWED_NETWORKS allows them);
+             *     or the body cannot be read (malformed, or JSON nested deeper than `JSON_MAX_DEPTH` levels).
              */
             400: {
                 headers: {
@@ -202,6 +203,15 @@ export interface operations {
             };
             /** @description The token is not a valid JWT (malformed, bad signature, expired, too old, or the wrong issuer or audience). A missing or empty token is -3 (400). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`); answered -3 like any unreadable parameters. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -262,7 +272,10 @@ export interface operations {
                     "application/json": components["schemas"]["PollingEvent"] | components["schemas"]["PollingTimeout"];
                 };
             };
-            /** @description The `token` parameter is missing or the body cannot be read. */
+            /**
+             * @description The `token` parameter is missing, or the body cannot be read (malformed, or JSON nested
+             *     deeper than `JSON_MAX_DEPTH` levels).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -273,6 +286,15 @@ export interface operations {
             };
             /** @description The token is not a valid JWT (malformed, bad signature, expired, too old, or the wrong issuer or audience). A missing or empty token is -3 (400). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeError"];
+                };
+            };
+            /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`); answered -3 like any unreadable parameters. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

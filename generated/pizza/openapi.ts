@@ -72,8 +72,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Missing, malformed, invalid or expired bearer token, or a token without a user (`sub` or
-             *     `uuid`) or `store_id` claim. The original answered 403 (see x-compat).
+             * @description Missing, malformed, invalid or expired bearer token, or a token without a `store_id`
+             *     claim (every verified token names a user: `sub` is required). The original answered 403
+             *     (see x-compat).
              */
             401: {
                 headers: {

@@ -5,6 +5,7 @@
 // succeeded. Records a work handler dead-letters go to `<topic>.dlq` with the reason in headers.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { deeperThan, tooDeep } from '../validation/json-depth';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface KafkaBusOptions {
@@ -15,6 +16,8 @@ export interface KafkaBusOptions {
   /** Called for dead letters, dropped records and connection trouble. */
   onError?: (error: unknown, context: Record<string, unknown>) => void;
   onDeadLetter?: (api: ApiName, reason: string) => void;
+  /** Records whose JSON nests deeper are dead-lettered unread (default 64, like JSON_MAX_DEPTH). */
+  maxJsonDepth?: number;
 }
 
 interface Pending {
@@ -36,6 +39,7 @@ export class KafkaBus implements Bus {
   private readonly producer: Producer;
   private readonly prefix: string;
   private readonly partitions: number;
+  private readonly maxJsonDepth: number;
   private readonly clientId: string;
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
@@ -50,6 +54,7 @@ export class KafkaBus implements Bus {
     this.clientId = options.clientId ?? 'switchyard';
     this.prefix = options.topicPrefix ?? 'switchyard.';
     this.partitions = options.partitions ?? 3;
+    this.maxJsonDepth = options.maxJsonDepth ?? 64;
     this.kafka = new Kafka({
       clientId: this.clientId,
       brokers: options.brokers,
@@ -239,6 +244,15 @@ export class KafkaBus implements Bus {
       envelope = JSON.parse(message.value?.toString() ?? '') as Envelope;
     } catch {
       if (mode === 'work') await this.deadLetter(api, message, 'value is not valid JSON');
+      return;
+    }
+    // Checked before any handler reads it: handlers may assume an object, and validators, encoders
+    // and the store recurse into it.
+    const unfit = typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)
+      ? 'not a publish envelope {message, to, data}'
+      : deeperThan(envelope, this.maxJsonDepth) ? tooDeep(this.maxJsonDepth) : undefined;
+    if (unfit !== undefined) {
+      if (mode === 'work') await this.deadLetter(api, message, unfit);
       return;
     }
     try {

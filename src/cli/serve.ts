@@ -31,7 +31,7 @@ export async function runServe(env: NodeJS.ProcessEnv = process.env): Promise<vo
   const gateway = new Gateway({ config, log });
   const address = await gateway.start();
   const url = `http://${address.address}:${address.port}`;
-  log.info({ url, config: describeConfig(config) }, 'switchyard is serving');
+  log.info({ url, config: describeConfig(config), maxConnections: gateway.context.connections.max }, 'switchyard is serving');
   if (config.devSecrets.length > 0) {
     process.stderr.write(
       [

@@ -5,6 +5,7 @@ import type { ApiCatalogue } from '../../generated';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config';
 import type { ErrorFormat } from '../http/errors';
+import type { ConnectionLimits } from '../limits/connection-limits';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { ApiName, Bus } from '../ports/bus';
@@ -20,6 +21,8 @@ export interface GatewayContext {
   readonly store: Store;
   readonly auth: Authenticator;
   readonly catalogues: Catalogues;
+  /** Realtime connections of every API, counted against the node's and each address's limit. */
+  readonly connections: ConnectionLimits;
   /** Aborted when the node starts shutting down: long polls answer at once. */
   readonly shutdown: AbortSignal;
 }

@@ -14,10 +14,15 @@ import type { Store } from '../ports/store';
 import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
+import { answerClientErrors } from '../http/client-error';
+import { unmatchedRequests, type RoutedApi } from '../http/methods';
 import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
+import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
+import { ConnectionLimits } from '../limits/connection-limits';
+import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
 
 export interface GatewayOptions {
   config: Config;
@@ -41,6 +46,11 @@ export class Gateway {
     const { config } = options;
     const log = options.log ?? createLogger(config);
     const metrics = options.metrics ?? new Metrics();
+    const openFiles = openFilesLimit();
+    const connectionLimit = maxConnections(config.wsMaxConnections, openFiles);
+    if (openFiles !== undefined && connectionLimit > openFiles * CONNECTION_SHARE) {
+      log.warn({ maxConnections: connectionLimit, openFiles }, 'WS_MAX_CONNECTIONS leaves too few of the open-files limit for HTTP and the services');
+    }
     this.context = {
       config,
       log,
@@ -49,6 +59,10 @@ export class Gateway {
       store: options.store ?? createStore(config, log),
       auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
+      connections: new ConnectionLimits(
+        { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
+        metrics,
+      ),
       shutdown: this.abort.signal,
     };
     this.modules = apiModules(this.context);
@@ -57,19 +71,21 @@ export class Gateway {
     app.silent = true; // errors are rendered by each API's error boundary and logged there
     app.use(requestLog(log, config.requestLogLevel));
     app.use(requestMetrics(metrics));
+    app.use(refuseMalformedTargets(() => metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_target' })));
+    const routed: RoutedApi[] = [];
     for (const module of this.modules) {
       if (!module.routes) continue;
       const router = new Router();
-      router.use(errorBoundary(module.errorFormat ?? plainError, (err) => log.error({ err, api: module.name }, 'request failed')));
-      router.use(parseBody(config.bodyLimitBytes));
+      const format = module.errorFormat ?? plainError;
+      router.use(errorBoundary(format, (err) => log.error({ err, api: module.name }, 'request failed')));
+      router.use(parseBody(config.bodyLimitBytes, config.jsonMaxDepth, (kind) => metrics.badInputTotal.inc({ api: module.name, kind })));
       module.routes(router);
-      app.use(router.routes()).use(router.allowedMethods());
+      app.use(router.routes());
+      routed.push({ router, format });
     }
-    app.use((k) => {
-      k.status = 404;
-      k.body = { error: 'Not found' };
-    });
+    app.use(unmatchedRequests(routed));
     this.server = createServer(app.callback());
+    answerClientErrors(this.server, metrics);
   }
 
   async start(): Promise<AddressInfo> {

@@ -12,6 +12,7 @@ import { RedisStore } from '../store/redis-store';
 
 /** A bounded label for the DLQ counter. */
 function deadLetterKind(reason: string): string {
+  if (/^JSON nested deeper/.test(reason)) return 'too_deep';
   if (/JSON/.test(reason)) return 'invalid_json';
   if (/^unknown message/.test(reason)) return 'unknown_message';
   if (/^not a publish envelope/.test(reason)) return 'not_an_envelope';
@@ -29,6 +30,7 @@ export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
       clientId: config.kafkaClientId,
       topicPrefix: config.kafkaTopicPrefix,
       partitions: config.kafkaPartitions,
+      maxJsonDepth: config.jsonMaxDepth,
       onDeadLetter: deadLetter,
       onError: (err, context) => log.warn({ err, ...context }, 'kafka'),
     });

@@ -19,8 +19,9 @@ export const plainError: ErrorFormat = (_status, message, details) =>
   details === undefined ? { error: message } : { error: message, errors: details };
 
 /**
- * Koa middleware: turns HttpErrors, body-parser errors (400 malformed, 413 too large) and anything
- * unexpected (500, logged) into `format`'s body. Nothing escapes as an unhandled rejection.
+ * Koa middleware: turns HttpErrors (parseBody's refusals among them), other errors carrying a 4xx
+ * status, and anything unexpected (500, logged) into `format`'s body. Nothing escapes as an
+ * unhandled rejection.
  */
 export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) => void) {
   return async (ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> => {
@@ -29,7 +30,7 @@ export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) 
     } catch (err) {
       const status = statusOf(err);
       if (status === 500) onUnexpected(err);
-      const message = status === 500 ? 'Internal error' : messageOf(err, status);
+      const message = status === 500 ? 'Internal error' : messageOf(err);
       ctx.status = status;
       ctx.body = format(status, message, err instanceof HttpError ? err.details : undefined);
     }
@@ -42,10 +43,6 @@ function statusOf(err: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
 
-function messageOf(err: unknown, status: number): string {
-  if (err instanceof HttpError) return err.message;
-  if (status === 413) return 'Request body too large';
-  if (status === 415) return 'Unsupported content type';
-  if (status === 400) return 'Malformed request body';
-  return (err as Error).message ?? 'Bad request';
+function messageOf(err: unknown): string {
+  return (err as Error | undefined)?.message || 'Bad request';
 }

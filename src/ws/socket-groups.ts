@@ -1,10 +1,8 @@
 // Sockets grouped by audience key (a store, a game subscription): one prepared frame per broadcast,
-// written to every member; a member whose send buffer outgrows the cap is cut off (1013).
+// written to every member; a member whose send buffer outgrows its budget is cut off (send-budget.ts).
 import type WebSocket from 'ws';
-import { PreparedFrame } from './prepared-frame';
-
-export const CLOSE_TRY_AGAIN_LATER = 1013;
-const TERMINATE_AFTER_CLOSE_MS = 1_000;
+import type { PreparedFrame } from './prepared-frame';
+import type { SendBudget } from './send-budget';
 
 /** The members of one key; it knows its key, so a socket's membership can point at the shared group. */
 class Group extends Set<WebSocket> {
@@ -22,10 +20,7 @@ export class SocketGroups {
    */
   private readonly memberships = new Map<WebSocket, Group | Set<Group>>();
 
-  constructor(
-    private readonly maxBufferedBytes: number,
-    private readonly onSlowConsumer: (ws: WebSocket) => void,
-  ) {}
+  constructor(private readonly budget: SendBudget) {}
 
   add(key: string, ws: WebSocket): void {
     let group = this.groups.get(key);
@@ -45,6 +40,13 @@ export class SocketGroups {
     return this.groups.get(key)?.has(ws) ?? false;
   }
 
+  /** How many groups `ws` is in. */
+  countOf(ws: WebSocket): number {
+    const joined = this.memberships.get(ws);
+    if (joined === undefined) return 0;
+    return joined instanceof Group ? 1 : joined.size;
+  }
+
   size(key: string): number {
     return this.groups.get(key)?.size ?? 0;
   }
@@ -57,18 +59,9 @@ export class SocketGroups {
     for (const ws of group) {
       frame.writeTo(ws);
       sent++;
-      if (ws.bufferedAmount > this.maxBufferedBytes) this.cutOff(ws);
+      if (this.budget.check(ws)) this.remove(ws); // it hears nothing more while it closes
     }
     return sent;
-  }
-
-  /** A consumer that cannot keep up is closed rather than buffered without bound. */
-  private cutOff(ws: WebSocket): void {
-    this.remove(ws);
-    this.onSlowConsumer(ws);
-    ws.close(CLOSE_TRY_AGAIN_LATER, 'Slow consumer');
-    // The close frame waits behind the unread backlog: don't wait for a handshake that may never come.
-    setTimeout(() => ws.terminate(), TERMINATE_AFTER_CLOSE_MS).unref();
   }
 
   /**

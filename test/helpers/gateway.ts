@@ -12,8 +12,19 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * Every test client connects from 127.0.0.1, and some tests send bursts no real client would: the
+ * per-address and per-socket limits are generous here unless a test sets them (test/limits.test.ts).
+ */
+export const GENEROUS_LIMITS = {
+  WS_MAX_CONNECTIONS_PER_IP: '1000000',
+  WS_MESSAGE_RATE: '1000000',
+  WS_MESSAGE_BURST: '1000000',
+  WS_MAX_SUBSCRIPTIONS: '10000',
+} as const;
+
 export async function startGateway(env: Record<string, string> = {}, options: Partial<GatewayOptions> = {}): Promise<TestGateway> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...GENEROUS_LIMITS, ...env });
   const gateway = new Gateway({ config, log: pino({ level: 'silent' }), ...options });
   const address = await gateway.start();
   return {

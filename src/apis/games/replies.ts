@@ -11,6 +11,8 @@ export const ERRORS = {
   notWaiting: 'Game state is not "players_waiting".',
   /** The session key cannot be checked right now (response_status 503). */
   authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
+  tooManyRequests: 'Too many requests',
+  tooManySubscriptions: 'Too many subscriptions',
 } as const;
 
 export interface ReplyPayload {
@@ -27,7 +29,12 @@ export function reply(action: string | null, requestId: string | null, status: n
 }
 
 export class GamesError extends Error {
-  constructor(readonly status: 400 | 401 | 404 | 503, message: string) {
+  constructor(
+    readonly status: 400 | 401 | 404 | 429 | 503,
+    message: string,
+    /** Set when the frame itself was bad: the `kind` counted in `bad_input_total`. */
+    readonly badInput?: string,
+  ) {
     super(message);
   }
 }

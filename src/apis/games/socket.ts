@@ -19,6 +19,11 @@ import { PreparedFrame } from '../../ws/prepared-frame';
 import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
+import { requestTarget } from '../../http/request-target';
+import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { AuthDeadline } from '../../ws/auth-deadline';
+import { SendBudget } from '../../ws/send-budget';
+import { deeperThan, tooDeep } from '../../validation/json-depth';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM } from './replies';
 
@@ -32,21 +37,36 @@ interface Request {
 /** A socket's identity: its claims, undefined (no valid session key), or not known yet (keys unavailable). */
 const KEYS_UNAVAILABLE = Symbol('keys unavailable');
 type SessionClaims = Claims | undefined | typeof KEYS_UNAVAILABLE;
+const NOT_A_REQUEST = 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}';
 
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
+
+/**
+ * Requests of one socket waiting for their reply. At this many the socket stops being read (TCP
+ * pushes back on the client) until one is answered: a client that sends faster than its requests
+ * are served cannot queue without bound.
+ */
+export const MAX_PENDING_REQUESTS = 32;
 
 export class GamesSockets {
   private wss: WebSocketServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private readonly subscriptions: Subscription[] = [];
+  private readonly budget: SendBudget;
   private readonly groups: SocketGroups;
   private readonly messages;
+  private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
+  private readonly authDeadline: AuthDeadline;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () => ctx.metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    const { config, metrics } = ctx;
+    this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
+    this.groups = new SocketGroups(this.budget);
     this.messages = ctx.catalogues.games.messages;
+    this.rateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
+    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
   }
 
   async start(server: Server): Promise<void> {
@@ -55,9 +75,9 @@ export class GamesSockets {
     // no `clients` entry and no second 'close' listener per socket.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.heartbeat, this.groups, ['message']);
+    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.ctx.connections, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => this.connected(ws, req));
-    routeUpgrades(server, '/', this.wss);
+    routeUpgrades(server, '/', { api: 'games', wss: this.wss }, this.ctx.connections, this.ctx.metrics);
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
@@ -69,37 +89,59 @@ export class GamesSockets {
     const { auth } = this.ctx;
     this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
-    // A bad or missing session key does not refuse the socket: its requests get 401 (original).
-    const sessionKey = new URL(req.url ?? '/', 'http://localhost').searchParams.get('session_key');
+    // A bad or missing session key does not refuse the socket: its requests get 401 (original),
+    // until the auth deadline closes it.
+    const deadline = this.authDeadline.start(ws);
+    const sessionKey = requestTarget(req.url).query.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them. While the
     // signing keys cannot be fetched, requests get 503 and the next one checks the key again.
     const verify = (): Promise<SessionClaims> =>
       verifyOrUndefined(auth, sessionKey ?? undefined).then(
-        (c) => (claims = c),
+        (c) => {
+          if (c) clearTimeout(deadline);
+          return (claims = c);
+        },
         (err: unknown) => (claims = isKeysUnavailable(err) ? KEYS_UNAVAILABLE : undefined),
       );
     let claims: Promise<SessionClaims> | SessionClaims = verify();
+    const bucket = new TokenBucket(this.rateLimit);
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
+    let pending = 0;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const run = () => this.handle(ws, isBinary ? '' : data.toString(), claims === KEYS_UNAVAILABLE ? verify() : claims);
+      const allowed = bucket.take();
+      const run = () => {
+        const text = isBinary ? undefined : data.toString();
+        return allowed ? this.handle(ws, text, claims === KEYS_UNAVAILABLE ? verify() : claims) : this.refuse(ws, text);
+      };
+      if (++pending >= MAX_PENDING_REQUESTS) ws.pause();
       const next = (queue ? queue.then(run) : run()).catch((err: unknown) => this.ctx.log.error({ err }, 'games: request failed'));
       queue = next;
       void next.then(() => {
+        if (--pending < MAX_PENDING_REQUESTS && ws.isPaused) ws.resume();
         if (queue === next) queue = undefined;
       });
     });
   }
 
-  private async handle(ws: WebSocket, text: string, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
-    const parsed = parseRequest(text);
-    const payload = parsed?.payload;
-    const action = typeof payload?.action === 'string' ? payload.action : null;
-    const requestId = typeof payload?.request_id === 'string' ? payload.request_id : null;
+  /** A request over the socket's message rate: answered 429, not served. */
+  private async refuse(ws: WebSocket, text: string | undefined): Promise<void> {
+    this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'message_rate' });
+    const parsed = parseRequest(text, this.ctx.config.jsonMaxDepth);
+    const { action, requestId } = requestIds(typeof parsed === 'string' ? undefined : parsed.payload);
+    const { wsMessageRate, wsMessageBurst } = this.ctx.config;
+    const message = `${ERRORS.tooManyRequests}: at most ${wsMessageRate} per second (bursts of ${wsMessageBurst})`;
+    this.send(ws, this.messages.errorReply.validate, reply(action, requestId, 429, null, [message]));
+  }
+
+  /** `text` is undefined for a binary frame. */
+  private async handle(ws: WebSocket, text: string | undefined, claimsOrPromise: Promise<SessionClaims> | SessionClaims): Promise<void> {
+    const parsed = parseRequest(text, this.ctx.config.jsonMaxDepth);
+    const payload = typeof parsed === 'string' ? undefined : parsed.payload;
+    const { action, requestId } = requestIds(payload);
     try {
-      if (!parsed || !payload || action === null || !Number.isInteger(payload.pk)) {
-        throw new GamesError(400, 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}');
-      }
+      if (typeof parsed === 'string') throw new GamesError(400, parsed === 'too_deep' ? tooDeep(this.ctx.config.jsonMaxDepth) : NOT_A_REQUEST, parsed);
+      if (action === null || !Number.isInteger(parsed.payload.pk)) throw new GamesError(400, NOT_A_REQUEST, 'invalid_request');
       const claims = await claimsOrPromise;
       if (claims === KEYS_UNAVAILABLE) throw new GamesError(503, ERRORS.authUnavailable);
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
@@ -107,6 +149,7 @@ export class GamesSockets {
     } catch (err) {
       if (!(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
       const e = err instanceof GamesError ? err : new GamesError(400, 'Request failed');
+      if (e.badInput) this.ctx.metrics.badInputTotal.inc({ api: STREAM, kind: e.badInput });
       this.send(ws, this.messages.errorReply.validate, reply(action, requestId, e.status, null, [e.message]));
     }
   }
@@ -118,7 +161,13 @@ export class GamesSockets {
       case 'subscribe': {
         if (!m.subscribeRequest.validate(frame)) throw invalid(m.subscribeRequest.validate.errors);
         const event = request.data!.action!;
-        this.groups.add(group(event, request.pk), ws);
+        const key = group(event, request.pk);
+        const max = this.ctx.config.wsMaxSubscriptions;
+        if (!this.groups.has(key, ws) && this.groups.countOf(ws) >= max) {
+          this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'subscriptions' });
+          throw new GamesError(400, `${ERRORS.tooManySubscriptions}: at most ${max} per socket`);
+        }
+        this.groups.add(key, ws);
         return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
       }
       case 'retrieve': {
@@ -132,7 +181,7 @@ export class GamesSockets {
         return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk, claims)));
       }
       default:
-        throw new GamesError(400, ERRORS.invalidAction);
+        throw new GamesError(400, ERRORS.invalidAction, 'invalid_action');
     }
   }
 
@@ -194,7 +243,11 @@ export class GamesSockets {
       this.ctx.log.error({ frame, errors: describeErrors(validate.errors) }, 'games: reply breaks the spec');
       throw new Error('games: reply breaks the spec');
     }
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(frame));
+    // Replies count against the socket's send budget like broadcasts: a client that sends requests
+    // and never reads their replies is cut off too.
+    this.budget.check(ws);
   }
 
   async stop(): Promise<void> {
@@ -215,21 +268,38 @@ export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): 
   return buildFrame(entry, data, { '/payload/pk': pk });
 }
 
-/** The frame and its payload when the text is `{"stream": "games", "payload": {...}}`. */
-function parseRequest(text: string): { frame: unknown; payload: Partial<Request> } | undefined {
+/** What a reply echoes of a request: its action and request_id, when they are strings. */
+function requestIds(payload: Partial<Request> | undefined): { action: string | null; requestId: string | null } {
+  return {
+    action: typeof payload?.action === 'string' ? payload.action : null,
+    requestId: typeof payload?.request_id === 'string' ? payload.request_id : null,
+  };
+}
+
+/**
+ * The frame and its payload when the text is `{"stream": "games", "payload": {...}}`; otherwise why
+ * not (the depth is checked before anything walks the frame).
+ */
+function parseRequest(
+  text: string | undefined,
+  maxDepth: number,
+): { frame: unknown; payload: Partial<Request> } | 'binary_frame' | 'invalid_json' | 'too_deep' | 'not_a_request' {
+  if (text === undefined) return 'binary_frame';
+  let frame: unknown;
   try {
-    const frame: unknown = JSON.parse(text);
-    if (typeof frame !== 'object' || frame === null) return undefined;
-    const { stream, payload } = frame as { stream?: unknown; payload?: unknown };
-    if (stream !== STREAM || typeof payload !== 'object' || payload === null) return undefined;
-    return { frame, payload: payload as Partial<Request> };
+    frame = JSON.parse(text);
   } catch {
-    return undefined;
+    return 'invalid_json';
   }
+  if (deeperThan(frame, maxDepth)) return 'too_deep';
+  if (typeof frame !== 'object' || frame === null) return 'not_a_request';
+  const { stream, payload } = frame as { stream?: unknown; payload?: unknown };
+  if (stream !== STREAM || typeof payload !== 'object' || payload === null) return 'not_a_request';
+  return { frame, payload: payload as Partial<Request> };
 }
 
 function invalid(errors: Parameters<typeof describeErrors>[0]): GamesError {
-  return new GamesError(400, describeErrors(errors).join('; ') || 'Invalid request');
+  return new GamesError(400, describeErrors(errors).join('; ') || 'Invalid request', 'invalid_request');
 }
 
 function envelope(message: string, to: { pk: number }, data: unknown): Envelope {

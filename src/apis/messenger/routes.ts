@@ -35,11 +35,12 @@ const MINUTE_MS = 60_000;
 const DNS_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Errors raised before a route runs (malformed or too large body, ...) and unexpected ones:
- * 401 is -1, every other client error (400, 413, 415) is -3, keeping the HTTP status.
+ * Errors raised before a route runs (malformed or too large body, a method the path does not
+ * serve, ...) and unexpected ones: 401 is -1, every other request the client can fix (400, 405,
+ * 413, 501) is -3, keeping the HTTP status; a gateway fault is -3 "Internal error".
  */
 export const messengerErrorFormat: ErrorFormat = (status) =>
-  status === 401 ? INVALID_TOKEN : status >= 500 ? INTERNAL_ERROR : INVALID_PARAMETERS;
+  status === 401 ? INVALID_TOKEN : status >= 500 && status !== 501 ? INTERNAL_ERROR : INVALID_PARAMETERS;
 
 export interface RouteDeps {
   ctx: GatewayContext;

@@ -7,15 +7,21 @@ import type { Subscription } from '../../ports/bus';
 import { buildFrame } from '../../routing/frame';
 import { fanoutHandler, workHandler } from '../../routing/validated';
 import { describeErrors } from '../../validation/describe-errors';
+import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { AuthDeadline, CLOSE_POLICY_VIOLATION } from '../../ws/auth-deadline';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
+import { SendBudget } from '../../ws/send-budget';
 import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
+import { requestTarget } from '../../http/request-target';
 
 export const CLOSE_BAD_KEY = 4001;
 export const EMPTY_KEY = 'Connection key cannot be empty';
 export const WRONG_KEY = 'Wrong connection key.';
+/** Past the message rate (a limit of this gateway): the API has no error frame, so the socket closes 1008. */
+export const TOO_MANY_MESSAGES = 'Too many messages';
 
 const storeGroup = (storeId: string | number) => `store:${storeId}`;
 
@@ -24,24 +30,41 @@ export class PizzaSockets {
   private heartbeat: Heartbeat | undefined;
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: SocketGroups;
+  private readonly authDeadline: AuthDeadline;
+
+  /**
+   * Client frames carry nothing (the document defines none) but still count against the message
+   * rate. Clients are not expected to send any, so a socket gets its bucket at its first frame, and
+   * one shared listener serves every socket (called with the socket as `this`).
+   */
+  private readonly onMessage: (this: WebSocket) => void;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.groups = new SocketGroups(ctx.config.wsMaxBufferedBytes, () =>
-      ctx.metrics.slowConsumersClosedTotal.inc({ api: 'pizza' }),
-    );
+    const { config, metrics } = ctx;
+    this.groups = new SocketGroups(new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'pizza' })));
+    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'auth_timeout' }));
+    const rateLimit: RateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
+    const buckets = new WeakMap<WebSocket, TokenBucket>();
+    this.onMessage = function (this: WebSocket) {
+      let bucket = buckets.get(this);
+      if (!bucket) buckets.set(this, (bucket = new TokenBucket(rateLimit)));
+      if (bucket.take() || this.readyState !== WebSocket.OPEN) return;
+      metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'message_rate' });
+      this.close(CLOSE_POLICY_VIOLATION, TOO_MANY_MESSAGES);
+    };
   }
 
   async start(server: Server): Promise<void> {
     const { config, bus, metrics } = this.ctx;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    const bookkeeping = new SocketBookkeeping('pizza', metrics, this.heartbeat, this.groups);
+    const bookkeeping = new SocketBookkeeping('pizza', metrics, this.ctx.connections, this.heartbeat, this.groups, ['message']);
     this.wss.on('connection', (ws, req) => {
       bookkeeping.opened(ws);
-      // Client frames are ignored (the document defines none).
+      ws.on('message', this.onMessage);
       void this.admit(ws, req);
     });
-    routeUpgrades(server, '/ws', this.wss);
+    routeUpgrades(server, '/ws', { api: 'pizza', wss: this.wss }, this.ctx.connections, metrics);
     const catalogue = this.ctx.catalogues.pizza;
     this.subscriptions.push(
       await bus.subscribe('pizza', 'fanout', fanoutHandler(catalogue, (envelope, { entry, value }) => {
@@ -59,11 +82,14 @@ export class PizzaSockets {
   }
 
   private async admit(ws: WebSocket, req: IncomingMessage): Promise<void> {
-    const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('key');
+    const key = requestTarget(req.url).query.get('key');
     if (!key) return ws.close(CLOSE_BAD_KEY, EMPTY_KEY);
+    // A ticket check that does not finish in time (a stalled store) does not hold the socket open.
+    const deadline = this.authDeadline.start(ws);
     const grant = await this.ctx.store.takeTicket(key).catch(() => undefined);
-    if (!grant) return ws.close(CLOSE_BAD_KEY, WRONG_KEY);
+    clearTimeout(deadline);
     if (ws.readyState !== WebSocket.OPEN) return;
+    if (!grant) return ws.close(CLOSE_BAD_KEY, WRONG_KEY);
     this.groups.add(storeGroup(grant.store_id), ws);
     this.heartbeat!.watch(ws);
   }

@@ -17,6 +17,8 @@ export const ERRORS = {
   notMember: "Can't listen workspace events",
   unauthorized: 'Unauthorized: send "auth" first',
   unknownEvent: (event: string) => `Unknown event "${event}"`,
+  authTimeout: 'Authentication timeout: send "auth" sooner after connecting',
+  tooManyEvents: (rate: number, burst: number) => `Too many events: at most ${rate} per second (bursts of ${burst})`,
   internal: 'Internal server error',
 } as const;
 

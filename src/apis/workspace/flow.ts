@@ -7,8 +7,9 @@
 // for every recipient of every broadcast, costs each delivery more than the check is worth. Instead
 // FlowControl sweeps every connection once a set number of bytes (1/16 of the limit) has been
 // broadcast since the last sweep: a connection's buffer can only have grown by what was broadcast
-// since, so none goes further over the limit than that unnoticed. Replies are checked on their own
-// socket as they are written. engine.io swaps in a new `writeBuffer` array on each flush, so the
+// since, so none goes further over the limit than that unnoticed. What a client's own packets make
+// the server write (replies, errors, socket.io's answers) is checked on that connection at each
+// packet it sends (index.ts), so it is at most one answer late. engine.io swaps in a new `writeBuffer` array on each flush, so the
 // bytes of the current one are counted incrementally: only packets added since the last check are
 // measured. When the sum exceeds the limit the connection is cut off: buffers discarded, the raw
 // WebSocket terminated at once rather than after a closing handshake the peer would never read.
@@ -86,7 +87,7 @@ export class BufferWatch {
 
 /** The watches of one node's connections, swept as broadcasts add up (see the top of this file). */
 export class FlowControl {
-  private readonly watches = new Map<string, BufferWatch>();
+  private readonly watches = new Map<EngineConnection, BufferWatch>();
   private readonly sweepEvery: number;
   private unswept = 0;
 
@@ -95,14 +96,14 @@ export class FlowControl {
   }
 
   /** Starts watching a connection; `onOverflow` as for BufferWatch. */
-  watch(id: string, conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
+  watch(conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
     const watch = new BufferWatch(conn, this.limit, onOverflow);
-    this.watches.set(id, watch);
+    this.watches.set(conn, watch);
     return watch;
   }
 
-  forget(id: string): void {
-    this.watches.delete(id);
+  forget(conn: EngineConnection): void {
+    this.watches.delete(conn);
   }
 
   /** Call after each broadcast, with the size of its frame. */

@@ -24,6 +24,7 @@
 //   the `channel:<id>` room (claim holders).
 // - eventsDeliveredTotal counts frames written: one per recipient socket on this node.
 import type { Server as HttpServer } from 'node:http';
+import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import type { Subscription } from '../../ports/bus';
@@ -31,10 +32,11 @@ import { AUTH_EVENT } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
-import { Replies } from './frames';
+import { Replies, transactionOf } from './frames';
 import { Presence } from './presence';
 import { ChannelDirectory } from './rooms';
 import { Session } from './session';
+import { deeperThan, tooDeep } from '../../validation/json-depth';
 
 export const SOCKET_IO_PATH = '/socket.io/';
 const API = { api: 'workspace' } as const;
@@ -75,9 +77,21 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const channels = new ChannelDirectory(store);
   const sessions = new Set<Session>();
   const flow = new FlowControl(config.wsMaxBufferedBytes);
+  const { connections } = ctx;
+  const sessionDeps = {
+    validateAuth, auth: ctx.auth, presence, replies, log, metrics,
+    authTimeoutMs: config.wsAuthTimeoutMs,
+    rateLimit: { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst },
+  };
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
   let stopping = false;
+  const badInput = (kind: string) => metrics.badInputTotal.inc({ ...API, kind });
+  // socket.io reports a packet it cannot decode as an Error on the socket, then closes the
+  // connection; a client's own `emit("error", ...)` arrives here too, but never as an Error.
+  const onSocketError = (err: unknown) => {
+    if (err instanceof Error) badInput('invalid_packet');
+  };
 
   return {
     name: 'workspace',
@@ -90,9 +104,42 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         maxHttpBufferSize: config.wsMaxFrameBytes, // larger packets close the connection (engine.io)
         pingInterval: config.wsPingIntervalMs,
         pingTimeout: config.wsPongTimeoutMs,
+        // An engine.io connection that never joins the namespace is closed after this long.
+        connectTimeout: config.wsAuthTimeoutMs,
+        // A handshake over the connection limits is refused (engine.io answers 403, or 400 to a
+        // WebSocket handshake, with the message: the client gets a connect_error).
+        allowRequest: (req, answer) => {
+          const refusal = connections.refusal('workspace', connections.addressOf(req));
+          answer(refusal?.message, refusal === undefined);
+        },
         // no `cors`: cross-origin polling is refused by browsers unless configured
       });
       const { io } = attached;
+
+      // Limits and flow control hold per engine.io connection: that is what holds a file
+      // descriptor and a write buffer, whether or not it ever joins the namespace.
+      io.engine.on('connection', (conn: EngineSocket) => {
+        // A handshake that raced past allowRequest while the last slot was taken is closed here.
+        const address = connections.addressOf(conn.request);
+        if (connections.refusal('workspace', address)) return conn.close();
+        connections.hold(conn, address);
+        coalesceWrites(conn as unknown as UpgradableConnection);
+        const engine = conn as unknown as EngineConnection;
+        const watch = flow.watch(engine, (bytes) => {
+          if (conn.readyState !== 'open') return;
+          metrics.slowConsumersClosedTotal.inc(API);
+          log.warn({ address, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
+          cutOff(engine);
+        });
+        // What the client's own packets make the server write (replies, errors, socket.io's own
+        // answers to its packets) counts like broadcasts: the buffer is checked at each inbound
+        // packet, so a client that sends without reading is cut off too, at most one answer late.
+        conn.on('packet', () => watch.check());
+        conn.once('close', () => {
+          connections.release(conn);
+          flow.forget(engine);
+        });
+      });
 
       io.on('connection', (socket) => {
         if (stopping) {
@@ -100,35 +147,39 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
           return;
         }
         metrics.connectionsOpen.inc(API);
-        const session = new Session(socket, { validateAuth, auth: ctx.auth, presence, replies, log });
+        const session = new Session(socket, sessionDeps);
         sessions.add(session);
 
-        const conn = socket.conn as unknown as EngineConnection;
-        coalesceWrites(socket.conn as unknown as UpgradableConnection);
-        const watch = flow.watch(socket.id, conn, (bytes) => {
-          if (socket.disconnected) return;
-          metrics.slowConsumersClosedTotal.inc(API);
-          log.warn({ socket: socket.id, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
-          cutOff(conn);
+        // Every client event goes through this one middleware (socket.io calls `onAny` listeners
+        // before middlewares, so the rate must be checked here): it spends a token of the socket's
+        // message rate (one over it gets an error and is dropped), then `auth` is handled and
+        // anything else refused. No event reaches a listener.
+        // Its arguments' depth is checked before anything reads them.
+        socket.use(([event, ...args]) => {
+          const data: unknown = args[0];
+          const payload: unknown = typeof data === 'function' ? undefined : data; // an ack callback is no payload
+          if (!session.allow(String(event), payload)) return;
+          if (deeperThan(args, config.jsonMaxDepth)) {
+            badInput('too_deep');
+            replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(payload));
+          } else if (event === AUTH_EVENT) {
+            void session.onAuth(payload);
+          } else {
+            badInput(session.authenticated ? 'unknown_event' : 'unauthenticated_event');
+            session.rejectEvent(String(event), payload);
+          }
         });
-
-        // Replies are checked like broadcasts: a client that sends without reading is cut off too.
-        socket.onAny((event: unknown, ...args: unknown[]) => {
-          if (event === AUTH_EVENT) return;
-          session.rejectEvent(String(event), typeof args[0] === 'function' ? undefined : args[0]);
-          watch.check();
-        });
-        socket.on(AUTH_EVENT, (data: unknown) => void session.onAuth(data).then(() => watch.check()));
+        socket.on('error', onSocketError);
         socket.on('disconnect', () => {
           metrics.connectionsOpen.dec(API);
-          flow.forget(socket.id);
           void session.onDisconnect().finally(() => sessions.delete(session));
         });
       });
 
-      io.engine.on('connection_error', (err: { code?: number; message?: string }) =>
-        log.debug({ code: err.code, message: err.message }, 'workspace: connection refused'),
-      );
+      io.engine.on('connection_error', (err: { code?: number; message?: string }) => {
+        badInput('connection_refused');
+        log.debug({ code: err.code, message: err.message }, 'workspace: connection refused');
+      });
 
       fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({ catalogue, io, channels, replies, metrics, log, broadcast: (bytes) => flow.broadcast(bytes) }));
       // Channel bookkeeping: one node per record. Deliberately not closed in stop(): the gateway

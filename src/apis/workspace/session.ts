@@ -4,14 +4,21 @@
 // flight cannot interleave their room changes.
 //
 // A second `auth` on an authenticated socket re-authenticates: on success the socket leaves every
-// room of its previous identity, joins the new ones and gets `auth-success` again, and the new
-// status is announced (if the workspace or user changed, the previous one is counted out first and
-// announced offline when that was its last socket). A failed `auth` changes nothing: the socket
-// keeps its previous identity, if any, and only gets the error.
+// room of its previous identity, joins the new ones and gets `auth-success` again. Presence is
+// announced only when it changed: a new workspace or user (the previous one is counted out first and
+// announced offline when that was its last socket) or a new status. Repeating the same `auth` is
+// not news to the workspace: announcing it each time made one client's loop of `auth`s a
+// delivery to every member per repeat. A failed `auth` changes nothing: the socket keeps its
+// previous identity, if any, and only gets the error.
+//
+// Limits: a socket that has not authenticated within WS_AUTH_TIMEOUT_MS gets an `auth` error and is
+// disconnected; events beyond the socket's message rate (`auth` included) get an error and are dropped.
 import type { Socket } from 'socket.io';
 import type { ValidateFunction } from 'ajv';
 import type { Authenticator } from '../../auth/authenticator';
+import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
 import type { Logger } from '../../log';
+import type { Metrics } from '../../metrics';
 import { AUTH_EVENT, authenticate, ERRORS, type Identity } from './auth';
 import { transactionOf, type Replies } from './frames';
 import type { Presence } from './presence';
@@ -22,16 +29,24 @@ export interface SessionDeps {
   presence: Presence;
   replies: Replies;
   log: Logger;
+  metrics: Metrics;
+  authTimeoutMs: number;
+  rateLimit: RateLimit;
 }
 
 export class Session {
   private identity: Identity | undefined;
   private tail: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly deps: SessionDeps,
-  ) {}
+  ) {
+    this.bucket = new TokenBucket(deps.rateLimit);
+    this.deadline = setTimeout(() => this.authExpired(), deps.authTimeoutMs).unref();
+  }
 
   get authenticated(): boolean {
     return this.identity !== undefined;
@@ -42,7 +57,24 @@ export class Session {
     return this.tail;
   }
 
-  /** A client event other than `auth` (socket.io `onAny`). */
+  /** Every client event, before it is handled: false (and an error sent) when it is over the rate. */
+  allow(event: string, data: unknown): boolean {
+    if (this.bucket.take()) return true;
+    const { metrics, replies, rateLimit } = this.deps;
+    metrics.limitsHitTotal.inc({ api: 'workspace', limit: 'message_rate' });
+    replies.error(this.socket, event, ERRORS.tooManyEvents(rateLimit.ratePerSecond, rateLimit.burst), transactionOf(data));
+    return false;
+  }
+
+  private authExpired(): void {
+    this.deadline = undefined;
+    if (this.identity || !this.socket.connected) return;
+    this.deps.metrics.limitsHitTotal.inc({ api: 'workspace', limit: 'auth_timeout' });
+    this.deps.replies.error(this.socket, AUTH_EVENT, ERRORS.authTimeout, undefined);
+    this.socket.disconnect(true);
+  }
+
+  /** A client event other than `auth`: refused (only `auth` is a client event). */
   rejectEvent(event: string, data: unknown): void {
     const message = this.identity ? ERRORS.unknownEvent(event) : ERRORS.unauthorized;
     this.deps.replies.error(this.socket, event, message, transactionOf(data));
@@ -53,6 +85,7 @@ export class Session {
   }
 
   onDisconnect(): Promise<void> {
+    clearTimeout(this.deadline);
     return this.enqueue('disconnect', () => this.leave());
   }
 
@@ -75,9 +108,10 @@ export class Session {
     }
     const next = outcome.identity;
     const previous = this.identity;
+    const sameMember = previous !== undefined && previous.workspaceId === next.workspaceId && previous.userId === next.userId;
     if (previous) {
       for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
-      if (previous.workspaceId !== next.workspaceId || previous.userId !== next.userId) {
+      if (!sameMember) {
         this.identity = undefined;
         await deps.presence.down(previous, socket.id);
       }
@@ -85,9 +119,11 @@ export class Session {
     if (!socket.connected) return; // joining now would leave rooms behind a closed socket
     socket.join(outcome.rooms);
     this.identity = next;
+    clearTimeout(this.deadline);
     await deps.presence.up(next, socket.id);
     if (!socket.connected) return; // its disconnect step, queued behind this one, counts it out
     deps.replies.authenticated(socket, next.userId, transaction);
+    if (sameMember && previous.onlineStatus === next.onlineStatus) return; // nothing new to announce
     await deps.presence.announce(next, next.onlineStatus);
   }
 

@@ -1,0 +1,50 @@
+// Who a connection comes from, for per-client limits. The peer's address, unless the peer is a proxy
+// the operator trusts (TRUSTED_PROXIES): then X-Forwarded-For is read from the right (each proxy
+// appends the address it received the request from) and the first address that is not itself a
+// trusted proxy is the client. An untrusted peer's header is ignored, so a client cannot pick its
+// own address. Ranges are matched by node's own BlockList (IPv4, IPv6, CIDR).
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+const MAPPED_IPV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/** `::ffff:1.2.3.4` (an IPv4 client on a dual-stack socket) is 1.2.3.4. */
+function canonical(address: string): string {
+  return MAPPED_IPV4.exec(address)?.[1] ?? address;
+}
+
+export class ClientAddress {
+  private readonly trusted: BlockList | undefined;
+
+  /** `trustedProxies`: addresses or CIDR ranges (validated by config). */
+  constructor(trustedProxies: readonly string[]) {
+    if (trustedProxies.length === 0) return;
+    this.trusted = new BlockList();
+    for (const entry of trustedProxies) {
+      const [address, prefix] = entry.split('/');
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) this.trusted.addAddress(address, family);
+      else this.trusted.addSubnet(address, Number(prefix), family);
+    }
+  }
+
+  of(req: IncomingMessage): string {
+    const peer = canonical(req.socket.remoteAddress ?? '');
+    if (!this.trusted || !this.isTrusted(peer)) return peer;
+    const header = req.headers['x-forwarded-for'];
+    const hops = (Array.isArray(header) ? header.join(',') : header ?? '').split(',');
+    let client = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = canonical(hops[i].trim());
+      if (isIP(hop) === 0) break; // a malformed entry ends what can be believed
+      client = hop;
+      if (!this.isTrusted(hop)) break;
+    }
+    return client;
+  }
+
+  private isTrusted(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && this.trusted!.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+}

@@ -1,0 +1,41 @@
+// Whose connection it is: the peer, or X-Forwarded-For only behind a trusted proxy.
+import type { IncomingMessage } from 'node:http';
+import { ClientAddress } from '../src/limits/client-address';
+
+const req = (remoteAddress: string, forwardedFor?: string | string[]) =>
+  ({ socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as unknown as IncomingMessage;
+
+describe('ClientAddress', () => {
+  it('is the peer, and ignores X-Forwarded-For, when no proxy is trusted', () => {
+    const addresses = new ClientAddress([]);
+    expect(addresses.of(req('203.0.113.7', '198.51.100.1'))).toBe('203.0.113.7');
+  });
+
+  it('reads X-Forwarded-For from the right, past trusted proxies, to the first untrusted address', () => {
+    const addresses = new ClientAddress(['10.0.0.0/8', '127.0.0.1']);
+    expect(addresses.of(req('127.0.0.1', '198.51.100.1'))).toBe('198.51.100.1');
+    // The client claims an address (spoofed, leftmost); the proxies' own entries are on the right.
+    expect(addresses.of(req('127.0.0.1', '1.2.3.4, 198.51.100.1, 10.1.2.3'))).toBe('198.51.100.1');
+    // Several headers are one list.
+    expect(addresses.of(req('10.9.9.9', ['1.2.3.4', '198.51.100.2']))).toBe('198.51.100.2');
+  });
+
+  it('ignores the header of an untrusted peer', () => {
+    const addresses = new ClientAddress(['10.0.0.0/8']);
+    expect(addresses.of(req('203.0.113.7', '198.51.100.1'))).toBe('203.0.113.7');
+  });
+
+  it('stops at a malformed entry, and falls back to the peer without a header', () => {
+    const addresses = new ClientAddress(['127.0.0.1']);
+    expect(addresses.of(req('127.0.0.1', '198.51.100.1, not-an-ip'))).toBe('127.0.0.1');
+    expect(addresses.of(req('127.0.0.1'))).toBe('127.0.0.1');
+    expect(addresses.of(req('127.0.0.1', ''))).toBe('127.0.0.1');
+  });
+
+  it('treats an IPv4-mapped IPv6 peer as its IPv4 address, and matches IPv6 ranges', () => {
+    expect(new ClientAddress([]).of(req('::ffff:203.0.113.7'))).toBe('203.0.113.7');
+    const addresses = new ClientAddress(['127.0.0.1', 'fd00::/8']);
+    expect(addresses.of(req('::ffff:127.0.0.1', '2001:db8::1'))).toBe('2001:db8::1');
+    expect(addresses.of(req('fd12::1', '2001:db8::2, fd00::5'))).toBe('2001:db8::2');
+  });
+});
