@@ -205,18 +205,11 @@ const networkList = z
 
 // JWT times are whole seconds, so these are not bounded by the timer limit; ten years is plenty.
 const TEN_YEARS_MS = 315_360_000_000;
-/** An IPv4 or IPv6 address, optionally with a /prefix (a CIDR range). */
-function isAddressOrRange(item: string): boolean {
-  const [address, prefix, ...rest] = item.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  return WHOLE_NUMBER.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
 
+/** Addresses or CIDR ranges, kept as written (TRUSTED_PROXIES). */
 const addressList = z
   .string()
-  .refine((s) => splitList(s).every(isAddressOrRange), 'must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8)')
+  .refine((s) => splitList(s).every((item) => parseNetwork(item) !== undefined), 'must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8)')
   .transform(splitList);
 
 // Keys are the environment variable names, so zod issue paths name the variable directly.
