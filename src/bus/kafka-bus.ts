@@ -179,17 +179,32 @@ export class KafkaBus implements Bus {
 
   private async startConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
     const { consumer, api, mode } = member;
+    consumer.on(consumer.events.CRASH, (e) => {
+      member.running = false;
+      this.options.onError?.(e.payload.error, { api, mode, event: 'consumer crash', restart: e.payload.restart });
+      // kafkajs restarts a crashed consumer itself only after a retriable error; after any other
+      // (its retries ran out during a broker outage) the consumer stays stopped: run it again.
+      if (!e.payload.restart) void this.rerunConsumer(member, handler);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => (member.running = true));
+    await this.runConsumer(member, handler);
+  }
+
+  private async rerunConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
+    await member.consumer.disconnect().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1_000).unref());
+    if (!this.closed && this.members.has(member)) await this.runConsumer(member, handler);
+  }
+
+  /** Connects, subscribes and runs the consumer, retrying until it has fetched once (or the bus closes). */
+  private async runConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
+    const { consumer, api, mode } = member;
     const fetched = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.FETCH, () => {
         off();
         resolve();
       });
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      member.running = false;
-      this.options.onError?.(e.payload.error, { api, mode, event: 'consumer crash', restart: e.payload.restart });
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => (member.running = true));
     for (let attempt = 0; !this.closed && this.members.has(member); attempt++) {
       try {
         await this.ensureTopics();
