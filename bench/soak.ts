@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       closeCodes: r.closeCodes,
       latePublishes: r.latePublishes,
       latencyMs: r.latencyMs,
+      checkpointMs: r.checkpointMs,
       cpu: cpu ? { server: round(cpu.server, 2), load: round(cpu.load, 2), other: round(cpu.other, 2) } : null,
     },
     baselineName: null,
@@ -151,7 +152,8 @@ async function main(): Promise<void> {
   console.log(`\n${table(line)}\n`);
   console.log(
     `deliveries: expected ${fmtInt(r.expectedDeliveries)}, received ${fmtInt(r.receivedDeliveries)} (missing ${fmtInt(r.missing)}, extra ${fmtInt(r.extra)}) ` +
-      `over ${fmtInt(r.events)} events; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+      `over ${fmtInt(r.events)} events; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms ` +
+      `(memory readings paused the server ${CHECKPOINTS.map((c) => `${r.checkpointMs[c]}`).join(' / ')} ms)`,
   );
   console.log(
     `clients: games ${r.clients.games}, pizza ${r.clients.pizza}, workspace ${r.clients.workspace} (connected in ${(r.connectMs / 1000).toFixed(1)} s); ` +

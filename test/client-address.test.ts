@@ -1,5 +1,6 @@
 // Whose connection it is: the peer, or X-Forwarded-For only behind a trusted proxy.
 import type { IncomingMessage } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { ClientAddress } from '../src/limits/client-address';
 
 const req = (remoteAddress: string, forwardedFor?: string | string[]) =>
@@ -37,5 +38,20 @@ describe('ClientAddress', () => {
     const addresses = new ClientAddress(['127.0.0.1', 'fd00::/8']);
     expect(addresses.of(req('::ffff:127.0.0.1', '2001:db8::1'))).toBe('2001:db8::1');
     expect(addresses.of(req('fd12::1', '2001:db8::2, fd00::5'))).toBe('2001:db8::2');
+  });
+
+  it("reads a real socket's peer from its handle, without leaving the address cached on the socket", async () => {
+    const server = createServer();
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      const socket = await accepted;
+      expect(new ClientAddress([]).of({ socket, headers: {} } as unknown as IncomingMessage)).toBe('127.0.0.1');
+      expect((socket as unknown as { _peername?: unknown })._peername).toBeUndefined();
+    } finally {
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('BufferWatch (fake connection)', () => {
     expect(overflow).not.toHaveBeenCalled(); // not inside the broadcast writing the packet
     await nextTick();
     expect(overflow).toHaveBeenCalledTimes(1);
-    expect(overflow).toHaveBeenCalledWith(101);
+    expect(overflow).toHaveBeenCalledWith(101, conn);
     conn.packet('y'.repeat(1000));
     watch.check();
     await nextTick();
@@ -74,7 +74,7 @@ describe('BufferWatch (fake connection)', () => {
     conn.packet('z');
     watch.check();
     await nextTick();
-    expect(overflow).toHaveBeenCalledWith(1001);
+    expect(overflow).toHaveBeenCalledWith(1001, conn);
   });
 
   it('counts bytes, not characters, and binary packets', () => {
@@ -85,22 +85,39 @@ describe('BufferWatch (fake connection)', () => {
   });
 
   it('FlowControl sweeps every connection once 1/16 of the limit has been broadcast since the last sweep', async () => {
-    const flow = new FlowControl(1600); // sweeps every 100 broadcast bytes
+    const overflow = jest.fn();
+    const flow = new FlowControl(1600, overflow); // sweeps every 100 broadcast bytes
     const slow = new FakeConn();
     const other = new FakeConn();
-    const overflow = jest.fn();
-    flow.watch(slow as unknown as EngineConnection, overflow);
-    flow.watch(other as unknown as EngineConnection, jest.fn());
+    flow.watch(slow as unknown as EngineConnection);
+    flow.watch(other as unknown as EngineConnection);
     slow.transport.socket!.bufferedAmount = 1601;
     flow.broadcast(60);
     await nextTick();
     expect(overflow).not.toHaveBeenCalled(); // 60 bytes broadcast: no sweep yet
     flow.broadcast(40);
     await nextTick();
-    expect(overflow).toHaveBeenCalledWith(1601);
+    expect(overflow).toHaveBeenCalledWith(1601, slow);
+    expect(overflow).toHaveBeenCalledTimes(1);
     flow.forget(slow as unknown as EngineConnection);
     slow.transport.socket!.bufferedAmount = 10_000;
     flow.broadcast(500);
+    await nextTick();
+    expect(overflow).toHaveBeenCalledTimes(1);
+  });
+
+  it('FlowControl.check checks one connection at once, and a forgotten one not at all', async () => {
+    const overflow = jest.fn();
+    const flow = new FlowControl(100, overflow);
+    const conn = new FakeConn();
+    flow.watch(conn as unknown as EngineConnection);
+    conn.packet('x'.repeat(101));
+    flow.check(conn as unknown as EngineConnection);
+    await nextTick();
+    expect(overflow).toHaveBeenCalledWith(101, conn);
+    const gone = new FakeConn();
+    gone.packet('x'.repeat(101));
+    flow.check(gone as unknown as EngineConnection); // never watched (or forgotten): nothing to do
     await nextTick();
     expect(overflow).toHaveBeenCalledTimes(1);
   });

@@ -2,6 +2,8 @@
 // per-request overhead would be spent on the same core as the clients it is supposed to leave alone.
 import { Agent, request } from 'node:http';
 
+const IDLE_SOCKET_MS = 2_000;
+
 export interface HttpResponse {
   status: number;
   text: string;
@@ -11,7 +13,9 @@ export class HttpClient {
   private readonly agent: Agent;
 
   constructor(private readonly port: number, maxSockets: number) {
-    this.agent = new Agent({ keepAlive: true, maxSockets });
+    // An idle kept-alive socket is dropped here after 2 s, before the server's 5 s keep-alive timeout
+    // closes it: reusing one the server is closing fails the request (ECONNRESET, "socket hang up").
+    this.agent = new Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS });
   }
 
   call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpResponse> {

@@ -61,6 +61,8 @@ export interface SoakResult {
   latePublishes: number;
   /** Publish-to-receive latency over every counted delivery, ms (1 ms buckets). */
   latencyMs: { p50: number; p99: number; p999: number; max: number };
+  /** How long each memory reading took, ms: the server's full GCs, during which it delivers nothing. */
+  checkpointMs: Record<string, number>;
 }
 
 const PROGRESS_EVERY_MS = 1_000;
@@ -98,6 +100,7 @@ class Soak {
   private closedByServer = 0;
   private readonly closeCodes: Record<string, number> = {};
   private closing = false;
+  private readonly checkpointMs: Record<string, number> = {};
   private publishAuth: Record<string, string> = {};
 
   constructor(private readonly plan: SoakPlan) {
@@ -116,19 +119,26 @@ class Soak {
     const soakStarted = started + this.plan.warmupSeconds * 1000;
     const publishing = this.publishAll(started);
     await this.phase('warmup', () => this.until(soakStarted, 'warmup'));
-    await checkpoint('start');
+    await this.checkpoint('start');
     await this.phase('soak', async () => {
       await this.until(soakStarted + (this.plan.durationSeconds * 1000) / 2, 'soak');
-      await checkpoint('middle');
+      await this.checkpoint('middle');
       // `end` is read like the others, under traffic: at the last event's due time.
       await this.until(soakStarted + this.plan.durationSeconds * 1000, 'soak');
-      await checkpoint('end');
+      await this.checkpoint('end');
     });
     await this.phase('drain', async () => {
       await publishing;
       await this.drain();
     });
     return this.result(connectMs, total);
+  }
+
+  /** A memory reading: the server runs full GCs meanwhile, so its deliveries pause (timed, reported). */
+  private async checkpoint(name: string): Promise<void> {
+    const started = performance.now();
+    await checkpoint(name);
+    this.checkpointMs[name] = Math.round(performance.now() - started);
   }
 
   private async phase<T>(phase: string, body: () => Promise<T>): Promise<T> {
@@ -317,6 +327,7 @@ class Soak {
       closeCodes: this.closeCodes,
       latePublishes: this.latePublishes,
       latencyMs: this.latencyFigures(),
+      checkpointMs: this.checkpointMs,
     };
   }
 

@@ -4,9 +4,25 @@
 // trusted proxy is the client. An untrusted peer's header is ignored, so a client cannot pick its
 // own address. Ranges are matched by node's own BlockList (IPv4, IPv6, CIDR).
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 
 const MAPPED_IPV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+interface PeerHandle {
+  getpeername?(out: { address?: string }): number;
+}
+
+/**
+ * The peer's address, read from the socket's handle as net.Socket's own `remoteAddress` does, but
+ * without caching it: `remoteAddress` keeps `{address, family, port}` on the socket for its whole
+ * life (~100 bytes per idle connection, more than the rest of what the limits keep for it).
+ */
+function peerAddress(socket: Socket): string {
+  const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;
+  const out: { address?: string } = {};
+  if (handle?.getpeername && handle.getpeername(out) === 0 && out.address) return out.address;
+  return socket.remoteAddress ?? '';
+}
 
 /** `::ffff:1.2.3.4` (an IPv4 client on a dual-stack socket) is 1.2.3.4. */
 function canonical(address: string): string {
@@ -29,7 +45,7 @@ export class ClientAddress {
   }
 
   of(req: IncomingMessage): string {
-    const peer = canonical(req.socket.remoteAddress ?? '');
+    const peer = canonical(peerAddress(req.socket));
     if (!this.trusted || !this.isTrusted(peer)) return peer;
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : header ?? '').split(',');

@@ -20,12 +20,21 @@ export interface ConnectionLimitSettings {
   trustedProxies: readonly string[];
 }
 
+/** The open connections of one client address. */
+interface AddressCount {
+  readonly address: string;
+  open: number;
+}
+
 export class ConnectionLimits {
   private readonly addresses: ClientAddress;
   private total = 0;
-  private readonly perAddress = new Map<string, number>();
-  /** The address each open connection was counted under (a socket, or an engine.io connection). */
-  private readonly held = new Map<object, string>();
+  private readonly perAddress = new Map<string, AddressCount>();
+  /**
+   * The count each open connection (a socket, or an engine.io connection) is held under: shared by
+   * every connection of that address, so a connection costs one map entry and no string of its own.
+   */
+  private readonly held = new Map<object, AddressCount>();
 
   constructor(
     private readonly settings: ConnectionLimitSettings,
@@ -52,7 +61,7 @@ export class ConnectionLimits {
     let refusal: Refusal | undefined;
     if (this.total >= this.settings.maxConnections) {
       refusal = { status: 503, limit: 'connections', message: 'Too many connections, try again later' };
-    } else if ((this.perAddress.get(address) ?? 0) >= this.settings.maxConnectionsPerIp) {
+    } else if ((this.perAddress.get(address)?.open ?? 0) >= this.settings.maxConnectionsPerIp) {
       refusal = { status: 429, limit: 'connections_per_ip', message: 'Too many connections from this address' };
     }
     if (refusal) this.metrics.limitsHitTotal.inc({ api, limit: refusal.limit });
@@ -62,19 +71,19 @@ export class ConnectionLimits {
   /** Counts `conn` in under `address` (after `refusal` said yes). */
   hold(conn: object, address: string): void {
     if (this.held.has(conn)) return;
-    this.held.set(conn, address);
+    let count = this.perAddress.get(address);
+    if (!count) this.perAddress.set(address, (count = { address, open: 0 }));
+    count.open += 1;
+    this.held.set(conn, count);
     this.total += 1;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
   }
 
   /** Counts `conn` out; call once it has closed (a second call does nothing). */
   release(conn: object): void {
-    const address = this.held.get(conn);
-    if (address === undefined) return;
+    const count = this.held.get(conn);
+    if (count === undefined) return;
     this.held.delete(conn);
     this.total -= 1;
-    const left = (this.perAddress.get(address) ?? 1) - 1;
-    if (left === 0) this.perAddress.delete(address);
-    else this.perAddress.set(address, left);
+    if (--count.open === 0) this.perAddress.delete(count.address);
   }
 }

@@ -20,7 +20,7 @@ import { SocketGroups } from '../../ws/socket-groups';
 import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
 import { routeUpgrades } from '../../ws/upgrade-router';
 import { requestTarget } from '../../http/request-target';
-import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { FULL_BUCKET, RateLimit, REFUSED } from '../../limits/token-bucket';
 import { AuthDeadline } from '../../ws/auth-deadline';
 import { SendBudget } from '../../ws/send-budget';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
@@ -65,7 +65,7 @@ export class GamesSockets {
     this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
     this.groups = new SocketGroups(this.budget);
     this.messages = ctx.catalogues.games.messages;
-    this.rateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
+    this.rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
     this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
   }
 
@@ -86,30 +86,35 @@ export class GamesSockets {
   }
 
   private connected(ws: WebSocket, req: IncomingMessage): void {
-    const { auth } = this.ctx;
     this.bookkeeping!.opened(ws);
     this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original),
     // until the auth deadline closes it.
-    const deadline = this.authDeadline.start(ws);
+    let deadline: NodeJS.Timeout | undefined = this.authDeadline.start(ws);
     const sessionKey = requestTarget(req.url).query.get('session_key');
-    // Once verified, the socket keeps its claims rather than a settled promise of them. While the
-    // signing keys cannot be fetched, requests get 503 and the next one checks the key again.
+    // Once verified, the socket keeps its claims rather than a settled promise of them (nor the
+    // cleared deadline: that would be kept for the socket's life). While the signing keys cannot be
+    // fetched, requests get 503 and the next one checks the key again.
     const verify = (): Promise<SessionClaims> =>
-      verifyOrUndefined(auth, sessionKey ?? undefined).then(
+      verifyOrUndefined(this.ctx.auth, sessionKey ?? undefined).then(
         (c) => {
-          if (c) clearTimeout(deadline);
+          if (c) {
+            clearTimeout(deadline);
+            deadline = undefined;
+          }
           return (claims = c);
         },
         (err: unknown) => (claims = isKeysUnavailable(err) ? KEYS_UNAVAILABLE : undefined),
       );
     let claims: Promise<SessionClaims> | SessionClaims = verify();
-    const bucket = new TokenBucket(this.rateLimit);
+    let bucket = FULL_BUCKET;
     // Requests are answered in the order they arrive; an idle socket holds no promise.
     let queue: Promise<void> | undefined;
     let pending = 0;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const allowed = bucket.take();
+      const taken = this.rateLimit.take(bucket);
+      const allowed = taken !== REFUSED;
+      if (allowed) bucket = taken;
       const run = () => {
         const text = isBinary ? undefined : data.toString();
         return allowed ? this.handle(ws, text, claims === KEYS_UNAVAILABLE ? verify() : claims) : this.refuse(ws, text);

@@ -7,7 +7,7 @@ import type { Subscription } from '../../ports/bus';
 import { buildFrame } from '../../routing/frame';
 import { fanoutHandler, workHandler } from '../../routing/validated';
 import { describeErrors } from '../../validation/describe-errors';
-import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { FULL_BUCKET, RateLimit, REFUSED } from '../../limits/token-bucket';
 import { AuthDeadline, CLOSE_POLICY_VIOLATION } from '../../ws/auth-deadline';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
@@ -43,12 +43,12 @@ export class PizzaSockets {
     const { config, metrics } = ctx;
     this.groups = new SocketGroups(new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'pizza' })));
     this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'auth_timeout' }));
-    const rateLimit: RateLimit = { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst };
-    const buckets = new WeakMap<WebSocket, TokenBucket>();
+    const rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
+    const buckets = new WeakMap<WebSocket, number>();
     this.onMessage = function (this: WebSocket) {
-      let bucket = buckets.get(this);
-      if (!bucket) buckets.set(this, (bucket = new TokenBucket(rateLimit)));
-      if (bucket.take() || this.readyState !== WebSocket.OPEN) return;
+      const taken = rateLimit.take(buckets.get(this) ?? FULL_BUCKET);
+      if (taken !== REFUSED) buckets.set(this, taken);
+      if (taken !== REFUSED || this.readyState !== WebSocket.OPEN) return;
       metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'message_rate' });
       this.close(CLOSE_POLICY_VIOLATION, TOO_MANY_MESSAGES);
     };

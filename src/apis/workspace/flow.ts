@@ -54,11 +54,14 @@ export class BufferWatch {
   private countedBytes = 0;
   private tripped = false;
 
-  /** `onOverflow` is called at most once, with the buffered byte count that crossed `limit`. */
+  /**
+   * `onOverflow` is called at most once, with the buffered byte count that crossed `limit` and the
+   * connection (so one function can serve every connection).
+   */
   constructor(
     private readonly conn: EngineConnection,
     private readonly limit: number,
-    private readonly onOverflow: (bufferedBytes: number) => void,
+    private readonly onOverflow: (bufferedBytes: number, conn: EngineConnection) => void,
   ) {}
 
   /** Bytes this connection holds for its client right now. */
@@ -81,7 +84,7 @@ export class BufferWatch {
     if (bytes <= this.limit) return;
     this.tripped = true;
     // Not inside the broadcast that is writing to this socket: cut off on the next tick.
-    process.nextTick(() => this.onOverflow(bytes));
+    process.nextTick(() => this.onOverflow(bytes, this.conn));
   }
 }
 
@@ -91,19 +94,25 @@ export class FlowControl {
   private readonly sweepEvery: number;
   private unswept = 0;
 
-  constructor(private readonly limit: number) {
+  /** `onOverflow` as for BufferWatch, for every connection watched. */
+  constructor(
+    private readonly limit: number,
+    private readonly onOverflow: (bufferedBytes: number, conn: EngineConnection) => void,
+  ) {
     this.sweepEvery = Math.max(1, Math.floor(limit / 16));
   }
 
-  /** Starts watching a connection; `onOverflow` as for BufferWatch. */
-  watch(conn: EngineConnection, onOverflow: (bufferedBytes: number) => void): BufferWatch {
-    const watch = new BufferWatch(conn, this.limit, onOverflow);
-    this.watches.set(conn, watch);
-    return watch;
+  watch(conn: EngineConnection): void {
+    this.watches.set(conn, new BufferWatch(conn, this.limit, this.onOverflow));
   }
 
   forget(conn: EngineConnection): void {
     this.watches.delete(conn);
+  }
+
+  /** Checks one connection now (after it sent a packet: what it makes the server write counts too). */
+  check(conn: EngineConnection): void {
+    this.watches.get(conn)?.check();
   }
 
   /** Call after each broadcast, with the size of its frame. */

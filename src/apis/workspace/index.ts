@@ -27,6 +27,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
+import { RateLimit } from '../../limits/token-bucket';
 import type { Subscription } from '../../ports/bus';
 import { AUTH_EVENT } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
@@ -76,12 +77,28 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const presence = new Presence({ store, bus, catalogue, metrics, onError: (err) => log.warn({ err }, 'workspace: presence refresh failed') });
   const channels = new ChannelDirectory(store);
   const sessions = new Set<Session>();
-  const flow = new FlowControl(config.wsMaxBufferedBytes);
   const { connections } = ctx;
+  const flow = new FlowControl(config.wsMaxBufferedBytes, (bytes, conn) => {
+    if ((conn as unknown as EngineSocket).readyState !== 'open') return;
+    metrics.slowConsumersClosedTotal.inc(API);
+    log.warn({ bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
+    cutOff(conn);
+  });
+  // Listeners of every engine.io connection, shared (called with the connection as `this`): no
+  // closure per connection. What a client's own packets make the server write (replies, errors,
+  // socket.io's own answers to its packets) counts like broadcasts: its buffer is checked at each
+  // packet it sends, so a client that sends without reading is cut off too, at most one answer late.
+  function onPacket(this: EngineSocket): void {
+    flow.check(this as unknown as EngineConnection);
+  }
+  function onClose(this: EngineSocket): void {
+    connections.release(this);
+    flow.forget(this as unknown as EngineConnection);
+  }
   const sessionDeps = {
     validateAuth, auth: ctx.auth, presence, replies, log, metrics,
     authTimeoutMs: config.wsAuthTimeoutMs,
-    rateLimit: { ratePerSecond: config.wsMessageRate, burst: config.wsMessageBurst },
+    rateLimit: new RateLimit(config.wsMessageRate, config.wsMessageBurst),
   };
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
@@ -124,21 +141,9 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         if (connections.refusal('workspace', address)) return conn.close();
         connections.hold(conn, address);
         coalesceWrites(conn as unknown as UpgradableConnection);
-        const engine = conn as unknown as EngineConnection;
-        const watch = flow.watch(engine, (bytes) => {
-          if (conn.readyState !== 'open') return;
-          metrics.slowConsumersClosedTotal.inc(API);
-          log.warn({ address, bytes, limit: config.wsMaxBufferedBytes }, 'workspace: closing a slow consumer');
-          cutOff(engine);
-        });
-        // What the client's own packets make the server write (replies, errors, socket.io's own
-        // answers to its packets) counts like broadcasts: the buffer is checked at each inbound
-        // packet, so a client that sends without reading is cut off too, at most one answer late.
-        conn.on('packet', () => watch.check());
-        conn.once('close', () => {
-          connections.release(conn);
-          flow.forget(engine);
-        });
+        flow.watch(conn as unknown as EngineConnection);
+        conn.on('packet', onPacket);
+        conn.on('close', onClose); // emitted once
       });
 
       io.on('connection', (socket) => {

@@ -16,7 +16,7 @@
 import type { Socket } from 'socket.io';
 import type { ValidateFunction } from 'ajv';
 import type { Authenticator } from '../../auth/authenticator';
-import { TokenBucket, type RateLimit } from '../../limits/token-bucket';
+import { FULL_BUCKET, REFUSED, type RateLimit } from '../../limits/token-bucket';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
 import { AUTH_EVENT, authenticate, ERRORS, type Identity } from './auth';
@@ -37,14 +37,13 @@ export interface SessionDeps {
 export class Session {
   private identity: Identity | undefined;
   private tail: Promise<void> = Promise.resolve();
-  private readonly bucket: TokenBucket;
+  private bucket = FULL_BUCKET;
   private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly deps: SessionDeps,
   ) {
-    this.bucket = new TokenBucket(deps.rateLimit);
     this.deadline = setTimeout(() => this.authExpired(), deps.authTimeoutMs).unref();
   }
 
@@ -59,11 +58,21 @@ export class Session {
 
   /** Every client event, before it is handled: false (and an error sent) when it is over the rate. */
   allow(event: string, data: unknown): boolean {
-    if (this.bucket.take()) return true;
     const { metrics, replies, rateLimit } = this.deps;
+    const taken = rateLimit.take(this.bucket);
+    if (taken !== REFUSED) {
+      this.bucket = taken;
+      return true;
+    }
     metrics.limitsHitTotal.inc({ api: 'workspace', limit: 'message_rate' });
     replies.error(this.socket, event, ERRORS.tooManyEvents(rateLimit.ratePerSecond, rateLimit.burst), transactionOf(data));
     return false;
+  }
+
+  /** Also lets the timer go: a socket keeps no cleared Timeout for its whole life. */
+  private clearDeadline(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private authExpired(): void {
@@ -85,7 +94,7 @@ export class Session {
   }
 
   onDisconnect(): Promise<void> {
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     return this.enqueue('disconnect', () => this.leave());
   }
 
@@ -119,7 +128,7 @@ export class Session {
     if (!socket.connected) return; // joining now would leave rooms behind a closed socket
     socket.join(outcome.rooms);
     this.identity = next;
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     await deps.presence.up(next, socket.id);
     if (!socket.connected) return; // its disconnect step, queued behind this one, counts it out
     deps.replies.authenticated(socket, next.userId, transaction);
