@@ -49,6 +49,10 @@ export interface Config {
   wsMaxBufferedBytes: number;
   wsMaxFrameBytes: number;
   shutdownTimeoutMs: number;
+  /** How long a request waits on Kafka or Redis before it is answered 503 (bounds a store command and a publish). */
+  dependencyTimeoutMs: number;
+  /** Longest pause between attempts to reach Kafka or Redis while they are unreachable. */
+  dependencyReconnectMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -146,6 +150,8 @@ const EnvSchema = z.object({
   WS_MAX_BUFFERED_BYTES: positiveBytes.default(4_194_304),
   WS_MAX_FRAME_BYTES: positiveBytes.default(65536),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
+  DEPENDENCY_TIMEOUT_MS: positiveMs.default(3000),
+  DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -258,6 +264,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    dependencyReconnectMs: e.DEPENDENCY_RECONNECT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
@@ -285,7 +293,7 @@ export interface ConfigSummary {
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs'
-    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
+    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs' | 'dependencyTimeoutMs' | 'dependencyReconnectMs'
   >;
 }
 
@@ -327,6 +335,8 @@ export function describeConfig(config: Config): ConfigSummary {
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      dependencyTimeoutMs: config.dependencyTimeoutMs,
+      dependencyReconnectMs: config.dependencyReconnectMs,
     },
   };
 }

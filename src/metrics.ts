@@ -19,6 +19,9 @@ export class Metrics {
   readonly slowConsumersClosedTotal: Counter<'api'>;
   readonly dlqRecordsTotal: Counter<'api' | 'reason'>;
   readonly connectionsOpen: Gauge<'api'>;
+  /** 1 while Kafka / Redis answer, 0 during an outage. */
+  readonly dependencyUp: Gauge<'dependency'>;
+  readonly dependencyOutagesTotal: Counter<'dependency'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -78,6 +81,18 @@ export class Metrics {
       name: 'connections_open',
       help: 'Open realtime connections',
       labelNames: ['api'],
+      registers,
+    });
+    this.dependencyUp = new Gauge({
+      name: 'dependency_up',
+      help: 'Whether Kafka or Redis answers (1) or is unreachable (0)',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.dependencyOutagesTotal = new Counter({
+      name: 'dependency_outages_total',
+      help: 'Times Kafka or Redis became unreachable',
+      labelNames: ['dependency'],
       registers,
     });
   }

@@ -56,6 +56,8 @@ describe('loadConfig defaults', () => {
       wsMaxBufferedBytes: 4194304,
       wsMaxFrameBytes: 65536,
       shutdownTimeoutMs: 10000,
+      dependencyTimeoutMs: 3000,
+      dependencyReconnectMs: 500,
     });
   });
 
@@ -102,6 +104,8 @@ describe('loadConfig parsing', () => {
       WS_MAX_BUFFERED_BYTES: '4096',
       WS_MAX_FRAME_BYTES: '512',
       SHUTDOWN_TIMEOUT_MS: '300',
+      DEPENDENCY_TIMEOUT_MS: '1500',
+      DEPENDENCY_RECONNECT_MS: '100',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -126,6 +130,8 @@ describe('loadConfig parsing', () => {
       wsMaxBufferedBytes: 4096,
       wsMaxFrameBytes: 512,
       shutdownTimeoutMs: 300,
+      dependencyTimeoutMs: 1500,
+      dependencyReconnectMs: 100,
       devSecrets: [],
     });
   });
@@ -158,6 +164,8 @@ describe('loadConfig errors', () => {
     ['POLL_TIMEOUT_MS', '-1', 'POLL_TIMEOUT_MS: must be a whole number of milliseconds from 0 to 2147483647 (got "-1")'],
     ['WEBHOOK_TIMEOUT_MS', '-5', 'WEBHOOK_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "-5")'],
     ['TICKET_TTL_MS', '0', 'TICKET_TTL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_TIMEOUT_MS', '0', 'DEPENDENCY_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_RECONNECT_MS', '1s', 'DEPENDENCY_RECONNECT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "1s")'],
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],

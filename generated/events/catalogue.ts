@@ -41,6 +41,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.emitEvent_200_json },
         "400": { "application/json": v.emitEvent_400_json },
         "401": { "application/json": v.emitEvent_401_json },
+        "503": { "application/json": v.emitEvent_503_json },
       },
     },
     about: {

@@ -171,7 +171,7 @@ export interface ErrorReply {
   'request_id'?: string | null;
 }
 
-export type ErrorReplyResponseStatus = 400 | 401 | 404;
+export type ErrorReplyResponseStatus = 400 | 401 | 404 | 503;
 
 export interface UpdateBroadcastFrame {
   'stream': 'games';

@@ -3350,7 +3350,7 @@ validate50.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 exports.message_errorReply = validate56;
 const schema28 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/errorReply/payload","$id":"https://switchyard.local/specs/validators/message_errorReply"};
 const schema29 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/ErrorReply"}}};
-const schema30 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","minItems":1,"items":{"type":"string"}},"data":{"type":"null"},"action":{"type":["string","null"],"description":"The request's action; null when the frame was not JSON or had no string action."},"response_status":{"type":"integer","enum":[400,401,404],"description":"400 invalid frame, action or data; 401 not authenticated; 404 no game with that pk."},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
+const schema30 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","minItems":1,"items":{"type":"string"}},"data":{"type":"null"},"action":{"type":["string","null"],"description":"The request's action; null when the frame was not JSON or had no string action."},"response_status":{"type":"integer","enum":[400,401,404,503],"description":"400 invalid frame, action or data; 401 not authenticated; 404 no game with that pk; 503 the store or bus is down."},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3490,7 +3490,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!(((data4 === 400) || (data4 === 401)) || (data4 === 404))){
+if(!((((data4 === 400) || (data4 === 401)) || (data4 === 404)) || (data4 === 503))){
 const err11 = {instancePath:instancePath+"/response_status",schemaPath:"#/properties/response_status/enum",keyword:"enum",params:{allowedValues: schema30.properties.response_status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];

@@ -22,6 +22,7 @@ export const catalogue: ApiCatalogue = {
         "404": { "application/json": v.publish_404_json },
         "413": { "application/json": v.publish_413_json },
         "422": { "application/json": v.publish_422_json },
+        "503": { "application/json": v.publish_503_json },
       },
     },
     healthz: {

@@ -52,7 +52,9 @@ export interface paths {
          * @description Requires a bearer JWT carrying scope `publish` (a missing or invalid token gets 401, a valid
          *     token without the scope 403). The envelope is validated (400 malformed JSON, 413 body too
          *     large, 404 unknown api or message, 422 `to` or `data` not matching the spec) and, once
-         *     accepted (202), put on the bus topic `switchyard.<api>` keyed by the audience value.
+         *     accepted (202), put on the bus topic `switchyard.<api>` keyed by the audience value. While
+         *     the bus is unreachable the answer is 503 with `Retry-After`; send an `Idempotency-Key` to
+         *     make a repeated publish harmless.
          */
         post: operations["publish"];
         delete?: never;
@@ -187,7 +189,17 @@ export interface operations {
     publish: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a repeated publish harmless (draft-ietf-httpapi-idempotency-key-header). The
+                 *     envelope id is derived from the key, the token's `sub` and the api, so a publish that got
+                 *     no 202 (a 503, a timeout, a dropped connection) can be sent again with the same key: what
+                 *     the envelope causes durably (a stored event, a queued message, a webhook) happens once per
+                 *     id, and the 202 answers the same `id`. 1 to 255 visible ASCII characters, bare or as a
+                 *     quoted string; a malformed key is a 400.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The client API whose spec names the message. */
                 api: "games" | "messenger" | "pizza" | "workspace" | "events";
@@ -261,6 +273,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationFailed"];
+                };
+            };
+            /**
+             * @description The bus (Kafka) is unreachable, or did not acknowledge the envelope within
+             *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); `Retry-After` says when to try again. While an
+             *     outage is known the answer comes at once and nothing was put on the bus. After a timeout
+             *     the envelope may still reach the bus: a retry with the same `Idempotency-Key` makes that
+             *     harmless.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -8,6 +8,7 @@ export declare const publish_403_json: ValidateFunction;
 export declare const publish_404_json: ValidateFunction;
 export declare const publish_413_json: ValidateFunction;
 export declare const publish_422_json: ValidateFunction;
+export declare const publish_503_json: ValidateFunction;
 export declare const healthz_200_json: ValidateFunction;
 export declare const readyz_200_json: ValidateFunction;
 export declare const readyz_503_json: ValidateFunction;

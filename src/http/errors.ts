@@ -1,5 +1,12 @@
 // Errors an HTTP handler throws to answer in its API's documented error shape.
 import type { ParameterizedContext } from 'koa';
+import { isUnavailable } from '../ports/availability';
+
+/**
+ * Retry-After (seconds) of a 503 during a Kafka or Redis outage: a node is ready again within about
+ * a second of its dependency's return, and a retry before that is answered 503 again, at once.
+ */
+export const RETRY_AFTER_SECONDS = 2;
 
 /** Renders an error body for one API (events: `{error}`, messenger: `{code, response}`, ...). */
 export type ErrorFormat = (status: number, message: string, details?: unknown) => unknown;
@@ -19,8 +26,9 @@ export const plainError: ErrorFormat = (_status, message, details) =>
   details === undefined ? { error: message } : { error: message, errors: details };
 
 /**
- * Koa middleware: turns HttpErrors, body-parser errors (400 malformed, 413 too large) and anything
- * unexpected (500, logged) into `format`'s body. Nothing escapes as an unhandled rejection.
+ * Koa middleware: turns HttpErrors, body-parser errors (400 malformed, 413 too large), outages of
+ * the bus or store (503 with Retry-After) and anything unexpected (500, logged) into `format`'s
+ * body. Nothing escapes as an unhandled rejection.
  */
 export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) => void) {
   return async (ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> => {
@@ -30,6 +38,7 @@ export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) 
       const status = statusOf(err);
       if (status === 500) onUnexpected(err);
       const message = status === 500 ? 'Internal error' : messageOf(err, status);
+      if (status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       ctx.status = status;
       ctx.body = format(status, message, err instanceof HttpError ? err.details : undefined);
     }
@@ -38,6 +47,7 @@ export function errorBoundary(format: ErrorFormat, onUnexpected: (err: unknown) 
 
 function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
+  if (isUnavailable(err)) return 503;
   const status = (err as { status?: unknown })?.status;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
@@ -47,5 +57,6 @@ function messageOf(err: unknown, status: number): string {
   if (status === 413) return 'Request body too large';
   if (status === 415) return 'Unsupported content type';
   if (status === 400) return 'Malformed request body';
+  if (status === 503) return 'Service unavailable: try again later';
   return (err as Error).message ?? 'Bad request';
 }

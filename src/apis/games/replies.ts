@@ -7,6 +7,8 @@ export const ERRORS = {
   permissionDenied: 'Permission Denied',
   notFound: 'Not found.',
   notWaiting: 'Game state is not "players_waiting".',
+  /** 503: the store or bus is down (an outage, not the request's fault). */
+  unavailable: 'Service unavailable: try again later',
 } as const;
 
 export interface ReplyPayload {
@@ -23,7 +25,7 @@ export function reply(action: string | null, requestId: string | null, status: n
 }
 
 export class GamesError extends Error {
-  constructor(readonly status: 400 | 401 | 404, message: string) {
+  constructor(readonly status: 400 | 401 | 404 | 503, message: string) {
     super(message);
   }
 }
