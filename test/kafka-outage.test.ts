@@ -3,9 +3,10 @@
 //   broker is up it becomes ready and delivers; a broker restart is survived;
 // - the broker stopped for 20 s and for 60 s under publish traffic: every publish is answered 202
 //   or 503 with Retry-After within the bound, nothing answered 202 is lost (an event is stored, once:
-//   the publishers repeat a 503 with the same Idempotency-Key), /readyz shows the outage and is
-//   ready again within 2 s of the broker's return, and the gateway logs one line for the outage
-//   and one for its end.
+//   the publishers repeat a 503 with the same Idempotency-Key; a pizza event reaches the socket
+//   open all along), /readyz shows the outage and is ready again within 2 s of the broker's
+//   return, and the gateway logs one line for the outage and one for its end.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ const API_SECRET = 'kafka-outage-secret';
 /** The issue's bound on any answer during an outage; DEPENDENCY_TIMEOUT_MS (default 3 s) keeps under it. */
 const ANSWER_BOUND_MS = 5_000;
 const READY_AGAIN_WITHIN_MS = 2_000;
+/** The pizza store whose socket hears the live events of the outage scenarios. */
+const LIVE_STORE = 77;
 
 describeWithKafka('Kafka outages', () => {
   const state = mkdtempSync(join(tmpdir(), 'switchyard-outage-'));
@@ -128,18 +131,22 @@ describeWithKafka('Kafka outages', () => {
     const channel = `${scenario.replace(/\W+/g, '-')}-${Date.now()}`;
     const answers = new Answers();
     const acked = new Map<string, number>(); // key -> when the 202 came
+    const ackedLive = new Set<string>();
     let stopping = false;
     // Publishers that mean it: a 503 is repeated with the same Idempotency-Key until it is accepted
-    // (most wait the Retry-After, some retry every 100 ms). They publish events, which the work
-    // consumer stores; they are read back through the events API.
-    const publisher = async (c: number, patient: boolean) => {
+    // (most wait the Retry-After, some retry every 100 ms). Most publish events (stored by the work
+    // consumer, read back through the events API); two publish to a pizza socket (live delivery).
+    const publisher = async (c: number, patient: boolean, live: boolean) => {
       for (let n = 0; !stopping; n++) {
-        const key = `${channel}/${c}-${n}`; // a publisher's keys are unique: not reused across scenarios
-        const body = { message: 'event', to: { channel }, data: { from: 'outage-test', type: 'N', data: { key } } };
+        const key = live ? randomUUID() : `${channel}/${c}-${n}`; // a publisher's keys are unique: not reused across scenarios
+        const body = live
+          ? { message: 'ACCEPT_PIZZA', to: { store_id: LIVE_STORE }, data: [key] }
+          : { message: 'event', to: { channel }, data: { from: 'outage-test', type: 'N', data: { key } } };
         while (!stopping) {
-          const r = await answers.time('publish', () => call(`${node.url}/publish/v1/events`, { headers: { ...headers, 'idempotency-key': key }, body }));
+          const r = await answers.time('publish', () => call(`${node.url}/publish/v1/${live ? 'pizza' : 'events'}`, { headers: { ...headers, 'idempotency-key': key }, body }));
           if (r?.status === 202) {
-            acked.set(key, Date.now());
+            if (live) ackedLive.add(key);
+            else acked.set(key, Date.now());
             break;
           }
           await sleep(patient ? Number(r?.headers.get('retry-after') ?? 1) * 1000 : 100);
@@ -147,8 +154,9 @@ describeWithKafka('Kafka outages', () => {
         await sleep(25);
       }
     };
+    const socket = await storeSocket(LIVE_STORE);
     const ready = watch(readyz, 50);
-    const publishers = Array.from({ length: 8 }, (_, c) => publisher(c, c % 4 !== 3));
+    const publishers = Array.from({ length: 10 }, (_, c) => publisher(c, c % 4 !== 3, c >= 8));
     await sleep(3_000);
 
     const logFrom = node.output().length;
@@ -174,6 +182,12 @@ describeWithKafka('Kafka outages', () => {
     const when = (at: number) => (at < haltedAt ? 'before' : at < backAt ? 'during' : 'after');
     const lost = [...acked].filter(([k]) => !stored.has(k)).map(([k, at]) => `${k} (acknowledged ${when(at)} the outage)`);
     const twice = [...stored].filter(([, count]) => count > 1).map(([k]) => k);
+    // Every acknowledged pizza event reaches the socket that was open all along.
+    const heard = () => socket.frames.flatMap((f) => (f as { data: string[] }).data);
+    await waitFor(() => [...ackedLive].every((k) => heard().includes(k)), 'every acknowledged live event', 60_000).catch(() => undefined);
+    const liveLost = [...ackedLive].filter((k) => !heard().includes(k));
+    const liveTwice = heard().length - new Set(heard()).size;
+    socket.ws.close();
 
     const seen = outageSeen(ready.changes, 200, haltedAt);
     const recoveryMs = seen.upAt === undefined ? undefined : seen.upAt - backAt;
@@ -188,10 +202,11 @@ describeWithKafka('Kafka outages', () => {
       ok: published.filter((a) => a.status === 202).length,
       unavailable: published.filter((a) => a.status === 503).length,
       other: unexpected(published, 202).length,
-      acknowledgedAndLost: lost.length,
+      acknowledgedAndLost: lost.length + liveLost.length,
       maxAnswerMs: longest(published),
       readyzRecoveryMs: recoveryMs,
       'stored twice': twice.length,
+      'live: acknowledged-and-lost': `${liveLost.length} of ${ackedLive.size}, delivered twice ${liveTwice}`,
       'readyz down after': seen.downAt === undefined ? 'never' : `${seen.downAt - haltedAt} ms`,
       'log lines (down/up/other warn+)': `${down.length}/${up.length}/${warnings.length}`,
     });
@@ -201,6 +216,7 @@ describeWithKafka('Kafka outages', () => {
     expect(published.some((a) => a.status === 503)).toBe(true);
     expect(lost).toEqual([]);
     expect(twice).toEqual([]);
+    expect(liveLost).toEqual([]);
     expect(seen.downAt).toBeDefined();
     expect(recoveryMs).toBeLessThanOrEqual(READY_AGAIN_WITHIN_MS);
     expect([down.length, up.length]).toEqual([1, 1]);

@@ -40,10 +40,16 @@ interface Pending {
 interface Member {
   api: ApiName;
   mode: SubscriptionMode;
+  groupId: string;
   consumer: Consumer;
+  /** Fanout: its group's offsets are set (to the topic's end when it first started). */
+  positioned: boolean;
   /** Joined its group once: consuming, or rejoining after a broker outage. */
   joined: boolean;
 }
+
+/** How often a fanout consumer commits the offset it delivered up to (see deliverBatch). */
+const FANOUT_COMMIT_INTERVAL_MS = 1_000;
 
 /** Record errors that no retry cures: the publish fails as a gateway error, not as an outage. */
 const BAD_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
@@ -177,7 +183,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: mode === 'fanout' ? 100 : 250,
       retry: this.retry,
     });
-    const member: Member = { api, mode, consumer, joined: false };
+    const member: Member = { api, mode, groupId, consumer, positioned: mode === 'work', joined: false };
     this.members.add(member);
     const started = this.startConsumer(member, handler);
     // With the broker up, the subscription counts from the moment the consumer has joined and
@@ -241,22 +247,28 @@ export class KafkaBus implements Bus {
   /** Connects, subscribes and runs the consumer, trying again until it runs; false when the subscription closed first. */
   private async runConsumer(member: Member, handler: EnvelopeHandler, delayMs: number): Promise<boolean> {
     const { consumer, api, mode } = member;
+    const commits = new Map<number, number>(); // fanout: partition -> when its offset was last committed
     for (let attempt = 0; !this.closed && this.members.has(member); attempt++) {
       await new Promise((r) => setTimeout(r, attempt === 0 ? delayMs : Math.min(this.reconnectMs, 100 * 2 ** attempt)).unref());
       try {
         await this.ensureTopics();
+        if (!member.positioned) {
+          await this.commitTopicEnd(member.groupId, this.topic(api));
+          member.positioned = true;
+        }
         await consumer.connect();
         await consumer.subscribe({ topic: this.topic(api), fromBeginning: mode === 'work' });
         await consumer.run(
           mode === 'fanout'
             ? {
                 partitionsConsumedConcurrently: this.partitions,
-                // A fanout group is this subscription's own and starts at the latest offset, so its
-                // offsets are never read back: no commits, and the batch is delivered with one offset
-                // resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
+                // A fanout group is this subscription's own and starts at the topic's end; its
+                // offsets are read back only when it joins again after an outage. So no commit per
+                // batch (deliverBatch commits once a second), and the batch is delivered with one
+                // offset resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
                 autoCommit: false,
                 eachBatchAutoResolve: false,
-                eachBatch: (payload) => this.deliverBatch(api, payload, handler),
+                eachBatch: (payload) => this.deliverBatch(api, payload, handler, commits),
               }
             : {
                 partitionsConsumedConcurrently: this.partitions,
@@ -273,8 +285,23 @@ export class KafkaBus implements Bus {
     return false;
   }
 
+  /**
+   * A new fanout group starts at the topic's end, as "latest" would, but committed: should it join
+   * again (after a broker outage) before it delivered and committed anything, it goes on from there.
+   */
+  private async commitTopicEnd(groupId: string, topic: string): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Fanout: the records of one fetched batch in order; stops early when the consumer stops or the batch went stale. */
-  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler, commits: Map<number, number>): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let last: string | undefined;
     for (let i = 0; i < batch.messages.length; i++) {
@@ -284,7 +311,18 @@ export class KafkaBus implements Bus {
       await this.deliver(api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
     }
-    if (last !== undefined) resolveOffset(last);
+    if (last !== undefined) {
+      resolveOffset(last);
+      // At most once a second per partition, in the background: after a broker outage the group
+      // is joined anew and goes on from here, rather than from the latest offset, which would skip
+      // what was published meanwhile (a record may be delivered again instead: up to a second's).
+      const now = Date.now();
+      if (now - (commits.get(batch.partition) ?? 0) >= FANOUT_COMMIT_INTERVAL_MS) {
+        commits.set(batch.partition, now);
+        const offset = (BigInt(last) + 1n).toString();
+        payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] }).catch(() => undefined);
+      }
+    }
     await heartbeat();
   }
 
