@@ -104,6 +104,10 @@ export interface Config {
   wsMessageRate: number;
   wsMessageBurst: number;
   shutdownTimeoutMs: number;
+  /** How long a request waits on Kafka or Redis before it is answered 503 (bounds a store command and a publish). */
+  dependencyTimeoutMs: number;
+  /** Longest pause between attempts to reach Kafka or Redis while they are unreachable. */
+  dependencyReconnectMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -260,6 +264,8 @@ const EnvSchema = z.object({
   WS_MESSAGE_RATE: largeCount.default(20),
   WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
+  DEPENDENCY_TIMEOUT_MS: positiveMs.default(3000),
+  DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -414,6 +420,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageRate: e.WS_MESSAGE_RATE,
     wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    dependencyReconnectMs: e.DEPENDENCY_RECONNECT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
@@ -449,7 +457,7 @@ export interface ConfigSummary {
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
-    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
+    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs' | 'dependencyTimeoutMs' | 'dependencyReconnectMs'
   >;
 }
 
@@ -512,6 +520,8 @@ export function describeConfig(config: Config): ConfigSummary {
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      dependencyTimeoutMs: config.dependencyTimeoutMs,
+      dependencyReconnectMs: config.dependencyReconnectMs,
     },
   };
 }
