@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { PactV4 } from '@pact-foundation/pact';
 import type { ConsumerPact } from '@pact-foundation/pact-core';
+import { PROVIDER } from '../src/pact-verification/verify';
 import type { V4RequestBuilder } from '@pact-foundation/pact/src/v4/http/types';
 
-export const PROVIDER = 'switchyard';
 export const PACTS_DIR = join(__dirname, '..', 'pacts');
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- shared with the Jest reporter, which is plain JS
 const { stagingDir } = require('./pact-staging') as { stagingDir(testPath: string): string };
@@ -65,8 +65,9 @@ function awaitBookings(core: ConsumerPact): void {
 
 /**
  * Metadata of every message interaction: the API and the message id (the component key in
- * `specs/<api>.asyncapi.yaml`, the key of `generated/<api>/catalogue.ts`). The spec check validates
- * the message against it, and the provider answers with the same pair, so the verifier compares them.
+ * `specs/<api>.asyncapi.yaml`, the key of `generated/<api>/catalogue.ts`). The provider picks the
+ * message to produce by it (never by the description), the spec check validates the message against
+ * it, and the provider answers with the same pair, so the verifier compares them.
  */
 export interface SpecMessage {
   api: 'events' | 'games' | 'messenger' | 'pizza' | 'workspace';
@@ -86,3 +87,5 @@ export function formBody(builder: V4RequestBuilder, fields: Record<string, unkno
     throw new Error('pact-js could not set the form body');
   }
 }
+
+export { PROVIDER };
