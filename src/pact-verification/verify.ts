@@ -173,13 +173,22 @@ const describeMismatch = (m: Extract<CoreError['mismatch'], { type: 'mismatches'
   return where ? `${where}: ${what}` : what;
 };
 
-/** pact-core's errors as failures, named like the spec check names interactions. */
-export function failuresOf(errors: CoreError[] = []): Failure[] {
-  return errors.map((e) => ({
-    // "Verifying a pact between <consumer> and <provider> - <description>"
-    interaction: e.interaction.replace(/^Verifying a pact between (.+?) and \S+ - (.*)$/s, '$1 "$2"'),
-    problems: e.mismatch.type === 'error' ? [e.mismatch.message] : e.mismatch.mismatches.map(describeMismatch),
-  }));
+/**
+ * pact-core's errors as failures, named like the spec check names interactions. pact-core names an
+ * interaction "Verifying a pact between <consumer> and <provider>[ Given <states>] - <description>";
+ * the pact it came from says where the description starts.
+ */
+export function failuresOf(errors: CoreError[] = [], pacts: PactFile[] = []): Failure[] {
+  const named = pacts.flatMap((pact) => pact.interactions.map((i) => ({ pact, i, tail: ` - ${i.description}` })));
+  return errors.map((e) => {
+    const match = named
+      .filter(({ pact, tail }) => e.interaction.endsWith(tail) && e.interaction.startsWith(`Verifying a pact between ${pact.consumer} and `))
+      .sort((a, b) => b.tail.length - a.tail.length)[0];
+    return {
+      interaction: match ? nameOf(match.pact, match.i) : e.interaction,
+      problems: e.mismatch.type === 'error' ? [e.mismatch.message] : e.mismatch.mismatches.map(describeMismatch),
+    };
+  });
 }
 
 /** The whole verification of a source: read, check against the specs, verify, report. */
@@ -187,12 +196,12 @@ export async function verifySource(provider: Provider, source: PactSource, logLe
   const pacts = await readPacts(source);
   const specProblems = precheck(pacts, provider);
   const core = pacts.length === 0 ? { result: false, errors: [] } : await runVerifier(provider, source, pacts, logLevel);
-  const failures = failuresOf(core.errors);
+  const failures = failuresOf(core.errors, pacts);
   return {
     passed: pacts.length > 0 && core.result && failures.length === 0 && specProblems.length === 0,
     pacts: pacts.map((p) => ({ name: `${p.consumer} (${p.file})`, interactions: p.interactions.length })),
     specProblems,
     failures,
-    pending: failuresOf(core.pendingErrors),
+    pending: failuresOf(core.pendingErrors, pacts),
   };
 }
