@@ -133,7 +133,7 @@ export function messageProviders(gw: TestGateway): MessageProviders {
     'a "join" broadcast': gamesBroadcast('join'),
 
     // --- workspace: the socket's own replies through the runtime's Replies, published events framed
-    'auth-success': workspaceReply((replies, socket) => replies.authenticated(socket, '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', 'auth-1')),
+    'auth-success': workspaceReply((replies, socket) => replies.authenticated(socket, { userId: '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', reconnected: false, onlineStatus: 'online' }, 'auth-1')),
     'socket-api-error for auth': workspaceReply((replies, socket) => replies.error(socket, 'auth', 'Invalid access token', undefined)),
     'socket-api-error-<transaction> for auth': workspaceReply((replies, socket) => replies.error(socket, 'auth', "Can't listen workspace events", 'auth-1'), 1),
     ...Object.fromEntries(

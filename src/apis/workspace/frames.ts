@@ -1,8 +1,12 @@
 // Outgoing frames: every payload is checked with its generated validator before it is emitted, and
 // a socket's own replies (`auth-success`, `socket-api-error`, `socket-api-error-<transaction>`).
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
+import type * as M from '../../../generated/workspace/models';
 import type { Logger } from '../../log';
 import { describeErrors } from '../../validation/describe-errors';
+
+/** `auth-success` but its `transaction` (that is the request's). */
+export type AuthSuccess = Omit<M.AuthSuccess, 'transaction'>;
 
 /** What a reply needs of a socket.io socket (a fake in unit tests). */
 export interface Emitter {
@@ -39,8 +43,8 @@ export class Replies {
     return false;
   }
 
-  authenticated(socket: Emitter, userId: string, transaction: string | undefined): void {
-    const payload = transaction === undefined ? { userId } : { transaction, userId };
+  authenticated(socket: Emitter, success: AuthSuccess, transaction: string | undefined): void {
+    const payload = transaction === undefined ? success : { transaction, ...success };
     if (this.valid(this.authSuccess, payload)) socket.emit(this.authSuccess.name, payload);
   }
 
