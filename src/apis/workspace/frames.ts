@@ -22,6 +22,17 @@ export function transactionOf(data: unknown): string | undefined {
   return typeof transaction === 'string' ? transaction : undefined;
 }
 
+/**
+ * True when `value` holds binary data (socket.io clients may attach Buffers/ArrayBuffers to any
+ * event): every workspace event is JSON, and a Buffer would otherwise pass for an object. Called
+ * after the depth check, so the recursion is bounded.
+ */
+export function hasBinary(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
+  return Object.values(value).some(hasBinary);
+}
+
 export class Replies {
   private readonly authSuccess: MessageEntry;
   private readonly apiError: MessageEntry;

@@ -32,11 +32,11 @@ import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { RateLimit } from '../../limits/token-bucket';
 import type { Subscription } from '../../ports/bus';
-import { AUTH_EVENT } from './auth';
+import { AUTH_EVENT, ERRORS } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
-import { Replies, transactionOf } from './frames';
+import { hasBinary, Replies, transactionOf } from './frames';
 import { Deliveries } from './deliveries';
 import { Presence, publishEvent } from './presence';
 import { ChannelDirectory } from './rooms';
@@ -179,6 +179,9 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
           if (deeperThan(args, config.jsonMaxDepth)) {
             badInput('too_deep');
             replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(payload));
+          } else if (hasBinary(args)) {
+            badInput('binary');
+            replies.error(socket, String(event), ERRORS.invalidEventData(String(event)), transactionOf(payload));
           } else if (event === AUTH_EVENT) {
             void session.onAuth(payload);
           } else if (event === LOGOUT_EVENT) {
