@@ -215,6 +215,17 @@ describe('loadConfig parsing', () => {
     ]);
   });
 
+  it('answers any origin with credentials in dev mode, none in production unless listed', () => {
+    expect(loadConfig({})).toMatchObject({ corsOrigins: '*', corsCredentials: true });
+    expect(loadConfig(PRODUCTION)).toMatchObject({ corsOrigins: [], corsCredentials: true });
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'none', CORS_CREDENTIALS: 'false' })).toMatchObject({ corsOrigins: [], corsCredentials: false });
+  });
+
   it('treats an empty variable as unset', () => {
     const config = loadConfig({ PORT: '', LOG_LEVEL: '', API_SECRET: '' });
     expect(config.port).toBe(8080);
@@ -275,6 +286,12 @@ describe('loadConfig errors', () => {
     ['WS_AUTH_TIMEOUT_MS', '0', 'WS_AUTH_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
     ['TRUSTED_PROXIES', '10.0.0.0/33', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "10.0.0.0/33")'],
     ['TRUSTED_PROXIES', 'proxy.internal', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "proxy.internal")'],
+    ...['https://app.example.com/', 'app.example.com', 'https://app.example.com/path', 'ftp://app.example.com', '*,https://a.example', 'https://a.example,,'].map((value) => [
+      'CORS_ORIGINS',
+      value,
+      `CORS_ORIGINS: must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash) (got ${JSON.stringify(value)})`,
+    ]),
+    ['CORS_CREDENTIALS', 'yes', 'CORS_CREDENTIALS: must be true or false (got "yes")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);

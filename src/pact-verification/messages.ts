@@ -124,7 +124,7 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
     },
     workspace: {
       'auth-success': workspaceReply(workspace.messages['auth-success'], (replies, socket) =>
-        replies.authenticated(socket, '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', 'auth-1'),
+        replies.authenticated(socket, { userId: '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', reconnected: false, onlineStatus: 'online' }, 'auth-1'),
       ),
       'socket-api-error': workspaceReply(workspace.messages['socket-api-error'], (replies, socket) => replies.error(socket, 'auth', 'Invalid access token', undefined)),
       'socket-api-error-transaction': workspaceReply(workspace.messages['socket-api-error-transaction'], (replies, socket, event) =>
