@@ -291,6 +291,13 @@ export class KafkaBus implements Bus {
     this.options.onDeadLetter?.(api, reason);
   }
 
+  /**
+   * Resolves at once: a reply is not held back for this node's fanout consumer to catch up with
+   * the records acknowledged before it, so a back-end's broadcasts may reach sockets after the
+   * reply of the request that caused them (README, "Forwarded requests").
+   */
+  async settled(_api: ApiName): Promise<void> {}
+
   /** Answers at once: a broker that is down is being retried in the background meanwhile. */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
