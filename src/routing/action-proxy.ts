@@ -49,10 +49,10 @@ export class ActionProxy {
     if (url === undefined) return failed('not_configured', 503, `No back-end is configured for "${action.action}" (ACTION_BACKENDS has no "${backend}")`);
     let response: Response;
     let body: unknown;
+    // One signal bounds the whole exchange, the body included: a back-end that sends headers and
+    // then stalls is as late as one that never answers.
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      // One signal bounds the whole exchange, the body included: a back-end that sends headers and
-      // then stalls is as late as one that never answers.
-      const signal = AbortSignal.timeout(this.timeoutMs);
       response = await this.fetchFn(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -66,7 +66,7 @@ export class ActionProxy {
         body = undefined;
       }
     } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+      if (signal.aborted) {
         return failed('timeout', 504, `${label(backend)} back-end did not answer within ${this.timeoutMs} ms`);
       }
       return failed('unreachable', 503, `${label(backend)} back-end is unavailable; retry later`);

@@ -266,6 +266,8 @@ export class GamesSockets {
       const to = { pk };
       await bus.publish('games', envelope('join', to, player));
       await bus.publish('games', envelope('update', to, game));
+      // As in the original, the broadcasts reach this node's subscribers before the reply.
+      await bus.settled('games');
     }
     return game;
   }
