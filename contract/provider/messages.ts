@@ -46,6 +46,13 @@ export function messageProviders(gw: TestGateway): MessageProviders {
     return sent('games', entry, broadcastFrame(entry, messageExample('games', id).payload.data, 1));
   };
 
+  /** A back-end's 200 answer (the spec's example data) relayed as the reply to the request. */
+  const gamesRelayed = (id: string) => () => {
+    const entry = games[id];
+    const { action, data } = messageExample('games', id).payload;
+    return sent('games', entry, reply(action, REQUEST_ID, 200, data));
+  };
+
   /** A snapshot the gateway keeps for `pk` (provider state "game is waiting for players"). */
   const storedGame = async (descriptor: MessageDescriptor): Promise<GameSnapshot> => {
     const pk = integer(stateOf(descriptor, 'game is waiting for players'), 'pk');
@@ -125,6 +132,14 @@ export function messageProviders(gw: TestGateway): MessageProviders {
       if (await store.getSnapshot('404')) throw new Error('game 404 exists');
       return sent('games', games.errorReply, reply('retrieve', REQUEST_ID, 404, null, [ERRORS.notFound]));
     },
+    'a list reply': async () => {
+      const games = (await store.listSnapshots<GameSnapshot>()).map((s) => s.snapshot).sort((a, b) => a.id - b.id);
+      return sent('games', catalogues.games.messages.listReply, reply('list', REQUEST_ID, 200, games));
+    },
+    // Forwarded requests: the game back-end's answer as GamesSockets.forward relays it.
+    'a next_question reply': gamesRelayed('nextQuestionReply'),
+    'a check reply': gamesRelayed('checkReply'),
+    'an answer reply': gamesRelayed('answerReply'),
     'a "update" broadcast': gamesBroadcast('update'),
     'a "next_question" broadcast': gamesBroadcast('next_question'),
     'a "answer" broadcast': gamesBroadcast('answer'),
