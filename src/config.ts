@@ -116,6 +116,13 @@ export interface Config {
   corsOrigins: '*' | string[];
   /** Answer cross-origin requests with `Access-Control-Allow-Credentials: true` (the origin echoed). */
   corsCredentials: boolean;
+  /**
+   * Back-ends that own forwarded client requests (specs/README.md, x-switchyard `forward`): the
+   * back-end's name -> the URL its requests are POSTed to. Operator configuration, so trusted.
+   */
+  actionBackends: ReadonlyMap<string, string>;
+  /** How long a forwarded request may wait for its back-end's answer (then 504). */
+  actionTimeoutMs: number;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -172,6 +179,28 @@ function isHostPort(item: string): boolean {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
   return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
 }
+
+/** `name=http(s)-url,...`: a back-end's name as the specs' `forward` names it, and its URL. */
+const BACKEND_NAME = /^[a-z][a-z0-9_-]*$/;
+function parseBackend(item: string): [string, string] | undefined {
+  const at = item.indexOf('=');
+  const name = item.slice(0, at).trim();
+  const target = item.slice(at + 1).trim();
+  if (at < 0 || !BACKEND_NAME.test(name)) return undefined;
+  try {
+    const parsed = new URL(target);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? [name, target] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const backendList = z
+  .string()
+  .refine((s) => {
+    const parsed = splitList(s).map(parseBackend);
+    return parsed.every((b) => b !== undefined) && new Set(parsed.map((b) => b![0])).size === parsed.length;
+  }, 'must be a comma-separated list of name=http(s)-URL with distinct names (e.g. games=http://quiz:9000/actions)')
+  .transform((s) => new Map(splitList(s).map((item) => parseBackend(item)!)));
 
 const brokerList = z
   .string()
@@ -294,6 +323,8 @@ const EnvSchema = z.object({
   DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
   CORS_ORIGINS: originList.optional(), // default: any origin in dev mode, none in production
   CORS_CREDENTIALS: flag.default(true),
+  ACTION_BACKENDS: backendList.optional(),
+  ACTION_TIMEOUT_MS: positiveMs.default(5000),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -453,6 +484,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Production answers no other origin unless the operator lists the app's (or says `*`).
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : '*'),
     corsCredentials: e.CORS_CREDENTIALS,
+    actionBackends: e.ACTION_BACKENDS ?? new Map(),
+    actionTimeoutMs: e.ACTION_TIMEOUT_MS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
@@ -481,6 +514,8 @@ export interface ConfigSummary {
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
   cors: { origins: '*' | string[]; credentials: boolean };
+  /** Forwarded requests: each back-end's URL (credentials in it masked) and the answer timeout. */
+  actions: { backends: Record<string, string>; timeoutMs: number };
   limits: Pick<
     Config,
     | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
@@ -530,6 +565,10 @@ export function describeConfig(config: Config): ConfigSummary {
       registrationsPerMinute: config.webhookRegistrationsPerMinute,
     },
     cors: { origins: config.corsOrigins === '*' ? '*' : [...config.corsOrigins], credentials: config.corsCredentials },
+    actions: {
+      backends: Object.fromEntries([...config.actionBackends].map(([name, target]) => [name, redactUrl(target)])),
+      timeoutMs: config.actionTimeoutMs,
+    },
     limits: {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,

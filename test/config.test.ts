@@ -450,3 +450,33 @@ describe('describeConfig', () => {
     expect(summary.bus).toEqual({ kind: 'memory' });
   });
 });
+
+describe('forwarded requests (ACTION_BACKENDS, ACTION_TIMEOUT_MS)', () => {
+  it('has no back-end and a 5 s timeout by default', () => {
+    const config = loadConfig({});
+    expect(config.actionBackends.size).toBe(0);
+    expect(config.actionTimeoutMs).toBe(5000);
+  });
+
+  it('reads name=URL pairs', () => {
+    const config = loadConfig({ ACTION_BACKENDS: 'games=http://quiz:9000/actions, chess=https://chess.internal/x', ACTION_TIMEOUT_MS: '250' });
+    expect([...config.actionBackends]).toEqual([
+      ['games', 'http://quiz:9000/actions'],
+      ['chess', 'https://chess.internal/x'],
+    ]);
+    expect(config.actionTimeoutMs).toBe(250);
+  });
+
+  it.each(['games', 'games=ftp://x', 'Games=http://x', 'games=http://a,games=http://b', 'games=not a url'])('refuses %j', (value) => {
+    expect(() => loadConfig({ ACTION_BACKENDS: value })).toThrow(/ACTION_BACKENDS: must be a comma-separated list of name=http\(s\)-URL/);
+  });
+
+  it('refuses a timeout of 0', () => {
+    expect(() => loadConfig({ ACTION_TIMEOUT_MS: '0' })).toThrow(/ACTION_TIMEOUT_MS: must be a whole number of milliseconds from 1/);
+  });
+
+  it('summarises back-end URLs with their passwords masked', () => {
+    const summary = describeConfig(loadConfig({ ACTION_BACKENDS: 'games=http://gw:s3cret@quiz:9000/actions' }));
+    expect(summary.actions).toEqual({ backends: { games: 'http://gw:redacted@quiz:9000/actions' }, timeoutMs: 5000 });
+  });
+});
