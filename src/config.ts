@@ -104,6 +104,10 @@ export interface Config {
   wsMessageRate: number;
   wsMessageBurst: number;
   shutdownTimeoutMs: number;
+  /** How long a request waits on Kafka or Redis before it is answered 503 (bounds a store command and a publish). */
+  dependencyTimeoutMs: number;
+  /** Longest pause between attempts to reach Kafka or Redis while they are unreachable. */
+  dependencyReconnectMs: number;
   /** /docs and the raw specs under /specs/<file>. Default: on in dev mode, off in production. */
   docsEnabled: boolean;
   /**
@@ -267,6 +271,8 @@ const EnvSchema = z.object({
   WS_MESSAGE_RATE: largeCount.default(20),
   WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
+  DEPENDENCY_TIMEOUT_MS: positiveMs.default(3000),
+  DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
   DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
   CONSOLE_TOKEN: nonEmpty.optional(),
 });
@@ -427,6 +433,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageRate: e.WS_MESSAGE_RATE,
     wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    dependencyReconnectMs: e.DEPENDENCY_RECONNECT_MS,
     docsEnabled: e.DOCS_ENABLED ?? !production,
     consoleToken: e.CONSOLE_TOKEN,
     devMode: !production,
@@ -471,7 +479,7 @@ export interface ConfigSummary {
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
-    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
+    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs' | 'dependencyTimeoutMs' | 'dependencyReconnectMs'
   >;
 }
 
@@ -535,6 +543,8 @@ export function describeConfig(config: Config): ConfigSummary {
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      dependencyTimeoutMs: config.dependencyTimeoutMs,
+      dependencyReconnectMs: config.dependencyReconnectMs,
     },
   };
 }

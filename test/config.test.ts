@@ -64,6 +64,8 @@ describe('loadConfig defaults', () => {
       wsMaxFrameBytes: 65536,
       jsonMaxDepth: 64,
       shutdownTimeoutMs: 10000,
+      dependencyTimeoutMs: 3000,
+      dependencyReconnectMs: 500,
     });
   });
 
@@ -139,6 +141,8 @@ describe('loadConfig parsing', () => {
       AUTH_CLOCK_TOLERANCE_MS: '0',
       WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8,192.0.2.7',
       WEBHOOK_REGISTRATIONS_PER_MINUTE: '3',
+      DEPENDENCY_TIMEOUT_MS: '1500',
+      DEPENDENCY_RECONNECT_MS: '100',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -184,6 +188,8 @@ describe('loadConfig parsing', () => {
         { address: '192.0.2.7', prefix: 32, family: 'ipv4' },
       ],
       webhookRegistrationsPerMinute: 3,
+      dependencyTimeoutMs: 1500,
+      dependencyReconnectMs: 100,
       devSecrets: [],
     });
   });
@@ -238,6 +244,8 @@ describe('loadConfig errors', () => {
     ['POLL_TIMEOUT_MS', '-1', 'POLL_TIMEOUT_MS: must be a whole number of milliseconds from 0 to 2147483647 (got "-1")'],
     ['WEBHOOK_TIMEOUT_MS', '-5', 'WEBHOOK_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "-5")'],
     ['TICKET_TTL_MS', '0', 'TICKET_TTL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_TIMEOUT_MS', '0', 'DEPENDENCY_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_RECONNECT_MS', '1s', 'DEPENDENCY_RECONNECT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "1s")'],
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],

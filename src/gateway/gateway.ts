@@ -56,7 +56,7 @@ export class Gateway {
       log,
       metrics,
       bus: options.bus ?? createBus(config, log, metrics),
-      store: options.store ?? createStore(config, log),
+      store: options.store ?? createStore(config, log, metrics),
       auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
       connections: new ConnectionLimits(

@@ -28,6 +28,7 @@ import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { RateLimit } from '../../limits/token-bucket';
+import { isUnavailable } from '../../ports/availability';
 import type { Subscription } from '../../ports/bus';
 import { AUTH_EVENT } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
@@ -74,7 +75,9 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const validateAuth = catalogue.messages[AUTH_EVENT]?.validate;
   if (!validateAuth) throw new Error('workspace catalogue has no "auth" message');
   const replies = new Replies(catalogue, log);
-  const presence = new Presence({ store, bus, catalogue, metrics, onError: (err) => log.warn({ err }, 'workspace: presence refresh failed') });
+  // A store outage is logged once, by the store, not per socket and refresh.
+  const onError = (err: unknown) => isUnavailable(err) || log.warn({ err }, 'workspace: presence refresh failed');
+  const presence = new Presence({ store, bus, catalogue, metrics, onError });
   const channels = new ChannelDirectory(store);
   const sessions = new Set<Session>();
   const { connections } = ctx;

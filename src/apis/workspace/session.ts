@@ -19,6 +19,7 @@ import type { Authenticator } from '../../auth/authenticator';
 import { FULL_BUCKET, REFUSED, type RateLimit } from '../../limits/token-bucket';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
+import { isUnavailable } from '../../ports/availability';
 import { AUTH_EVENT, authenticate, ERRORS, type Identity } from './auth';
 import { transactionOf, type Replies } from './frames';
 import type { Presence } from './presence';
@@ -100,7 +101,8 @@ export class Session {
 
   private enqueue(step: string, run: () => Promise<void>, transaction?: string): Promise<void> {
     this.tail = this.tail.then(run).catch((err: unknown) => {
-      this.deps.log.error({ err, socket: this.socket.id, step }, 'workspace: socket step failed');
+      // A store or bus outage is logged once, by the store or bus, not per socket.
+      if (!isUnavailable(err)) this.deps.log.error({ err, socket: this.socket.id, step }, 'workspace: socket step failed');
       if (step === AUTH_EVENT && this.socket.connected) this.deps.replies.error(this.socket, AUTH_EVENT, ERRORS.internal, transaction);
     });
     return this.tail;
