@@ -29,8 +29,7 @@ function indexBody(specs: SpecFiles): string {
 <ul class="sy-apis">${rows}</ul></main>`;
 }
 
-export function docsRoutes(router: Router, specs: SpecFiles, assets: WebAssets): void {
-  const nav = docsNav(specs);
+export function docsRoutes(router: Router, specs: SpecFiles, assets: WebAssets, nav: Array<[string, string]>): void {
   const byApi = new Map(specs.apis.map((a) => [a.api, a]));
   const page = async (title: string, current: string, kind: 'asyncapi' | 'openapi', file: string): Promise<string> => {
     const renderer = kind === 'asyncapi' ? ['asyncapi.js'] : ['redoc.js'];

@@ -5,20 +5,24 @@ import type { ApiModule, GatewayContext } from '../gateway/context';
 import { consoleMode } from '../config';
 import { WebAssets } from './assets';
 import { assetRoute } from './asset-route';
-import { docsRoutes } from './docs-routes';
+import { consoleRoutes } from './console-routes';
+import { docsNav, docsRoutes } from './docs-routes';
 import { PACKAGE_ROOT } from './package-root';
 import { readSpecFiles } from './spec-files';
 
 export function webApi(ctx: GatewayContext): ApiModule {
-  const docs = ctx.config.docsEnabled;
-  const console = consoleMode(ctx.config) !== 'off';
+  const docsOn = ctx.config.docsEnabled;
+  const consoleOn = consoleMode(ctx.config) !== 'off';
   const assets = new WebAssets();
   return {
     name: 'web',
     routes(router) {
-      if (!docs && !console) return;
+      if (!docsOn && !consoleOn) return;
+      const specs = readSpecFiles(join(PACKAGE_ROOT, 'specs'));
+      const nav: Array<[string, string]> = [...(docsOn ? docsNav(specs) : []), ...(consoleOn ? [['Console', '/console'] as [string, string]] : [])];
       assetRoute(router, assets);
-      if (docs) docsRoutes(router, readSpecFiles(join(PACKAGE_ROOT, 'specs')), assets);
+      if (docsOn) docsRoutes(router, specs, assets, nav);
+      if (consoleOn) consoleRoutes(router, ctx, specs, assets, nav);
     },
   };
 }
