@@ -48,11 +48,11 @@ describeWithBrowser('/console in chromium', (browser) => {
       expect(await frame.getAttribute('data-message')).toBe('CREATE_PIZZA');
       expect(await frame.getAttribute('data-valid')).toBe('true');
       expect(await frame.locator('code').textContent()).toContain('"name":"Margherita"');
+      await listener.page.screenshot({ path: screenshotPath('console-pizza-socket.png') });
 
       // The overview counts the listener's socket.
       await listener.page.goto(`${gw.url}/console#connections`);
       await listener.page.waitForSelector('.sy-connections tr[data-api=pizza] td');
-      await publisher.page.screenshot({ path: screenshotPath('console-publish.png') });
       expect(listener.problems).toEqual([]);
       expect(publisher.problems).toEqual([]);
     } finally {
@@ -62,7 +62,7 @@ describeWithBrowser('/console in chromium', (browser) => {
   });
 
   it('shows the 422 errors of an invalid submission next to their fields', async () => {
-    const { page, problems } = await watchedPage(browser());
+    const { page, problems } = await watchedPage(browser(), { width: 1280, height: 1200 });
     await page.goto(`${gw.url}/console#pizza`);
     await page.waitForSelector('#panel-pizza form[data-ready=true]');
     await page.fill('#panel-pizza input[name=size]', 'large');
@@ -71,6 +71,7 @@ describeWithBrowser('/console in chromium', (browser) => {
     await page.waitForSelector('#panel-pizza .sy-result[data-status="422"]');
     expect(await page.textContent('#panel-pizza .sy-field-error[data-field=size]')).toBe('/data/size: must be integer');
     expect(await page.textContent('#panel-pizza .sy-field-error[data-field=name]')).toBe('/data: missing required property "name"');
+    await page.screenshot({ path: screenshotPath('console-422.png') });
     // The browser reports the 422 answer itself; nothing else may go wrong.
     expect(problems).toEqual([expect.stringMatching(/^console error: Failed to load resource: .* 422/)]);
     await page.context().close();
@@ -88,7 +89,6 @@ describeWithBrowser('/console in chromium', (browser) => {
     await reply.waitFor();
     expect(await reply.getAttribute('data-message')).toBe('subscribeReply');
     expect(await reply.getAttribute('data-valid')).toBe('true');
-    await page.screenshot({ path: screenshotPath('console-games.png') });
     expect(problems).toEqual([]);
     await page.context().close();
   });
