@@ -67,6 +67,11 @@ describe('the console in dev mode (open)', () => {
     expect(counters.body).toEqual({ connectionsOpen: expect.any(Array), longPollsOpen: expect.any(Array), eventsPublished: expect.any(Array), eventsDelivered: expect.any(Array) });
     expect(counters.body.eventsPublished).toContainEqual({ api: 'pizza', message: 'CREATE_PIZZA', value: expect.any(Number) });
   });
+
+  it('has no dead letters without Kafka', async () => {
+    expect((await call(`${gw.url}/console/api/apis`)).body.deadLetters).toBe(false);
+    expect(await call(`${gw.url}/console/api/dead-letters`)).toMatchObject({ status: 404, body: { error: expect.stringContaining('KAFKA_BROKERS') } });
+  });
 });
 
 describe('the console behind CONSOLE_TOKEN', () => {

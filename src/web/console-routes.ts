@@ -15,6 +15,7 @@ import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
 import { checkEnvelope } from '../routing/check-envelope';
 import { problems } from '../validation/describe-errors';
 import type { WebAssets } from './assets';
+import type { DeadLetters } from './dead-letters';
 import { renderPage } from './html';
 import type { SpecFiles } from './spec-files';
 
@@ -81,7 +82,18 @@ function valueAt(value: unknown, pointer: string): unknown {
   return at;
 }
 
-export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFiles, assets: WebAssets, nav: Array<[string, string]>): void {
+/** Publishes `envelope` for `api` as POST /publish/v1/{api} would, or throws its 404/422. */
+async function publishChecked(ctx: GatewayContext, api: ApiName, body: { message?: unknown; to?: unknown; data?: unknown; id?: unknown }): Promise<string> {
+  if (typeof body.message !== 'string' || typeof body.to !== 'object' || body.to === null) throw new HttpError(422, 'Send {message, to, data}');
+  const check = checkEnvelope(ctx.catalogues[api], body.message, body.to as Record<string, unknown>, body.data);
+  if (!check.ok) throw new HttpError(check.status, check.error, check.errors);
+  const envelope: Envelope = { id: typeof body.id === 'string' ? body.id : randomUUID(), message: body.message, to: body.to as Envelope['to'], data: body.data };
+  await ctx.bus.publish(api, envelope);
+  ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
+  return envelope.id;
+}
+
+export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFiles, assets: WebAssets, nav: Array<[string, string]>, deadLetters?: DeadLetters): void {
   const mode = consoleMode(ctx.config);
   const secret = ctx.config.authJwtSecret;
 
@@ -107,7 +119,7 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
   router.get('/console/api/apis', (k) => {
     // The dev API secret is published (config.ts), so the events client may be given it.
     const devApiSecret = ctx.config.devSecrets.includes('API_SECRET') ? ctx.config.apiSecret : undefined;
-    k.body = { signsTokens: secret !== undefined, devApiSecret, apis: describeApis(ctx.catalogues, specs) };
+    k.body = { signsTokens: secret !== undefined, devApiSecret, deadLetters: deadLetters !== undefined, apis: describeApis(ctx.catalogues, specs) };
   });
 
   router.get('/console/api/specs/:file', (k) => {
@@ -130,16 +142,34 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
   router.post('/console/api/publish/:api', async (k) => {
     const api = apiName(k.params.api);
     const body = (k.request.body ?? {}) as { message?: unknown; to?: unknown; data?: unknown };
-    if (typeof body.message !== 'string' || typeof body.to !== 'object' || body.to === null) {
-      throw new HttpError(422, 'Send {message, to, data}');
-    }
-    const check = checkEnvelope(ctx.catalogues[api], body.message, body.to as Record<string, unknown>, body.data);
-    if (!check.ok) throw new HttpError(check.status, check.error, check.errors);
-    const envelope: Envelope = { id: randomUUID(), message: body.message, to: body.to as Envelope['to'], data: body.data };
-    await ctx.bus.publish(api, envelope);
-    ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
+    const id = await publishChecked(ctx, api, { message: body.message, to: body.to, data: body.data });
     k.status = 202;
-    k.body = { id: envelope.id };
+    k.body = { id };
+  });
+
+  router.get('/console/api/dead-letters', async (k) => {
+    if (!deadLetters) throw new HttpError(404, 'No Kafka configured (KAFKA_BROKERS): there are no dead letters');
+    k.body = { records: await deadLetters.list() };
+  });
+
+  // Publishes a dead letter again (keeping its id, which no client has seen) if it is now an acceptable envelope.
+  router.post('/console/api/dead-letters/replay', async (k) => {
+    if (!deadLetters) throw new HttpError(404, 'No Kafka configured (KAFKA_BROKERS): there are no dead letters');
+    const body = (k.request.body ?? {}) as { api?: unknown; partition?: unknown; offset?: unknown };
+    const api = apiName(String(body.api));
+    if (typeof body.partition !== 'number' || typeof body.offset !== 'string') throw new HttpError(422, 'Send {api, partition, offset}');
+    const record = await deadLetters.find(api, body.partition, body.offset);
+    if (!record) throw new HttpError(404, `no dead letter of ${api} at ${body.partition}/${body.offset}`);
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(record.value);
+    } catch {
+      throw new HttpError(422, 'The record is not JSON: replaying it would dead-letter it again');
+    }
+    if (typeof envelope !== 'object' || envelope === null) throw new HttpError(422, 'The record is not a publish envelope {message, to, data}');
+    const id = await publishChecked(ctx, api, envelope as Record<string, unknown>);
+    k.status = 202;
+    k.body = { id };
   });
 
   router.post('/console/api/validate/:api', (k) => {

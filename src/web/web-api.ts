@@ -6,6 +6,7 @@ import { consoleMode } from '../config';
 import { WebAssets } from './assets';
 import { assetRoute } from './asset-route';
 import { consoleRoutes } from './console-routes';
+import { DeadLetters } from './dead-letters';
 import { docsNav, docsRoutes } from './docs-routes';
 import { PACKAGE_ROOT } from './package-root';
 import { readSpecFiles } from './spec-files';
@@ -22,7 +23,9 @@ export function webApi(ctx: GatewayContext): ApiModule {
       const nav: Array<[string, string]> = [...(docsOn ? docsNav(specs) : []), ...(consoleOn ? [['Console', '/console'] as [string, string]] : [])];
       assetRoute(router, assets);
       if (docsOn) docsRoutes(router, specs, assets, nav);
-      if (consoleOn) consoleRoutes(router, ctx, specs, assets, nav);
+      const { kafkaBrokers, kafkaClientId, kafkaTopicPrefix } = ctx.config;
+      const deadLetters = kafkaBrokers ? new DeadLetters(kafkaBrokers, kafkaClientId, kafkaTopicPrefix) : undefined;
+      if (consoleOn) consoleRoutes(router, ctx, specs, assets, nav, deadLetters);
     },
   };
 }

@@ -3,6 +3,7 @@
 import { call, setOperatorToken, type ApiInfo } from './api';
 import { clientPanel } from './clients';
 import { connectionsPanel } from './connections';
+import { deadLettersPanel } from './dead-letters';
 import { h } from './dom';
 import { publishPanel } from './publish';
 import { loadSpec, deref } from './spec';
@@ -10,6 +11,7 @@ import { loadSpec, deref } from './spec';
 interface Apis {
   signsTokens: boolean;
   devApiSecret?: string;
+  deadLetters: boolean;
   apis: ApiInfo[];
 }
 
@@ -42,16 +44,17 @@ async function main(): Promise<void> {
   if (!root) return;
   const answer = await call<Apis>('/console/api/apis');
   if (answer.status === 401) return tokenPrompt(root, 'This gateway runs the console behind an operator token (CONSOLE_TOKEN).');
-  const { apis, devApiSecret } = answer.body;
+  const { apis, devApiSecret, deadLetters } = answer.body;
 
   const tabs = h('nav', { class: 'sy-tabs', role: 'tablist' });
   const panels = h('div', { class: 'sy-panels' });
-  const names = [...apis.map((a) => a.api), 'connections'];
+  const names = [...apis.map((a) => a.api), 'connections', ...(deadLetters ? ['dead-letters'] : [])];
   for (const info of apis) {
     const panel = h('section', { class: 'sy-panel', 'data-api': info.api, id: `panel-${info.api}` }, h('div', { class: 'sy-columns' }, clientPanel({ api: info.api, devApiSecret, presets: await presets(info) }), publishPanel(info)));
     panels.append(panel);
   }
   panels.append(h('section', { class: 'sy-panel', 'data-api': 'connections', id: 'panel-connections' }, connectionsPanel()));
+  if (deadLetters) panels.append(h('section', { class: 'sy-panel', 'data-api': 'dead-letters', id: 'panel-dead-letters' }, deadLettersPanel()));
   for (const name of names) tabs.append(h('a', { href: `#${name}`, role: 'tab', 'data-tab': name }, name));
 
   const select = () => {
