@@ -123,6 +123,13 @@ export interface Config {
   actionBackends: ReadonlyMap<string, string>;
   /** How long a forwarded request may wait for its back-end's answer (then 504). */
   actionTimeoutMs: number;
+  /** /docs and the raw specs under /specs/<file>. Default: on in dev mode, off in production. */
+  docsEnabled: boolean;
+  /**
+   * The operator token /console asks for (a bearer token on its API). Unset: the console is on
+   * without a token in dev mode and off in production.
+   */
+  consoleToken: string | undefined;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -325,6 +332,8 @@ const EnvSchema = z.object({
   CORS_CREDENTIALS: flag.default(true),
   ACTION_BACKENDS: backendList.optional(),
   ACTION_TIMEOUT_MS: positiveMs.default(5000),
+  DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
+  CONSOLE_TOKEN: nonEmpty.optional(),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -433,6 +442,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
   if (production && raw.ALLOW_EMBEDDED !== 'true') problems.push(...embeddedProblems(raw));
+  // The console can publish any event, so in production its token gets the secrets' length floor.
+  if (production && raw.CONSOLE_TOKEN !== undefined && Buffer.byteLength(raw.CONSOLE_TOKEN) < MIN_SECRET_BYTES) {
+    problems.push(`CONSOLE_TOKEN: must be at least ${MIN_SECRET_BYTES} bytes in production (got ${Buffer.byteLength(raw.CONSOLE_TOKEN)} bytes)`);
+  }
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -486,9 +499,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsCredentials: e.CORS_CREDENTIALS,
     actionBackends: e.ACTION_BACKENDS ?? new Map(),
     actionTimeoutMs: e.ACTION_TIMEOUT_MS,
+    docsEnabled: e.DOCS_ENABLED ?? !production,
+    consoleToken: e.CONSOLE_TOKEN,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
+}
+
+/** Whether /console is served, and whether it asks for CONSOLE_TOKEN. */
+export function consoleMode(config: Pick<Config, 'consoleToken' | 'devMode'>): 'off' | 'open' | 'token' {
+  if (config.consoleToken !== undefined) return 'token';
+  return config.devMode ? 'open' : 'off';
 }
 
 /** Masks the password in a URL (Redis URLs often carry one); the user name stays, it helps debugging. */
@@ -511,6 +532,7 @@ export interface ConfigSummary {
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  web: { docs: boolean; console: 'off' | 'open' | 'token' };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
   cors: { origins: '*' | string[]; credentials: boolean };
@@ -554,6 +576,7 @@ export function describeConfig(config: Config): ConfigSummary {
           }
         : { kind: 'memory' },
     store: config.redisUrl !== undefined ? { kind: 'redis', url: redactUrl(config.redisUrl) } : { kind: 'memory' },
+    web: { docs: config.docsEnabled, console: consoleMode(config) },
     tokenRules: {
       authIssuer: config.authIssuer && [...config.authIssuer],
       authAudience: config.authAudience && [...config.authAudience],
