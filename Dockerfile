@@ -18,6 +18,8 @@ COPY bin ./bin
 COPY specs ./specs
 COPY generated ./generated
 COPY src ./src
+# The generator's model, which `switchyard verify` compiles its spec check with.
+COPY scripts/codegen ./scripts/codegen
 # The package's own contents (package.json `files`), unpacked to /app, plus the locked production
 # dependencies: what `npm install --omit=dev switchyard-<version>.tgz` would give, reproducibly.
 RUN npm pack --silent --pack-destination /tmp \
