@@ -104,6 +104,32 @@ export interface Config {
   wsMessageRate: number;
   wsMessageBurst: number;
   shutdownTimeoutMs: number;
+  /** How long a request waits on Kafka or Redis before it is answered 503 (bounds a store command and a publish). */
+  dependencyTimeoutMs: number;
+  /** Longest pause between attempts to reach Kafka or Redis while they are unreachable. */
+  dependencyReconnectMs: number;
+  /**
+   * Origins whose browsers may call the REST endpoints and socket.io's polling transport
+   * cross-origin (http/cors.ts): `*` any origin, else exactly these (empty: none). Default: any in
+   * dev mode, none in production.
+   */
+  corsOrigins: '*' | string[];
+  /** Answer cross-origin requests with `Access-Control-Allow-Credentials: true` (the origin echoed). */
+  corsCredentials: boolean;
+  /**
+   * Back-ends that own forwarded client requests (specs/README.md, x-switchyard `forward`): the
+   * back-end's name -> the URL its requests are POSTed to. Operator configuration, so trusted.
+   */
+  actionBackends: ReadonlyMap<string, string>;
+  /** How long a forwarded request may wait for its back-end's answer (then 504). */
+  actionTimeoutMs: number;
+  /** /docs and the raw specs under /specs/<file>. Default: on in dev mode, off in production. */
+  docsEnabled: boolean;
+  /**
+   * The operator token /console asks for (a bearer token on its API). Unset: the console is on
+   * without a token in dev mode and off in production.
+   */
+  consoleToken: string | undefined;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -161,6 +187,28 @@ function isHostPort(item: string): boolean {
   return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
 }
 
+/** `name=http(s)-url,...`: a back-end's name as the specs' `forward` names it, and its URL. */
+const BACKEND_NAME = /^[a-z][a-z0-9_-]*$/;
+function parseBackend(item: string): [string, string] | undefined {
+  const at = item.indexOf('=');
+  const name = item.slice(0, at).trim();
+  const target = item.slice(at + 1).trim();
+  if (at < 0 || !BACKEND_NAME.test(name)) return undefined;
+  try {
+    const parsed = new URL(target);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? [name, target] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const backendList = z
+  .string()
+  .refine((s) => {
+    const parsed = splitList(s).map(parseBackend);
+    return parsed.every((b) => b !== undefined) && new Set(parsed.map((b) => b![0])).size === parsed.length;
+  }, 'must be a comma-separated list of name=http(s)-URL with distinct names (e.g. games=http://quiz:9000/actions)')
+  .transform((s) => new Map(splitList(s).map((item) => parseBackend(item)!)));
+
 const brokerList = z
   .string()
   .refine((s) => splitList(s).every(isHostPort), 'must be a comma-separated list of host:port')
@@ -202,6 +250,24 @@ const networkList = z
     'must be "none" or a comma-separated list of IP networks such as 10.0.0.0/8, fd00::/8 or 192.0.2.7',
   )
   .transform((s) => (s.trim() === 'none' ? [] : splitList(s).map((item) => parseNetwork(item)!)));
+
+/** `https://app.example.com`: a scheme, a host and maybe a port, exactly as a browser's Origin header says it. */
+function isOrigin(item: string): boolean {
+  try {
+    const url = new URL(item);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item;
+  } catch {
+    return false;
+  }
+}
+
+const originList = z
+  .string()
+  .refine(
+    (s) => ['*', 'none'].includes(s.trim()) || splitList(s).every(isOrigin),
+    'must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash)',
+  )
+  .transform((s): '*' | string[] => (s.trim() === '*' ? '*' : s.trim() === 'none' ? [] : splitList(s)));
 
 // JWT times are whole seconds, so these are not bounded by the timer limit; ten years is plenty.
 const TEN_YEARS_MS = 315_360_000_000;
@@ -260,6 +326,14 @@ const EnvSchema = z.object({
   WS_MESSAGE_RATE: largeCount.default(20),
   WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
+  DEPENDENCY_TIMEOUT_MS: positiveMs.default(3000),
+  DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
+  CORS_ORIGINS: originList.optional(), // default: any origin in dev mode, none in production
+  CORS_CREDENTIALS: flag.default(true),
+  ACTION_BACKENDS: backendList.optional(),
+  ACTION_TIMEOUT_MS: positiveMs.default(5000),
+  DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
+  CONSOLE_TOKEN: nonEmpty.optional(),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -368,6 +442,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
   if (production && raw.ALLOW_EMBEDDED !== 'true') problems.push(...embeddedProblems(raw));
+  // The console can publish any event, so in production its token gets the secrets' length floor.
+  if (production && raw.CONSOLE_TOKEN !== undefined && Buffer.byteLength(raw.CONSOLE_TOKEN) < MIN_SECRET_BYTES) {
+    problems.push(`CONSOLE_TOKEN: must be at least ${MIN_SECRET_BYTES} bytes in production (got ${Buffer.byteLength(raw.CONSOLE_TOKEN)} bytes)`);
+  }
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -414,9 +492,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageRate: e.WS_MESSAGE_RATE,
     wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    dependencyReconnectMs: e.DEPENDENCY_RECONNECT_MS,
+    // Production answers no other origin unless the operator lists the app's (or says `*`).
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : '*'),
+    corsCredentials: e.CORS_CREDENTIALS,
+    actionBackends: e.ACTION_BACKENDS ?? new Map(),
+    actionTimeoutMs: e.ACTION_TIMEOUT_MS,
+    docsEnabled: e.DOCS_ENABLED ?? !production,
+    consoleToken: e.CONSOLE_TOKEN,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
+}
+
+/** Whether /console is served, and whether it asks for CONSOLE_TOKEN. */
+export function consoleMode(config: Pick<Config, 'consoleToken' | 'devMode'>): 'off' | 'open' | 'token' {
+  if (config.consoleToken !== undefined) return 'token';
+  return config.devMode ? 'open' : 'off';
 }
 
 /** Masks the password in a URL (Redis URLs often carry one); the user name stays, it helps debugging. */
@@ -439,8 +532,12 @@ export interface ConfigSummary {
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  web: { docs: boolean; console: 'off' | 'open' | 'token' };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
+  cors: { origins: '*' | string[]; credentials: boolean };
+  /** Forwarded requests: each back-end's URL (credentials in it masked) and the answer timeout. */
+  actions: { backends: Record<string, string>; timeoutMs: number };
   limits: Pick<
     Config,
     | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
@@ -449,7 +546,7 @@ export interface ConfigSummary {
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
-    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
+    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs' | 'dependencyTimeoutMs' | 'dependencyReconnectMs'
   >;
 }
 
@@ -479,6 +576,7 @@ export function describeConfig(config: Config): ConfigSummary {
           }
         : { kind: 'memory' },
     store: config.redisUrl !== undefined ? { kind: 'redis', url: redactUrl(config.redisUrl) } : { kind: 'memory' },
+    web: { docs: config.docsEnabled, console: consoleMode(config) },
     tokenRules: {
       authIssuer: config.authIssuer && [...config.authIssuer],
       authAudience: config.authAudience && [...config.authAudience],
@@ -488,6 +586,11 @@ export function describeConfig(config: Config): ConfigSummary {
     webhooks: {
       allowedNetworks: config.webhookAllowedNetworks.map((n) => `${n.address}/${n.prefix}`),
       registrationsPerMinute: config.webhookRegistrationsPerMinute,
+    },
+    cors: { origins: config.corsOrigins === '*' ? '*' : [...config.corsOrigins], credentials: config.corsCredentials },
+    actions: {
+      backends: Object.fromEntries([...config.actionBackends].map(([name, target]) => [name, redactUrl(target)])),
+      timeoutMs: config.actionTimeoutMs,
     },
     limits: {
       bodyLimitBytes: config.bodyLimitBytes,
@@ -512,6 +615,8 @@ export function describeConfig(config: Config): ConfigSummary {
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      dependencyTimeoutMs: config.dependencyTimeoutMs,
+      dependencyReconnectMs: config.dependencyReconnectMs,
     },
   };
 }

@@ -25,6 +25,8 @@ export class Metrics {
    * 'subscriptions' | 'message_rate' (request refused, or pizza: closed).
    */
   readonly limitsHitTotal: Counter<'api' | 'limit'>;
+  /** Forwarded client requests (x-switchyard `forward`) by outcome: answered, not_configured, unreachable, timeout, bad_answer. */
+  readonly forwardedRequestsTotal: Counter<'api' | 'action' | 'outcome'>;
   /** stage: 'registration' (answered 400) or 'delivery' (a connection not opened). */
   readonly webhookCallbacksRefusedTotal: Counter<'stage'>;
   /**
@@ -33,6 +35,9 @@ export class Metrics {
    * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
    */
   readonly badInputTotal: Counter<'api' | 'kind'>;
+  /** 1 while Kafka / Redis answer, 0 during an outage. */
+  readonly dependencyUp: Gauge<'dependency'>;
+  readonly dependencyOutagesTotal: Counter<'dependency'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -105,6 +110,12 @@ export class Metrics {
       labelNames: ['api', 'limit'],
       registers,
     });
+    this.forwardedRequestsTotal = new Counter({
+      name: 'forwarded_requests_total',
+      help: 'Client requests forwarded to their back-end (ACTION_BACKENDS), by outcome',
+      labelNames: ['api', 'action', 'outcome'],
+      registers,
+    });
     this.webhookCallbacksRefusedTotal = new Counter({
       name: 'webhook_callbacks_refused_total',
       help: 'Callback URLs refused because their address is not one webhooks may reach (WEBHOOK_ALLOWED_NETWORKS)',
@@ -115,6 +126,18 @@ export class Metrics {
       name: 'bad_input_total',
       help: 'Malformed or refused input (request lines, upgrades, bodies, frames, packets, records) by API and kind',
       labelNames: ['api', 'kind'],
+      registers,
+    });
+    this.dependencyUp = new Gauge({
+      name: 'dependency_up',
+      help: 'Whether Kafka or Redis answers (1) or is unreachable (0)',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.dependencyOutagesTotal = new Counter({
+      name: 'dependency_outages_total',
+      help: 'Times Kafka or Redis became unreachable',
+      labelNames: ['dependency'],
       registers,
     });
   }

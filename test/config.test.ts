@@ -4,6 +4,7 @@ import {
   DEV_JWT_SECRET,
   DEV_WEBHOOK_SECRET,
   MIN_SECRET_BYTES,
+  consoleMode,
   describeConfig,
   loadConfig,
 } from '../src/config';
@@ -63,6 +64,8 @@ describe('loadConfig defaults', () => {
       wsMaxFrameBytes: 65536,
       jsonMaxDepth: 64,
       shutdownTimeoutMs: 10000,
+      dependencyTimeoutMs: 3000,
+      dependencyReconnectMs: 500,
     });
   });
 
@@ -138,6 +141,8 @@ describe('loadConfig parsing', () => {
       AUTH_CLOCK_TOLERANCE_MS: '0',
       WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8,192.0.2.7',
       WEBHOOK_REGISTRATIONS_PER_MINUTE: '3',
+      DEPENDENCY_TIMEOUT_MS: '1500',
+      DEPENDENCY_RECONNECT_MS: '100',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -183,6 +188,8 @@ describe('loadConfig parsing', () => {
         { address: '192.0.2.7', prefix: 32, family: 'ipv4' },
       ],
       webhookRegistrationsPerMinute: 3,
+      dependencyTimeoutMs: 1500,
+      dependencyReconnectMs: 100,
       devSecrets: [],
     });
   });
@@ -207,6 +214,17 @@ describe('loadConfig parsing', () => {
     expect(loadConfig({ ...PRODUCTION, WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' }).webhookAllowedNetworks).toEqual([
       { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
     ]);
+  });
+
+  it('answers any origin with credentials in dev mode, none in production unless listed', () => {
+    expect(loadConfig({})).toMatchObject({ corsOrigins: '*', corsCredentials: true });
+    expect(loadConfig(PRODUCTION)).toMatchObject({ corsOrigins: [], corsCredentials: true });
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'none', CORS_CREDENTIALS: 'false' })).toMatchObject({ corsOrigins: [], corsCredentials: false });
   });
 
   it('treats an empty variable as unset', () => {
@@ -237,6 +255,8 @@ describe('loadConfig errors', () => {
     ['POLL_TIMEOUT_MS', '-1', 'POLL_TIMEOUT_MS: must be a whole number of milliseconds from 0 to 2147483647 (got "-1")'],
     ['WEBHOOK_TIMEOUT_MS', '-5', 'WEBHOOK_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "-5")'],
     ['TICKET_TTL_MS', '0', 'TICKET_TTL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_TIMEOUT_MS', '0', 'DEPENDENCY_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_RECONNECT_MS', '1s', 'DEPENDENCY_RECONNECT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "1s")'],
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],
@@ -267,6 +287,12 @@ describe('loadConfig errors', () => {
     ['WS_AUTH_TIMEOUT_MS', '0', 'WS_AUTH_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
     ['TRUSTED_PROXIES', '10.0.0.0/33', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "10.0.0.0/33")'],
     ['TRUSTED_PROXIES', 'proxy.internal', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "proxy.internal")'],
+    ...['https://app.example.com/', 'app.example.com', 'https://app.example.com/path', 'ftp://app.example.com', '*,https://a.example', 'https://a.example,,'].map((value) => [
+      'CORS_ORIGINS',
+      value,
+      `CORS_ORIGINS: must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash) (got ${JSON.stringify(value)})`,
+    ]),
+    ['CORS_CREDENTIALS', 'yes', 'CORS_CREDENTIALS: must be true or false (got "yes")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
@@ -396,6 +422,29 @@ describe('loadConfig in production', () => {
   });
 });
 
+describe('docs and console settings', () => {
+  it('serves the docs and an open console in dev mode, neither in production', () => {
+    expect(loadConfig({})).toMatchObject({ docsEnabled: true, consoleToken: undefined });
+    expect(consoleMode(loadConfig({}))).toBe('open');
+    const production = loadConfig(PRODUCTION);
+    expect(production.docsEnabled).toBe(false);
+    expect(consoleMode(production)).toBe('off');
+  });
+
+  it('turns the docs on or off either way and asks for the console token once one is set', () => {
+    expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    const token = 'console-token-0123456789abcdefghijkl';
+    expect(consoleMode(loadConfig({ ...PRODUCTION, CONSOLE_TOKEN: token }))).toBe('token');
+    expect(consoleMode(loadConfig({ CONSOLE_TOKEN: 'short' }))).toBe('token');
+  });
+
+  it('refuses a short console token in production without quoting it, and a malformed DOCS_ENABLED', () => {
+    expect(problemsOf({ ...PRODUCTION, CONSOLE_TOKEN: 'short-token' })).toEqual(['CONSOLE_TOKEN: must be at least 32 bytes in production (got 11 bytes)']);
+    expect(problemsOf({ DOCS_ENABLED: 'yes' })).toEqual(['DOCS_ENABLED: must be true or false (got "yes")']);
+  });
+});
+
 describe('describeConfig', () => {
   it('summarises without any secret value', () => {
     const config = loadConfig({
@@ -414,6 +463,7 @@ describe('describeConfig', () => {
     expect(summary.port).toBe(8080);
     expect(summary.webhooks).toEqual({ allowedNetworks: [], registrationsPerMinute: 10 });
     expect(summary.tokenRules).toEqual({ authIssuer: undefined, authAudience: undefined, authMaxTokenAgeMs: 86_400_000, authClockToleranceMs: 30_000 });
+    expect(summary.web).toEqual({ docs: false, console: 'off' });
   });
 
   it('says which secrets are dev ones, and where JWKS comes from', () => {
@@ -423,5 +473,35 @@ describe('describeConfig', () => {
     expect(summary.auth).toEqual({ mode: 'jwks', jwksUrl: 'https://id.example.com/jwks' });
     expect(summary.store).toEqual({ kind: 'memory' });
     expect(summary.bus).toEqual({ kind: 'memory' });
+  });
+});
+
+describe('forwarded requests (ACTION_BACKENDS, ACTION_TIMEOUT_MS)', () => {
+  it('has no back-end and a 5 s timeout by default', () => {
+    const config = loadConfig({});
+    expect(config.actionBackends.size).toBe(0);
+    expect(config.actionTimeoutMs).toBe(5000);
+  });
+
+  it('reads name=URL pairs', () => {
+    const config = loadConfig({ ACTION_BACKENDS: 'games=http://quiz:9000/actions, chess=https://chess.internal/x', ACTION_TIMEOUT_MS: '250' });
+    expect([...config.actionBackends]).toEqual([
+      ['games', 'http://quiz:9000/actions'],
+      ['chess', 'https://chess.internal/x'],
+    ]);
+    expect(config.actionTimeoutMs).toBe(250);
+  });
+
+  it.each(['games', 'games=ftp://x', 'Games=http://x', 'games=http://a,games=http://b', 'games=not a url'])('refuses %j', (value) => {
+    expect(() => loadConfig({ ACTION_BACKENDS: value })).toThrow(/ACTION_BACKENDS: must be a comma-separated list of name=http\(s\)-URL/);
+  });
+
+  it('refuses a timeout of 0', () => {
+    expect(() => loadConfig({ ACTION_TIMEOUT_MS: '0' })).toThrow(/ACTION_TIMEOUT_MS: must be a whole number of milliseconds from 1/);
+  });
+
+  it('summarises back-end URLs with their passwords masked', () => {
+    const summary = describeConfig(loadConfig({ ACTION_BACKENDS: 'games=http://gw:s3cret@quiz:9000/actions' }));
+    expect(summary.actions).toEqual({ backends: { games: 'http://gw:redacted@quiz:9000/actions' }, timeoutMs: 5000 });
   });
 });

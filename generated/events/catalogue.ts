@@ -42,6 +42,7 @@ export const catalogue: ApiCatalogue = {
         "400": { "application/json": v.emitEvent_400_json },
         "401": { "application/json": v.emitEvent_401_json },
         "413": { "application/json": v.emitEvent_413_json },
+        "503": { "application/json": v.emitEvent_503_json },
       },
     },
     about: {

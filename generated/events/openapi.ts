@@ -43,6 +43,11 @@ export interface paths {
          *     channel's long polls and answers the stored event. The secret travels in the body field
          *     `secret` (the apiSecret value; OpenAPI cannot express an API key inside a JSON body, so the
          *     operation declares no security scheme of its own).
+         *
+         *     Any answer but 200 means the event was not stored, with one exception: the store was lost
+         *     while it was writing (the write may have been done, its answer was not received) and the
+         *     request is answered 503. A client that sends an `Idempotency-Key` can repeat any request that
+         *     got no 200 without storing an event twice.
          */
         post: operations["emitEvent"];
         delete?: never;
@@ -200,7 +205,15 @@ export interface operations {
     emitEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a repeated emit harmless (draft-ietf-httpapi-idempotency-key-header): a repeat with
+                 *     the same key on the same channel stores nothing new and answers the event the first
+                 *     attempt stored. 1 to 255 visible ASCII characters, bare or as a quoted string; a
+                 *     malformed key is a 400. Clients of the original service do not send one.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -244,6 +257,21 @@ export interface operations {
             /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`). */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description The store (Redis) or the bus (Kafka) is unreachable, or did not answer within
+             *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); nothing was stored (see above for the one
+             *     exception). `Retry-After` says when to try again.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

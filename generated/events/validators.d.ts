@@ -11,5 +11,6 @@ export declare const emitEvent_200_json: ValidateFunction;
 export declare const emitEvent_400_json: ValidateFunction;
 export declare const emitEvent_401_json: ValidateFunction;
 export declare const emitEvent_413_json: ValidateFunction;
+export declare const emitEvent_503_json: ValidateFunction;
 export declare const about_200_json: ValidateFunction;
 export declare const ping_200_text: ValidateFunction;
