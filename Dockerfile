@@ -21,6 +21,8 @@ COPY src ./src
 # The browser pages' files (dist/web/): our browser code and the vendored renderers, built by prepack.
 COPY web ./web
 COPY scripts/build-web.ts ./scripts/
+# The generator's model, which `switchyard verify` compiles its spec check with.
+COPY scripts/codegen ./scripts/codegen
 # The package's own contents (package.json `files`), unpacked to /app, plus the locked production
 # dependencies: what `npm install --omit=dev switchyard-<version>.tgz` would give, reproducibly.
 RUN npm pack --silent --pack-destination /tmp \

@@ -87,5 +87,3 @@ export function formBody(builder: V4RequestBuilder, fields: Record<string, unkno
     throw new Error('pact-js could not set the form body');
   }
 }
-
-export { PROVIDER };

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { ROOT, cleanEnv, freePort } from './helpers/process';
 import { describeWithKafka, describeWithRedis } from './services/services';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; peerDependencies: Record<string, string> };
 
 /** The environment without the test run's npm_* settings (an outer `npm test` sets them). */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -49,16 +49,17 @@ describe('the npm package', () => {
 
   it('holds the compiled runtime, the generated code and the specs, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example', 'dist/web/asyncapi.js', 'dist/web/redoc.js', 'dist/web/console.js']));
-    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|dist\/web\/[^/]+\.(js|css)|specs\/[^/]+\.(yaml|md))$/;
+    // dist/scripts/codegen: the generator's model and ajv setup, which the spec check of `switchyard verify` compiles with.
+    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|dist\/scripts\/codegen\/(catalogue|pointer|validators)\.js|dist\/web\/[^/]+\.(js|css)|specs\/[^/]+\.(yaml|md))$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /^(test|bench|scripts|contract|pacts|\.ci|src|generated)\//.test(f) || f.startsWith('dist/src/clients/'))).toEqual([]);
   });
 
-  it('requires only node built-ins and its dependencies at run time', () => {
-    const allowed = new Set([...builtinModules, ...Object.keys(pkg.dependencies)]);
+  it('requires only node built-ins, its dependencies and its optional peer (pact-js, for verify) at run time', () => {
+    const allowed = new Set([...builtinModules, ...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
     const needed = new Set<string>();
     // dist/web/ holds browser bundles, which node never loads.
-    for (const file of ['src', 'generated'].flatMap((dir) => jsFiles(join(installed, 'dist', dir)))) {
+    for (const file of ['src', 'generated', 'scripts'].flatMap((dir) => jsFiles(join(installed, 'dist', dir)))) {
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
         const name = spec.startsWith('node:') ? spec.slice(5) : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
         if (!allowed.has(name)) needed.add(`${name} (${relative(installed, file)})`);
@@ -100,6 +101,25 @@ describe('the npm package', () => {
     await closed;
     expect(output).toContain('"msg":"stopped"');
   }, 60_000);
+
+  it('verifies a pact with `npx switchyard verify` once the consumer has pact-js, and says how to get it before', () => {
+    const verify = (pact: string) => spawnSync('npx', ['switchyard', 'verify', '--pact', pact], { cwd: app, env: env(), encoding: 'utf8', timeout: 150_000 });
+    const wrong = join(ROOT, 'examples', 'consumer-pact', 'wrong');
+    const without = verify(wrong);
+    expect({ status: without.status, stderr: without.stderr }).toEqual({
+      status: 1,
+      stderr: 'switchyard verify: verifying pacts needs @pact-foundation/pact 16 next to switchyard: npm install --save-dev @pact-foundation/pact@^16\n',
+    });
+
+    // The version this checkout's consumer tests use, as a consumer team has it installed.
+    const pactVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@pact-foundation', 'pact', 'package.json'), 'utf8')) as { version: string }).version;
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `@pact-foundation/pact@${pactVersion}`], { cwd: app, env: env() });
+    const passing = verify(join(ROOT, 'pacts', 'pizza-backoffice-switchyard.json'));
+    expect({ status: passing.status, stdout: passing.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('OK: all 4 interactions pass.') });
+    const failing = verify(wrong);
+    expect(failing.status).toBe(1);
+    expect(failing.stdout).toContain('FAILED pizza-dashboard "a socket ticket that says when it expires"\n  spec: response 200 body: (root): unexpected property "expires_in"\n  provider: $: Actual map is missing the following keys: expires_in');
+  }, 300_000);
 
   describeWithKafka('doctor from the package', (brokers) => {
     describeWithRedis('against real Kafka and Redis', (redisUrl) => {

@@ -1,7 +1,8 @@
-// The `switchyard` command line: `serve`, `token`, `doctor` and `verify`, `--help` on each, `--version`.
+// The `switchyard` command line: `serve`, `token`, `doctor`, `verify` and `contract export`, `--help` on each, `--version`.
 // Without a command it prints help rather than starting a server, so a mistyped invocation never
 // opens a port. Parsing is node's util.parseArgs (see command.ts).
 import { ConfigError } from '../config';
+import { contractCommand } from './contract';
 import { UsageError, wantsHelp, type Command, type Output } from './command';
 import { doctorCommand } from './doctor';
 import { serveCommand } from './serve';
@@ -9,7 +10,7 @@ import { tokenCommand } from './token';
 import { verifyCommand } from './verify';
 import { packageVersion } from './version';
 
-const COMMANDS: Record<string, Command> = { serve: serveCommand, token: tokenCommand, doctor: doctorCommand, verify: verifyCommand };
+const COMMANDS: Record<string, Command> = { serve: serveCommand, token: tokenCommand, doctor: doctorCommand, verify: verifyCommand, contract: contractCommand };
 
 export const USAGE = [
   'usage: switchyard <command> [options]',

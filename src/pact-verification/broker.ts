@@ -13,6 +13,7 @@ export class BrokerError extends Error {
 
 interface Links {
   _links?: Record<string, { href?: string } | undefined>;
+  verificationProperties?: { pending?: boolean };
 }
 
 export async function brokerPacts(source: BrokerSource, provider: string): Promise<PactFile[]> {
@@ -44,6 +45,11 @@ export async function brokerPacts(source: BrokerSource, provider: string): Promi
       ...(source.providerVersionBranch ? { providerVersionBranch: source.providerVersionBranch } : {}),
     }),
   })) as { _embedded?: { pacts?: Links[] } };
-  const urls = (selection._embedded?.pacts ?? []).map((p) => p._links?.self?.href).filter((href): href is string => typeof href === 'string');
-  return Promise.all(urls.map(async (url) => parsePact(JSON.stringify(await call(url)), url)));
+  const selected = (selection._embedded?.pacts ?? []).filter((p) => typeof p._links?.self?.href === 'string');
+  return Promise.all(
+    selected.map(async (p) => {
+      const url = p._links!.self!.href!;
+      return { ...parsePact(JSON.stringify(await call(url)), url), pending: p.verificationProperties?.pending === true };
+    }),
+  );
 }

@@ -33,6 +33,8 @@ export interface PactFile {
   consumer: string;
   provider: string;
   interactions: Interaction[];
+  /** A broker's pending pact: its failures are reported, not counted. */
+  pending?: boolean;
 }
 
 export function readPact(path: string): PactFile {

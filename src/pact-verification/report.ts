@@ -18,7 +18,7 @@ export function report(v: Verification, where: string): string {
 
   const failed = grouped(['spec', v.specProblems], ['provider', v.failures]);
   for (const [interaction, problems] of failed) lines.push('', `FAILED ${interaction}`, ...problems.map((p) => `  ${p}`));
-  const pending = grouped(['provider', v.pending]);
+  const pending = grouped(['spec', v.pendingSpecProblems], ['provider', v.pending]);
   for (const [interaction, problems] of pending) lines.push('', `PENDING (does not fail the run) ${interaction}`, ...problems.map((p) => `  ${p}`));
 
   lines.push('', v.passed ? `OK: all ${total} interactions pass.` : `FAILED: ${failed.size} of ${total} interactions fail.`);

@@ -7,7 +7,7 @@ import { parsePact, isMessage, nameOf, type PactFile } from './pact-file';
 import { brokerPacts } from './broker';
 import { messageProducers, type MessageRequest } from './messages';
 import type { Provider } from './provider';
-import type { PactSource } from './sources';
+import { withoutUndefined, type PactSource } from './sources';
 import { checkInteraction, loadSpecs } from './spec-check';
 import { stateHandlers } from './states';
 
@@ -29,6 +29,7 @@ export interface Verification {
   failures: Failure[];
   /** Failures of pending pacts (broker): reported, not counted. */
   pending: Failure[];
+  pendingSpecProblems: Failure[];
 }
 
 /** What pact-core reports (pactffi_verifier_json). */
@@ -137,7 +138,8 @@ export function loadPact(): typeof import('@pact-foundation/pact') {
 /** Runs the verifier over the source; `pacts` are the source's pacts as readPacts read them. */
 export async function runVerifier(provider: Provider, source: PactSource, pacts: PactFile[], logLevel: 'error' | 'warn' | 'info' | 'debug' = 'warn'): Promise<CoreResult> {
   const { Verifier } = loadPact();
-  const { kind: _kind, ...where } = source;
+  // pact-core refuses publishVerificationResult without a providerVersion, even when false.
+  const { kind: _kind, ...where } = withoutUndefined(source.kind === 'broker' ? { ...source, publishVerificationResult: source.publishVerificationResult || undefined } : source);
   const verifier = new Verifier({
     provider: PROVIDER,
     providerBaseUrl: provider.url,
@@ -194,7 +196,7 @@ export function failuresOf(errors: CoreError[] = [], pacts: PactFile[] = []): Fa
 /** The whole verification of a source: read, check against the specs, verify, report. */
 export async function verifySource(provider: Provider, source: PactSource, logLevel?: 'error' | 'warn' | 'info' | 'debug'): Promise<Verification> {
   const pacts = await readPacts(source);
-  const specProblems = precheck(pacts, provider);
+  const specProblems = precheck(pacts.filter((p) => !p.pending), provider);
   const core = pacts.length === 0 ? { result: false, errors: [] } : await runVerifier(provider, source, pacts, logLevel);
   const failures = failuresOf(core.errors, pacts);
   return {
@@ -202,6 +204,7 @@ export async function verifySource(provider: Provider, source: PactSource, logLe
     pacts: pacts.map((p) => ({ name: `${p.consumer} (${p.file})`, interactions: p.interactions.length })),
     specProblems,
     failures,
+    pendingSpecProblems: precheck(pacts.filter((p) => p.pending), provider),
     pending: failuresOf(core.pendingErrors, pacts),
   };
 }
