@@ -4,7 +4,7 @@
 // group, so each record is handled by exactly one node and committed only after its handler
 // succeeded. Records a work handler dead-letters go to `<topic>.dlq` with the reason in headers.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { deeperThan, tooDeep } from '../validation/json-depth';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
@@ -32,6 +32,13 @@ interface Member {
   mode: SubscriptionMode;
   consumer: Consumer;
   running: boolean;
+  /**
+   * Fanout: per partition, the offset after the last record handled (from the topic's end when the
+   * consumer first fetched: it starts at the latest offset); unset until then. For settled().
+   */
+  handled?: Map<number, bigint>;
+  /** settled() checks, run whenever `handled` moves. */
+  waiters: Set<() => void>;
 }
 
 export class KafkaBus implements Bus {
@@ -45,6 +52,7 @@ export class KafkaBus implements Bus {
   private readonly members = new Set<Member>();
   private batch: Pending[] = [];
   private probe: Kafka | undefined;
+  private admin: Promise<Admin> | undefined;
   private producerReady: Promise<void> | undefined;
   private topicsReady: Promise<void> | undefined;
   private producerConnected = false;
@@ -146,7 +154,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: mode === 'fanout' ? 100 : 250,
       retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
     });
-    const member: Member = { api, mode, consumer, running: false };
+    const member: Member = { api, mode, consumer, running: false, waiters: new Set() };
     this.members.add(member);
     const started = this.startConsumer(member, handler);
     // With the broker up, the subscription counts from the moment the consumer has joined and
@@ -156,6 +164,7 @@ export class KafkaBus implements Bus {
     return {
       close: async () => {
         this.members.delete(member);
+        release(member);
         await consumer.disconnect().catch(() => undefined);
       },
     };
@@ -219,7 +228,7 @@ export class KafkaBus implements Bus {
                 // resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
                 autoCommit: false,
                 eachBatchAutoResolve: false,
-                eachBatch: (payload) => this.deliverBatch(api, payload, handler),
+                eachBatch: (payload) => this.deliverBatch(member, payload, handler),
               }
             : {
                 partitionsConsumedConcurrently: this.partitions,
@@ -228,6 +237,7 @@ export class KafkaBus implements Bus {
               },
         );
         await fetched;
+        if (mode === 'fanout' && !member.handled) await this.startPositions(member);
         return;
       } catch (err) {
         this.options.onError?.(err, { api, mode, event: 'consumer start failed', attempt });
@@ -237,16 +247,45 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /** The topic's end offsets, where a fanout consumer that has just fetched for the first time stands. */
+  private async startPositions(member: Member): Promise<void> {
+    try {
+      const offsets = await (await this.adminClient()).fetchTopicOffsets(this.topic(member.api));
+      const handled = member.handled ?? new Map<number, bigint>();
+      for (const o of offsets) if ((handled.get(o.partition) ?? -1n) < BigInt(o.high)) handled.set(o.partition, BigInt(o.high));
+      member.handled = handled;
+    } catch (err) {
+      // Without them settled() does not wait for this consumer; delivery is unaffected.
+      this.options.onError?.(err, { api: member.api, mode: member.mode, event: 'fetching start offsets failed' });
+    }
+  }
+
+  private adminClient(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
+  }
+
   /** Fanout: the records of one fetched batch in order; stops early when the consumer stops or the batch went stale. */
-  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+  private async deliverBatch(member: Member, payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let last: string | undefined;
     for (let i = 0; i < batch.messages.length; i++) {
       // Cheap enough every 64 records; a fanout group has one member and never seeks.
       if (i % 64 === 0 && (!isRunning() || isStale())) break;
       const message = batch.messages[i];
-      await this.deliver(api, 'fanout', message, handler); // fanout: never throws
+      await this.deliver(member.api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
+      if (member.handled) {
+        member.handled.set(batch.partition, BigInt(message.offset) + 1n);
+        if (member.waiters.size) for (const check of [...member.waiters]) check();
+      }
     }
     if (last !== undefined) resolveOffset(last);
     await heartbeat();
@@ -292,11 +331,31 @@ export class KafkaBus implements Bus {
   }
 
   /**
-   * Resolves at once: a reply is not held back for this node's fanout consumer to catch up with
-   * the records acknowledged before it, so a back-end's broadcasts may reach sockets after the
-   * reply of the request that caused them (README, "Forwarded requests").
+   * The topic's end offsets now, then a wait until each of this node's fanout consumers of `api`
+   * has handled its records up to them: a record acknowledged before the call is below them.
+   * Bounded by the caller (a stuck consumer would hold it): the games API waits at most
+   * ACTION_TIMEOUT_MS. Resolves when the consumer leaves or the bus closes.
    */
-  async settled(_api: ApiName): Promise<void> {}
+  async settled(api: ApiName): Promise<void> {
+    const members = [...this.members].filter((m) => m.api === api && m.mode === 'fanout' && m.handled);
+    if (members.length === 0) return;
+    const ends = await (await this.adminClient()).fetchTopicOffsets(this.topic(api));
+    await Promise.all(
+      members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            const done = () => !this.members.has(m) || ends.every((o) => (m.handled!.get(o.partition) ?? -1n) >= BigInt(o.high));
+            const check = () => {
+              if (!done()) return;
+              m.waiters.delete(check);
+              resolve();
+            };
+            m.waiters.add(check);
+            check();
+          }),
+      ),
+    );
+  }
 
   /** Answers at once: a broker that is down is being retried in the background meanwhile. */
   async ready(): Promise<boolean> {
@@ -313,10 +372,19 @@ export class KafkaBus implements Bus {
     this.closed = true;
     const members = [...this.members];
     this.members.clear();
+    members.forEach(release);
     if (this.batch.length) await this.flush(); // what was published before close still goes out
     await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
     await this.producer.disconnect().catch(() => undefined);
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
   }
+}
+
+/** Ends every settled() wait on a member that is gone (their checks see it is no longer a member). */
+function release(member: Member): void {
+  for (const check of [...member.waiters]) check();
 }
 
 /** Record key: the audience value, so one audience's records stay in order on one partition. */

@@ -233,7 +233,7 @@ export class GamesSockets {
     });
     this.ctx.metrics.forwardedRequestsTotal.inc({ api: 'games', action: request.action, outcome });
     if (outcome !== 'answered') this.ctx.log.warn({ action: request.action, backend: rule.backend, outcome }, 'games: forwarded request failed');
-    await this.ctx.bus.settled('games');
+    await this.settled();
     const ok = answer.status === 200;
     const out = ok ? reply(request.action, requestId, 200, answer.data) : reply(request.action, requestId, answer.status, null, answer.errors as ReplyError[]);
     const validate = ok ? this.messages[rule.reply].validate : this.messages.errorReply.validate;
@@ -267,9 +267,25 @@ export class GamesSockets {
       await bus.publish('games', envelope('join', to, player));
       await bus.publish('games', envelope('update', to, game));
       // As in the original, the broadcasts reach this node's subscribers before the reply.
-      await bus.settled('games');
+      await this.settled();
     }
     return game;
+  }
+
+  /**
+   * Waits until this node has delivered the broadcasts published so far, at most ACTION_TIMEOUT_MS:
+   * a bus that cannot tell (a broker outage) delays a reply, never withholds it.
+   */
+  private async settled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.ctx.config.actionTimeoutMs)));
+    try {
+      await Promise.race([this.ctx.bus.settled('games'), bound]);
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'games: cannot tell whether earlier broadcasts were delivered; replying anyway');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Fan-out: one validated, serialized frame per broadcast, written to its subscribers. */
