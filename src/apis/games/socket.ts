@@ -93,6 +93,10 @@ export class GamesSockets {
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
+    const unconfigured = [...new Set([...this.forwarded.values()].map((m) => m.forward!.backend))].filter((b) => !this.proxy.has(b));
+    if (unconfigured.length) {
+      this.ctx.log.warn({ backends: unconfigured, actions: [...this.forwarded.keys()] }, 'games: no ACTION_BACKENDS entry for these back-ends; their requests are answered 503');
+    }
     // ...and exactly one node keeps the latest snapshot of each game.
     this.subscriptions.push(await bus.subscribe('games', 'work', workHandler(catalogue, (e, a) => this.keepSnapshot(e, a))));
   }
@@ -305,13 +309,18 @@ export class GamesSockets {
   /**
    * A published game snapshot (any broadcast whose data is a GameSnapshot) becomes the game's
    * stored state, unless the stored one is newer: the gateway's own joins update it in between.
+   * Players the stored snapshot has and the published one lacks are kept: only joins add players,
+   * and a back-end that built its snapshot before a join (it answers a forwarded request from the
+   * snapshot it was sent) must not undo it.
    */
   private async keepSnapshot(e: Envelope, check: AcceptedEnvelope): Promise<void> {
     if (!this.messages.update.publish!.validateData(e.data)) return;
     const incoming = e.data as GameSnapshot;
-    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) =>
-      !current || Date.parse(incoming.updated_at) >= Date.parse(current.updated_at) ? incoming : undefined,
-    );
+    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) => {
+      if (current && Date.parse(incoming.updated_at) < Date.parse(current.updated_at)) return undefined;
+      const joined = (current?.players ?? []).filter((p) => !findPlayer(incoming, p.user));
+      return joined.length ? { ...incoming, players: [...incoming.players, ...joined] } : incoming;
+    });
   }
 
   /** Every reply is checked against its spec message before it leaves. */
