@@ -207,6 +207,7 @@ export class GamesSockets {
         return this.send(ws, m.retrieveReply.validate, reply('retrieve', requestId, 200, game));
       }
       default: {
+        // join, the last of OWN_ACTIONS
         await this.game(request.pk);
         if (!m.joinRequest.validate(frame)) throw invalid(m.joinRequest.validate.errors);
         return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk as number, claims)));
