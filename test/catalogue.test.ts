@@ -1,5 +1,7 @@
 // The generated catalogues: what the runtime relies on to route and validate every message.
 import { catalogues } from '../generated';
+import { buildApiModel } from '../scripts/codegen/catalogue';
+import type { Spec } from '../scripts/codegen/specs';
 
 describe('message catalogues', () => {
   const publishable = (api: keyof typeof catalogues) =>
@@ -68,5 +70,62 @@ describe('message catalogues', () => {
     expect(get.query!(query)).toBe(true);
     expect(query.after).toBe(5);
     expect(get.query!({ channel: 'ch', secret: 's' })).toBe(false);
+  });
+});
+
+describe('forwarded requests (x-switchyard forward)', () => {
+  it('marks the games requests the back-end answers, with the reply its answer must match', () => {
+    const forwarded = (api: keyof typeof catalogues) =>
+      Object.values(catalogues[api].messages).filter((m) => m.forward).map((m) => [m.consts['/payload/action'] ?? m.name, m.forward]);
+    expect(forwarded('games')).toEqual([
+      ['next_question', { backend: 'games', snapshot: '/payload/pk', reply: 'nextQuestionReply' }],
+      ['answer', { backend: 'games', snapshot: '/payload/pk', reply: 'answerReply' }],
+      ['check', { backend: 'games', snapshot: '/payload/pk', reply: 'checkReply' }],
+    ]);
+    for (const api of ['messenger', 'pizza', 'workspace', 'events'] as const) expect(forwarded(api)).toEqual([]);
+  });
+
+  describe('the generator refuses a malformed rule', () => {
+    // A minimal AsyncAPI document: one request with its reply, the request carrying `rule`.
+    const spec = (rule: unknown, withReply = true): Spec => ({
+      file: 'quiz.asyncapi.yaml', path: '/nowhere/quiz.asyncapi.yaml', api: 'quiz', kind: 'asyncapi',
+      raw: {
+        asyncapi: '3.0.0',
+        servers: { gw: { host: 'localhost', protocol: 'ws' } },
+        channels: { c: { address: '/', messages: { req: { $ref: '#/components/messages/req' }, rep: { $ref: '#/components/messages/rep' } } } },
+        operations: {
+          ask: {
+            action: 'receive', channel: { $ref: '#/channels/c' }, messages: [{ $ref: '#/channels/c/messages/req' }],
+            ...(withReply ? { reply: { channel: { $ref: '#/channels/c' }, messages: [{ $ref: '#/channels/c/messages/rep' }] } } : {}),
+          },
+          ...(withReply ? {} : { answer: { action: 'send', channel: { $ref: '#/channels/c' }, messages: [{ $ref: '#/channels/c/messages/rep' }] } }),
+        },
+        components: {
+          messages: {
+            req: { payload: { $ref: '#/components/schemas/Req' }, 'x-switchyard': rule },
+            rep: { payload: { $ref: '#/components/schemas/Rep' } },
+          },
+          schemas: { Req: { type: 'object' }, Rep: { type: 'object' } },
+        },
+      },
+    });
+
+    it('accepts forward and snapshot, and finds the reply in the operation', () => {
+      const model = buildApiModel('quiz', [spec({ forward: 'quiz-engine', snapshot: '/pk' })]);
+      expect(model.errors).toEqual([]);
+      expect(model.messages.find((m) => m.id === 'req')!.forward).toEqual({ backend: 'quiz-engine', snapshot: '/pk', reply: 'rep' });
+    });
+
+    it.each([
+      [{ forward: 'Quiz Engine' }, 'forward must name a back-end'],
+      [{ forward: 'quiz', snapshot: 'pk' }, 'snapshot must be a JSON pointer'],
+      [{ forward: 'quiz', audience: ['pk'] }, 'takes only forward and snapshot'],
+    ])('%j: %s', (rule, message) => {
+      expect(buildApiModel('quiz', [spec(rule)]).errors).toEqual([expect.stringContaining(message)]);
+    });
+
+    it('needs an operation reply naming the success reply', () => {
+      expect(buildApiModel('quiz', [spec({ forward: 'quiz' }, false)]).errors).toEqual([expect.stringContaining('needs an operation whose reply')]);
+    });
   });
 });

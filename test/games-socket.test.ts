@@ -194,6 +194,21 @@ describe('join', () => {
     anon.ws.close();
   });
 
+  it('a snapshot the back-end published without a player who joined meanwhile keeps that player', async () => {
+    await seedGame(405);
+    const s = await open({ username: 'meanwhile' }, 'meanwhile');
+    request(s, { action: 'join', pk: 405, request_id: 'j' });
+    await replyTo(s, 'j');
+    // The back-end's next snapshot, built from the game as it was before the join.
+    const later = { ...gameSnapshot(405, 'answering'), players: [], updated_at: new Date(Date.now() + 1000).toISOString() };
+    expect((await publish('update', 405, later)).status).toBe(202);
+    for (let i = 0; i < 100 && (await gw.gateway.context.store.getSnapshot<any>('405'))?.state !== 'answering'; i++) await sleep(20);
+    const stored: any = await gw.gateway.context.store.getSnapshot('405');
+    expect(stored.state).toBe('answering');
+    expect(stored.players.map((p: any) => p.user.username)).toEqual(['meanwhile']);
+    s.ws.close();
+  });
+
   it('the join is published on the bus for the game service', async () => {
     await seedGame(404);
     const seen: unknown[] = [];

@@ -223,7 +223,7 @@ describe('repeated auth', () => {
 describe('one send budget per games socket (replies count)', () => {
   it('closes a socket that sends requests and never reads their replies (1013, slow_consumers_closed_total)', async () => {
     gw = await startGateway({ WS_MAX_BUFFERED_BYTES: '262144' });
-    const big = { ...gameSnapshot(7), title: 'x'.repeat(50_000) };
+    const big = { ...gameSnapshot(7), label: 'x'.repeat(50_000) };
     await gw.gateway.context.store.updateSnapshot('7', () => big);
     const s = await games(gw);
     (s.ws as unknown as { _socket: TcpSocket })._socket.pause(); // stop reading

@@ -48,13 +48,13 @@ export function nowMs(): number {
  */
 export class EventFactory {
   private readonly base: Json;
-  private readonly field: 'title' | 'name' | 'userId';
+  private readonly field: 'label' | 'name' | 'userId';
 
   constructor(readonly scenario: Scenario) {
     if (scenario === 'games') {
       const data = (examplePayload('games', 'update').payload as Json).data as Json;
       this.base = { ...data, id: AUDIENCE_ID, state: 'players_waiting', players: [] };
-      this.field = 'title';
+      this.field = 'label';
     } else if (scenario === 'pizza') {
       const data = examplePayload('pizza', 'CREATE_PIZZA').data as Json;
       this.base = { ...data, store_id: AUDIENCE_ID };

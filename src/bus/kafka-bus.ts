@@ -49,6 +49,13 @@ interface Member {
   positioned: boolean;
   /** Joined its group once: consuming, or rejoining after a broker outage. */
   joined: boolean;
+  /**
+   * Fanout: per partition, the offset after the last record handled (from the topic's end when the
+   * consumer first fetched); unset until then. For settled().
+   */
+  handled?: Map<number, bigint>;
+  /** settled() checks, run whenever `handled` moves. */
+  waiters: Set<() => void>;
 }
 
 /** How often a fanout consumer commits the offset it delivered up to (see deliverBatch). */
@@ -78,6 +85,7 @@ export class KafkaBus implements Bus {
   /** Metadata requests without retries, on a client of its own (retries are a client-wide setting). */
   private readonly prober: Admin;
   private probing: Promise<boolean> | undefined;
+  private admin: Promise<Admin> | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -188,7 +196,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: mode === 'fanout' ? 100 : 250,
       retry: this.retry,
     });
-    const member: Member = { api, mode, groupId, consumer, positioned: mode === 'work', joined: false };
+    const member: Member = { api, mode, groupId, consumer, positioned: mode === 'work', joined: false, waiters: new Set() };
     this.members.add(member);
     const started = this.startConsumer(member, handler);
     // With the broker up, the subscription counts from the moment the consumer has joined and
@@ -198,6 +206,7 @@ export class KafkaBus implements Bus {
     return {
       close: async () => {
         this.members.delete(member);
+        release(member);
         await consumer.disconnect().catch(() => undefined);
       },
     };
@@ -246,7 +255,9 @@ export class KafkaBus implements Bus {
       if (!e.payload.restart) void this.runConsumer(member, handler, this.reconnectMs);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => (member.joined = true));
-    if (await this.runConsumer(member, handler, 0)) await fetched;
+    if (!(await this.runConsumer(member, handler, 0))) return;
+    await fetched;
+    if (mode === 'fanout' && !member.handled) await this.startPositions(member);
   }
 
   /** Connects, subscribes and runs the consumer, trying again until it runs; false when the subscription closed first. */
@@ -273,7 +284,7 @@ export class KafkaBus implements Bus {
                 // offset resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
                 autoCommit: false,
                 eachBatchAutoResolve: false,
-                eachBatch: (payload) => this.deliverBatch(api, payload, handler, commits),
+                eachBatch: (payload) => this.deliverBatch(member, payload, handler, commits),
               }
             : {
                 partitionsConsumedConcurrently: this.partitions,
@@ -306,7 +317,8 @@ export class KafkaBus implements Bus {
   }
 
   /** Fanout: the records of one fetched batch in order; stops early when the consumer stops or the batch went stale. */
-  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler, commits: Map<number, number>): Promise<void> {
+  private async deliverBatch(member: Member, payload: EachBatchPayload, handler: EnvelopeHandler, commits: Map<number, number>): Promise<void> {
+    const { api } = member;
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let last: string | undefined;
     for (let i = 0; i < batch.messages.length; i++) {
@@ -315,6 +327,10 @@ export class KafkaBus implements Bus {
       const message = batch.messages[i];
       await this.deliver(api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
+      if (member.handled) {
+        member.handled.set(batch.partition, BigInt(message.offset) + 1n);
+        if (member.waiters.size) for (const check of [...member.waiters]) check();
+      }
     }
     if (last !== undefined) {
       resolveOffset(last);
@@ -370,12 +386,58 @@ export class KafkaBus implements Bus {
     this.options.onDeadLetter?.(api, reason);
   }
 
+  /** The topic's end offsets, where a fanout consumer that has just fetched for the first time stands. */
+  private async startPositions(member: Member): Promise<void> {
+    try {
+      const offsets = await (await this.adminClient()).fetchTopicOffsets(this.topic(member.api));
+      const handled = member.handled ?? new Map<number, bigint>();
+      for (const o of offsets) if ((handled.get(o.partition) ?? -1n) < BigInt(o.high)) handled.set(o.partition, BigInt(o.high));
+      member.handled = handled;
+    } catch (err) {
+      // Without them settled() does not wait for this consumer; delivery is unaffected.
+      this.reportError(err, { api: member.api, mode: member.mode, event: 'fetching start offsets failed' });
+    }
+  }
+
+  /** One admin connection for settled(), opened on first use. */
+  private adminClient(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
+  }
+
   /**
-   * Resolves at once: a reply is not held back for this node's fanout consumer to catch up with
-   * the records acknowledged before it, so a back-end's broadcasts may reach sockets after the
-   * reply of the request that caused them (README, "Forwarded requests").
+   * The topic's end offsets now, then a wait until each of this node's fanout consumers of `api`
+   * has handled its records up to them: a record acknowledged before the call is below them.
+   * Bounded by the caller (a stuck consumer would hold it): the games API waits at most
+   * ACTION_TIMEOUT_MS. Resolves when the consumer leaves or the bus closes.
    */
-  async settled(_api: ApiName): Promise<void> {}
+  async settled(api: ApiName): Promise<void> {
+    const members = [...this.members].filter((m) => m.api === api && m.mode === 'fanout' && m.handled);
+    if (members.length === 0) return;
+    const ends = await (await this.adminClient()).fetchTopicOffsets(this.topic(api));
+    await Promise.all(
+      members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            const done = () => !this.members.has(m) || ends.every((o) => (m.handled!.get(o.partition) ?? -1n) >= BigInt(o.high));
+            const check = () => {
+              if (!done()) return;
+              m.waiters.delete(check);
+              resolve();
+            };
+            m.waiters.add(check);
+            check();
+          }),
+      ),
+    );
+  }
 
   /**
    * Errors of an outage (the broker's, or the store's in a work handler) are the Availability's to
@@ -406,7 +468,15 @@ export class KafkaBus implements Bus {
     if (this.batch.length) await this.flush(); // what was published before close still goes out
     await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
     await Promise.allSettled([this.producer.disconnect(), this.prober.disconnect()]);
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
   }
+}
+
+/** Ends every settled() wait on a member that is gone (their checks see it is no longer a member). */
+function release(member: Member): void {
+  for (const check of [...member.waiters]) check();
 }
 
 /**

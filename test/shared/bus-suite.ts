@@ -64,6 +64,47 @@ export function busSuite(name: string, make: () => Promise<{ bus: Bus; cleanup?:
         expect(ids(pizza.got)).toEqual([`${prefix}-1`, `${prefix}-2`]);
       });
 
+      describe('settled', () => {
+        it('resolves once every fanout subscriber handled what was published before, slow handlers included', async () => {
+          const fast = collector();
+          const slow = collector();
+          await bus.subscribe('games', 'fanout', fast.handler);
+          await bus.subscribe('games', 'fanout', async (e) => {
+            for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+            slow.handler(e);
+          });
+          for (let n = 1; n <= 3; n++) await bus.publish('games', envelope(n, { pk: n }));
+          await bus.settled('games');
+          const want = [`${prefix}-1`, `${prefix}-2`, `${prefix}-3`];
+          expect(ids(fast.got).sort()).toEqual(want);
+          expect(ids(slow.got).sort()).toEqual(want);
+        });
+
+        it('does not wait for other apis', async () => {
+          const games = collector();
+          let unblock = (): void => undefined;
+          const blocked = new Promise<void>((r) => (unblock = r));
+          await bus.subscribe('games', 'fanout', games.handler);
+          await bus.subscribe('pizza', 'fanout', (e) => (e.id.startsWith(`${prefix}-`) ? blocked : undefined)); // held until the end
+          await bus.publish('pizza', envelope(0, { store_id: 1 }));
+          await bus.publish('games', envelope(1));
+          await bus.settled('games');
+          expect(ids(games.got)).toEqual([`${prefix}-1`]);
+          unblock();
+        });
+
+        it('resolves when the subscriber leaves before handling everything', async () => {
+          let unblock = (): void => undefined;
+          const blocked = new Promise<void>((r) => (unblock = r));
+          const sub = await bus.subscribe('games', 'fanout', (e) => (e.id.startsWith(`${prefix}-`) ? blocked : undefined));
+          await bus.publish('games', envelope(1));
+          const settled = bus.settled('games');
+          const closed = sub.close();
+          unblock();
+          await Promise.all([settled, closed]);
+        });
+      });
+
       it('preserves publish order per api for a single key', async () => {
         const s = collector();
         await bus.subscribe('events', 'fanout', s.handler);

@@ -94,6 +94,10 @@ export class GamesSockets {
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
     this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
+    const unconfigured = [...new Set([...this.forwarded.values()].map((m) => m.forward!.backend))].filter((b) => !this.proxy.has(b));
+    if (unconfigured.length) {
+      this.ctx.log.warn({ backends: unconfigured, actions: [...this.forwarded.keys()] }, 'games: no ACTION_BACKENDS entry for these back-ends; their requests are answered 503');
+    }
     // ...and exactly one node keeps the latest snapshot of each game.
     this.subscriptions.push(await bus.subscribe('games', 'work', workHandler(catalogue, (e, a) => this.keepSnapshot(e, a))));
   }
@@ -205,6 +209,7 @@ export class GamesSockets {
         return this.send(ws, m.retrieveReply.validate, reply('retrieve', requestId, 200, game));
       }
       default: {
+        // join, the last of OWN_ACTIONS
         await this.game(request.pk);
         if (!m.joinRequest.validate(frame)) throw invalid(m.joinRequest.validate.errors);
         return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk as number, claims)));
@@ -235,7 +240,7 @@ export class GamesSockets {
     });
     this.ctx.metrics.forwardedRequestsTotal.inc({ api: 'games', action: request.action, outcome });
     if (outcome !== 'answered') this.ctx.log.warn({ action: request.action, backend: rule.backend, outcome }, 'games: forwarded request failed');
-    await this.ctx.bus.settled('games');
+    await this.settled();
     const ok = answer.status === 200;
     const out = ok ? reply(request.action, requestId, 200, answer.data) : reply(request.action, requestId, answer.status, null, answer.errors as ReplyError[]);
     const validate = ok ? this.messages[rule.reply].validate : this.messages.errorReply.validate;
@@ -269,9 +274,25 @@ export class GamesSockets {
       await bus.publish('games', envelope('join', to, player));
       await bus.publish('games', envelope('update', to, game));
       // As in the original, the broadcasts reach this node's subscribers before the reply.
-      await bus.settled('games');
+      await this.settled();
     }
     return game;
+  }
+
+  /**
+   * Waits until this node has delivered the broadcasts published so far, at most ACTION_TIMEOUT_MS:
+   * a bus that cannot tell (a broker outage) delays a reply, never withholds it.
+   */
+  private async settled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.ctx.config.actionTimeoutMs)));
+    try {
+      await Promise.race([this.ctx.bus.settled('games'), bound]);
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'games: cannot tell whether earlier broadcasts were delivered; replying anyway');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Fan-out: one validated, serialized frame per broadcast, written to its subscribers. */
@@ -291,13 +312,18 @@ export class GamesSockets {
   /**
    * A published game snapshot (any broadcast whose data is a GameSnapshot) becomes the game's
    * stored state, unless the stored one is newer: the gateway's own joins update it in between.
+   * Players the stored snapshot has and the published one lacks are kept: only joins add players,
+   * and a back-end that built its snapshot before a join (it answers a forwarded request from the
+   * snapshot it was sent) must not undo it.
    */
   private async keepSnapshot(e: Envelope, check: AcceptedEnvelope): Promise<void> {
     if (!this.messages.update.publish!.validateData(e.data)) return;
     const incoming = e.data as GameSnapshot;
-    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) =>
-      !current || Date.parse(incoming.updated_at) >= Date.parse(current.updated_at) ? incoming : undefined,
-    );
+    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) => {
+      if (current && Date.parse(incoming.updated_at) < Date.parse(current.updated_at)) return undefined;
+      const joined = (current?.players ?? []).filter((p) => !findPlayer(incoming, p.user));
+      return joined.length ? { ...incoming, players: [...incoming.players, ...joined] } : incoming;
+    });
   }
 
   /** Every reply is checked against its spec message before it leaves. */
