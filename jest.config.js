@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The browser tests run on their own, after this suite (jest.browser.config.js, npm run test:browser).
+  testPathIgnorePatterns: ['/node_modules/', '/test/browser/'],
   // pact-js pulls ESM-only packages; let ts-jest transform them.
   transformIgnorePatterns: ['/node_modules/(?!(@pact-foundation/pact/node_modules/)?(https-proxy-agent|agent-base|proxy-agent-negotiate)/)'],
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },

@@ -1,5 +1,6 @@
 // /console/api against a running gateway: the operator token, publishing as the publish API does,
 // classifying frames, dev tokens and the counters. The page itself: test/browser/console.test.ts.
+import { messageExample } from './helpers/examples';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 
 const PRODUCTION = {
@@ -11,12 +12,8 @@ const PRODUCTION = {
 };
 const TOKEN = 'console-token-0123456789abcdefghijkl';
 
-const pizza = {
-  uuid: '9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11', name: 'Margherita', store_id: 1,
-  user_uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', size: 30, accepted: false, price: 9.5,
-  description: 'Tomato', img_url: 'https://example.com/p.png',
-  created_date: '2020-05-01T12:00:00Z', time_prepared: '2020-05-01T12:20:00Z',
-};
+/** The spec's example pizza (CREATE_PIZZA's data). */
+const pizza = messageExample('pizza', 'CREATE_PIZZA').data;
 
 describe('the console in dev mode (open)', () => {
   let gw: TestGateway;

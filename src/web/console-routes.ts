@@ -16,6 +16,7 @@ import { checkEnvelope } from '../routing/check-envelope';
 import { problems } from '../validation/describe-errors';
 import type { WebAssets } from './assets';
 import type { DeadLetters } from './dead-letters';
+import { sendSpecFile } from './docs-routes';
 import { renderPage } from './html';
 import type { SpecFiles } from './spec-files';
 
@@ -122,20 +123,15 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
     k.body = { signsTokens: secret !== undefined, devApiSecret, deadLetters: deadLetters !== undefined, apis: describeApis(ctx.catalogues, specs) };
   });
 
-  router.get('/console/api/specs/:file', (k) => {
-    const body = specs.files.get(k.params.file);
-    if (!body) throw new HttpError(404, `no spec file "${k.params.file}"`);
-    k.type = 'application/yaml; charset=utf-8';
-    k.body = body;
-  });
+  router.get('/console/api/specs/:file', (k) => sendSpecFile(k, specs));
 
   router.post('/console/api/token', async (k) => {
     if (secret === undefined) throw new HttpError(409, 'The gateway checks tokens with AUTH_JWKS_URL: paste a token from your identity provider');
-    const body = (k.request.body ?? {}) as { sub?: unknown; claims?: unknown; scope?: unknown };
+    // User tokens only (no scope): the live clients connect as a user; publishing goes through /console/api/publish.
+    const body = (k.request.body ?? {}) as { sub?: unknown; claims?: unknown };
     if (typeof body.sub !== 'string' || body.sub === '') throw new HttpError(422, 'sub must be a non-empty string');
     const claims = typeof body.claims === 'object' && body.claims !== null ? (body.claims as Record<string, unknown>) : {};
-    const scope = typeof body.scope === 'string' ? body.scope : undefined;
-    const token = await signToken(secret, { sub: body.sub, claims, scope, issuer: ctx.config.authIssuer?.[0], audience: ctx.config.authAudience?.[0] });
+    const token = await signToken(secret, { sub: body.sub, claims, issuer: ctx.config.authIssuer?.[0], audience: ctx.config.authAudience?.[0] });
     k.body = { token };
   });
 

@@ -1,10 +1,19 @@
 // /specs/<file> (the raw documents, for tools), /docs (an index) and one rendered page per document:
 // /docs/<api> the AsyncAPI document, /docs/<api>/rest the OpenAPI one.
 import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
 import { HttpError } from '../http/errors';
 import type { WebAssets } from './assets';
 import { escapeHtml, renderPage } from './html';
 import type { SpecFiles } from './spec-files';
+
+/** Answers with the raw spec document named by the route's :file. */
+export function sendSpecFile(k: RouterContext, specs: SpecFiles): void {
+  const body = specs.files.get(k.params.file);
+  if (!body) throw new HttpError(404, `no spec file "${k.params.file}"`);
+  k.type = 'application/yaml; charset=utf-8';
+  k.body = body;
+}
 
 export function docsNav(specs: SpecFiles): Array<[string, string]> {
   const links = specs.apis.flatMap((a) => [
@@ -46,12 +55,7 @@ export function docsRoutes(router: Router, specs: SpecFiles, assets: WebAssets, 
   router.get('/specs/', (k) => {
     k.body = { files: [...specs.files.keys()].map((name) => `/specs/${name}`) };
   });
-  router.get('/specs/:file', (k) => {
-    const body = specs.files.get(k.params.file);
-    if (!body) throw new HttpError(404, `no spec file "${k.params.file}"`);
-    k.type = 'application/yaml; charset=utf-8';
-    k.body = body;
-  });
+  router.get('/specs/:file', (k) => sendSpecFile(k, specs));
   router.get('/docs', async (k) => {
     k.type = 'text/html; charset=utf-8';
     k.body = renderPage({ title: 'Docs', nav, current: '/docs', styles: [await assets.url('web.css')], scripts: [], body: indexBody(specs) });

@@ -3,7 +3,9 @@
 // Missing: on CI (CI=true) the suite fails saying so; on a developer machine it is skipped with why.
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startGateway, type TestGateway } from '../helpers/gateway';
 import { isCI } from '../services/services';
+import { recordWeights } from './output';
 
 export function chromiumPath(): string | undefined {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
@@ -13,8 +15,19 @@ export function chromiumPath(): string | undefined {
 
 const MISSING = 'no chromium (set CHROMIUM_PATH, or install Debian\'s package: apt-get install -y chromium; .ci/run does)';
 
-/** describe() with a running headless chromium; failing on CI, skipped elsewhere, without one. */
-export function describeWithBrowser(name: string, fn: (browser: () => Browser) => void): void {
+export interface BrowserSuite {
+  browser(): Browser;
+  /** The gateway under test (dev mode, memory bus and store). */
+  url(): string;
+  /** Loads `path` in `page` as loadMeasured does, and records its weight under the suite's `weights` name. */
+  measure(page: Page, path: string, ready: string): Promise<PageWeight>;
+}
+
+/**
+ * describe() with a running headless chromium and a gateway; failing on CI, skipped elsewhere,
+ * without chromium. The pages it measured are recorded under `weights` when it ends.
+ */
+export function describeWithBrowser(name: string, weightsName: string, fn: (suite: BrowserSuite) => void): void {
   const executablePath = chromiumPath();
   if (!executablePath) {
     if (isCI()) {
@@ -29,14 +42,23 @@ export function describeWithBrowser(name: string, fn: (browser: () => Browser) =
   }
   describe(name, () => {
     let browser: Browser | undefined;
+    let gw: TestGateway | undefined;
+    const weights: Record<string, PageWeight> = {};
     // --no-sandbox: CI and the developers' machines run as root, where chromium's sandbox refuses to start.
     beforeAll(async () => {
       browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+      gw = await startGateway();
     }, 60_000);
     afterAll(async () => {
       await browser?.close();
+      await gw?.stop();
+      recordWeights(weightsName, weights);
     });
-    fn(() => browser!);
+    fn({
+      browser: () => browser!,
+      url: () => gw!.url,
+      measure: async (page, path, ready) => (weights[path] = await loadMeasured(page, `${gw!.url}${path}`, ready)),
+    });
   });
 }
 

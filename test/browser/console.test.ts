@@ -1,24 +1,15 @@
 // /console in a real browser: it loads clean; a pizza socket opened in one tab receives the event
 // published from the form in another, marked valid; an invalid submission shows the gateway's 422
 // errors at their fields; a games socket's subscribe gets its reply; the counters see the socket.
-import { startGateway, type TestGateway } from '../helpers/gateway';
-import { describeWithBrowser, loadMeasured, watchedPage, type PageWeight } from './browser';
-import { recordWeights, screenshotPath } from './output';
+import { startGateway } from '../helpers/gateway';
+import { describeWithBrowser, watchedPage } from './browser';
+import { screenshotPath } from './output';
 
-describeWithBrowser('/console in chromium', (browser) => {
-  let gw: TestGateway;
-  const weights: Record<string, PageWeight> = {};
-  beforeAll(async () => {
-    gw = await startGateway();
-  });
-  afterAll(async () => {
-    await gw.stop();
-    recordWeights('console', weights);
-  });
+describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure }) => {
 
   it('loads with a tab per API and the connections overview, and no console error', async () => {
     const { page, problems } = await watchedPage(browser());
-    weights['/console'] = await loadMeasured(page, `${gw.url}/console`, '#console[data-ready=true]');
+    await measure(page, '/console', '#console[data-ready=true]');
     const tabs = await page.$$eval('.sy-tabs a', (as) => as.map((a) => a.textContent));
     expect(tabs).toEqual(['games', 'messenger', 'pizza', 'workspace', 'events', 'connections']);
     expect(problems).toEqual([]);
@@ -29,13 +20,13 @@ describeWithBrowser('/console in chromium', (browser) => {
     const listener = await watchedPage(browser());
     const publisher = await watchedPage(browser());
     try {
-      await listener.page.goto(`${gw.url}/console#pizza`);
+      await listener.page.goto(`${url()}/console#pizza`);
       await listener.page.waitForSelector('#console[data-ready=true]');
       await listener.page.fill('#panel-pizza input[name=store_id]', '7');
       await listener.page.click('#panel-pizza .sy-connect');
       await listener.page.waitForSelector('#panel-pizza .sy-status[data-state=open]');
 
-      await publisher.page.goto(`${gw.url}/console#pizza`);
+      await publisher.page.goto(`${url()}/console#pizza`);
       await publisher.page.waitForSelector('#panel-pizza form[data-ready=true]');
       // Prefilled from the spec's example; only the audience is ours.
       expect(await publisher.page.inputValue('#panel-pizza input[name=name]')).toBe('Margherita');
@@ -51,7 +42,7 @@ describeWithBrowser('/console in chromium', (browser) => {
       await listener.page.screenshot({ path: screenshotPath('console-pizza-socket.png') });
 
       // The overview counts the listener's socket.
-      await listener.page.goto(`${gw.url}/console#connections`);
+      await listener.page.goto(`${url()}/console#connections`);
       await listener.page.waitForSelector('.sy-connections tr[data-api=pizza] td');
       expect(listener.problems).toEqual([]);
       expect(publisher.problems).toEqual([]);
@@ -63,7 +54,7 @@ describeWithBrowser('/console in chromium', (browser) => {
 
   it('shows the 422 errors of an invalid submission next to their fields', async () => {
     const { page, problems } = await watchedPage(browser(), { width: 1280, height: 1200 });
-    await page.goto(`${gw.url}/console#pizza`);
+    await page.goto(`${url()}/console#pizza`);
     await page.waitForSelector('#panel-pizza form[data-ready=true]');
     await page.fill('#panel-pizza input[name=size]', 'large');
     await page.fill('#panel-pizza input[name=name]', '');
@@ -79,7 +70,7 @@ describeWithBrowser('/console in chromium', (browser) => {
 
   it('a games socket sends the spec example of subscribe and logs the validated reply', async () => {
     const { page, problems } = await watchedPage(browser());
-    await page.goto(`${gw.url}/console#games`);
+    await page.goto(`${url()}/console#games`);
     await page.waitForSelector('#console[data-ready=true]');
     await page.click('#panel-games .sy-connect');
     await page.waitForSelector('#panel-games .sy-status[data-state=open]');
@@ -91,5 +82,23 @@ describeWithBrowser('/console in chromium', (browser) => {
     expect(await reply.getAttribute('data-valid')).toBe('true');
     expect(problems).toEqual([]);
     await page.context().close();
+  });
+
+  it('behind CONSOLE_TOKEN asks for the token once, then opens', async () => {
+    const token = 'console-token-0123456789abcdefghijkl';
+    const gw = await startGateway({ CONSOLE_TOKEN: token });
+    const { page, problems } = await watchedPage(browser());
+    try {
+      await page.goto(`${gw.url}/console`);
+      await page.waitForSelector('form.sy-token');
+      await page.fill('input[name=operator-token]', token);
+      await page.click('form.sy-token button');
+      await page.waitForSelector('#console[data-ready=true]');
+      // The first load's 401 is the browser's own console line; nothing else may go wrong.
+      expect(problems).toEqual([expect.stringMatching(/^console error: Failed to load resource: .* 401/)]);
+    } finally {
+      await page.context().close();
+      await gw.stop();
+    }
   });
 });

@@ -68,8 +68,8 @@ export interface Verdict {
 }
 
 /** A token signed by the gateway (dev secrets), for the live clients. */
-export async function mintToken(sub: string, claims: Record<string, unknown>, scope?: string): Promise<string> {
-  const answer = await call<{ token?: string; error?: string }>('/console/api/token', { body: { sub, claims, scope } });
+export async function mintToken(sub: string, claims: Record<string, unknown>): Promise<string> {
+  const answer = await call<{ token?: string; error?: string }>('/console/api/token', { body: { sub, claims } });
   if (answer.status !== 200 || !answer.body.token) throw new Error(answer.body.error ?? `token: ${answer.status}`);
   return answer.body.token;
 }
