@@ -48,7 +48,7 @@ describe('with tracing on', () => {
   let tracing: Tracing;
   beforeEach(() => {
     collector = new SpanCollector();
-    tracing = startTracing(tracingSettings(), '1.2.3', collector);
+    tracing = startTracing(tracingSettings(), { version: '1.2.3', exporter: collector });
   });
   afterEach(() => tracing.shutdown());
 
@@ -86,6 +86,12 @@ describe('with tracing on', () => {
     expect(produce.attributes).toMatchObject({ 'messaging.system': 'switchyard.memory', 'messaging.destination.name': 'pizza', 'messaging.message.id': 'id-1' });
     expect(deliver.attributes).toMatchObject({ 'switchyard.audience': 'store:1', 'switchyard.delivered_sockets': 3 });
     expect(publish.resource.attributes).toMatchObject({ 'service.name': 'switchyard', 'service.version': '1.2.3' });
+  });
+
+  it('names a socket.io broadcast\'s audience by its rooms', async () => {
+    endDeliver(startDeliver(['workspace:w1', 'channel:c1'])!, 4);
+    const [deliver] = await exported();
+    expect(deliver.attributes).toEqual({ 'switchyard.audience': 'workspace:w1,channel:c1', 'switchyard.delivered_sockets': 4 });
   });
 
   it('carries the context in record headers (Kafka): traceparent out, continued from Buffers in', async () => {

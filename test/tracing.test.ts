@@ -80,7 +80,7 @@ function tracesOnePublish(env: () => Record<string, string>, destination: string
     const receiver = await otlpReceiver();
     let gw: ServeProcess | undefined;
     try {
-      gw = await startServeProcess({ ...env(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+      gw = await startServeProcess({ ...env(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, 90_000);
       await waitFor(async () => (await call(`${gw!.url}/readyz`)).status === 200, 'readiness', 60_000);
       const manager = await token('manager-7', { store_id: 7 });
       const sockets = await Promise.all([1, 2].map(async () => {
@@ -126,7 +126,7 @@ function tracesOnePublish(env: () => Record<string, string>, destination: string
       gw?.child.kill('SIGKILL');
       receiver.server.close();
     }
-  }, 90_000);
+  }, 180_000);
 }
 
 describe('tracing on the in-process bus', () => {

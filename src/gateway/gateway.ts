@@ -49,7 +49,7 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     const { config } = options;
     const log = options.log ?? createLogger(config);
-    this.tracing = config.tracing && startTracing(config.tracing, packageVersion());
+    this.tracing = config.tracing && startTracing(config.tracing, { version: packageVersion(), log });
     const metrics = options.metrics ?? new Metrics();
     const openFiles = openFilesLimit();
     const connectionLimit = maxConnections(config.wsMaxConnections, openFiles);

@@ -124,9 +124,10 @@ function consume<T>(active: Tracer, system: BusSystem, destination: string, id: 
  * a child of the active context (the consume span); undefined when tracing is off. One span per
  * broadcast, not per socket: at fan-out a span per write would cost more than the write.
  */
-export function startDeliver(audience: string): Span | undefined {
+export function startDeliver(audience: string | readonly string[]): Span | undefined {
   if (tracer === undefined) return undefined;
-  return tracer.startSpan('deliver', { kind: SpanKind.INTERNAL, attributes: { 'switchyard.audience': audience } });
+  const attributes = { 'switchyard.audience': typeof audience === 'string' ? audience : audience.join(',') };
+  return tracer.startSpan('deliver', { kind: SpanKind.INTERNAL, attributes });
 }
 
 export function endDeliver(span: Span, sockets: number): void {
