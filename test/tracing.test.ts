@@ -85,9 +85,11 @@ function tracesOnePublish(env: () => Record<string, string>, destination: string
       const manager = await token('manager-7', { store_id: 7 });
       const sockets = await Promise.all([1, 2].map(async () => {
         const ticket = (await call(`${gw!.url}/api/v1/ws/ticket`, { headers: { authorization: `Bearer ${manager}` } })).body.token as string;
-        return connect(`${gw!.url.replace('http', 'ws')}/ws?key=${ticket}`);
+        const socket = await connect(`${gw!.url.replace('http', 'ws')}/ws?key=${ticket}`);
+        // Its ticket is used once the socket was admitted to the store: a second use is refused.
+        await waitFor(async () => (await (await connect(`${gw!.url.replace('http', 'ws')}/ws?key=${ticket}`)).closed).code === 4001, 'admission');
+        return socket;
       }));
-      await new Promise((r) => setTimeout(r, 100)); // the ticket check admits the sockets to the store group
 
       const published = await publishTraced(gw.url);
       expect(published.status).toBe(202);
