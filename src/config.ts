@@ -23,6 +23,20 @@ export const MIN_SECRET_BYTES = 32;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** OpenTelemetry's sampler names (OTEL_TRACES_SAMPLER). */
+export const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
+/** OpenTelemetry tracing, when on (src/tracing/). */
+export interface TracingConfig {
+  /** Where spans are POSTed as OTLP/HTTP JSON, e.g. http://localhost:4318/v1/traces. */
+  tracesUrl: string;
+  serviceName: string;
+  sampler: TracesSampler;
+  /** The ratio of the traceidratio samplers, 0 to 1. */
+  samplerRatio: number;
+}
+
 /** An IP network (CIDR): `address/prefix`. */
 export interface Network {
   address: string;
@@ -130,6 +144,8 @@ export interface Config {
    * without a token in dev mode and off in production.
    */
   consoleToken: string | undefined;
+  /** Undefined: tracing is off (the default). */
+  tracing: TracingConfig | undefined;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -334,6 +350,18 @@ const EnvSchema = z.object({
   ACTION_TIMEOUT_MS: positiveMs.default(5000),
   DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
   CONSOLE_TOKEN: nonEmpty.optional(),
+  // OpenTelemetry's own variables, as far as Switchyard reads them (tracingConfig below).
+  OTEL_SDK_DISABLED: flag.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none (Switchyard exports traces over OTLP/HTTP only)' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:'], 'must be an http(s) URL').optional(),
+  OTEL_SERVICE_NAME: nonEmpty.default('switchyard'),
+  OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS, { error: `must be one of ${TRACES_SAMPLERS.join(', ')}` }).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .refine((s) => /^(0|1|0?\.\d+|1\.0*)$/.test(s), 'must be a number from 0 to 1')
+    .transform(Number)
+    .default(1),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -408,6 +436,24 @@ function embeddedProblems(raw: Record<string, string | undefined>): string[] {
     problems.push(`REDIS_URL: must be set, NODE_ENV=production refuses the in-memory store (${allow}) (not set)`);
   }
   return problems;
+}
+
+/**
+ * Tracing is on when OTEL_TRACES_EXPORTER=otlp, or when it is unset and an OTLP endpoint is given;
+ * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true turn it off. Endpoints follow the OTLP
+ * exporter rules: the traces endpoint as given, or `v1/traces` appended to the base endpoint.
+ */
+function tracingConfig(e: z.infer<typeof EnvSchema>): TracingConfig | undefined {
+  if (e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/$/, '')}/v1/traces`);
+  if (e.OTEL_TRACES_EXPORTER === undefined && endpoint === undefined) return undefined;
+  return {
+    tracesUrl: endpoint ?? 'http://localhost:4318/v1/traces',
+    serviceName: e.OTEL_SERVICE_NAME,
+    sampler: e.OTEL_TRACES_SAMPLER,
+    samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -501,6 +547,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actionTimeoutMs: e.ACTION_TIMEOUT_MS,
     docsEnabled: e.DOCS_ENABLED ?? !production,
     consoleToken: e.CONSOLE_TOKEN,
+    tracing: tracingConfig(e),
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
@@ -533,6 +580,7 @@ export interface ConfigSummary {
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   web: { docs: boolean; console: 'off' | 'open' | 'token' };
+  tracing: { enabled: false } | ({ enabled: true } & TracingConfig);
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
   cors: { origins: '*' | string[]; credentials: boolean };
@@ -577,6 +625,7 @@ export function describeConfig(config: Config): ConfigSummary {
         : { kind: 'memory' },
     store: config.redisUrl !== undefined ? { kind: 'redis', url: redactUrl(config.redisUrl) } : { kind: 'memory' },
     web: { docs: config.docsEnabled, console: consoleMode(config) },
+    tracing: config.tracing ? { enabled: true, ...config.tracing, tracesUrl: redactUrl(config.tracing.tracesUrl) } : { enabled: false },
     tokenRules: {
       authIssuer: config.authIssuer && [...config.authIssuer],
       authAudience: config.authAudience && [...config.authAudience],

@@ -505,3 +505,52 @@ describe('forwarded requests (ACTION_BACKENDS, ACTION_TIMEOUT_MS)', () => {
     expect(summary.actions).toEqual({ backends: { games: 'http://gw:redacted@quiz:9000/actions' }, timeoutMs: 5000 });
   });
 });
+
+describe('tracing (OTEL_*)', () => {
+  const tracing = (env: NodeJS.ProcessEnv) => loadConfig(env).tracing;
+
+  it('is off by default, and when OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true', () => {
+    expect(tracing({})).toBeUndefined();
+    expect(tracing({ OTEL_SERVICE_NAME: 'edge', OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBeUndefined();
+    expect(tracing({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBeUndefined();
+  });
+
+  it('is on with OTEL_TRACES_EXPORTER=otlp (to localhost:4318 by default) or with an endpoint alone', () => {
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp' })).toEqual({
+      tracesUrl: 'http://localhost:4318/v1/traces', serviceName: 'switchyard', sampler: 'parentbased_always_on', samplerRatio: 1,
+    });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })?.tracesUrl).toBe('http://collector:4318/v1/traces');
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector/otlp/' })?.tracesUrl).toBe('https://collector/otlp/v1/traces');
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom' })?.tracesUrl).toBe('http://b:4318/custom');
+  });
+
+  it('takes the service name and sampler', () => {
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'edge-eu', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' })).toMatchObject({
+      serviceName: 'edge-eu', sampler: 'parentbased_traceidratio', samplerRatio: 0.25,
+    });
+  });
+
+  it('refuses malformed values, naming each', () => {
+    expect(problemsOf({
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_TRACES_SAMPLER_ARG: '1.5',
+      OTEL_SDK_DISABLED: 'yes',
+    })).toEqual([
+      'OTEL_SDK_DISABLED: must be true or false (got "yes")',
+      'OTEL_TRACES_EXPORTER: must be otlp or none (Switchyard exports traces over OTLP/HTTP only) (got "zipkin")',
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL (got "collector:4318")',
+      expect.stringMatching(/^OTEL_TRACES_SAMPLER: must be one of always_on, .* \(got "sometimes"\)$/),
+      'OTEL_TRACES_SAMPLER_ARG: must be a number from 0 to 1 (got "1.5")',
+    ]);
+  });
+
+  it('is summarised with the endpoint\'s password masked', () => {
+    expect(describeConfig(loadConfig({})).tracing).toEqual({ enabled: false });
+    expect(describeConfig(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://u:pw@collector' })).tracing).toMatchObject({
+      enabled: true, tracesUrl: 'https://u:redacted@collector/v1/traces',
+    });
+  });
+});

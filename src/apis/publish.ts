@@ -11,13 +11,14 @@ import { hasScope } from '../auth/authenticator';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
 import { checkEnvelope } from '../routing/check-envelope';
 import { problems } from '../validation/describe-errors';
+import { tracePublish } from '../tracing/spans';
 
 export function publishApi(ctx: GatewayContext): ApiModule {
   const op = operation(ctx.catalogues.gateway, 'POST', '/publish/v1/{api}');
   return {
     name: 'publish',
     routes(router) {
-      router.post('/publish/v1/:api', async (k) => {
+      router.post('/publish/v1/:api', (k) => tracePublish(k.headers, k.params.api, async () => {
         const claims = await bearerClaims(k, ctx.auth);
         if (!claims) throw new HttpError(401, 'A valid bearer token is required');
         if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
@@ -38,7 +39,7 @@ export function publishApi(ctx: GatewayContext): ApiModule {
         await ctx.bus.publish(api, envelope);
         ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
         respond(k, op, 202, { id: envelope.id });
-      });
+      }));
     },
   };
 }

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import { deeperThan, tooDeep } from '../validation/json-depth';
+import { consumeFromHeaders, endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
@@ -156,10 +157,13 @@ export class KafkaBus implements Bus {
       value: JSON.stringify(envelope),
       headers: { message: String(envelope.message), id: String(envelope.id) },
     };
-    return new Promise((resolve, reject) => {
+    const span = startProduce('kafka', this.topic(api), String(envelope.id));
+    if (span) injectInto(span, message.headers); // traceparent: the consumer's span continues this one
+    const sent = new Promise<void>((resolve, reject) => {
       this.batch.push({ topic: this.topic(api), message, resolve, reject });
       if (this.batch.length === 1) setImmediate(() => void this.flush());
     });
+    return span ? endWhenSettled(span, sent) : sent;
   }
 
   private async flush(): Promise<void> {
@@ -366,7 +370,7 @@ export class KafkaBus implements Bus {
       return;
     }
     try {
-      await handler(envelope);
+      await consumeFromHeaders('kafka', this.topic(api), String(envelope.id), message.headers, () => handler(envelope));
     } catch (err) {
       if (err instanceof DeadLetterError && mode === 'work') return this.deadLetter(api, message, err.reason);
       if (mode === 'fanout') {

@@ -1,5 +1,7 @@
 // The in-process Bus: used when KAFKA_BROKERS is not set. It mirrors what the Kafka bus promises
 // (asynchronous delivery, per-api order, fanout vs. work groups) so code behaves the same on both.
+import type { Context } from '@opentelemetry/api';
+import { consumeInContext, contextOf, startProduce } from '../tracing/spans';
 import { DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface MemoryBusOptions {
@@ -18,9 +20,15 @@ interface Member {
   closed: boolean;
 }
 
+/** A published envelope, serialized, and the trace context it was published in (tracing on). */
+interface Queued {
+  record: string;
+  trace: Context | undefined;
+}
+
 /** A fanout subscriber: its own queue, drained one handler call at a time (keeps publish order). */
 interface FanoutMember extends Member {
-  queue: string[];
+  queue: Queued[];
   draining: Promise<void> | undefined;
   /** Envelopes queued and handled so far, and who waits for `handled` to reach a count (settled). */
   queued: number;
@@ -33,8 +41,12 @@ interface Worker extends Member {
   running: Promise<void> | undefined;
 }
 
+interface WorkItem extends Queued {
+  attempts: number;
+}
+
 interface WorkGroup {
-  queue: Array<{ record: string; attempts: number }>;
+  queue: WorkItem[];
   workers: Worker[];
   next: number; // round-robin position
 }
@@ -63,8 +75,11 @@ export class MemoryBus implements Bus {
     // Serialize like a Kafka record: the publisher's later mutations do not leak, each handler gets
     // its own copy, and a value Kafka could not carry fails here too.
     const record = JSON.stringify(envelope);
+    const span = startProduce('switchyard.memory', api, envelope.id);
+    const queued: Queued = { record, trace: span && contextOf(span) };
+    span?.end(); // in process, sent is enqueued
     for (const member of this.fanout.get(api) ?? []) {
-      member.queue.push(record);
+      member.queue.push(queued);
       member.queued += 1;
       if (!member.draining) member.draining = this.track(this.drain(api, member));
     }
@@ -74,7 +89,7 @@ export class MemoryBus implements Bus {
         this.report(new Error(`no work subscriber for ${api}: ${this.maxPending} envelopes pending`), envelope, api);
         return;
       }
-      group.queue.push({ record, attempts: 0 });
+      group.queue.push({ ...queued, attempts: 0 });
       this.track(nextTurn().then(() => this.pump(api, group)));
     }
   }
@@ -154,9 +169,10 @@ export class MemoryBus implements Bus {
   private async drain(api: ApiName, member: FanoutMember): Promise<void> {
     await nextTurn(); // never inside publish's call stack
     while (member.queue.length > 0 && !member.closed) {
-      const envelope = parse(member.queue.shift() as string);
+      const { record, trace } = member.queue.shift() as Queued;
+      const envelope = parse(record);
       try {
-        await member.handler(envelope);
+        await consumeInContext('switchyard.memory', api, envelope.id, trace, () => member.handler(envelope));
       } catch (error) {
         this.report(error, envelope, api); // live delivery is best effort: log and go on
       }
@@ -170,7 +186,7 @@ export class MemoryBus implements Bus {
     while (group.queue.length > 0) {
       const worker = this.nextIdle(group);
       if (!worker) return;
-      const item = group.queue.shift() as { record: string; attempts: number };
+      const item = group.queue.shift() as WorkItem;
       worker.running = this.track(this.run(api, group, worker, item));
     }
   }
@@ -187,7 +203,7 @@ export class MemoryBus implements Bus {
     return undefined;
   }
 
-  private async run(api: ApiName, group: WorkGroup, worker: Worker, item: { record: string; attempts: number }): Promise<void> {
+  private async run(api: ApiName, group: WorkGroup, worker: Worker, item: WorkItem): Promise<void> {
     await nextTurn();
     for (;;) {
       if (worker.closed) {
@@ -197,7 +213,7 @@ export class MemoryBus implements Bus {
       const envelope = parse(item.record);
       item.attempts += 1;
       try {
-        await worker.handler(envelope);
+        await consumeInContext('switchyard.memory', api, envelope.id, item.trace, () => worker.handler(envelope));
         break;
       } catch (error) {
         // A dead letter is final: retrying cannot make it valid.

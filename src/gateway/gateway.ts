@@ -24,6 +24,8 @@ import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { apiModules } from './modules';
 import { ConnectionLimits } from '../limits/connection-limits';
 import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
+import { startTracing, type Tracing } from '../tracing/setup';
+import { packageVersion } from '../cli/version';
 
 export interface GatewayOptions {
   config: Config;
@@ -42,10 +44,13 @@ export class Gateway {
   private readonly modules: ApiModule[];
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
+  /** Set when OTEL_* configure tracing (src/tracing/); stopped last, so the bus's final spans go out. */
+  private readonly tracing: Tracing | undefined;
 
   constructor(options: GatewayOptions) {
     const { config } = options;
     const log = options.log ?? createLogger(config);
+    this.tracing = config.tracing && startTracing(config.tracing, { version: packageVersion(), log });
     const metrics = options.metrics ?? new Metrics();
     const openFiles = openFilesLimit();
     const connectionLimit = maxConnections(config.wsMaxConnections, openFiles);
@@ -119,5 +124,6 @@ export class Gateway {
     clearTimeout(deadline);
     await bus.close().catch((err: unknown) => log.error({ err }, 'closing the bus failed'));
     await store.close().catch((err: unknown) => log.error({ err }, 'closing the store failed'));
+    await this.tracing?.shutdown().catch((err: unknown) => log.error({ err }, 'exporting the last spans failed'));
   }
 }

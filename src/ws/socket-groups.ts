@@ -3,6 +3,7 @@
 import type WebSocket from 'ws';
 import type { PreparedFrame } from './prepared-frame';
 import type { SendBudget } from './send-budget';
+import { endDeliver, startDeliver } from '../tracing/spans';
 
 /** The members of one key; it knows its key, so a socket's membership can point at the shared group. */
 class Group extends Set<WebSocket> {
@@ -55,12 +56,14 @@ export class SocketGroups {
   broadcast(key: string, frame: PreparedFrame): number {
     const group = this.groups.get(key);
     if (!group) return 0;
+    const span = startDeliver(key);
     let sent = 0;
     for (const ws of group) {
       frame.writeTo(ws);
       sent++;
       if (this.budget.check(ws)) this.remove(ws); // it hears nothing more while it closes
     }
+    if (span) endDeliver(span, sent);
     return sent;
   }
 

@@ -34,8 +34,11 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** `env.PORT` picks the port (e.g. to restart a node where it was); otherwise a free one. */
-export async function startServeProcess(env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * `env.PORT` picks the port (e.g. to restart a node where it was); otherwise a free one. A node on
+ * Kafka joins every consumer group before it listens: `upWithinMs` allows for a slow machine.
+ */
+export async function startServeProcess(env: Record<string, string> = {}, upWithinMs = 30_000): Promise<ServeProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [...CLI, 'serve'], {
     cwd: ROOT,
@@ -47,7 +50,7 @@ export async function startServeProcess(env: Record<string, string> = {}): Promi
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + upWithinMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`serve exited early:\n${output}`);
     try {
@@ -55,7 +58,10 @@ export async function startServeProcess(env: Record<string, string> = {}): Promi
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`serve did not come up:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // not left running behind a failed test
+      throw new Error(`serve did not come up:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url, output: () => output, exited };

@@ -14,6 +14,7 @@ import { workHandler as validatedWorkHandler } from '../../routing/validated';
 import type { Replies } from './frames';
 import { buildFrame } from '../../routing/frame';
 import { audienceRooms, type ChannelDirectory } from './rooms';
+import { endDeliver, startDeliver } from '../../tracing/spans';
 
 export const CHANNEL_CREATED = 'channel-created';
 export const CHANNEL_DELETED = 'channel-deleted';
@@ -105,10 +106,12 @@ function fanout(deps: FanoutDeps): EnvelopeHandler {
     const adapterRooms = io.of('/').adapter.rooms;
     if (!rooms.some((room) => adapterRooms.has(room))) return;
     // One broadcast: socket.io encodes the packet once and writes it to every socket of the union.
+    const span = startDeliver(rooms);
     io.local.to(rooms).emit(entry.name, frame);
     // An estimate (socket.io adds the event name and a few bytes of framing): close enough to pace sweeps.
     broadcast(Buffer.byteLength(JSON.stringify(frame) ?? ''));
     metrics.eventsDeliveredTotal.inc({ api: 'workspace', message: entry.name }, countRecipients(adapterRooms, rooms));
+    if (span) endDeliver(span, countRecipients(adapterRooms, rooms));
   };
 }
 
