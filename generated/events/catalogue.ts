@@ -44,6 +44,16 @@ export const catalogue: ApiCatalogue = {
         "413": { "application/json": v.emitEvent_413_json },
       },
     },
+    latestEvents: {
+      operationId: "latestEvents", method: "GET", path: "/events/v1/latest",
+      query: c.latestEvents_query,
+      body: {  },
+      responses: {
+        "200": { "application/json": v.latestEvents_200_json },
+        "400": { "application/json": v.latestEvents_400_json },
+        "401": { "application/json": v.latestEvents_401_json },
+      },
+    },
     about: {
       operationId: "about", method: "GET", path: "/events/v1/about",
       body: {  },
@@ -56,7 +66,7 @@ export const catalogue: ApiCatalogue = {
       params: c.ping_params,
       body: {  },
       responses: {
-        "200": { "text/plain": v.ping_200_text },
+        "200": { "application/json": v.ping_200_json },
       },
     },
   },
