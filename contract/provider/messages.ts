@@ -59,8 +59,7 @@ export function messageProviders(gw: TestGateway): MessageProviders {
     const userId = text(stateOf(descriptor, state), 'userId');
     const answer = await call(`${gw.url}/events/polling`, { body: { token: await gw.token(userId) } });
     if (answer.status !== 200) throw new Error(`poll answered ${answer.status}: ${answer.text}`);
-    const entry = answer.body.type === 'timeout' ? messenger.messages['polling-timeout'] : messenger.messages['polling-event'];
-    return sent('messenger', entry, answer.body);
+    return sent('messenger', messenger.messages['polling-event'], answer.body);
   };
 
   /** What the workspace runtime emits on a socket, recorded: `[event name, payload]`. */
