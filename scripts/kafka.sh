@@ -4,6 +4,8 @@
 #   scripts/kafka.sh start   # fetch jars once, start, wait until ready; last stdout line: KAFKA_BROKERS=127.0.0.1:<port>
 #   scripts/kafka.sh stop    # TERM (then KILL), remove the state dir
 #   scripts/kafka.sh restart # stop and start again on the same port and data (broker restart tests)
+#   scripts/kafka.sh halt [KILL] # stop the broker (TERM, or KILL at once) but keep its port and data (outage tests)
+#   scripts/kafka.sh resume  # start a halted broker again on the same port and data, wait until ready
 #   scripts/kafka.sh status  # exit 0 and print KAFKA_BROKERS=... when running, exit 1 otherwise
 #   scripts/kafka.sh fetch   # only fetch the jars into the cache (e.g. to warm a CI machine)
 #
@@ -303,19 +305,35 @@ launch() {
 
 # stop the broker and start it again on the same port and data (a broker restart, for tests)
 cmd_restart() {
+  cmd_halt TERM
+  cmd_resume
+}
+
+# stop the broker (TERM, or KILL at once), keeping its port and data for cmd_resume
+cmd_halt() {
   [ -f "$STATE/brokers" ] || die "not started (no $STATE/brokers)"
-  local broker port
+  case "$1" in TERM | KILL) ;; *) die "halt takes TERM or KILL, not $1" ;; esac
+  cmd_stop_keep_log "$1"
+  log "halted"
+}
+
+# start a halted broker again on the same port and data
+cmd_resume() {
+  [ -f "$STATE/brokers" ] || die "not started (no $STATE/brokers)"
+  local broker pid
   broker="$(cat "$STATE/brokers")"
-  port="${broker##*:}"
-  cmd_stop_keep_log
-  launch "$port"
-  log "restarted"
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid, state $STATE)"
+  else
+    launch "${broker##*:}"
+    log "resumed"
+  fi
   echo "KAFKA_BROKERS=$broker"
 }
 
 kill_pid() {
-  local pid="$1" i
-  kill -TERM "$pid" 2>/dev/null || return 0
+  local pid="$1" signal="${2:-TERM}" i
+  kill "-$signal" "$pid" 2>/dev/null || return 0
   for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
@@ -328,11 +346,12 @@ kill_pid() {
   done
 }
 
-# stop the broker and the watchdog; leave the state dir (used after a failed start so the log stays)
+# stop the broker (signal $1, default TERM) and the watchdog; leave the state dir (after a failed
+# start so the log stays, and for halt/resume)
 cmd_stop_keep_log() {
   local pid wd
   if pid="$(running_pid)"; then
-    kill_pid "$pid"
+    kill_pid "$pid" "${1:-TERM}"
   fi
   if [ -f "$STATE/watchdog.pid" ]; then
     wd="$(cat "$STATE/watchdog.pid")"
@@ -367,7 +386,9 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   restart) cmd_restart ;;
+  halt) cmd_halt "${2:-TERM}" ;;
+  resume) cmd_resume ;;
   status) cmd_status ;;
   fetch) check_java; fetch; log "jars in $JARS" ;;
-  *) echo "usage: $0 start|stop|restart|status|fetch" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|halt [TERM|KILL]|resume|status|fetch" >&2; exit 2 ;;
 esac

@@ -4,11 +4,16 @@
 #   scripts/redis.sh start   # install redis-server if missing, start, wait for PING; last stdout line: REDIS_URL=redis://127.0.0.1:<port>
 #   scripts/redis.sh stop    # shut down (TERM, then KILL), remove the state dir
 #   scripts/redis.sh status  # exit 0 and print REDIS_URL=... when running, exit 1 otherwise
+#   scripts/redis.sh halt [KILL] # stop the server (TERM, or KILL at once) but keep its port and data (outage tests)
+#   scripts/redis.sh resume  # start a halted server again on the same port and data, wait for PING
+#   scripts/redis.sh restart # halt TERM, then resume
 #   scripts/redis.sh install # only make sure redis-server is installed
 #
 # Environment:
 #   REDIS_STATE_DIR        pidfile/logfile/dir (default: ${TMPDIR:-/tmp}/switchyard-redis)
 #   REDIS_PORT             port (default: a free loopback port)
+#   REDIS_APPENDONLY       yes: persist with an append-only file (appendfsync everysec), as production
+#                          should, so what Redis acknowledged survives a kill; default no (nothing persists)
 #   REDIS_START_TIMEOUT    seconds to wait for PING (default 20)
 #   REDIS_STOP_TIMEOUT     seconds between TERM and KILL (default 10)
 #   SWITCHYARD_OWNER_PID   when set, a watchdog stops the server once that process is gone
@@ -112,9 +117,21 @@ start_once() {
   local port="$1"
   rm -rf "$STATE"
   mkdir -p "$STATE"
-  # no persistence: --save '' and appendonly off; everything lives in the state dir
+  # persistence: no RDB snapshots; an AOF only with REDIS_APPENDONLY=yes; everything lives in the state dir
+  case "${REDIS_APPENDONLY:-no}" in
+    yes) echo "--appendonly yes --appendfsync everysec" >"$STATE/persistence" ;;
+    no) echo "--appendonly no" >"$STATE/persistence" ;;
+    *) die "REDIS_APPENDONLY must be yes or no (got ${REDIS_APPENDONLY})" ;;
+  esac
+  launch "$port"
+}
+
+# start redis-server on the state dir as it is (data included) and wait for PING
+launch() {
+  local port="$1"
+  # shellcheck disable=SC2046 # the persistence options are words
   redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
-    --save '' --appendonly no --dir "$STATE" \
+    --save '' $(cat "$STATE/persistence") --dir "$STATE" \
     --daemonize yes --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" \
     --databases 16 --maxmemory 256mb --maxmemory-policy noeviction >&2 || return 1
   local i pid=""
@@ -164,9 +181,9 @@ cmd_start() {
 }
 
 stop_server() {
-  local pid i wd
+  local pid i wd signal="${1:-TERM}"
   if pid="$(running_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill "-$signal" "$pid" 2>/dev/null || true
     for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
@@ -193,6 +210,30 @@ cmd_stop() {
   log "stopped"
 }
 
+# stop the server (TERM, or KILL at once: no shutdown save), keeping its port and data for cmd_resume
+cmd_halt() {
+  [ -f "$STATE/url" ] || die "not started (no $STATE/url)"
+  case "$1" in TERM | KILL) ;; *) die "halt takes TERM or KILL, not $1" ;; esac
+  stop_server "$1"
+  log "halted ($1)"
+}
+
+# start a halted server again on the same port and data (it reloads its AOF, if it has one)
+cmd_resume() {
+  [ -f "$STATE/url" ] || die "not started (no $STATE/url)"
+  local url pid
+  url="$(cat "$STATE/url")"
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid, state $STATE)"
+  else
+    rm -f "$STATE/redis.pid"
+    launch "${url##*:}" || { tail -n 10 "$STATE/redis.log" >&2 2>/dev/null || true; die "Redis did not start again"; }
+    [ -n "${SWITCHYARD_OWNER_PID:-}" ] && start_watchdog "$SWITCHYARD_OWNER_PID"
+    log "resumed on ${url##*/} (pid $(cat "$STATE/redis.pid"))"
+  fi
+  echo "REDIS_URL=$url"
+}
+
 cmd_status() {
   local pid
   if pid="$(running_pid)"; then
@@ -208,6 +249,9 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  halt) cmd_halt "${2:-TERM}" ;;
+  resume) cmd_resume ;;
+  restart) cmd_halt TERM && cmd_resume ;;
   install) install_redis ;;
-  *) echo "usage: $0 start|stop|status|install" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|halt [TERM|KILL]|resume|restart|install" >&2; exit 2 ;;
 esac

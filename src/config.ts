@@ -104,6 +104,18 @@ export interface Config {
   wsMessageRate: number;
   wsMessageBurst: number;
   shutdownTimeoutMs: number;
+  /** How long a request waits on Kafka or Redis before it is answered 503 (bounds a store command and a publish). */
+  dependencyTimeoutMs: number;
+  /** Longest pause between attempts to reach Kafka or Redis while they are unreachable. */
+  dependencyReconnectMs: number;
+  /**
+   * Origins whose browsers may call the REST endpoints and socket.io's polling transport
+   * cross-origin (http/cors.ts): `*` any origin, else exactly these (empty: none). Default: any in
+   * dev mode, none in production.
+   */
+  corsOrigins: '*' | string[];
+  /** Answer cross-origin requests with `Access-Control-Allow-Credentials: true` (the origin echoed). */
+  corsCredentials: boolean;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -203,6 +215,24 @@ const networkList = z
   )
   .transform((s) => (s.trim() === 'none' ? [] : splitList(s).map((item) => parseNetwork(item)!)));
 
+/** `https://app.example.com`: a scheme, a host and maybe a port, exactly as a browser's Origin header says it. */
+function isOrigin(item: string): boolean {
+  try {
+    const url = new URL(item);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item;
+  } catch {
+    return false;
+  }
+}
+
+const originList = z
+  .string()
+  .refine(
+    (s) => ['*', 'none'].includes(s.trim()) || splitList(s).every(isOrigin),
+    'must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash)',
+  )
+  .transform((s): '*' | string[] => (s.trim() === '*' ? '*' : s.trim() === 'none' ? [] : splitList(s)));
+
 // JWT times are whole seconds, so these are not bounded by the timer limit; ten years is plenty.
 const TEN_YEARS_MS = 315_360_000_000;
 
@@ -260,6 +290,10 @@ const EnvSchema = z.object({
   WS_MESSAGE_RATE: largeCount.default(20),
   WS_MESSAGE_BURST: largeCount.default(40),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10000),
+  DEPENDENCY_TIMEOUT_MS: positiveMs.default(3000),
+  DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
+  CORS_ORIGINS: originList.optional(), // default: any origin in dev mode, none in production
+  CORS_CREDENTIALS: flag.default(true),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -414,6 +448,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMessageRate: e.WS_MESSAGE_RATE,
     wsMessageBurst: e.WS_MESSAGE_BURST,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    dependencyReconnectMs: e.DEPENDENCY_RECONNECT_MS,
+    // Production answers no other origin unless the operator lists the app's (or says `*`).
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : '*'),
+    corsCredentials: e.CORS_CREDENTIALS,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
@@ -441,6 +480,7 @@ export interface ConfigSummary {
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
+  cors: { origins: '*' | string[]; credentials: boolean };
   limits: Pick<
     Config,
     | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
@@ -449,7 +489,7 @@ export interface ConfigSummary {
   timings: Pick<
     Config,
     | 'pollTimeoutMs' | 'messengerPollTimeoutMs' | 'ticketTtlMs' | 'webhookRetryScheduleMs' | 'webhookTimeoutMs' | 'webhookLeaseMs'
-    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs'
+    | 'wsPingIntervalMs' | 'wsPongTimeoutMs' | 'shutdownTimeoutMs' | 'dependencyTimeoutMs' | 'dependencyReconnectMs'
   >;
 }
 
@@ -489,6 +529,7 @@ export function describeConfig(config: Config): ConfigSummary {
       allowedNetworks: config.webhookAllowedNetworks.map((n) => `${n.address}/${n.prefix}`),
       registrationsPerMinute: config.webhookRegistrationsPerMinute,
     },
+    cors: { origins: config.corsOrigins === '*' ? '*' : [...config.corsOrigins], credentials: config.corsCredentials },
     limits: {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,
@@ -512,6 +553,8 @@ export function describeConfig(config: Config): ConfigSummary {
       wsPingIntervalMs: config.wsPingIntervalMs,
       wsPongTimeoutMs: config.wsPongTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      dependencyTimeoutMs: config.dependencyTimeoutMs,
+      dependencyReconnectMs: config.dependencyReconnectMs,
     },
   };
 }

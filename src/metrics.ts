@@ -33,6 +33,9 @@ export class Metrics {
    * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
    */
   readonly badInputTotal: Counter<'api' | 'kind'>;
+  /** 1 while Kafka / Redis answer, 0 during an outage. */
+  readonly dependencyUp: Gauge<'dependency'>;
+  readonly dependencyOutagesTotal: Counter<'dependency'>;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -115,6 +118,18 @@ export class Metrics {
       name: 'bad_input_total',
       help: 'Malformed or refused input (request lines, upgrades, bodies, frames, packets, records) by API and kind',
       labelNames: ['api', 'kind'],
+      registers,
+    });
+    this.dependencyUp = new Gauge({
+      name: 'dependency_up',
+      help: 'Whether Kafka or Redis answers (1) or is unreachable (0)',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.dependencyOutagesTotal = new Counter({
+      name: 'dependency_outages_total',
+      help: 'Times Kafka or Redis became unreachable',
+      labelNames: ['dependency'],
       registers,
     });
   }

@@ -12,12 +12,17 @@ describe('message catalogues', () => {
     expect(publishable('games').map(([n]) => n).sort()).toEqual(['answer', 'check', 'finish', 'join', 'next_question', 'update']);
     const workspace = Object.fromEntries(publishable('workspace'));
     expect(Object.keys(workspace).sort()).toEqual([
-      'channel-created', 'channel-deleted', 'media-state-updated', 'online-status-updated', 'user-changed-device',
-      'user-joined', 'user-leaved-workspace', 'user-selected-channel', 'user-unselected-channel', 'user-updated',
+      'channel-created', 'channel-deleted', 'channel-updated', 'conversation-broadcast', 'invite', 'invite-cancelled',
+      'invite-response', 'kicked-from-workspace', 'me-updated', 'media-state-updated', 'online-status-updated',
+      'user-changed-device', 'user-joined', 'user-leaved-workspace', 'user-selected-channel', 'user-unselected-channel',
+      'user-updated', 'workspace-updated',
     ]);
     expect(workspace['media-state-updated']).toEqual(['channelId']);
     expect(workspace['user-changed-device']).toEqual(['userId']);
     expect(workspace['user-joined']).toEqual(['workspaceId']);
+    expect(workspace['channel-updated']).toEqual(['channelId']);
+    expect(workspace['conversation-broadcast']).toEqual(['channelId']);
+    expect(workspace['me-updated']).toEqual(['userId']);
   });
 
   it('knows the direction and consts of each message', () => {

@@ -1,7 +1,7 @@
 // Whose connection it is: the peer, or X-Forwarded-For only behind a trusted proxy.
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { ClientAddress } from '../src/limits/client-address';
+import { ClientAddress, limitKey } from '../src/limits/client-address';
 
 const req = (remoteAddress: string, forwardedFor?: string | string[]) =>
   ({ socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as unknown as IncomingMessage;
@@ -53,5 +53,21 @@ describe('ClientAddress', () => {
       client.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('limitKey', () => {
+  it('counts an IPv4 address whole', () => {
+    expect(limitKey('203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('counts an IPv6 address by its /64, however it is written', () => {
+    const key = '2001:db8:0:1::/64';
+    for (const address of ['2001:db8:0:1::1', '2001:db8:0:1:ffff:ffff:ffff:ffff', '2001:0DB8:0000:0001:0:0:0:2', '2001:db8:0:1:0:0:1.2.3.4', '2001:db8:0:1::9%eth0']) {
+      expect(limitKey(address)).toBe(key);
+    }
+    expect(limitKey('2001:db8:0:2::1')).toBe('2001:db8:0:2::/64');
+    expect(limitKey('::1')).toBe('0:0:0:0::/64');
+    expect(limitKey('2001:db8::')).toBe('2001:db8:0:0::/64');
   });
 });

@@ -159,8 +159,8 @@ describeWithKafka('two gateway nodes on Kafka and Redis', (brokers) => {
     const onA = await member(a, 'dana', ws);
     const onB = await member(b, 'dana', ws);
 
-    expect((await publish(a, 'workspace', { message: 'channel-created', to: { workspaceId: ws }, data: { channelId: `c-${run}` } })).status).toBe(202);
-    expect(await watcher.waitFor('channel-created')).toEqual({ channelId: `c-${run}` });
+    expect((await publish(a, 'workspace', { message: 'channel-created', to: { workspaceId: ws }, data: { channelId: `c-${run}`, workspaceId: ws } })).status).toBe(202);
+    expect(await watcher.waitFor('channel-created')).toEqual({ channelId: `c-${run}`, workspaceId: ws });
 
     onA.close();
     await sleep(500);

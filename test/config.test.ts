@@ -63,6 +63,8 @@ describe('loadConfig defaults', () => {
       wsMaxFrameBytes: 65536,
       jsonMaxDepth: 64,
       shutdownTimeoutMs: 10000,
+      dependencyTimeoutMs: 3000,
+      dependencyReconnectMs: 500,
     });
   });
 
@@ -138,6 +140,8 @@ describe('loadConfig parsing', () => {
       AUTH_CLOCK_TOLERANCE_MS: '0',
       WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8,192.0.2.7',
       WEBHOOK_REGISTRATIONS_PER_MINUTE: '3',
+      DEPENDENCY_TIMEOUT_MS: '1500',
+      DEPENDENCY_RECONNECT_MS: '100',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -183,6 +187,8 @@ describe('loadConfig parsing', () => {
         { address: '192.0.2.7', prefix: 32, family: 'ipv4' },
       ],
       webhookRegistrationsPerMinute: 3,
+      dependencyTimeoutMs: 1500,
+      dependencyReconnectMs: 100,
       devSecrets: [],
     });
   });
@@ -207,6 +213,17 @@ describe('loadConfig parsing', () => {
     expect(loadConfig({ ...PRODUCTION, WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' }).webhookAllowedNetworks).toEqual([
       { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
     ]);
+  });
+
+  it('answers any origin with credentials in dev mode, none in production unless listed', () => {
+    expect(loadConfig({})).toMatchObject({ corsOrigins: '*', corsCredentials: true });
+    expect(loadConfig(PRODUCTION)).toMatchObject({ corsOrigins: [], corsCredentials: true });
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(loadConfig({ ...PRODUCTION, CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'none', CORS_CREDENTIALS: 'false' })).toMatchObject({ corsOrigins: [], corsCredentials: false });
   });
 
   it('treats an empty variable as unset', () => {
@@ -237,6 +254,8 @@ describe('loadConfig errors', () => {
     ['POLL_TIMEOUT_MS', '-1', 'POLL_TIMEOUT_MS: must be a whole number of milliseconds from 0 to 2147483647 (got "-1")'],
     ['WEBHOOK_TIMEOUT_MS', '-5', 'WEBHOOK_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "-5")'],
     ['TICKET_TTL_MS', '0', 'TICKET_TTL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_TIMEOUT_MS', '0', 'DEPENDENCY_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
+    ['DEPENDENCY_RECONNECT_MS', '1s', 'DEPENDENCY_RECONNECT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "1s")'],
     // Past 2^31-1 a Node timer fires after 1 ms, so the value would silently mean the opposite.
     ['WS_PING_INTERVAL_MS', '2147483648', 'WS_PING_INTERVAL_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "2147483648")'],
     ['BODY_LIMIT_BYTES', '1e6', 'BODY_LIMIT_BYTES: must be a positive whole number of bytes (got "1e6")'],
@@ -267,6 +286,12 @@ describe('loadConfig errors', () => {
     ['WS_AUTH_TIMEOUT_MS', '0', 'WS_AUTH_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647 (got "0")'],
     ['TRUSTED_PROXIES', '10.0.0.0/33', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "10.0.0.0/33")'],
     ['TRUSTED_PROXIES', 'proxy.internal', 'TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR ranges (10.0.0.0/8) (got "proxy.internal")'],
+    ...['https://app.example.com/', 'app.example.com', 'https://app.example.com/path', 'ftp://app.example.com', '*,https://a.example', 'https://a.example,,'].map((value) => [
+      'CORS_ORIGINS',
+      value,
+      `CORS_ORIGINS: must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash) (got ${JSON.stringify(value)})`,
+    ]),
+    ['CORS_CREDENTIALS', 'yes', 'CORS_CREDENTIALS: must be true or false (got "yes")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);

@@ -35,6 +35,17 @@ describe('ConnectionLimits', () => {
   });
 });
 
+describe('ConnectionLimits.addressOf', () => {
+  it('counts the IPv6 clients of one /64 as one address (forwarded by a trusted proxy here)', () => {
+    const limits = new ConnectionLimits({ maxConnections: 10, maxConnectionsPerIp: 1, trustedProxies: ['127.0.0.1'] }, new Metrics({ defaultMetrics: false }));
+    const from = (client: string) => limits.addressOf({ socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': client } } as never);
+    limits.hold({}, from('2001:db8:0:1::1'));
+    expect(limits.refusal('games', from('2001:db8:0:1::2'))).toMatchObject({ status: 429 });
+    expect(limits.refusal('games', from('2001:db8:0:2::1'))).toBeUndefined();
+    expect(limits.refusal('games', from('192.0.2.1'))).toBeUndefined();
+  });
+});
+
 describe('the default connection limit', () => {
   const PROC_LIMITS = [
     'Limit                     Soft Limit           Hard Limit           Units',

@@ -1,4 +1,10 @@
 // The events API (events-rest-longpoll.md + ORIGINALS.md) end to end over HTTP.
+import { MemoryBus } from '../src/bus/memory-bus';
+import type { GatewayOptions } from '../src/gateway/gateway';
+import { DependencyUnavailableError } from '../src/ports/availability';
+import type { ApiName, Envelope } from '../src/ports/bus';
+import type { StoredEvent } from '../src/ports/store';
+import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 
 const SECRET = 'test-api-secret';
@@ -163,6 +169,93 @@ describe('events through the bus and the publish API', () => {
     await post(channel, 'ONE');
     await new Promise((r) => setTimeout(r, 100)); // let the work consumer see the record
     expect((await get({ clientId: 'x', channel, secret: SECRET, after: 0 })).body).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key on POST', () => {
+  it('a repeat with the same key stores nothing new and answers the event the first attempt stored', async () => {
+    const channel = fresh('idem');
+    const send = (key: string, type: string) =>
+      call(`${gw.url}/events/v1/events`, { headers: { 'idempotency-key': key }, body: { clientId: 'c', channel, secret: SECRET, from: 'f', type } });
+    const first = await send('move-1', 'MOVE');
+    const again = await send('move-1', 'MOVE');
+    const other = await send('move-2', 'MOVE');
+    expect([first.status, again.status, other.status]).toEqual([200, 200, 200]);
+    expect(again.body).toEqual(first.body);
+    expect(other.body.id).toBe(2);
+    // The same key on another channel is another event.
+    expect((await call(`${gw.url}/events/v1/events`, { headers: { 'idempotency-key': 'move-1' }, body: { clientId: 'c', channel: fresh('idem'), secret: SECRET, from: 'f', type: 'MOVE' } })).body.id).toBe(1);
+    expect((await get({ clientId: 'x', channel, secret: SECRET, after: 0 })).body).toHaveLength(2);
+  });
+
+  it('400 for a malformed key', async () => {
+    const r = await call(`${gw.url}/events/v1/events`, { headers: { 'idempotency-key': 'two words' }, body: { clientId: 'c', channel: fresh('idem'), secret: SECRET, from: 'f', type: 't' } });
+    expect(r).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: expect.stringContaining('Idempotency-Key') } });
+  });
+});
+
+describe('outages of the bus or the store', () => {
+  /** A bus that cannot take a publish; `known` says whether it knows (the Kafka bus's probe). */
+  class DownBus extends MemoryBus {
+    constructor(private readonly known: boolean) {
+      super();
+    }
+    override async ready(): Promise<boolean> {
+      return !this.known;
+    }
+    override publish(_api: ApiName, _envelope: Envelope): Promise<void> {
+      return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
+    }
+  }
+  /** A store whose Redis is gone: every call fails as unavailable. */
+  class DownStore extends MemoryStore {
+    override appendEvent(): Promise<StoredEvent> {
+      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
+    }
+    override readEvents(): Promise<StoredEvent[]> {
+      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
+    }
+    override latestEvents(): Promise<StoredEvent[]> {
+      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
+    }
+  }
+  const withGateway = async (options: Partial<GatewayOptions>, run: (down: TestGateway) => Promise<void>) => {
+    const down = await startGateway({ API_SECRET: SECRET, POLL_TIMEOUT_MS: '300' }, options);
+    try {
+      await run(down);
+    } finally {
+      await down.stop();
+    }
+  };
+  const emitTo = (down: TestGateway, channel: string) => call(`${down.url}/events/v1/events`, { body: { clientId: 'c', channel, secret: SECRET, from: 'f', type: 't' } });
+
+  it('while the bus is known to be down: 503 with Retry-After, and nothing is stored', async () => {
+    const store = new MemoryStore();
+    await withGateway({ bus: new DownBus(true), store }, async (down) => {
+      const r = await emitTo(down, 'c1');
+      expect(r).toMatchObject({ status: 503, body: { code: 'ServiceUnavailable', message: 'Service unavailable: try again later' } });
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await store.readEvents('c1', 0, 10)).toEqual([]);
+    });
+  });
+
+  it('when the bus fails only after the event was stored: 200, the event is stored once', async () => {
+    const store = new MemoryStore();
+    await withGateway({ bus: new DownBus(false), store }, async (down) => {
+      const r = await emitTo(down, 'c1');
+      expect(r).toMatchObject({ status: 200, body: { id: 1 } });
+      expect(await store.readEvents('c1', 0, 10)).toEqual([r.body]);
+    });
+  });
+
+  it('while the store is down: POST, long polls and latest answer 503 with Retry-After', async () => {
+    await withGateway({ store: new DownStore() }, async (down) => {
+      const reads = [`${down.url}/events/v1/events?clientId=c&channel=c1&secret=${SECRET}`, `${down.url}/events/v1/latest?channel=c1&secret=${SECRET}`];
+      for (const r of [await emitTo(down, 'c1'), ...(await Promise.all(reads.map((url) => call(url))))]) {
+        expect(r).toMatchObject({ status: 503, body: { code: 'ServiceUnavailable', message: 'Service unavailable: try again later' } });
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    });
   });
 });
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../src/bus/kafka-bus';
+import { DependencyUnavailableError } from '../src/ports/availability';
 import { DeadLetterError, type Envelope } from '../src/ports/bus';
 import { busSuite, waitFor } from './shared/bus-suite';
 import { describeWithKafka } from './services/services';
@@ -118,6 +119,28 @@ describeWithKafka('KafkaBus', (brokers) => {
       const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], topicPrefix: prefix, onError: () => undefined });
       expect(await bus.ready()).toBe(false);
       await bus.close();
+    });
+
+    it('while no broker answers, publish fails with DependencyUnavailableError (a 503 for the caller) and the outage is reported once', async () => {
+      const reports: string[] = [];
+      const bus = new KafkaBus({
+        brokers: ['127.0.0.1:1'],
+        topicPrefix: prefix,
+        reconnectMs: 20,
+        onError: () => undefined,
+        availability: { down: (reason) => reports.push(reason), up: () => reports.push('up') },
+      });
+      const envelope = { id: randomUUID(), message: 'ACCEPT_PIZZA', to: { store_id: 1 }, data: [] };
+      try {
+        // Whether the probe has found the broker missing yet (then at once) or not (then kafkajs gives up).
+        await expect(bus.publish('pizza', envelope)).rejects.toBeInstanceOf(DependencyUnavailableError);
+        await waitFor(() => reports.length > 0, 'the outage report');
+        await expect(bus.publish('pizza', envelope)).rejects.toBeInstanceOf(DependencyUnavailableError);
+        expect(await bus.ready()).toBe(false);
+        expect(reports).toEqual([expect.stringContaining('ECONNREFUSED')]);
+      } finally {
+        await bus.close();
+      }
     });
   });
 });

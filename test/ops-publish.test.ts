@@ -1,10 +1,15 @@
 // Operations endpoints and the publish API against a running gateway.
 import { catalogues } from '../generated';
+import { MemoryBus } from '../src/bus/memory-bus';
+import { DependencyUnavailableError } from '../src/ports/availability';
+import type { ApiName, Envelope } from '../src/ports/bus';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
+import { newMessage } from './helpers/webhook-receiver';
+import { waitFor } from './helpers/wait';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startGateway();
+  gw = await startGateway({ MESSENGER_POLL_TIMEOUT_MS: '200' });
 });
 afterAll(() => gw.stop());
 
@@ -99,5 +104,62 @@ describe('POST /publish/v1/{api}', () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([415, 415, 400, 400, 401, 403, 404, 422]);
     for (const a of answers) expect([a.status, responses[String(a.status)]?.['application/json']?.(a.body)]).toEqual([a.status, true]);
+  });
+});
+
+describe('POST /publish/v1/{api} and outages of the bus', () => {
+  /** A bus that cannot take a publish now, as the Kafka bus during an outage. */
+  class DownBus extends MemoryBus {
+    published = 0;
+    override publish(_api: ApiName, _envelope: Envelope): Promise<void> {
+      this.published++;
+      return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
+    }
+  }
+
+  it('answers 503 with Retry-After in the {error} shape while the bus is down', async () => {
+    const bus = new DownBus();
+    const down = await startGateway({}, { bus });
+    try {
+      const token = await down.token('svc', {}, 'publish');
+      const r = await call(`${down.url}/publish/v1/pizza`, { body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza }, headers: { authorization: `Bearer ${token}` } });
+      expect(r).toMatchObject({ status: 503, body: { error: expect.any(String) } });
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(bus.published).toBe(1);
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('with an Idempotency-Key, a repeated publish has the same id and is queued once', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const user = `idem-${Date.now()}`;
+    const send = (key: string, n: number) =>
+      call(`${gw.url}/publish/v1/messenger`, {
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+        body: { message: 'new_message', to: { user_id: user }, data: newMessage(n) },
+      });
+    const first = await send('order-1', 1);
+    const again = await send('order-1', 1);
+    const other = await send('order-2', 2);
+    expect([first.status, again.status, other.status]).toEqual([202, 202, 202]);
+    expect(again.body.id).toBe(first.body.id);
+    expect(other.body.id).not.toBe(first.body.id);
+    const poll = async () => (await call(`${gw.url}/events/polling`, { body: { token: await gw.token(user) } })).body;
+    const ids: unknown[] = [];
+    await waitFor(async () => {
+      const r = await poll();
+      if (r?.type === 'new_message') ids.push(r.event.message_id);
+      return ids.length >= 2;
+    }, 'both messages');
+    // and nothing more: the poll times out (204, no body)
+    expect((await call(`${gw.url}/events/polling`, { body: { token: await gw.token(user) } })).status).toBe(204);
+    expect(ids).toEqual([1, 2]);
+  });
+
+  it('400 for a malformed Idempotency-Key', async () => {
+    const token = await gw.token('svc', {}, 'publish');
+    const r = await call(`${gw.url}/publish/v1/pizza`, { headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'two words' }, body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza } });
+    expect(r).toMatchObject({ status: 400, body: { error: expect.stringContaining('Idempotency-Key') } });
   });
 });

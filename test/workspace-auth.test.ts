@@ -40,18 +40,18 @@ async function barrier(client: Client): Promise<void> {
 }
 
 describe('auth success', () => {
-  it('answers auth-success with the transaction, then broadcasts online-status-updated to the workspace', async () => {
+  it('broadcasts online-status-updated to the workspace (the socket included), then answers auth-success with the transaction', async () => {
     const bob = await join('bob', W1);
     const alice = await open();
     const token = await gw.token('alice', { workspaces: [W1] });
     alice.emit('auth', { transaction: 'tx-1', token, workspaceId: W1 });
 
-    expect(await alice.waitFor('auth-success')).toEqual({ transaction: 'tx-1', userId: 'alice' });
+    expect(await alice.waitFor('auth-success')).toEqual({ transaction: 'tx-1', userId: 'alice', reconnected: false, onlineStatus: 'online' });
     expect(await bob.waitFor('online-status-updated', (d) => d.userId === 'alice')).toEqual({ userId: 'alice', onlineStatus: 'online' });
-    // The socket itself is in the workspace room too: its own status comes after auth-success.
-    await alice.waitFor('online-status-updated', (d) => d.userId === 'alice');
+    // The socket itself is in the workspace room too: its own status comes before auth-success, as in the original.
     const order = alice.received.map((r) => r.event).filter((e) => e === 'auth-success' || e === 'online-status-updated');
-    expect(order[0]).toBe('auth-success');
+    expect(order).toEqual(['online-status-updated', 'auth-success']);
+    expect(alice.of('online-status-updated')).toEqual([{ userId: 'alice', onlineStatus: 'online' }]);
     expect(alice.of('socket-api-error')).toEqual([]);
   });
 
@@ -60,14 +60,14 @@ describe('auth success', () => {
     const carol = await open();
     carol.emit('auth', { token: await gw.token('carol', { workspaces: [W1, W2] }), workspaceId: W1, onlineStatus: 'idle' });
     const success = await carol.waitFor('auth-success');
-    expect(success).toEqual({ userId: 'carol' });
-    expect(Object.keys(success)).toEqual(['userId']);
+    expect(success).toEqual({ userId: 'carol', reconnected: false, onlineStatus: 'idle' });
+    expect(Object.keys(success)).not.toContain('transaction');
     expect(await bob.waitFor('online-status-updated', (d) => d.userId === 'carol')).toEqual({ userId: 'carol', onlineStatus: 'idle' });
   });
 
   it('accepts a comma-separated workspaces claim', async () => {
     const dan = await open();
-    expect(await dan.auth(await gw.token('dan', { workspaces: `x,${W1}` }), W1)).toEqual({ userId: 'dan' });
+    expect(await dan.auth(await gw.token('dan', { workspaces: `x,${W1}` }), W1)).toEqual({ userId: 'dan', reconnected: false, onlineStatus: 'online' });
   });
 });
 
@@ -182,7 +182,7 @@ describe('re-auth', () => {
     await w1Observer.waitFor('online-status-updated', (d) => d.userId === 'gina' && d.onlineStatus === 'online');
 
     gina.emit('auth', { token, workspaceId: W2, transaction: 're' });
-    expect(await gina.waitFor('auth-success', (d) => d.transaction === 're')).toEqual({ transaction: 're', userId: 'gina' });
+    expect(await gina.waitFor('auth-success', (d) => d.transaction === 're')).toEqual({ transaction: 're', userId: 'gina', reconnected: false, onlineStatus: 'online' });
     expect(await w1Observer.waitFor('online-status-updated', (d) => d.userId === 'gina' && d.onlineStatus === 'offline')).toBeDefined();
     await w2Observer.waitFor('online-status-updated', (d) => d.userId === 'gina' && d.onlineStatus === 'online');
 

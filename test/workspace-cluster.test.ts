@@ -80,10 +80,10 @@ it('channel-created is recorded once for the cluster, and routes a channel event
   try {
     const onA = keep(await member(nodeA, 'dee', W));
     const onB = keep(await member(nodeB, 'eli', W));
-    await publish(nodeA, 'channel-created', { workspaceId: W }, { channelId: 'c-cluster' });
+    await publish(nodeA, 'channel-created', { workspaceId: W }, { channelId: 'c-cluster', workspaceId: W });
     await publish(nodeB, 'user-unselected-channel', { channelId: 'c-cluster' }, { userId: 'dee', channelId: 'c-cluster' });
     for (const c of [onA, onB]) {
-      expect(await c.waitFor('channel-created')).toEqual({ channelId: 'c-cluster' });
+      expect(await c.waitFor('channel-created')).toEqual({ channelId: 'c-cluster', workspaceId: W });
       expect(await c.waitFor('user-unselected-channel')).toEqual({ userId: 'dee', channelId: 'c-cluster' });
     }
     await until(async () => (await store.getChannelWorkspace('c-cluster')) === W, 'the store write');

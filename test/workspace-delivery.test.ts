@@ -1,5 +1,5 @@
 // Workspace API delivery: every audience (workspace, user, channel by claim and by ownership),
-// isolation, all ten server events in their documented shapes, presence, channel-deleted, metrics.
+// isolation, all eighteen server events in their documented shapes, presence, channel-deleted, metrics.
 // A negative ("never hears") is checked behind a barrier: once a positive receiver has the event,
 // the server has written it to every recipient; an error reply the negative socket then asks for
 // travels behind anything the server wrote to it before.
@@ -94,12 +94,12 @@ describe('audiences and isolation', () => {
 
   it('channel by ownership: an event published right after channel-created reaches the whole workspace, claim holders once', async () => {
     // No wait between the two publishes: routing must not depend on the store write having landed.
-    await publish(gw, 'channel-created', { workspaceId: WA }, { channelId: 'c-owned' });
+    await publish(gw, 'channel-created', { workspaceId: WA }, { channelId: 'c-owned', workspaceId: WA });
     const data = { userId: 'u2', channelId: 'c-owned', userMediaState: mediaState };
     await publish(gw, 'user-selected-channel', { channelId: 'c-owned' }, data);
     expect(await alice.waitFor('user-selected-channel', (d) => d.channelId === 'c-owned')).toEqual(data);
     expect(await bob.waitFor('user-selected-channel', (d) => d.channelId === 'c-owned')).toEqual(data);
-    expect(await alice.waitFor('channel-created')).toEqual({ channelId: 'c-owned' });
+    expect(await alice.waitFor('channel-created')).toEqual({ channelId: 'c-owned', workspaceId: WA });
     await barrier(alice, bob, carol, aliceInB, idle);
     // bob is in both rooms (workspace and claimed channel): one frame, not two.
     expect(count(bob, 'user-selected-channel', (d) => d.channelId === 'c-owned')).toBe(1);
@@ -116,7 +116,7 @@ describe('audiences and isolation', () => {
     const { bus } = gw.gateway.context;
     const data = { userId: 'u8', channelId: 'c-tick' };
     await Promise.all([
-      bus.publish('workspace', { id: 'tick-1', message: 'channel-created', to: { workspaceId: WA }, data: { channelId: 'c-tick' } }),
+      bus.publish('workspace', { id: 'tick-1', message: 'channel-created', to: { workspaceId: WA }, data: { channelId: 'c-tick', workspaceId: WA } }),
       bus.publish('workspace', { id: 'tick-2', message: 'user-unselected-channel', to: { channelId: 'c-tick' }, data }),
     ]);
     expect(await alice.waitFor('user-unselected-channel', (d) => d.channelId === 'c-tick')).toEqual(data);
@@ -133,7 +133,7 @@ describe('audiences and isolation', () => {
   });
 
   it('a channel of workspace B reaches B (and its claim holders), never A', async () => {
-    await publish(gw, 'channel-created', { workspaceId: WB }, { channelId: 'c-b' });
+    await publish(gw, 'channel-created', { workspaceId: WB }, { channelId: 'c-b', workspaceId: WB });
     await publish(gw, 'user-unselected-channel', { channelId: 'c-b' }, { userId: 'u4', channelId: 'c-b' });
     expect(await carol.waitFor('user-unselected-channel', (d) => d.channelId === 'c-b')).toEqual({ userId: 'u4', channelId: 'c-b' });
     expect(await aliceInB.waitFor('user-unselected-channel', (d) => d.channelId === 'c-b')).toBeDefined();
@@ -170,15 +170,15 @@ describe('audiences and isolation', () => {
   });
 });
 
-describe('the ten server events, in the shapes the spec documents', () => {
+describe('every server event, in the shapes the spec documents', () => {
   const spec = parse(readFileSync(join(__dirname, '..', 'specs', 'workspace.asyncapi.yaml'), 'utf8'));
   const messages = Object.values(spec.components.messages as Record<string, any>).filter((m) => m['x-switchyard']);
   // channel-created first (its channel then belongs to WX), channel-deleted last.
   const rank = (name: string) => (name === 'channel-created' ? 0 : name === 'channel-deleted' ? 2 : 1);
   messages.sort((a, b) => rank(a.name) - rank(b.name));
 
-  it('the spec and the catalogue agree on ten publishable events', () => {
-    expect(messages).toHaveLength(10);
+  it('the spec and the catalogue agree on eighteen publishable events', () => {
+    expect(messages).toHaveLength(18);
     const publishable = Object.values(catalogues.workspace.messages).filter((m) => m.publish).map((m) => m.name);
     expect(publishable.sort()).toEqual(messages.map((m) => m.name).sort());
   });
@@ -186,13 +186,16 @@ describe('the ten server events, in the shapes the spec documents', () => {
   it('each is delivered as its documented example', async () => {
     const WX = 'ws-examples';
     const userId = '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e';
+    const channel: string = messages.find((m) => m.name === 'channel-created').examples[0].payload.channelId;
     const sock = keep(await member(gw, userId, WX));
     await sock.waitFor('online-status-updated'); // its own announcement
     const start = sock.received.length;
     for (const m of messages) {
       const payload = m.examples[0].payload;
       const key: string = m['x-switchyard'].audience[0];
-      const to: Record<string, string> = key === 'workspaceId' ? { workspaceId: WX } : key === 'userId' ? { userId } : { channelId: payload.channelId };
+      // Channel events go to the channel of channel-created's example (owned by WX from then on).
+      const channelId: string = payload?.channelId ?? channel;
+      const to: Record<string, string> = key === 'workspaceId' ? { workspaceId: WX } : key === 'userId' ? { userId } : { channelId };
       await publish(gw, m.name, to, payload);
       const got = await sock.waitFor(m.name, () => true, start);
       expect(got).toEqual(payload);

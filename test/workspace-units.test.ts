@@ -168,14 +168,14 @@ describe('frames', () => {
     const socket = { id: 's', emit: (e: string, p: unknown) => emitted.push([e, p]) };
     replies.error(socket, 'auth', 'boom', 'tx');
     replies.error(socket, 'auth', 'boom', undefined);
-    replies.authenticated(socket, 'u', undefined);
-    replies.authenticated(socket, 'u', 't2');
+    replies.authenticated(socket, { userId: 'u', reconnected: false, onlineStatus: 'online' }, undefined);
+    replies.authenticated(socket, { userId: 'u', reconnected: true, onlineStatus: 'idle' }, 't2');
     expect(emitted).toEqual([
       ['socket-api-error', { event: 'auth', message: 'boom' }],
       ['socket-api-error-tx', { message: 'boom' }],
       ['socket-api-error', { event: 'auth', message: 'boom' }],
-      ['auth-success', { userId: 'u' }],
-      ['auth-success', { transaction: 't2', userId: 'u' }],
+      ['auth-success', { userId: 'u', reconnected: false, onlineStatus: 'online' }],
+      ['auth-success', { transaction: 't2', userId: 'u', reconnected: true, onlineStatus: 'idle' }],
     ]);
     expect(replies.valid(catalogue.messages['auth-success'], { userId: 5 })).toBe(false);
     expect(replies.valid(catalogue.messages['online-status-updated'], { userId: 'u', onlineStatus: 'away' })).toBe(false);

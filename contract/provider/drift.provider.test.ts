@@ -3,9 +3,10 @@
 import Ajv from 'ajv';
 import { catalogues } from '../../generated';
 import type { Catalogues } from '../../src/gateway/context';
-import type { TestGateway } from '../../test/helpers/gateway';
+import { startProvider, type Provider } from '../../src/pact-verification/provider';
+import { localSource } from '../../src/pact-verification/sources';
+import { verifySource } from '../../src/pact-verification/verify';
 import { CONSUMERS, pactFile } from '../pact';
-import { startProvider, verify } from './verify';
 
 /** The catalogues of a runtime that renamed pizza's CREATE_PIZZA frames to PIZZA_CREATED. */
 function renamedCreatePizza(): Catalogues {
@@ -14,20 +15,14 @@ function renamedCreatePizza(): Catalogues {
   return { ...catalogues, pizza: { ...pizza, messages: { ...pizza.messages, CREATE_PIZZA: drifted } } };
 }
 
-let gw: TestGateway;
+let provider: Provider;
 beforeAll(async () => {
-  gw = await startProvider({ catalogues: renamedCreatePizza() });
+  provider = await startProvider({ catalogues: renamedCreatePizza() });
 });
-afterAll(() => gw?.stop());
+afterAll(() => provider?.stop());
 
-it('rejects the pizza pact, naming the one interaction whose frame changed', async () => {
-  const error = await verify(gw, { pactUrls: [pactFile(CONSUMERS.pizza)] }).then(
-    () => undefined,
-    (e: Error) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  // The native verifier rejects with its JSON report.
-  const report = JSON.parse(error!.message) as { errors: Array<{ interaction: string; mismatch: { mismatches: Array<{ path?: string }> } }> };
-  expect(report.errors.map((e) => e.interaction)).toEqual(['Verifying a pact between pizza-backoffice and switchyard - a CREATE_PIZZA frame']);
-  expect(report.errors[0].mismatch.mismatches.map((m) => m.path)).toEqual(['$.event_name']);
+it('rejects the pizza pact, naming the one interaction whose frame changed and the field', async () => {
+  const result = await verifySource(provider, localSource([pactFile(CONSUMERS.pizza)]));
+  expect(result.passed).toBe(false);
+  expect(result.failures).toEqual([{ interaction: 'pizza-backoffice "a CREATE_PIZZA frame"', problems: [expect.stringMatching(/^\$\.event_name: /)] }]);
 });

@@ -1,37 +1,36 @@
-// Provider verification: every pact of provider `switchyard` against a real gateway (HTTP
-// interactions, through pact's proxy, with provider states seeding its store and bus) and against the
-// runtime's own message builders (message interactions). One Verifier run covers both kinds, because a
-// documented client's pact holds both (pizza-backoffice: the ticket and the socket frames), and a
-// broker records one verification result per pact.
+// Provider verification: every pact in pacts/ against a throwaway gateway (HTTP interactions, through
+// pact's proxy, with provider states seeding its store and bus) and against the runtime's own message
+// producers (message interactions, chosen by their `{api, message}` metadata), one run per file so a
+// failure names its consumer. These local runs never talk to a broker, whatever the environment
+// says; the broker's selection is a run of its own, only with PACT_BROKER_BASE_URL.
 import { version } from '../../package.json';
-import type { TestGateway } from '../../test/helpers/gateway';
-import { isMessage, readPact } from '../pact-file';
-import { messageProviders } from './messages';
-import { describeSource, pactFiles, pactSources } from './source';
-import { stateHandlers } from './states';
-import { startProvider, verify } from './verify';
+import { readPact } from '../../src/pact-verification/pact-file';
+import { startProvider, type Provider } from '../../src/pact-verification/provider';
+import { brokerSourceFromEnv, localSource, pactFiles } from '../../src/pact-verification/sources';
+import { precheck, verifySource } from '../../src/pact-verification/verify';
+import { PACTS_DIR } from '../pact';
 
-let gw: TestGateway;
+let provider: Provider;
 beforeAll(async () => {
-  gw = await startProvider();
+  provider = await startProvider();
 });
-afterAll(() => gw?.stop());
+afterAll(() => provider?.stop());
 
-// pact-js only warns about a state without a handler (and runs the interaction unprepared); for the
-// pacts in pacts/ a missing handler fails here, by name.
-it('has a state handler and a message provider for everything the pacts in pacts/ use', () => {
-  const states = stateHandlers(gw);
-  const messages = messageProviders(gw);
-  const missing = pactFiles().flatMap((path) => {
-    const pact = readPact(path);
-    return pact.interactions.flatMap((i) => [
-      ...(i.providerStates ?? []).filter((s) => !Object.hasOwn(states, s.name)).map((s) => `${pact.file}: state "${s.name}"`),
-      ...(isMessage(i) && !Object.hasOwn(messages, i.description) ? [`${pact.file}: message "${i.description}"`] : []),
-    ]);
-  });
-  expect(missing).toEqual([]);
+// pact-js only warns about a state without a handler (and runs the interaction unprepared); here a
+// state, or a message, the provider cannot produce fails by name.
+it('has a state handler and a message producer for everything the pacts in pacts/ use, and they fit the specs', () => {
+  expect(precheck(pactFiles(PACTS_DIR).map(readPact), provider)).toEqual([]);
 });
 
-it.each(pactSources(process.env, version).map((source) => [describeSource(source), source] as const))('honours %s', async (_name, source) => {
-  await verify(gw, source);
+it.each(pactFiles(PACTS_DIR).map((file) => [file.split('/').pop()!, file] as const))('honours %s', async (_name, file) => {
+  const result = await verifySource(provider, localSource([file]));
+  expect(result.failures).toEqual([]);
+  expect(result.passed).toBe(true);
+});
+
+const broker = brokerSourceFromEnv(process.env, version);
+(broker ? it : it.skip)('honours the pacts selected on the broker of PACT_BROKER_BASE_URL', async () => {
+  const result = await verifySource(provider, broker!);
+  expect(result.failures).toEqual([]);
+  expect(result.passed).toBe(true);
 });

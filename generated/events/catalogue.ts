@@ -32,6 +32,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.pollEvents_200_json },
         "400": { "application/json": v.pollEvents_400_json },
         "401": { "application/json": v.pollEvents_401_json },
+        "503": { "application/json": v.pollEvents_503_json },
       },
     },
     emitEvent: {
@@ -42,6 +43,7 @@ export const catalogue: ApiCatalogue = {
         "400": { "application/json": v.emitEvent_400_json },
         "401": { "application/json": v.emitEvent_401_json },
         "413": { "application/json": v.emitEvent_413_json },
+        "503": { "application/json": v.emitEvent_503_json },
       },
     },
     latestEvents: {
@@ -52,6 +54,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.latestEvents_200_json },
         "400": { "application/json": v.latestEvents_400_json },
         "401": { "application/json": v.latestEvents_401_json },
+        "503": { "application/json": v.latestEvents_503_json },
       },
     },
     about: {

@@ -51,8 +51,13 @@ export interface paths {
          *     body, so the operation declares no security scheme of its own.
          *
          *     Checks, in order: `secret` (401), then `clientId`, `channel`, `from`, `type`, `data` (400,
-         *     `Invalid Client ID`, `Invalid Channel`, `Invalid from`, `Invalid type`, `Invalid data`).
-         *     A body that is not a JSON object (or a form) has no secret: 401.
+         *     `Invalid Client ID`, `Invalid Channel`, `Invalid from`, `Invalid type`, `Invalid data`),
+         *     then `Idempotency-Key` (400). A body that is not a JSON object (or a form) has no secret: 401.
+         *
+         *     Any answer but 200 means the event was not stored, with one exception: the store was lost
+         *     while it was writing (the write may have been done, its answer was not received) and the
+         *     request is answered 503. A client that sends an `Idempotency-Key` can repeat any request that
+         *     got no 200 without storing an event twice.
          */
         post: operations["emitEvent"];
         delete?: never;
@@ -179,6 +184,21 @@ export interface components {
                 "application/json": components["schemas"]["InvalidCredentials"];
             };
         };
+        /**
+         * @description The store (Redis) or the bus (Kafka) is unreachable, or did not answer within
+         *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); nothing was stored (see POST for the one
+         *     exception). `Retry-After` says when to try again.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RestError"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -253,12 +273,21 @@ export interface operations {
                 };
             };
             401: components["responses"]["InvalidCredentials"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     emitEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a repeated emit harmless (draft-ietf-httpapi-idempotency-key-header): a repeat with
+                 *     the same key on the same channel stores nothing new and answers the event the first
+                 *     attempt stored. 1 to 255 visible ASCII characters, bare or as a quoted string; a
+                 *     malformed key is a 400. Clients of the original service do not send one.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -281,7 +310,7 @@ export interface operations {
              * @description A field fails its check (the first in the order above: missing or empty `clientId`,
              *     `channel`, `from`, `type`; `data` present but null, or not an object or array), or the
              *     body cannot be read (malformed, or nested deeper than `JSON_MAX_DEPTH` levels of objects
-             *     and arrays, default 64).
+             *     and arrays, default 64), or the `Idempotency-Key` header is malformed.
              */
             400: {
                 headers: {
@@ -301,6 +330,7 @@ export interface operations {
                     "application/json": components["schemas"]["RestError"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     latestEvents: {
@@ -338,6 +368,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["InvalidCredentials"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ping: {

@@ -54,6 +54,8 @@ export interface paths {
          *     `application/json`, 400 malformed JSON or JSON nested deeper than `JSON_MAX_DEPTH` levels,
          *     413 body too large, 404 unknown api or message, 422 `to` or `data` not matching the spec)
          *     and, once accepted (202), put on the bus topic `switchyard.<api>` keyed by the audience value.
+         *     While the bus is unreachable the answer is 503 with `Retry-After`; send an `Idempotency-Key`
+         *     to make a repeated publish harmless.
          */
         post: operations["publish"];
         delete?: never;
@@ -188,7 +190,17 @@ export interface operations {
     publish: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a repeated publish harmless (draft-ietf-httpapi-idempotency-key-header). The
+                 *     envelope id is derived from the key, the token's `sub` and the api, so a publish that got
+                 *     no 202 (a 503, a timeout, a dropped connection) can be sent again with the same key: what
+                 *     the envelope causes durably (a stored event, a queued message, a webhook) happens once per
+                 *     id, and the 202 answers the same `id`. 1 to 255 visible ASCII characters, bare or as a
+                 *     quoted string; a malformed key is a 400.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The client API whose spec names the message. */
                 api: "games" | "messenger" | "pizza" | "workspace" | "events";
@@ -277,12 +289,16 @@ export interface operations {
                 };
             };
             /**
-             * @description The token cannot be checked right now: the identity service's signing keys cannot be
-             *     fetched (AUTH_JWKS_URL unreachable). Nothing was published. Retry after `Retry-After` seconds.
+             * @description The bus (Kafka) is unreachable, or did not acknowledge the envelope within
+             *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); `Retry-After` says when to try again. While an
+             *     outage is known the answer comes at once and nothing was put on the bus. After a timeout
+             *     the envelope may still reach the bus: a retry with the same `Idempotency-Key` makes that
+             *     harmless. Also answered when the token cannot be checked right now (the identity
+             *     service's signing keys cannot be fetched, AUTH_JWKS_URL unreachable): nothing was published.
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before retrying. */
+                    /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

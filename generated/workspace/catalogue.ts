@@ -14,6 +14,18 @@ export const catalogue: ApiCatalogue = {
       type: "Auth", validate: v.message_auth,
       consts: {},
     },
+    logout: {
+      id: "logout", name: "logout", direction: "receive",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "Logout", validate: v.message_logout,
+      consts: {},
+    },
+    "conversation-broadcast-request": {
+      id: "conversation-broadcast-request", name: "conversation-broadcast", direction: "receive",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "ConversationBroadcastRequest", validate: v.message_conversation_broadcast_request,
+      consts: {},
+    },
     "auth-success": {
       id: "auth-success", name: "auth-success", direction: "send",
       channel: "workspace", address: "/", protocol: "socket.io",
@@ -102,6 +114,62 @@ export const catalogue: ApiCatalogue = {
       consts: {},
       publish: { audience: ["userId"], dataPointer: "", validateData: v.data_user_changed_device },
     },
+    "workspace-updated": {
+      id: "workspace-updated", name: "workspace-updated", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "WorkspaceUpdated", validate: v.message_workspace_updated,
+      consts: {},
+      publish: { audience: ["workspaceId"], dataPointer: "", validateData: v.data_workspace_updated },
+    },
+    "channel-updated": {
+      id: "channel-updated", name: "channel-updated", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "ChannelUpdated", validate: v.message_channel_updated,
+      consts: {},
+      publish: { audience: ["channelId"], dataPointer: "", validateData: v.data_channel_updated },
+    },
+    "me-updated": {
+      id: "me-updated", name: "me-updated", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "MeUpdated", validate: v.message_me_updated,
+      consts: {},
+      publish: { audience: ["userId"], dataPointer: "", validateData: v.data_me_updated },
+    },
+    "kicked-from-workspace": {
+      id: "kicked-from-workspace", name: "kicked-from-workspace", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "KickedFromWorkspace", validate: v.message_kicked_from_workspace,
+      consts: {},
+      publish: { audience: ["userId"], dataPointer: "", validateData: v.data_kicked_from_workspace },
+    },
+    invite: {
+      id: "invite", name: "invite", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "Invite", validate: v.message_invite,
+      consts: {},
+      publish: { audience: ["userId"], dataPointer: "", validateData: v.data_invite },
+    },
+    "invite-response": {
+      id: "invite-response", name: "invite-response", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "InviteResponse", validate: v.message_invite_response,
+      consts: {},
+      publish: { audience: ["userId"], dataPointer: "", validateData: v.data_invite_response },
+    },
+    "invite-cancelled": {
+      id: "invite-cancelled", name: "invite-cancelled", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "InviteCancelled", validate: v.message_invite_cancelled,
+      consts: {},
+      publish: { audience: ["userId"], dataPointer: "", validateData: v.data_invite_cancelled },
+    },
+    "conversation-broadcast": {
+      id: "conversation-broadcast", name: "conversation-broadcast", direction: "send",
+      channel: "workspace", address: "/", protocol: "socket.io",
+      type: "ConversationBroadcast", validate: v.message_conversation_broadcast,
+      consts: {},
+      publish: { audience: ["channelId"], dataPointer: "", validateData: v.data_conversation_broadcast },
+    },
     Envelope: {
       id: "Envelope", name: "Envelope", direction: "receive",
       channel: "events", address: "switchyard.workspace", protocol: "kafka",
@@ -116,6 +184,8 @@ export const catalogue: ApiCatalogue = {
 /** Payload type of each message, by message id. */
 export interface Payloads {
   "auth": M.Auth;
+  "logout": M.Logout;
+  "conversation-broadcast-request": M.ConversationBroadcastRequest;
   "auth-success": M.AuthSuccess;
   "socket-api-error": M.SocketApiError;
   "socket-api-error-transaction": M.SocketApiErrorTransaction;
@@ -129,6 +199,14 @@ export interface Payloads {
   "user-unselected-channel": M.UserUnselectedChannel;
   "media-state-updated": M.MediaStateUpdated;
   "user-changed-device": M.UserChangedDevice;
+  "workspace-updated": M.WorkspaceUpdated;
+  "channel-updated": M.ChannelUpdated;
+  "me-updated": M.MeUpdated;
+  "kicked-from-workspace": M.KickedFromWorkspace;
+  "invite": M.Invite;
+  "invite-response": M.InviteResponse;
+  "invite-cancelled": M.InviteCancelled;
+  "conversation-broadcast": M.ConversationBroadcast;
   "Envelope": M.Envelope;
 }
 
@@ -144,4 +222,12 @@ export interface PublishData {
   "user-unselected-channel": M.UserUnselectedChannel;
   "media-state-updated": M.MediaStateUpdated;
   "user-changed-device": M.UserChangedDevice;
+  "workspace-updated": M.WorkspaceUpdated;
+  "channel-updated": M.ChannelUpdated;
+  "me-updated": M.MeUpdated;
+  "kicked-from-workspace": M.KickedFromWorkspace;
+  "invite": M.Invite;
+  "invite-response": M.InviteResponse;
+  "invite-cancelled": M.InviteCancelled;
+  "conversation-broadcast": M.ConversationBroadcast;
 }

@@ -3,16 +3,81 @@
 export interface AuthSuccess {
   'transaction'?: string;
   'userId': string;
+  'reconnected': boolean;
+  'onlineStatus': OnlineStatus;
 }
+
+export type OnlineStatus = "online" | "idle" | "offline";
 
 export interface Auth {
   'transaction'?: string;
   'token': string;
   'workspaceId': string;
   'onlineStatus'?: OnlineStatus;
+  'localTimeZone'?: string;
+  'prevSocketId'?: string | null;
 }
 
-export type OnlineStatus = "online" | "idle" | "offline";
+export type Logout = any;
+
+export type ConversationBroadcastRequest = Map<string, any>;
+
+export interface WorkspaceUpdated {
+  'workspace': Workspace;
+}
+
+export interface Workspace {
+  'id': string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface ChannelUpdated {
+  'channel': Channel;
+}
+
+export interface Channel {
+  'id': string;
+  'name': string;
+  'description'?: string;
+  'isPrivate': boolean;
+  'isTemporary': boolean;
+  'expiredAt'?: string;
+  'creatorId': string;
+  'createdAt': string;
+  'updatedAt': string;
+}
+
+export interface MeUpdated {
+  'user': User;
+}
+
+export interface User {
+  'id': string;
+  'name': string;
+  'lang'?: string;
+  'avatarFileId'?: string | null;
+  'avatarSet'?: Map<string, any> | null;
+  'email'?: string;
+  'isEmailVerified'?: boolean;
+  'createdAt': string;
+  'updatedAt': string;
+  'temporaryUser'?: boolean;
+}
+
+export interface KickedFromWorkspace {
+  'workspaceId': string;
+}
+
+export type Invite = Map<string, any>;
+
+export type InviteResponse = Map<string, any>;
+
+export type InviteCancelled = Map<string, any>;
+
+export interface ConversationBroadcast {
+  'userId': string;
+  'additionalProperties'?: Map<string, any>;
+}
 
 export interface SocketApiError {
   'event': string;
@@ -21,27 +86,20 @@ export interface SocketApiError {
 
 export interface ChannelCreated {
   'channelId': string;
+  'workspaceId': string;
 }
 
 export interface ChannelDeleted {
   'channelId': string;
+  'workspaceId'?: string;
 }
 
 export interface UserJoined {
   'user': User;
 }
 
-export interface User {
-  'id': string;
-  'name': string;
-  'avatar'?: string;
-  'email': string;
-  'isEmailVerified': boolean;
-  'createdAt': string;
-  'updatedAt': string;
-}
-
 export interface UserLeavedWorkspace {
+  'workspaceId'?: string;
   'userId': string;
 }
 
@@ -57,6 +115,7 @@ export interface OnlineStatusUpdated {
 export interface UserSelectedChannel {
   'userId': string;
   'channelId': string;
+  'socketId'?: string;
   'userMediaState': UserMediaState;
 }
 
@@ -71,6 +130,8 @@ export interface UserMediaState {
 export interface UserUnselectedChannel {
   'userId': string;
   'channelId': string;
+  'socketId'?: string;
+  'userMediaState'?: UserMediaState;
 }
 
 export interface MediaStateUpdated {
@@ -92,7 +153,7 @@ export interface Envelope {
   'id'?: string;
 }
 
-export type EnvelopeMessage = "channel-created" | "channel-deleted" | "user-joined" | "user-leaved-workspace" | "user-updated" | "online-status-updated" | "user-selected-channel" | "user-unselected-channel" | "media-state-updated" | "user-changed-device";
+export type EnvelopeMessage = "channel-created" | "channel-deleted" | "user-joined" | "user-leaved-workspace" | "user-updated" | "online-status-updated" | "user-selected-channel" | "user-unselected-channel" | "media-state-updated" | "user-changed-device" | "workspace-updated" | "channel-updated" | "me-updated" | "kicked-from-workspace" | "invite" | "invite-response" | "invite-cancelled" | "conversation-broadcast";
 
 export interface WorkspaceAudience {
   'workspaceId': string;
@@ -104,15 +165,4 @@ export interface ChannelAudience {
 
 export interface UserAudience {
   'userId': string;
-}
-
-export interface Channel {
-  'id': string;
-  'name': string;
-  'description'?: string;
-  'isPrivate': boolean;
-  'isTemporary': boolean;
-  'expiredAt'?: string;
-  'createdAt': string;
-  'updatedAt': string;
 }

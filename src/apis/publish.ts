@@ -1,7 +1,10 @@
-// POST /publish/v1/{api}: back-end services publish an event for delivery (DESIGN.md).
+// POST /publish/v1/{api}: back-end services publish an event for delivery (DESIGN.md). While the bus
+// is down the answer is 503 with Retry-After (src/http/errors.ts), at once or within the dependency
+// timeout; a publisher that sends an Idempotency-Key may repeat a publish that got no 202 harmlessly.
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, GatewayContext } from '../gateway/context';
 import { HttpError } from '../http/errors';
+import { idempotencyKey, recordIdFor } from '../http/idempotency';
 import { operation, respond } from '../http/respond';
 import { bearerClaims } from '../http/bearer';
 import { hasScope } from '../auth/authenticator';
@@ -29,7 +32,9 @@ export function publishApi(ctx: GatewayContext): ApiModule {
         const check = checkEnvelope(ctx.catalogues[api], body.message, body.to, body.data);
         if (!check.ok) throw new HttpError(check.status, check.error, check.errors);
 
-        const envelope: Envelope = { id: randomUUID(), message: body.message, to: body.to as Envelope['to'], data: body.data };
+        const key = idempotencyKey(k);
+        const id = key === undefined ? randomUUID() : recordIdFor(key, 'publish', claims.sub, api);
+        const envelope: Envelope = { id, message: body.message, to: body.to as Envelope['to'], data: body.data };
         await ctx.bus.publish(api, envelope);
         ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
         respond(k, op, 202, { id: envelope.id });

@@ -3,9 +3,16 @@
 // group of their own per node, starting at the latest offset; work subscribers of an API share one
 // group, so each record is handled by exactly one node and committed only after its handler
 // succeeded. Records a work handler dead-letters go to `<topic>.dlq` with the reason in headers.
+//
+// Outages: a probe asks the broker for metadata every `reconnectMs`; while it gets no answer the bus
+// is down, publish fails at once with DependencyUnavailableError (nothing is sent) and readiness is
+// false. A publish that gets no acknowledgement within `timeoutMs` fails the same way, but may still
+// reach Kafka (kafkajs may be retrying it): publishers make such a retry harmless with an idempotency
+// key (see src/http/idempotency.ts).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import { deeperThan, tooDeep } from '../validation/json-depth';
+import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface KafkaBusOptions {
@@ -18,6 +25,12 @@ export interface KafkaBusOptions {
   onDeadLetter?: (api: ApiName, reason: string) => void;
   /** Records whose JSON nests deeper are dead-lettered unread (default 64, like JSON_MAX_DEPTH). */
   maxJsonDepth?: number;
+  /** Longest wait for a publish to be acknowledged (default 3 s). */
+  timeoutMs?: number;
+  /** Pause between probes while the broker is unreachable, and longest pause between kafkajs retries (default 500 ms). */
+  reconnectMs?: number;
+  /** Told once when the broker becomes unreachable and once when it is back. */
+  availability?: AvailabilityListener;
 }
 
 interface Pending {
@@ -30,9 +43,19 @@ interface Pending {
 interface Member {
   api: ApiName;
   mode: SubscriptionMode;
+  groupId: string;
   consumer: Consumer;
-  running: boolean;
+  /** Fanout: its group's offsets are set (to the topic's end when it first started). */
+  positioned: boolean;
+  /** Joined its group once: consuming, or rejoining after a broker outage. */
+  joined: boolean;
 }
+
+/** How often a fanout consumer commits the offset it delivered up to (see deliverBatch). */
+const FANOUT_COMMIT_INTERVAL_MS = 1_000;
+
+/** Record errors that no retry cures: the publish fails as a gateway error, not as an outage. */
+const BAD_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
@@ -44,28 +67,37 @@ export class KafkaBus implements Bus {
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
   private batch: Pending[] = [];
-  private probe: Kafka | undefined;
   private producerReady: Promise<void> | undefined;
   private topicsReady: Promise<void> | undefined;
-  private producerConnected = false;
   private closed = false;
+  private readonly timeoutMs: number;
+  private readonly reconnectMs: number;
+  /** Retries of consumers and admin requests: quick, and never further apart than reconnectMs. */
+  private readonly retry: RetryOptions;
+  private readonly availability: Availability;
+  /** Metadata requests without retries, on a client of its own (retries are a client-wide setting). */
+  private readonly prober: Admin;
+  private probing: Promise<boolean> | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.clientId = options.clientId ?? 'switchyard';
     this.prefix = options.topicPrefix ?? 'switchyard.';
     this.partitions = options.partitions ?? 3;
     this.maxJsonDepth = options.maxJsonDepth ?? 64;
-    this.kafka = new Kafka({
-      clientId: this.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.NOTHING,
-      // Keep trying while a broker restarts; readiness reports the outage meanwhile.
-      retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
-    });
-    // Idempotent: a retried send is written once (kafkajs needs one request in flight for it).
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
+    this.timeoutMs = options.timeoutMs ?? 3_000;
+    this.reconnectMs = options.reconnectMs ?? 500;
+    this.retry = { initialRetryTime: Math.min(100, this.reconnectMs), maxRetryTime: this.reconnectMs, retries: 10 };
+    this.availability = new Availability(options.availability);
+    const client = { clientId: this.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING };
+    this.kafka = new Kafka({ ...client, retry: this.retry });
+    // Idempotent: a retried send is written once (kafkajs needs one request in flight for it). Its
+    // retries end before timeoutMs when the broker refuses connections, so a publish answered 503
+    // is then not sent later; a request left unanswered is given up after timeoutMs.
+    this.producer = new Kafka({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } })
+      .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.prober = new Kafka({ ...client, clientId: `${this.clientId}-probe`, requestTimeout: this.timeoutMs, retry: { retries: 0 } }).admin();
+    this.scheduleProbe(0);
   }
 
   topic(api: ApiName): string {
@@ -110,6 +142,7 @@ export class KafkaBus implements Bus {
    */
   publish(api: ApiName, envelope: Envelope): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`KafkaBus is closed: cannot publish to ${api}`));
+    if (this.availability.down) return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
     const message = {
       key: audienceKey(envelope),
       value: JSON.stringify(envelope),
@@ -125,12 +158,21 @@ export class KafkaBus implements Bus {
     const batch = this.batch.splice(0);
     const byTopic = new Map<string, Pending['message'][]>();
     for (const p of batch) (byTopic.get(p.topic) ?? byTopic.set(p.topic, []).get(p.topic)!).push(p.message);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
     try {
-      await this.connectProducer();
-      await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      const sent = this.connectProducer().then(() => this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }));
+      sent.catch(() => undefined); // when the deadline won, kafkajs's own failure comes later and goes nowhere
+      await Promise.race([sent, deadline]);
       for (const p of batch) p.resolve();
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      const error = isBadRecord(err) ? err : new DependencyUnavailableError('bus', `Kafka: ${(err as Error).message}`, { cause: err });
+      if (error !== err) void this.probe(); // down now? then the next publishes fail at once
+      for (const p of batch) p.reject(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -144,15 +186,15 @@ export class KafkaBus implements Bus {
       heartbeatInterval: 1_000,
       // Short fetch waits keep idle-to-first-record latency low.
       maxWaitTimeInMs: mode === 'fanout' ? 100 : 250,
-      retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
+      retry: this.retry,
     });
-    const member: Member = { api, mode, consumer, running: false };
+    const member: Member = { api, mode, groupId, consumer, positioned: mode === 'work', joined: false };
     this.members.add(member);
     const started = this.startConsumer(member, handler);
     // With the broker up, the subscription counts from the moment the consumer has joined and
     // fetched once (so a fanout consumer's "latest" offset is fixed). With it down, the consumer
     // keeps trying in the background and readiness stays false meanwhile: the node still starts.
-    if (await this.reachable()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    if (await this.probe()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
     return {
       close: async () => {
         this.members.delete(member);
@@ -161,43 +203,34 @@ export class KafkaBus implements Bus {
     };
   }
 
-  /** One quick metadata request, no retries: is a broker answering right now? */
-  private async reachable(): Promise<boolean> {
-    // A client of its own: connection retries are a client-wide setting in kafkajs.
-    this.probe ??= new Kafka({ clientId: `${this.clientId}-probe`, brokers: this.options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
-    const admin = this.probe.admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+  /** One metadata request, no retries: is a broker answering right now? Concurrent calls share one. */
+  private probe(): Promise<boolean> {
+    this.probing ??= (async () => {
+      try {
+        await this.prober.connect();
+        await this.prober.describeCluster();
+        this.availability.succeeded();
+        this.connectProducer().catch(() => undefined); // warm: the first publish need not connect
+        return true;
+      } catch (err) {
+        this.availability.failed(err);
+        await this.prober.disconnect().catch(() => undefined); // connect afresh next time
+        return false;
+      } finally {
+        this.probing = undefined;
+      }
+    })();
+    return this.probing;
+  }
+
+  /** Probes every reconnectMs for as long as the bus is open (an idle node notices an outage too). */
+  private scheduleProbe(delayMs: number): void {
+    if (this.closed) return;
+    this.probeTimer = setTimeout(() => void this.probe().finally(() => this.scheduleProbe(this.reconnectMs)), delayMs);
+    this.probeTimer.unref();
   }
 
   private async startConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
-    const { consumer, api, mode } = member;
-    consumer.on(consumer.events.CRASH, (e) => {
-      member.running = false;
-      this.options.onError?.(e.payload.error, { api, mode, event: 'consumer crash', restart: e.payload.restart });
-      // kafkajs restarts a crashed consumer itself only after a retriable error; after any other
-      // (its retries ran out during a broker outage) the consumer stays stopped: run it again.
-      if (!e.payload.restart) void this.rerunConsumer(member, handler);
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => (member.running = true));
-    await this.runConsumer(member, handler);
-  }
-
-  private async rerunConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
-    await member.consumer.disconnect().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 1_000).unref());
-    if (!this.closed && this.members.has(member)) await this.runConsumer(member, handler);
-  }
-
-  /** Connects, subscribes and runs the consumer, retrying until it has fetched once (or the bus closes). */
-  private async runConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
     const { consumer, api, mode } = member;
     const fetched = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.FETCH, () => {
@@ -205,21 +238,42 @@ export class KafkaBus implements Bus {
         resolve();
       });
     });
+    consumer.on(consumer.events.CRASH, (e) => {
+      const context = { api, mode, event: 'consumer crash', restart: e.payload.restart };
+      this.reportError(e.payload.error, context);
+      // kafkajs gives up on errors it deems final, some of which a broker outage causes (no group
+      // coordinator while the broker shuts down): start the consumer again, as at subscribe.
+      if (!e.payload.restart) void this.runConsumer(member, handler, this.reconnectMs);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => (member.joined = true));
+    if (await this.runConsumer(member, handler, 0)) await fetched;
+  }
+
+  /** Connects, subscribes and runs the consumer, trying again until it runs; false when the subscription closed first. */
+  private async runConsumer(member: Member, handler: EnvelopeHandler, delayMs: number): Promise<boolean> {
+    const { consumer, api, mode } = member;
+    const commits = new Map<number, number>(); // fanout: partition -> when its offset was last committed
     for (let attempt = 0; !this.closed && this.members.has(member); attempt++) {
+      await new Promise((r) => setTimeout(r, attempt === 0 ? delayMs : Math.min(this.reconnectMs, 100 * 2 ** attempt)).unref());
       try {
         await this.ensureTopics();
+        if (!member.positioned) {
+          await this.commitTopicEnd(member.groupId, this.topic(api));
+          member.positioned = true;
+        }
         await consumer.connect();
         await consumer.subscribe({ topic: this.topic(api), fromBeginning: mode === 'work' });
         await consumer.run(
           mode === 'fanout'
             ? {
                 partitionsConsumedConcurrently: this.partitions,
-                // A fanout group is this subscription's own and starts at the latest offset, so its
-                // offsets are never read back: no commits, and the batch is delivered with one offset
-                // resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
+                // A fanout group is this subscription's own and starts at the topic's end; its
+                // offsets are read back only when it joins again after an outage. So no commit per
+                // batch (deliverBatch commits once a second), and the batch is delivered with one
+                // offset resolution and one heartbeat instead of kafkajs's per-record bookkeeping.
                 autoCommit: false,
                 eachBatchAutoResolve: false,
-                eachBatch: (payload) => this.deliverBatch(api, payload, handler),
+                eachBatch: (payload) => this.deliverBatch(api, payload, handler, commits),
               }
             : {
                 partitionsConsumedConcurrently: this.partitions,
@@ -227,18 +281,32 @@ export class KafkaBus implements Bus {
                 eachMessage: async ({ message }) => this.deliver(api, mode, message, handler),
               },
         );
-        await fetched;
-        return;
+        return true;
       } catch (err) {
-        this.options.onError?.(err, { api, mode, event: 'consumer start failed', attempt });
+        this.reportError(err, { api, mode, event: 'consumer start failed', attempt });
         await consumer.disconnect().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)).unref());
       }
+    }
+    return false;
+  }
+
+  /**
+   * A new fanout group starts at the topic's end, as "latest" would, but committed: should it join
+   * again (after a broker outage) before it delivered and committed anything, it goes on from there.
+   */
+  private async commitTopicEnd(groupId: string, topic: string): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) });
+    } finally {
+      await admin.disconnect();
     }
   }
 
   /** Fanout: the records of one fetched batch in order; stops early when the consumer stops or the batch went stale. */
-  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler): Promise<void> {
+  private async deliverBatch(api: ApiName, payload: EachBatchPayload, handler: EnvelopeHandler, commits: Map<number, number>): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let last: string | undefined;
     for (let i = 0; i < batch.messages.length; i++) {
@@ -248,7 +316,18 @@ export class KafkaBus implements Bus {
       await this.deliver(api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
     }
-    if (last !== undefined) resolveOffset(last);
+    if (last !== undefined) {
+      resolveOffset(last);
+      // At most once a second per partition, in the background: after a broker outage the group
+      // is joined anew and goes on from here, rather than from the latest offset, which would skip
+      // what was published meanwhile (a record may be delivered again instead: up to a second's).
+      const now = Date.now();
+      if (now - (commits.get(batch.partition) ?? 0) >= FANOUT_COMMIT_INTERVAL_MS) {
+        commits.set(batch.partition, now);
+        const offset = (BigInt(last) + 1n).toString();
+        payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] }).catch(() => undefined);
+      }
+    }
     await heartbeat();
   }
 
@@ -291,25 +370,51 @@ export class KafkaBus implements Bus {
     this.options.onDeadLetter?.(api, reason);
   }
 
-  /** Answers at once: a broker that is down is being retried in the background meanwhile. */
+  /**
+   * Errors of an outage (the broker's, or the store's in a work handler) are the Availability's to
+   * report, once: consumers crash and restart during one, and again on the broker's transient
+   * errors (its group coordinator loading) right after it.
+   */
+  private reportError(err: unknown, context: Record<string, unknown>): void {
+    if (this.availability.down || isUnavailable(err) || isTransientBrokerError(err)) return;
+    this.options.onError?.(err, context);
+  }
+
+  /**
+   * Answers at once from the last probe: no request per call. A consumer that joined its group once
+   * counts while it rejoins after an outage: publishing works, and its records wait for it.
+   */
   async ready(): Promise<boolean> {
-    if (this.closed) return false;
-    if (!this.producerConnected) {
-      this.connectProducer().catch((err: unknown) => this.options.onError?.(err, { event: 'producer connect failed' }));
-      return false;
-    }
-    return [...this.members].every((m) => m.running);
+    if (this.closed || !this.availability.up) return false;
+    return [...this.members].every((m) => m.joined);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.probeTimer);
+    this.availability.close();
     const members = [...this.members];
     this.members.clear();
     if (this.batch.length) await this.flush(); // what was published before close still goes out
     await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
-    await this.producer.disconnect().catch(() => undefined);
+    await Promise.allSettled([this.producer.disconnect(), this.prober.disconnect()]);
   }
+}
+
+/**
+ * The innermost cause is kafkajs's own and passes: a connection, a timeout, a broker not ready yet,
+ * no group coordinator (kafkajs calls that final; a broker shutting down causes it).
+ */
+function isTransientBrokerError(err: unknown): boolean {
+  const root = causes(err).pop();
+  if (!root?.name.startsWith('KafkaJS')) return false;
+  return (root as { retriable?: unknown }).retriable === true || root.name === 'KafkaJSGroupCoordinatorNotFound';
+}
+
+/** A record the broker refuses as such (too large, corrupt): retrying cannot help. */
+function isBadRecord(err: unknown): boolean {
+  return causes(err).some((e) => BAD_RECORD.has(String((e as { type?: unknown }).type)));
 }
 
 /** Record key: the audience value, so one audience's records stay in order on one partition. */

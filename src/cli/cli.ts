@@ -1,4 +1,4 @@
-// The `switchyard` command line: `serve`, `token` and `doctor`, `--help` on each, `--version`.
+// The `switchyard` command line: `serve`, `token`, `doctor` and `verify`, `--help` on each, `--version`.
 // Without a command it prints help rather than starting a server, so a mistyped invocation never
 // opens a port. Parsing is node's util.parseArgs (see command.ts).
 import { ConfigError } from '../config';
@@ -6,9 +6,10 @@ import { UsageError, wantsHelp, type Command, type Output } from './command';
 import { doctorCommand } from './doctor';
 import { serveCommand } from './serve';
 import { tokenCommand } from './token';
+import { verifyCommand } from './verify';
 import { packageVersion } from './version';
 
-const COMMANDS: Record<string, Command> = { serve: serveCommand, token: tokenCommand, doctor: doctorCommand };
+const COMMANDS: Record<string, Command> = { serve: serveCommand, token: tokenCommand, doctor: doctorCommand, verify: verifyCommand };
 
 export const USAGE = [
   'usage: switchyard <command> [options]',
@@ -29,7 +30,7 @@ function commandNamed(name: string): Command {
   return command;
 }
 
-async function dispatch(argv: readonly string[], out: Output): Promise<number> {
+async function dispatch(argv: readonly string[], out: Output, err: Output): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
     out.write(`${USAGE}\n`);
@@ -40,7 +41,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
   } else if (wantsHelp(rest)) {
     out.write(`${commandNamed(first).usage}\n`);
   } else {
-    return commandNamed(first).run(rest, out);
+    return commandNamed(first).run(rest, out, err);
   }
   return 0;
 }
@@ -51,7 +52,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
  */
 export async function runCli(argv: readonly string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   try {
-    return await dispatch(argv, out);
+    return await dispatch(argv, out, err);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) err.write(`switchyard: ${error.message}\n`);
     else err.write(`switchyard: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);

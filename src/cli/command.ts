@@ -8,7 +8,7 @@ export interface Command {
   /** The full text `switchyard <command> --help` prints. */
   usage: string;
   /** `argv` is what follows the command's name. Resolves with the exit code. */
-  run(argv: string[], out: Output): Promise<number>;
+  run(argv: string[], out: Output, err?: Output): Promise<number>;
 }
 
 /** Where a command prints its result (process.stdout, or a test's buffer). */

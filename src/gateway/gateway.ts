@@ -15,6 +15,7 @@ import { createBus, createStore } from './ports';
 import { errorBoundary, plainError } from '../http/errors';
 import { parseBody } from '../http/body';
 import { answerClientErrors } from '../http/client-error';
+import { restCors } from '../http/cors';
 import { unmatchedRequests, type RoutedApi } from '../http/methods';
 import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
@@ -56,7 +57,7 @@ export class Gateway {
       log,
       metrics,
       bus: options.bus ?? createBus(config, log, metrics),
-      store: options.store ?? createStore(config, log),
+      store: options.store ?? createStore(config, log, metrics),
       auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
       connections: new ConnectionLimits(
@@ -72,6 +73,7 @@ export class Gateway {
     app.use(requestLog(log, config.requestLogLevel));
     app.use(requestMetrics(metrics));
     app.use(refuseMalformedTargets(() => metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_target' })));
+    app.use(restCors(config)); // before the routers and the method layer: preflights are answered here
     const routed: RoutedApi[] = [];
     for (const module of this.modules) {
       if (!module.routes) continue;

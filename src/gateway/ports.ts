@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { KafkaBus } from '../bus/kafka-bus';
 import { MemoryBus } from '../bus/memory-bus';
+import type { AvailabilityListener } from '../ports/availability';
 import { DeadLetterError, type ApiName, type Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
 import { MemoryStore } from '../store/memory-store';
@@ -17,6 +18,22 @@ function deadLetterKind(reason: string): string {
   if (/^unknown message/.test(reason)) return 'unknown_message';
   if (/^not a publish envelope/.test(reason)) return 'not_an_envelope';
   return 'invalid_data';
+}
+
+/** One log line and one metric change per outage and per recovery of Kafka or Redis. */
+function availabilityReport(dependency: 'kafka' | 'redis', log: Logger, metrics: Metrics): AvailabilityListener {
+  return {
+    down(reason) {
+      metrics.dependencyUp.set({ dependency }, 0);
+      metrics.dependencyOutagesTotal.inc({ dependency });
+      log.error({ dependency, reason }, `${dependency} is unreachable: requests that need it are answered 503 until it is back`);
+    },
+    up(downForMs) {
+      metrics.dependencyUp.set({ dependency }, 1);
+      if (downForMs === undefined) log.info({ dependency }, `${dependency} is reachable`);
+      else log.info({ dependency, downForMs }, `${dependency} is reachable again after ${(downForMs / 1000).toFixed(1)} s`);
+    },
+  };
 }
 
 export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
@@ -33,6 +50,9 @@ export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
       maxJsonDepth: config.jsonMaxDepth,
       onDeadLetter: deadLetter,
       onError: (err, context) => log.warn({ err, ...context }, 'kafka'),
+      timeoutMs: config.dependencyTimeoutMs,
+      reconnectMs: config.dependencyReconnectMs,
+      availability: availabilityReport('kafka', log, metrics),
     });
   }
   return new MemoryBus({
@@ -43,7 +63,12 @@ export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
   });
 }
 
-export function createStore(config: Config, log: Logger): Store {
-  if (config.redisUrl) return new RedisStore(config.redisUrl, { onError: (err) => log.warn({ err }, 'redis') });
-  return new MemoryStore();
+export function createStore(config: Config, log: Logger, metrics: Metrics): Store {
+  if (!config.redisUrl) return new MemoryStore();
+  return new RedisStore(config.redisUrl, {
+    timeoutMs: config.dependencyTimeoutMs,
+    reconnectMs: config.dependencyReconnectMs,
+    availability: availabilityReport('redis', log, metrics),
+    onError: (err) => log.warn({ err }, 'redis notification listener failed'),
+  });
 }

@@ -29,6 +29,22 @@ function canonical(address: string): string {
   return MAPPED_IPV4.exec(address)?.[1] ?? address;
 }
 
+/**
+ * The part of an address a per-client limit counts: an IPv4 address whole, an IPv6 address by its
+ * /64 (one subscriber, one LAN: a client given a /64 could otherwise take a new address per
+ * connection), e.g. `2001:db8:0:1::/64`.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const bare = address.split('%')[0]; // a zone (fe80::1%eth0) names an interface, not a client
+  const [head, tail = ''] = bare.split('::');
+  const groups = (text: string) => (text === '' ? [] : text.split(':')).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const left = groups(head);
+  const right = bare.includes('::') ? groups(tail) : [];
+  const all = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
 export class ClientAddress {
   private readonly trusted: BlockList | undefined;
 

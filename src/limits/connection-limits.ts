@@ -3,7 +3,7 @@
 // over a limit is refused before it is upgraded, so it never holds more than its handshake.
 import type { IncomingMessage } from 'node:http';
 import type { Metrics } from '../metrics';
-import { ClientAddress } from './client-address';
+import { ClientAddress, limitKey } from './client-address';
 
 export type RealtimeApi = 'games' | 'pizza' | 'workspace';
 
@@ -52,8 +52,9 @@ export class ConnectionLimits {
     return this.settings.maxConnections;
   }
 
+  /** The client `req` is counted under: its address (behind trusted proxies, the forwarded one), an IPv6 one by its /64. */
   addressOf(req: IncomingMessage): string {
-    return this.addresses.of(req);
+    return limitKey(this.addresses.of(req));
   }
 
   /** Why a new connection from `address` would be refused now (counted as a hit), or undefined. */

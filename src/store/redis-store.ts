@@ -1,7 +1,9 @@
 // The Redis Store (ioredis): what must be shared between gateway nodes or outlive one. Every method
 // is a single atomic command or Lua script; notifications travel over Redis pub/sub.
 import Redis from 'ioredis';
+import { Availability, type AvailabilityListener } from '../ports/availability';
 import { PRESENCE_TTL_MS, type HeldWebhookJob, type NewEvent, type Store, type StoredEvent, type TicketGrant, type WebhookJob, type WindowCount } from '../ports/store';
+import { reconnectOptions, StoreConnection, type ConnectionTimings } from './redis-connection';
 import {
   ADD_WEBHOOK_JOB,
   APPEND_EVENT,
@@ -21,6 +23,13 @@ export interface RedisStoreOptions {
   presenceTtlMs?: number;
   /** How long idempotency keys are remembered (default 1 day). */
   dedupeTtlSeconds?: number;
+  /** Longest wait for a reply or a connection (default 3 s): a command waiting longer fails as unavailable. */
+  timeoutMs?: number;
+  /** Longest pause between reconnect attempts while Redis is unreachable (default 500 ms). */
+  reconnectMs?: number;
+  /** Told once when Redis becomes unreachable and once when it is back. */
+  availability?: AvailabilityListener;
+  /** Errors that are no outage (a notification listener that threw). */
   onError?: (error: unknown) => void;
 }
 
@@ -54,17 +63,21 @@ export class RedisStore implements Store {
   private readonly presenceTtlMs: number;
   private readonly dedupeTtl: number;
   private readonly subscribed: Promise<unknown>;
+  private readonly availability: Availability;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'switchyard:';
     this.presenceTtlMs = options.presenceTtlMs ?? PRESENCE_TTL_MS;
     this.dedupeTtl = options.dedupeTtlSeconds ?? 86_400;
     const onError = options.onError ?? (() => undefined);
-    // Commands wait for a reconnect instead of failing at once; readiness reports the outage.
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 }) as Redis & Scripts;
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
-    this.redis.on('error', onError);
-    this.subscriber.on('error', onError);
+    const timings: ConnectionTimings = { timeoutMs: options.timeoutMs ?? 3_000, reconnectMs: options.reconnectMs ?? 500 };
+    this.availability = new Availability(options.availability);
+    this.redis = new StoreConnection(url, timings, this.availability) as StoreConnection & Scripts;
+    // The subscription waits out an outage and is renewed on reconnect; a long poll that misses a
+    // notification meanwhile still reads the store when its timeout comes.
+    this.subscriber = new Redis(url, { ...reconnectOptions(timings), maxRetriesPerRequest: null });
+    // Its connection errors are the same outage, reported by this.redis.
+    this.subscriber.on('error', () => undefined);
     this.redis.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
     this.redis.defineCommand('enqueueOnce', { numberOfKeys: 2, lua: ENQUEUE });
     this.redis.defineCommand('compareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
@@ -250,13 +263,14 @@ export class RedisStore implements Store {
 
   async ready(): Promise<boolean> {
     try {
-      return this.redis.status === 'ready' && (await this.redis.ping()) === 'PONG';
+      return this.subscriber.status === 'ready' && this.redis.status === 'ready' && (await this.redis.ping()) === 'PONG';
     } catch {
       return false;
     }
   }
 
   async close(): Promise<void> {
+    this.availability.close();
     this.listeners.clear();
     // quit() waits for pending replies; a connection that is down has none to wait for.
     const end = (c: Redis) => (c.status === 'ready' ? c.quit() : Promise.resolve(c.disconnect()));

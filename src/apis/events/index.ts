@@ -4,10 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ParameterizedContext } from 'koa';
-import { packageVersion } from '../../cli/version';
+import { packageRoot } from '../../package-root';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
+import { idempotencyKey, recordIdFor } from '../../http/idempotency';
 import { clientGone, watchTopic } from '../../http/long-poll';
 import { operation, respond } from '../../http/respond';
+import { DependencyUnavailableError } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { NewEvent, StoredEvent } from '../../ports/store';
 import { workHandler } from '../../routing/validated';
@@ -27,8 +29,19 @@ const topicOf = (channel: string) => `events:${channel}`;
 /** How many ids of its own POSTs a node remembers for its work consumer to skip. */
 const OWN_RECORDS_KEPT = 10_000;
 
+/** Waits for `work` until `deadline` (ms since epoch): undefined when it finished in time, else why not. */
+async function settledBy(work: Promise<unknown>, deadline: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('not finished within the dependency timeout'), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([work.then(() => undefined, (err: unknown) => (err as Error).message ?? String(err)), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function eventsApi(ctx: GatewayContext): ApiModule {
-  const { catalogues, store, bus, config, metrics } = ctx;
+  const { catalogues, store, bus, config, metrics, log } = ctx;
   const spec = catalogues.events;
   const poll = operation(spec, 'GET', '/events/v1/events');
   const emit = operation(spec, 'POST', '/events/v1/events');
@@ -57,19 +70,19 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
   const aboutBody = {
     hostname: hostname(),
     type: 'ganomede-events',
-    version: packageVersion(),
+    version: packageRoot(__dirname).version,
     description: 'Switchyard events API: REST long polling on per-channel event logs',
     startDate: new Date().toISOString(),
   };
 
-  /** Stores an event once per record id, wakes that channel's long polls on every node. */
-  const storeEvent = async (channel: string, input: EventInput, recordId: string): Promise<StoredEvent> => {
+  /** Stores an event once per record id. */
+  const appendEvent = (channel: string, input: EventInput, recordId: string): Promise<StoredEvent> => {
     const event: NewEvent = { timestamp: Date.now(), type: input.type, from: input.from };
     if (input.data !== undefined) event.data = input.data;
-    const stored = await store.appendEvent(channel, event, recordId);
-    await store.notify(topicOf(channel));
-    return stored;
+    return store.appendEvent(channel, event, recordId);
   };
+  /** Wakes the channel's long polls on every node. */
+  const wake = (channel: string) => store.notify(topicOf(channel));
 
   return {
     name: 'events',
@@ -135,12 +148,22 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         if (!validate(body)) throw invalidContent(validate.errors);
         const input: EventInput = { type: body.type, from: body.from };
         if (body.data !== undefined) input.data = body.data;
-        const id = randomUUID();
-        const stored = await storeEvent(body.channel, input, id);
+        // A repeat with the same key answers the event its first attempt stored (appendEvent's key).
+        const key = idempotencyKey(k);
+        const id = key === undefined ? randomUUID() : recordIdFor(key, 'events', body.channel);
+        const deadline = Date.now() + config.dependencyTimeoutMs;
+        // Refused before anything is written while the bus is known to be down; a store outage
+        // fails the append at once (or after the timeout), and then nothing was stored either.
+        if (!(await bus.ready())) throw new DependencyUnavailableError('bus', 'the bus is not ready');
+        const stored = await appendEvent(body.channel, input, id);
         rememberOwn(id);
-        // Other consumers of switchyard.events see it too; our own work consumer skips it by id.
+        // Stored, so the answer is 200 from here on (a 503 now would make a retry store it twice).
+        // Waking long polls and the bus record (other consumers of switchyard.events see it; our own
+        // work consumer skips it by id) get what is left of the timeout, and go on after it.
         const envelope: Envelope = { id, message: 'event', to: { channel: body.channel }, data: input };
-        await bus.publish('events', envelope);
+        const followUps = Promise.all([wake(body.channel), bus.publish('events', envelope)]);
+        const unfinished = await settledBy(followUps, deadline);
+        if (unfinished) log.warn({ api: 'events', id, channel: body.channel, reason: unfinished }, 'event stored; waking long polls or its bus record is late or failed');
         metrics.eventsPublishedTotal.inc({ api: 'events', message: 'event' });
         respond(k, emit, 200, stored);
       });
@@ -158,7 +181,10 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
 
     async start() {
       subscription = await bus.subscribe('events', 'work', workHandler(spec, async (envelope, { value }) => {
-        if (!storedHere.delete(envelope.id)) await storeEvent(value, envelope.data as EventInput, envelope.id);
+        if (!storedHere.delete(envelope.id)) {
+          await appendEvent(value, envelope.data as EventInput, envelope.id);
+          await wake(value);
+        }
         metrics.eventsDeliveredTotal.inc({ api: 'events', message: envelope.message });
       }));
     },

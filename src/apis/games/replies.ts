@@ -13,6 +13,8 @@ export const ERRORS = {
   authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
   tooManyRequests: 'Too many requests',
   tooManySubscriptions: 'Too many subscriptions',
+  /** 503: the store or bus is down (an outage, not the request's fault). */
+  unavailable: 'Service unavailable: try again later',
 } as const;
 
 export interface ReplyPayload {

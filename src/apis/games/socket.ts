@@ -9,6 +9,7 @@ import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
 import { isKeysUnavailable, verifyOrUndefined } from '../../http/bearer';
+import { isUnavailable } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { AcceptedEnvelope } from '../../routing/check-envelope';
 import { fanoutHandler, workHandler } from '../../routing/validated';
@@ -152,8 +153,9 @@ export class GamesSockets {
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
       await this.perform(ws, parsed.frame, payload as Request, claims);
     } catch (err) {
-      if (!(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
-      const e = err instanceof GamesError ? err : new GamesError(400, 'Request failed');
+      // A store outage is logged once, by the store; the client is told to try again.
+      const e = err instanceof GamesError ? err : isUnavailable(err) ? new GamesError(503, ERRORS.unavailable) : new GamesError(400, 'Request failed');
+      if (e.status === 400 && !(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
       if (e.badInput) this.ctx.metrics.badInputTotal.inc({ api: STREAM, kind: e.badInput });
       this.send(ws, this.messages.errorReply.validate, reply(action, requestId, e.status, null, [e.message]));
     }

@@ -30,6 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
+import { isUnavailable } from '../../ports/availability';
 import type { HeldWebhookJob, Store, WebhookJob } from '../../ports/store';
 import { webhookHeaders } from './signature';
 
@@ -339,9 +340,11 @@ export class WebhookDeliverer {
     try {
       claimed = await jobs.claimWebhookJobs(this.owner, leaseMs, room);
     } catch (err) {
-      // One line per outage, not one per sweep.
-      if (!this.sweepFailing) log.warn({ err }, 'looking for webhook jobs to resume failed; will keep trying');
-      this.sweepFailing = true;
+      // One line per failure, not one per sweep; a store outage is the store's to report (once).
+      if (!this.sweepFailing && !isUnavailable(err)) {
+        log.warn({ err }, 'looking for webhook jobs to resume failed; will keep trying');
+        this.sweepFailing = true;
+      }
       return;
     }
     if (this.sweepFailing) log.info('looking for webhook jobs to resume works again');

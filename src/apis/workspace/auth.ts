@@ -16,6 +16,8 @@ export const ERRORS = {
   authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
   notMember: "Can't listen workspace events",
   unauthorized: 'Unauthorized: send "auth" first',
+  invalidEventData: (event: string) => `Invalid data format for "${event}" event`,
+  noChannel: 'Select a channel first',
   unknownEvent: (event: string) => `Unknown event "${event}"`,
   authTimeout: 'Authentication timeout: send "auth" sooner after connecting',
   tooManyEvents: (rate: number, burst: number) => `Too many events: at most ${rate} per second (bursts of ${burst})`,
@@ -29,20 +31,27 @@ export interface Identity {
   onlineStatus: OnlineStatus;
 }
 
-/** `rooms`: workspace, user and claimed channel rooms, to join (the socket keeps them, not the identity). */
-export type AuthOutcome = { ok: true; identity: Identity; rooms: string[] } | { ok: false; message: string };
+/**
+ * `rooms`: workspace, user and claimed channel rooms, to join (the socket keeps them, not the
+ * identity). `prevSocketId`: the socket this one replaces after a reconnect, as the client says.
+ */
+export type AuthOutcome =
+  | { ok: true; identity: Identity; rooms: string[]; prevSocketId: string | undefined }
+  | { ok: false; message: string };
 
+/** The `auth` payload (the generated validator has checked it); `localTimeZone` is accepted, unused. */
 interface AuthData {
   transaction?: string;
   token: string;
   workspaceId: string;
   onlineStatus?: OnlineStatus;
+  prevSocketId?: string | null;
 }
 
 /** Checks an `auth` payload with the generated validator, then the token, then membership. */
 export async function authenticate(validate: ValidateFunction, auth: Authenticator, data: unknown): Promise<AuthOutcome> {
   if (!validate(data)) return { ok: false, message: ERRORS.invalidData };
-  const { token, workspaceId, onlineStatus } = data as AuthData;
+  const { token, workspaceId, onlineStatus, prevSocketId } = data as AuthData;
   let claims;
   try {
     claims = await verifyOrUndefined(auth, token);
@@ -56,5 +65,6 @@ export async function authenticate(validate: ValidateFunction, auth: Authenticat
     ok: true,
     identity: { userId: claims.sub, workspaceId, onlineStatus: onlineStatus ?? 'online' },
     rooms: roomsOf(claims, workspaceId),
+    prevSocketId: prevSocketId || undefined,
   };
 }

@@ -30,6 +30,22 @@ export interface FanoutDeps {
   log: Logger;
   /** Called after each broadcast with the byte size of its frame (flow control, flow.ts). */
   broadcast(frameBytes: number): void;
+  /** Called when this node is done with a record (deliveries.ts). */
+  delivered(id: string): void;
+  /**
+   * A channel selection of socket `socketId` of user `userId` (`user-selected-channel`: channelId;
+   * `user-unselected-channel`: undefined, and the channel it left).
+   */
+  selection(socketId: string, userId: string, channelId: string | undefined, unselected?: string): void;
+}
+
+export const USER_SELECTED_CHANNEL = 'user-selected-channel';
+export const USER_UNSELECTED_CHANNEL = 'user-unselected-channel';
+
+/** A selection event's socket, user and channel, when it names a socket (`socketId` is optional). */
+function selectionOf(data: unknown): { socketId: string; userId: string; channelId: string } | undefined {
+  const { socketId, userId, channelId } = data as { socketId?: string; userId: string; channelId: string };
+  return socketId === undefined ? undefined : { socketId, userId, channelId };
 }
 
 /**
@@ -53,6 +69,17 @@ export function countRecipients(rooms: ReadonlyMap<string, ReadonlySet<string>>,
 }
 
 export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
+  const deliver = fanout(deps);
+  return async (envelope: Envelope) => {
+    try {
+      await deliver(envelope);
+    } finally {
+      deps.delivered(envelope.id);
+    }
+  };
+}
+
+function fanout(deps: FanoutDeps): EnvelopeHandler {
   const { catalogue, io, channels, replies, metrics, log, broadcast } = deps;
   return async (envelope: Envelope) => {
     const check = checkEnvelope(catalogue, envelope.message, envelope.to ?? {}, envelope.data);
@@ -64,6 +91,13 @@ export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
     // This node's view of channel ownership, in stream order (see ChannelDirectory).
     if (key === 'workspaceId' && entry.name === CHANNEL_CREATED) channels.created(channelIdOf(envelope.data), value);
     if (key === 'workspaceId' && entry.name === CHANNEL_DELETED) channels.deleted(channelIdOf(envelope.data), value);
+    // Which channel a socket of this node has selected (its `conversation-broadcast` goes there).
+    const selected = entry.name === USER_SELECTED_CHANNEL || entry.name === USER_UNSELECTED_CHANNEL ? selectionOf(envelope.data) : undefined;
+    if (selected) {
+      const { socketId, userId, channelId } = selected;
+      if (entry.name === USER_SELECTED_CHANNEL) deps.selection(socketId, userId, channelId);
+      else deps.selection(socketId, userId, undefined, channelId);
+    }
 
     const frame = buildFrame(entry, envelope.data);
     if (!replies.valid(entry, frame)) return; // once per broadcast, never per recipient

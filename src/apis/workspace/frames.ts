@@ -1,8 +1,12 @@
 // Outgoing frames: every payload is checked with its generated validator before it is emitted, and
 // a socket's own replies (`auth-success`, `socket-api-error`, `socket-api-error-<transaction>`).
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
+import type * as M from '../../../generated/workspace/models';
 import type { Logger } from '../../log';
 import { describeErrors } from '../../validation/describe-errors';
+
+/** `auth-success` but its `transaction` (that is the request's). */
+export type AuthSuccess = Omit<M.AuthSuccess, 'transaction'>;
 
 /** What a reply needs of a socket.io socket (a fake in unit tests). */
 export interface Emitter {
@@ -16,6 +20,17 @@ export function transactionOf(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const transaction = (data as Record<string, unknown>).transaction;
   return typeof transaction === 'string' ? transaction : undefined;
+}
+
+/**
+ * True when `value` holds binary data (socket.io clients may attach Buffers/ArrayBuffers to any
+ * event): every workspace event is JSON, and a Buffer would otherwise pass for an object. Called
+ * after the depth check, so the recursion is bounded.
+ */
+export function hasBinary(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
+  return Object.values(value).some(hasBinary);
 }
 
 export class Replies {
@@ -39,8 +54,8 @@ export class Replies {
     return false;
   }
 
-  authenticated(socket: Emitter, userId: string, transaction: string | undefined): void {
-    const payload = transaction === undefined ? { userId } : { transaction, userId };
+  authenticated(socket: Emitter, success: AuthSuccess, transaction: string | undefined): void {
+    const payload = transaction === undefined ? success : { transaction, ...success };
     if (this.valid(this.authSuccess, payload)) socket.emit(this.authSuccess.name, payload);
   }
 

@@ -1,9 +1,12 @@
-// The workspace API (workspace-socketio.md): socket.io at `/socket.io/` on the shared HTTP server.
-// Clients send only `auth`; server events published to api `workspace` (POST /publish/v1/workspace,
-// Kafka, or the gateway's own presence changes) reach their workspace, user or channel rooms.
+// The workspace API (workspace-socketio.md): socket.io at `/socket.io/` on the shared HTTP server,
+// for socket.io clients 2.x (Engine.IO 3, the original app's) and 3.x/4.x. Clients send `auth`, then
+// `logout` or `conversation-broadcast`; server events published to api `workspace` (POST
+// /publish/v1/workspace, Kafka, or the gateway's own presence changes) reach their workspace, user
+// or channel rooms. Cross-origin polling is answered for CORS_ORIGINS (http/cors.ts).
 //
 //   index.ts    attach/detach socket.io, wire connections and bus subscriptions
-//   session.ts  one socket: `auth`, re-auth, errors, disconnect
+//   session.ts  one socket: `auth`, re-auth, `logout`, `conversation-broadcast`, errors, disconnect
+//   deliveries.ts  waiting for this node's delivery of its own announcement (before `auth-success`)
 //   auth.ts     `auth` validation, token, membership
 //   rooms.ts    room names, audience -> rooms, channel ownership
 //   presence.ts online counting in the store, announcements through the bus
@@ -28,15 +31,18 @@ import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { RateLimit } from '../../limits/token-bucket';
+import { isUnavailable } from '../../ports/availability';
 import type { Subscription } from '../../ports/bus';
-import { AUTH_EVENT } from './auth';
+import { AUTH_EVENT, ERRORS } from './auth';
 import { coalesceWrites, type UpgradableConnection } from './coalesce';
 import { channelBookkeeping, fanoutHandler } from './deliver';
 import { cutOff, FlowControl, type EngineConnection } from './flow';
-import { Replies, transactionOf } from './frames';
-import { Presence } from './presence';
+import { hasBinary, Replies, transactionOf } from './frames';
+import { Deliveries } from './deliveries';
+import { Presence, publishEvent } from './presence';
 import { ChannelDirectory } from './rooms';
-import { Session } from './session';
+import { CONVERSATION_BROADCAST, LOGOUT_EVENT, Session } from './session';
+import { socketIoCors } from '../../http/cors';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
 
 export const SOCKET_IO_PATH = '/socket.io/';
@@ -72,11 +78,16 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const { config, log, metrics, bus, store, catalogues } = ctx;
   const catalogue = catalogues.workspace;
   const validateAuth = catalogue.messages[AUTH_EVENT]?.validate;
-  if (!validateAuth) throw new Error('workspace catalogue has no "auth" message');
+  const validateBroadcast = catalogue.messages['conversation-broadcast-request']?.validate;
+  if (!validateAuth || !validateBroadcast) throw new Error('workspace catalogue lacks "auth" or "conversation-broadcast-request"');
   const replies = new Replies(catalogue, log);
-  const presence = new Presence({ store, bus, catalogue, metrics, onError: (err) => log.warn({ err }, 'workspace: presence refresh failed') });
+  // A store outage is logged once, by the store, not per socket and refresh.
+  const onError = (err: unknown) => isUnavailable(err) || log.warn({ err }, 'workspace: presence refresh failed');
+  const presence = new Presence({ store, bus, catalogue, metrics, onError });
   const channels = new ChannelDirectory(store);
-  const sessions = new Set<Session>();
+  const sessions = new Map<string, Session>(); // by socket id
+  // auth-success waits at most this long for this node's delivery of the announcement before it.
+  const deliveries = new Deliveries(config.wsAuthTimeoutMs);
   const { connections } = ctx;
   const flow = new FlowControl(config.wsMaxBufferedBytes, (bytes, conn) => {
     if ((conn as unknown as EngineSocket).readyState !== 'open') return;
@@ -96,7 +107,8 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
     flow.forget(this as unknown as EngineConnection);
   }
   const sessionDeps = {
-    validateAuth, auth: ctx.auth, presence, replies, log, metrics,
+    validateAuth, validateBroadcast, auth: ctx.auth, presence, replies, log, metrics, deliveries,
+    publish: (message: string, to: Record<string, string>, data: unknown, id?: string) => publishEvent({ bus, catalogue, metrics }, message, to, data, id),
     authTimeoutMs: config.wsAuthTimeoutMs,
     rateLimit: new RateLimit(config.wsMessageRate, config.wsMessageBurst),
   };
@@ -123,13 +135,16 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         pingTimeout: config.wsPongTimeoutMs,
         // An engine.io connection that never joins the namespace is closed after this long.
         connectTimeout: config.wsAuthTimeoutMs,
+        // socket.io-client 2.x speaks Engine.IO 3: socket.io 4 joins it to `/` on connecting and
+        // answers its pings (in Engine.IO 4 the server pings).
+        allowEIO3: true,
+        cors: socketIoCors(config),
         // A handshake over the connection limits is refused (engine.io answers 403, or 400 to a
         // WebSocket handshake, with the message: the client gets a connect_error).
         allowRequest: (req, answer) => {
           const refusal = connections.refusal('workspace', connections.addressOf(req));
           answer(refusal?.message, refusal === undefined);
         },
-        // no `cors`: cross-origin polling is refused by browsers unless configured
       });
       const { io } = attached;
 
@@ -153,7 +168,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         }
         metrics.connectionsOpen.inc(API);
         const session = new Session(socket, sessionDeps);
-        sessions.add(session);
+        sessions.set(socket.id, session);
 
         // Every client event goes through this one middleware (socket.io calls `onAny` listeners
         // before middlewares, so the rate must be checked here): it spends a token of the socket's
@@ -167,8 +182,15 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
           if (deeperThan(args, config.jsonMaxDepth)) {
             badInput('too_deep');
             replies.error(socket, String(event), tooDeep(config.jsonMaxDepth), transactionOf(payload));
+          } else if (hasBinary(args)) {
+            badInput('binary');
+            replies.error(socket, String(event), ERRORS.invalidEventData(String(event)), transactionOf(payload));
           } else if (event === AUTH_EVENT) {
             void session.onAuth(payload);
+          } else if (event === LOGOUT_EVENT) {
+            session.onLogout(payload);
+          } else if (event === CONVERSATION_BROADCAST) {
+            void session.onConversationBroadcast(payload);
           } else {
             badInput(session.authenticated ? 'unknown_event' : 'unauthenticated_event');
             session.rejectEvent(String(event), payload);
@@ -177,7 +199,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         socket.on('error', onSocketError);
         socket.on('disconnect', () => {
           metrics.connectionsOpen.dec(API);
-          void session.onDisconnect().finally(() => sessions.delete(session));
+          void session.onDisconnect().finally(() => sessions.delete(socket.id));
         });
       });
 
@@ -186,7 +208,15 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         log.debug({ code: err.code, message: err.message }, 'workspace: connection refused');
       });
 
-      fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({ catalogue, io, channels, replies, metrics, log, broadcast: (bytes) => flow.broadcast(bytes) }));
+      fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({
+        catalogue, io, channels, replies, metrics, log,
+        broadcast: (bytes) => flow.broadcast(bytes),
+        delivered: (id) => deliveries.delivered(id),
+        selection: (socketId, userId, channelId, unselected) => {
+          const session = sessions.get(socketId);
+          if (session?.userId === userId) session.select(channelId, unselected);
+        },
+      }));
       // Channel bookkeeping: one node per record. Deliberately not closed in stop(): the gateway
       // closes the bus right after its modules, and bus.close() flushes what was published (this
       // node's last offline announcements too) before it stops every subscription. Closing it here
@@ -201,7 +231,8 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         // Disconnecting runs each socket's presence step (offline announcements go out on the bus
         // before it is closed); then the engine drops what is left and the server is given back.
         io.local.disconnectSockets(true);
-        await Promise.allSettled([...sessions].map((s) => s.idle()));
+        deliveries.releaseAll();
+        await Promise.allSettled([...sessions.values()].map((s) => s.idle()));
         io.engine.close();
         detach();
         attached = undefined;

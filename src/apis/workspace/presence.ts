@@ -52,15 +52,35 @@ export class Presence {
     if (left === 0) await this.announce(member, 'offline');
   }
 
-  /** Publishes `online-status-updated {userId, onlineStatus}` to the workspace. */
-  async announce(member: PresenceMember, onlineStatus: OnlineStatus): Promise<void> {
-    const { bus, catalogue, metrics } = this.deps;
-    const to = { workspaceId: member.workspaceId };
-    const data = { userId: member.userId, onlineStatus };
-    const check = checkEnvelope(catalogue, ONLINE_STATUS_UPDATED, to, data);
-    if (!check.ok) throw new Error(`workspace: presence envelope refused: ${check.error}`);
-    const envelope: Envelope = { id: randomUUID(), message: ONLINE_STATUS_UPDATED, to, data };
-    await bus.publish('workspace', envelope);
-    metrics.eventsPublishedTotal.inc({ api: 'workspace', message: ONLINE_STATUS_UPDATED });
+  /**
+   * The socket takes the place of the user's earlier socket `previousId` (a reconnect): counts that
+   * one out. True when it was still counted, i.e. the gateway had not yet seen it close. `count` is
+   * the user's count with the new socket in it (what `up` returned).
+   */
+  async takeOver(member: PresenceMember, previousId: string, count: number): Promise<boolean> {
+    this.live.delete(previousId);
+    const left = await this.deps.store.presenceDown(member.workspaceId, member.userId, previousId);
+    return left === count - 1;
   }
+
+  /** Publishes `online-status-updated {userId, onlineStatus}` to the workspace as record `id`. */
+  announce(member: PresenceMember, onlineStatus: OnlineStatus, id: string = randomUUID()): Promise<void> {
+    const data = { userId: member.userId, onlineStatus };
+    return publishEvent(this.deps, ONLINE_STATUS_UPDATED, { workspaceId: member.workspaceId }, data, id);
+  }
+}
+
+/** Publishes an event the gateway itself produces, checked like any publish. */
+export async function publishEvent(
+  deps: { bus: Bus; catalogue: ApiCatalogue; metrics: Metrics },
+  message: string,
+  to: Record<string, string>,
+  data: unknown,
+  id: string = randomUUID(),
+): Promise<void> {
+  const check = checkEnvelope(deps.catalogue, message, to, data);
+  if (!check.ok) throw new Error(`workspace: ${message} envelope refused: ${check.error}`);
+  const envelope: Envelope = { id, message, to, data };
+  await deps.bus.publish('workspace', envelope);
+  deps.metrics.eventsPublishedTotal.inc({ api: 'workspace', message });
 }

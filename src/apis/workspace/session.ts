@@ -3,6 +3,13 @@
 // so a disconnect during a pending `auth` cannot leave a presence count behind, and two `auth`s in
 // flight cannot interleave their room changes.
 //
+// After `auth`, `online-status-updated` is announced to the workspace and this node's delivery of it
+// awaited (deliveries.ts) before `auth-success`, the original's order. With `prevSocketId` naming
+// the user's earlier socket that is still counted, this socket takes its place (`reconnected`).
+//
+// `logout` disconnects the socket. `conversation-broadcast` is published to the channel the socket
+// has selected, which the gateway learns from `user-selected-channel` published with its `socketId`.
+//
 // A second `auth` on an authenticated socket re-authenticates: on success the socket leaves every
 // room of its previous identity, joins the new ones and gets `auth-success` again. Presence is
 // announced only when it changed: a new workspace or user (the previous one is counted out first and
@@ -13,18 +20,28 @@
 //
 // Limits: a socket that has not authenticated within WS_AUTH_TIMEOUT_MS gets an `auth` error and is
 // disconnected; events beyond the socket's message rate (`auth` included) get an error and are dropped.
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { ValidateFunction } from 'ajv';
 import type { Authenticator } from '../../auth/authenticator';
 import { FULL_BUCKET, REFUSED, type RateLimit } from '../../limits/token-bucket';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
+import { isUnavailable } from '../../ports/availability';
 import { AUTH_EVENT, authenticate, ERRORS, type Identity } from './auth';
+import type { Deliveries } from './deliveries';
 import { transactionOf, type Replies } from './frames';
 import type { Presence } from './presence';
 
+export const LOGOUT_EVENT = 'logout';
+export const CONVERSATION_BROADCAST = 'conversation-broadcast';
+
 export interface SessionDeps {
   validateAuth: ValidateFunction;
+  validateBroadcast: ValidateFunction;
+  /** Publishes an event the gateway itself produces (presence.ts publishEvent, bound). */
+  publish(message: string, to: Record<string, string>, data: unknown, id?: string): Promise<void>;
+  deliveries: Deliveries;
   auth: Authenticator;
   presence: Presence;
   replies: Replies;
@@ -39,6 +56,8 @@ export class Session {
   private tail: Promise<void> = Promise.resolve();
   private bucket = FULL_BUCKET;
   private deadline: NodeJS.Timeout | undefined;
+  /** The channel this socket has selected, as the app's `user-selected-channel` said. */
+  private selectedChannel: string | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -49,6 +68,15 @@ export class Session {
 
   get authenticated(): boolean {
     return this.identity !== undefined;
+  }
+
+  get userId(): string | undefined {
+    return this.identity?.userId;
+  }
+
+  /** `user-selected-channel` (a channel id) or `user-unselected-channel` (undefined) of this socket. */
+  select(channelId: string | undefined, unselected?: string): void {
+    if (channelId !== undefined || this.selectedChannel === unselected) this.selectedChannel = channelId;
   }
 
   /** Resolves when every queued step of this socket has finished. */
@@ -83,7 +111,27 @@ export class Session {
     this.socket.disconnect(true);
   }
 
-  /** A client event other than `auth`: refused (only `auth` is a client event). */
+  /** `logout`: disconnects (its presence step runs as for any disconnect). Before `auth`: refused. */
+  onLogout(data: unknown): void {
+    if (!this.identity) return this.rejectEvent(LOGOUT_EVENT, data);
+    this.socket.disconnect(true);
+  }
+
+  /** `conversation-broadcast`: with the sender's `userId`, to the socket's selected channel. */
+  onConversationBroadcast(data: unknown): Promise<void> {
+    const transaction = transactionOf(data);
+    return this.enqueue(CONVERSATION_BROADCAST, async () => {
+      const { identity, selectedChannel, deps } = this;
+      if (!identity) return this.rejectEvent(CONVERSATION_BROADCAST, data);
+      if (!deps.validateBroadcast(data)) {
+        return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.invalidEventData(CONVERSATION_BROADCAST), transaction);
+      }
+      if (selectedChannel === undefined) return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.noChannel, transaction);
+      await deps.publish(CONVERSATION_BROADCAST, { channelId: selectedChannel }, { ...(data as object), userId: identity.userId });
+    }, transaction);
+  }
+
+  /** A client event the gateway does not know, or any event but `auth` before `auth`: refused. */
   rejectEvent(event: string, data: unknown): void {
     const message = this.identity ? ERRORS.unknownEvent(event) : ERRORS.unauthorized;
     this.deps.replies.error(this.socket, event, message, transactionOf(data));
@@ -100,8 +148,9 @@ export class Session {
 
   private enqueue(step: string, run: () => Promise<void>, transaction?: string): Promise<void> {
     this.tail = this.tail.then(run).catch((err: unknown) => {
-      this.deps.log.error({ err, socket: this.socket.id, step }, 'workspace: socket step failed');
-      if (step === AUTH_EVENT && this.socket.connected) this.deps.replies.error(this.socket, AUTH_EVENT, ERRORS.internal, transaction);
+      // A store or bus outage is logged once, by the store or bus, not per socket.
+      if (!isUnavailable(err)) this.deps.log.error({ err, socket: this.socket.id, step }, 'workspace: socket step failed');
+      if (step !== 'disconnect' && this.socket.connected) this.deps.replies.error(this.socket, step, ERRORS.internal, transaction);
     });
     return this.tail;
   }
@@ -128,12 +177,21 @@ export class Session {
     if (!socket.connected) return; // joining now would leave rooms behind a closed socket
     socket.join(outcome.rooms);
     this.identity = next;
+    if (!sameMember) this.selectedChannel = undefined;
     this.clearDeadline();
-    await deps.presence.up(next, socket.id);
+    const count = await deps.presence.up(next, socket.id);
+    const prev = outcome.prevSocketId;
+    const reconnected = prev !== undefined && prev !== socket.id && (await deps.presence.takeOver(next, prev, count));
     if (!socket.connected) return; // its disconnect step, queued behind this one, counts it out
-    deps.replies.authenticated(socket, next.userId, transaction);
-    if (sameMember && previous.onlineStatus === next.onlineStatus) return; // nothing new to announce
-    await deps.presence.announce(next, next.onlineStatus);
+    if (!sameMember || previous.onlineStatus !== next.onlineStatus) {
+      // Announced first, auth-success once this node has delivered it (unless nothing is new).
+      const id = randomUUID();
+      const delivered = deps.deliveries.wait(id);
+      await deps.presence.announce(next, next.onlineStatus, id);
+      await delivered;
+      if (!socket.connected) return;
+    }
+    deps.replies.authenticated(socket, { userId: next.userId, reconnected, onlineStatus: next.onlineStatus }, transaction);
   }
 
   private async leave(): Promise<void> {

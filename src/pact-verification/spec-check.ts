@@ -9,8 +9,8 @@
 // What is checked is the example a pact carries for each matcher.
 import type { ValidateFunction } from 'ajv';
 import { catalogues as generated, type ApiCatalogue, type MessageEntry, type OperationEntry } from '../../generated';
-import { describeErrors } from '../../src/validation/describe-errors';
-import { isHttp, isMessage, nameOf, type Body, type HttpInteraction, type MessageInteraction, type PactFile } from '../pact-file';
+import { describeErrors } from '../validation/describe-errors';
+import { isHttp, isMessage, nameOf, type Body, type HttpInteraction, type Interaction, type MessageInteraction, type PactFile } from './pact-file';
 import { relaxedValidators, type Relaxed } from './relaxed';
 
 type Catalogues = Readonly<Record<string, ApiCatalogue>>;
@@ -22,12 +22,13 @@ export interface Specs {
 
 export const loadSpecs = (): Specs => ({ catalogues: generated, relaxed: relaxedValidators() });
 
+/** The problems of one interaction; empty when it fits the specs. */
+export const checkInteraction = (i: Interaction, specs: Specs): string[] =>
+  isHttp(i) ? checkHttp(i, specs) : isMessage(i) ? checkMessage(i, specs) : [`interaction type ${i.type} is not checked`];
+
 /** One line per problem, each naming its interaction; empty when the pact fits the specs. */
 export function checkPact(pact: PactFile, specs: Specs): string[] {
-  return pact.interactions.flatMap((i) => {
-    const problems = isHttp(i) ? checkHttp(i, specs) : isMessage(i) ? checkMessage(i, specs) : [`interaction type ${i.type} is not checked`];
-    return problems.map((p) => `${nameOf(pact, i)}: ${p}`);
-  });
+  return pact.interactions.flatMap((i) => checkInteraction(i, specs).map((p) => `${nameOf(pact, i)}: ${p}`));
 }
 
 // --- HTTP ---------------------------------------------------------------------------------------

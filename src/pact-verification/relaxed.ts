@@ -3,16 +3,14 @@
 // fields, so `required` is dropped; with it dropped two `oneOf` branches may both fit, so `oneOf`
 // reads as `anyOf`. Everything else stays: closed objects (a field the spec lacks), types, formats,
 // enums and consts. Compiled from the specs by the generator's own model and ajv setup.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// (The generator's model and ajv setup ship in the package, compiled, for this; its spec loader,
+// which needs the AsyncAPI and OpenAPI parsers, does not.)
 import type { ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
 import { buildApiModel } from '../../scripts/codegen/catalogue';
 import type { Json } from '../../scripts/codegen/pointer';
-import { listSpecFiles, type Spec } from '../../scripts/codegen/specs';
+import type { Spec } from '../../scripts/codegen/specs';
 import { createAjv, SPEC_BASE } from '../../scripts/codegen/validators';
-
-const SPECS_DIR = join(__dirname, '..', '..', 'specs');
+import { specDocuments } from './specs';
 
 function relax(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(relax);
@@ -31,10 +29,9 @@ export interface Relaxed {
 }
 
 export function relaxedValidators(): Relaxed {
-  const specs: Spec[] = listSpecFiles(SPECS_DIR).map((file) => {
+  const specs: Spec[] = specDocuments().map(({ file, path, raw }) => {
     const [api, kind] = file.split('.');
-    const raw = relax(parse(readFileSync(join(SPECS_DIR, file), 'utf8'))) as Json;
-    return { file, path: join(SPECS_DIR, file), api, kind: kind as Spec['kind'], raw };
+    return { file, path, api, kind: kind as Spec['kind'], raw: relax(raw) as Json };
   });
   const ajv = createAjv(specs);
   const models = new Map([...new Set(specs.map((s) => s.api))].map((api) => [api, buildApiModel(api, specs.filter((s) => s.api === api))]));

@@ -36,8 +36,14 @@ export interface PactFile {
 }
 
 export function readPact(path: string): PactFile {
-  const json = JSON.parse(readFileSync(path, 'utf8')) as { consumer: { name: string }; provider: { name: string }; interactions?: Interaction[] };
-  return { file: basename(path), consumer: json.consumer.name, provider: json.provider.name, interactions: json.interactions ?? [] };
+  return parsePact(readFileSync(path, 'utf8'), basename(path));
+}
+
+/** A pact from its JSON text; `file` names it in messages. Throws when it is not a pact. */
+export function parsePact(text: string, file: string): PactFile {
+  const json = JSON.parse(text) as { consumer?: { name?: string }; provider?: { name?: string }; interactions?: Interaction[] };
+  if (typeof json?.consumer?.name !== 'string' || typeof json.provider?.name !== 'string') throw new Error(`${file} is not a pact (no consumer and provider names)`);
+  return { file, consumer: json.consumer.name, provider: json.provider.name, interactions: json.interactions ?? [] };
 }
 
 export const isHttp = (i: Interaction): i is HttpInteraction => i.type === 'Synchronous/HTTP';

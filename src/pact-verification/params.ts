@@ -1,7 +1,8 @@
 // Reading provider-state parameters (consumer-chosen JSON) without trusting their shape.
-import type { AnyJson, JsonMap } from '@pact-foundation/pact/src/common/jsonTypes';
-
-export type { AnyJson, JsonMap };
+export type AnyJson = boolean | number | string | null | AnyJson[] | JsonMap;
+export interface JsonMap {
+  [key: string]: AnyJson;
+}
 
 /** Parameters of a state as a state handler receives them. */
 export function params(raw: AnyJson | undefined): JsonMap {

@@ -2,16 +2,18 @@
 // its store or its bus, and returns the values the pact injects with `fromProviderState` (tokens are
 // minted with the gateway's secret, the events secret is the gateway's own).
 import { randomUUID } from 'node:crypto';
-import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types';
 import type { GameSnapshot } from '../../generated/games/models';
-import { frameEvent, messageNamed } from '../../src/apis/messenger/framing';
-import { PollingQueues } from '../../src/apis/messenger/polling';
-import type { TestGateway } from '../../test/helpers/gateway';
-import { gameSnapshot, messageExample } from '../../test/helpers/examples';
-import { eventually, integer, object, params, text } from './params';
+import { frameEvent, messageNamed } from '../apis/messenger/framing';
+import { PollingQueues } from '../apis/messenger/polling';
+import { eventually, integer, object, params, text, type AnyJson, type JsonMap } from './params';
+import type { Provider } from './provider';
+import { gameSnapshot, messageExample } from './specs';
 
-export function stateHandlers(gw: TestGateway): StateHandlers {
-  const { store, bus, config, catalogues } = gw.gateway.context;
+/** Sets up one provider state; resolves with the values the pact injects (`fromProviderState`). */
+export type StateHandler = (params?: AnyJson) => Promise<JsonMap | undefined>;
+
+export function stateHandlers(provider: Provider): Record<string, StateHandler> {
+  const { store, bus, config, catalogues } = provider.context;
   const queues = new PollingQueues(store);
 
   const drain = async (userId: string) => {
@@ -60,7 +62,7 @@ export function stateHandlers(gw: TestGateway): StateHandlers {
     },
 
     // --- messenger
-    'user is signed in': async (raw) => ({ token: await gw.token(text(params(raw), 'userId')) }),
+    'user is signed in': async (raw) => ({ token: await provider.token(text(params(raw), 'userId')) }),
 
     'user has a queued new_message': async (raw) => {
       const userId = text(params(raw), 'userId');
@@ -82,13 +84,13 @@ export function stateHandlers(gw: TestGateway): StateHandlers {
 
     // --- pizza
     'a back-office user of a store is signed in': async (raw) => ({
-      token: await gw.token('manager', { username: 'manager', store_id: integer(params(raw), 'storeId') }),
+      token: await provider.token('manager', { username: 'manager', store_id: integer(params(raw), 'storeId') }),
     }),
-    'a user without a store is signed in': async () => ({ token: await gw.token('visitor', { username: 'visitor' }) }),
+    'a user without a store is signed in': async () => ({ token: await provider.token('visitor', { username: 'visitor' }) }),
 
     // --- publish
-    'a service holds a token with scope publish': async () => ({ token: await gw.token('billing-service', {}, 'publish') }),
-    'a service holds a token without scope publish': async () => ({ token: await gw.token('billing-service') }),
+    'a service holds a token with scope publish': async () => ({ token: await provider.token('billing-service', {}, 'publish') }),
+    'a service holds a token without scope publish': async () => ({ token: await provider.token('billing-service') }),
 
     // --- games: the snapshot the game service would have published, as the gateway stores it
     'game is waiting for players': async (raw) => {
