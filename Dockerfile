@@ -18,6 +18,9 @@ COPY bin ./bin
 COPY specs ./specs
 COPY generated ./generated
 COPY src ./src
+# The browser pages' files (dist/web/): our browser code and the vendored renderers, built by prepack.
+COPY web ./web
+COPY scripts/build-web.ts ./scripts/
 # The package's own contents (package.json `files`), unpacked to /app, plus the locked production
 # dependencies: what `npm install --omit=dev switchyard-<version>.tgz` would give, reproducibly.
 RUN npm pack --silent --pack-destination /tmp \

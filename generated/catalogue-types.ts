@@ -11,6 +11,19 @@ export interface PublishRule {
   readonly validateData: ValidateFunction;
 }
 
+/**
+ * A client request the gateway does not serve itself but forwards to a back-end (specs/README.md,
+ * x-switchyard `forward`): the back-end's answer is relayed as the reply.
+ */
+export interface ForwardRule {
+  /** The back-end's name; its URL comes from configuration (ACTION_BACKENDS). */
+  readonly backend: string;
+  /** JSON pointer in the request to the key of the stored snapshot sent along; null: none. */
+  readonly snapshot: string | null;
+  /** Id of the success reply message, which the back-end's answer must match. */
+  readonly reply: string;
+}
+
 export interface MessageEntry {
   /** Component id in the spec. */
   readonly id: string;
@@ -27,6 +40,7 @@ export interface MessageEntry {
   /** `const` values of the payload, by JSON pointer: the fixed part of every frame. */
   readonly consts: Readonly<Record<string, unknown>>;
   readonly publish?: PublishRule;
+  readonly forward?: ForwardRule;
 }
 
 export interface OperationEntry {

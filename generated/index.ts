@@ -8,7 +8,7 @@ import { catalogue as messenger } from './messenger/catalogue';
 import { catalogue as pizza } from './pizza/catalogue';
 import { catalogue as workspace } from './workspace/catalogue';
 
-export type { ApiCatalogue, MessageEntry, OperationEntry, PublishRule } from './catalogue-types';
+export type { ApiCatalogue, ForwardRule, MessageEntry, OperationEntry, PublishRule } from './catalogue-types';
 
 /** Every API's catalogue, by API name (the spec file prefix). */
 export const catalogues: Readonly<Record<"events" | "games" | "gateway" | "messenger" | "pizza" | "workspace", ApiCatalogue>> = { events, games, gateway, messenger, pizza, workspace };

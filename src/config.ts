@@ -116,6 +116,20 @@ export interface Config {
   corsOrigins: '*' | string[];
   /** Answer cross-origin requests with `Access-Control-Allow-Credentials: true` (the origin echoed). */
   corsCredentials: boolean;
+  /**
+   * Back-ends that own forwarded client requests (specs/README.md, x-switchyard `forward`): the
+   * back-end's name -> the URL its requests are POSTed to. Operator configuration, so trusted.
+   */
+  actionBackends: ReadonlyMap<string, string>;
+  /** How long a forwarded request may wait for its back-end's answer (then 504). */
+  actionTimeoutMs: number;
+  /** /docs and the raw specs under /specs/<file>. Default: on in dev mode, off in production. */
+  docsEnabled: boolean;
+  /**
+   * The operator token /console asks for (a bearer token on its API). Unset: the console is on
+   * without a token in dev mode and off in production.
+   */
+  consoleToken: string | undefined;
   /** True unless NODE_ENV=production: dev secrets are allowed. */
   devMode: boolean;
   /** Names of the secrets whose value is a published dev value (unset, or given explicitly). */
@@ -172,6 +186,28 @@ function isHostPort(item: string): boolean {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
   return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
 }
+
+/** `name=http(s)-url,...`: a back-end's name as the specs' `forward` names it, and its URL. */
+const BACKEND_NAME = /^[a-z][a-z0-9_-]*$/;
+function parseBackend(item: string): [string, string] | undefined {
+  const at = item.indexOf('=');
+  const name = item.slice(0, at).trim();
+  const target = item.slice(at + 1).trim();
+  if (at < 0 || !BACKEND_NAME.test(name)) return undefined;
+  try {
+    const parsed = new URL(target);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? [name, target] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const backendList = z
+  .string()
+  .refine((s) => {
+    const parsed = splitList(s).map(parseBackend);
+    return parsed.every((b) => b !== undefined) && new Set(parsed.map((b) => b![0])).size === parsed.length;
+  }, 'must be a comma-separated list of name=http(s)-URL with distinct names (e.g. games=http://quiz:9000/actions)')
+  .transform((s) => new Map(splitList(s).map((item) => parseBackend(item)!)));
 
 const brokerList = z
   .string()
@@ -294,6 +330,10 @@ const EnvSchema = z.object({
   DEPENDENCY_RECONNECT_MS: positiveMs.default(500),
   CORS_ORIGINS: originList.optional(), // default: any origin in dev mode, none in production
   CORS_CREDENTIALS: flag.default(true),
+  ACTION_BACKENDS: backendList.optional(),
+  ACTION_TIMEOUT_MS: positiveMs.default(5000),
+  DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
+  CONSOLE_TOKEN: nonEmpty.optional(),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -402,6 +442,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
   if (production && raw.ALLOW_EMBEDDED !== 'true') problems.push(...embeddedProblems(raw));
+  // The console can publish any event, so in production its token gets the secrets' length floor.
+  if (production && raw.CONSOLE_TOKEN !== undefined && Buffer.byteLength(raw.CONSOLE_TOKEN) < MIN_SECRET_BYTES) {
+    problems.push(`CONSOLE_TOKEN: must be at least ${MIN_SECRET_BYTES} bytes in production (got ${Buffer.byteLength(raw.CONSOLE_TOKEN)} bytes)`);
+  }
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -453,9 +497,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Production answers no other origin unless the operator lists the app's (or says `*`).
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : '*'),
     corsCredentials: e.CORS_CREDENTIALS,
+    actionBackends: e.ACTION_BACKENDS ?? new Map(),
+    actionTimeoutMs: e.ACTION_TIMEOUT_MS,
+    docsEnabled: e.DOCS_ENABLED ?? !production,
+    consoleToken: e.CONSOLE_TOKEN,
     devMode: !production,
     devSecrets: secrets.devSecrets,
   };
+}
+
+/** Whether /console is served, and whether it asks for CONSOLE_TOKEN. */
+export function consoleMode(config: Pick<Config, 'consoleToken' | 'devMode'>): 'off' | 'open' | 'token' {
+  if (config.consoleToken !== undefined) return 'token';
+  return config.devMode ? 'open' : 'off';
 }
 
 /** Masks the password in a URL (Redis URLs often carry one); the user name stays, it helps debugging. */
@@ -478,9 +532,12 @@ export interface ConfigSummary {
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
   bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  web: { docs: boolean; console: 'off' | 'open' | 'token' };
   tokenRules: Pick<Config, 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
   webhooks: { allowedNetworks: string[]; registrationsPerMinute: number };
   cors: { origins: '*' | string[]; credentials: boolean };
+  /** Forwarded requests: each back-end's URL (credentials in it masked) and the answer timeout. */
+  actions: { backends: Record<string, string>; timeoutMs: number };
   limits: Pick<
     Config,
     | 'bodyLimitBytes' | 'wsMaxBufferedBytes' | 'wsMaxFrameBytes' | 'jsonMaxDepth' | 'wsMaxConnections' | 'wsMaxConnectionsPerIp'
@@ -519,6 +576,7 @@ export function describeConfig(config: Config): ConfigSummary {
           }
         : { kind: 'memory' },
     store: config.redisUrl !== undefined ? { kind: 'redis', url: redactUrl(config.redisUrl) } : { kind: 'memory' },
+    web: { docs: config.docsEnabled, console: consoleMode(config) },
     tokenRules: {
       authIssuer: config.authIssuer && [...config.authIssuer],
       authAudience: config.authAudience && [...config.authAudience],
@@ -530,6 +588,10 @@ export function describeConfig(config: Config): ConfigSummary {
       registrationsPerMinute: config.webhookRegistrationsPerMinute,
     },
     cors: { origins: config.corsOrigins === '*' ? '*' : [...config.corsOrigins], credentials: config.corsCredentials },
+    actions: {
+      backends: Object.fromEntries([...config.actionBackends].map(([name, target]) => [name, redactUrl(target)])),
+      timeoutMs: config.actionTimeoutMs,
+    },
     limits: {
       bodyLimitBytes: config.bodyLimitBytes,
       wsMaxBufferedBytes: config.wsMaxBufferedBytes,

@@ -25,6 +25,8 @@ export class Metrics {
    * 'subscriptions' | 'message_rate' (request refused, or pizza: closed).
    */
   readonly limitsHitTotal: Counter<'api' | 'limit'>;
+  /** Forwarded client requests (x-switchyard `forward`) by outcome: answered, not_configured, unreachable, timeout, bad_answer. */
+  readonly forwardedRequestsTotal: Counter<'api' | 'action' | 'outcome'>;
   /** stage: 'registration' (answered 400) or 'delivery' (a connection not opened). */
   readonly webhookCallbacksRefusedTotal: Counter<'stage'>;
   /**
@@ -106,6 +108,12 @@ export class Metrics {
       name: 'limits_hit_total',
       help: 'Connections refused or closed and messages refused by a configured limit',
       labelNames: ['api', 'limit'],
+      registers,
+    });
+    this.forwardedRequestsTotal = new Counter({
+      name: 'forwarded_requests_total',
+      help: 'Client requests forwarded to their back-end (ACTION_BACKENDS), by outcome',
+      labelNames: ['api', 'action', 'outcome'],
       registers,
     });
     this.webhookCallbacksRefusedTotal = new Counter({

@@ -4,6 +4,7 @@ import {
   DEV_JWT_SECRET,
   DEV_WEBHOOK_SECRET,
   MIN_SECRET_BYTES,
+  consoleMode,
   describeConfig,
   loadConfig,
 } from '../src/config';
@@ -421,6 +422,29 @@ describe('loadConfig in production', () => {
   });
 });
 
+describe('docs and console settings', () => {
+  it('serves the docs and an open console in dev mode, neither in production', () => {
+    expect(loadConfig({})).toMatchObject({ docsEnabled: true, consoleToken: undefined });
+    expect(consoleMode(loadConfig({}))).toBe('open');
+    const production = loadConfig(PRODUCTION);
+    expect(production.docsEnabled).toBe(false);
+    expect(consoleMode(production)).toBe('off');
+  });
+
+  it('turns the docs on or off either way and asks for the console token once one is set', () => {
+    expect(loadConfig({ ...PRODUCTION, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    const token = 'console-token-0123456789abcdefghijkl';
+    expect(consoleMode(loadConfig({ ...PRODUCTION, CONSOLE_TOKEN: token }))).toBe('token');
+    expect(consoleMode(loadConfig({ CONSOLE_TOKEN: 'short' }))).toBe('token');
+  });
+
+  it('refuses a short console token in production without quoting it, and a malformed DOCS_ENABLED', () => {
+    expect(problemsOf({ ...PRODUCTION, CONSOLE_TOKEN: 'short-token' })).toEqual(['CONSOLE_TOKEN: must be at least 32 bytes in production (got 11 bytes)']);
+    expect(problemsOf({ DOCS_ENABLED: 'yes' })).toEqual(['DOCS_ENABLED: must be true or false (got "yes")']);
+  });
+});
+
 describe('describeConfig', () => {
   it('summarises without any secret value', () => {
     const config = loadConfig({
@@ -439,6 +463,7 @@ describe('describeConfig', () => {
     expect(summary.port).toBe(8080);
     expect(summary.webhooks).toEqual({ allowedNetworks: [], registrationsPerMinute: 10 });
     expect(summary.tokenRules).toEqual({ authIssuer: undefined, authAudience: undefined, authMaxTokenAgeMs: 86_400_000, authClockToleranceMs: 30_000 });
+    expect(summary.web).toEqual({ docs: false, console: 'off' });
   });
 
   it('says which secrets are dev ones, and where JWKS comes from', () => {
@@ -448,5 +473,35 @@ describe('describeConfig', () => {
     expect(summary.auth).toEqual({ mode: 'jwks', jwksUrl: 'https://id.example.com/jwks' });
     expect(summary.store).toEqual({ kind: 'memory' });
     expect(summary.bus).toEqual({ kind: 'memory' });
+  });
+});
+
+describe('forwarded requests (ACTION_BACKENDS, ACTION_TIMEOUT_MS)', () => {
+  it('has no back-end and a 5 s timeout by default', () => {
+    const config = loadConfig({});
+    expect(config.actionBackends.size).toBe(0);
+    expect(config.actionTimeoutMs).toBe(5000);
+  });
+
+  it('reads name=URL pairs', () => {
+    const config = loadConfig({ ACTION_BACKENDS: 'games=http://quiz:9000/actions, chess=https://chess.internal/x', ACTION_TIMEOUT_MS: '250' });
+    expect([...config.actionBackends]).toEqual([
+      ['games', 'http://quiz:9000/actions'],
+      ['chess', 'https://chess.internal/x'],
+    ]);
+    expect(config.actionTimeoutMs).toBe(250);
+  });
+
+  it.each(['games', 'games=ftp://x', 'Games=http://x', 'games=http://a,games=http://b', 'games=not a url'])('refuses %j', (value) => {
+    expect(() => loadConfig({ ACTION_BACKENDS: value })).toThrow(/ACTION_BACKENDS: must be a comma-separated list of name=http\(s\)-URL/);
+  });
+
+  it('refuses a timeout of 0', () => {
+    expect(() => loadConfig({ ACTION_TIMEOUT_MS: '0' })).toThrow(/ACTION_TIMEOUT_MS: must be a whole number of milliseconds from 1/);
+  });
+
+  it('summarises back-end URLs with their passwords masked', () => {
+    const summary = describeConfig(loadConfig({ ACTION_BACKENDS: 'games=http://gw:s3cret@quiz:9000/actions' }));
+    expect(summary.actions).toEqual({ backends: { games: 'http://gw:redacted@quiz:9000/actions' }, timeoutMs: 5000 });
   });
 });

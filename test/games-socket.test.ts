@@ -1,6 +1,6 @@
 // The games WebSocket (games-websocket.md + ORIGINALS.md) end to end.
 import { call, startGateway, type TestGateway } from './helpers/gateway';
-import { gameSnapshot } from './helpers/examples';
+import { gameSnapshot, messageExample } from './helpers/examples';
 import { connect, sleep, type TestSocket } from './helpers/ws';
 
 let gw: TestGateway;
@@ -54,17 +54,49 @@ describe('requests and replies', () => {
     }
   });
 
-  it('400 for invalid JSON, another stream, a missing pk, an unknown action or bad data; the socket stays usable', async () => {
+  it('checks authentication before the action, the action before the game (401, 400, 404), as the original', async () => {
+    const anon = await open(null);
+    // Unknown actions, requests without a pk and unknown games: all 401 for an anonymous socket.
+    for (const [i, payload] of [{ action: 'explode' }, { action: 'retrieve' }, { action: 'join', pk: 999 }, { action: 'list' }, { action: 'next_question', pk: 1 }].entries()) {
+      request(anon, { ...payload, request_id: `a${i}` });
+      expect((await replyTo(anon, `a${i}`)).payload).toMatchObject({ errors: ['Permission Denied'], response_status: 401 });
+    }
+    anon.ws.close();
+    const s = await open({});
+    request(s, { action: 'explode', pk: 999, request_id: 'u' });
+    expect((await replyTo(s, 'u')).payload).toMatchObject({ errors: ['Invalid Action'], response_status: 400 });
+    request(s, { action: 'join', pk: 999, data: { extra: true }, request_id: 'nf' });
+    expect((await replyTo(s, 'nf')).payload).toMatchObject({ errors: ['Not found.'], response_status: 404 });
+    s.ws.close();
+  });
+
+  it('list answers every stored game, ordered by id; fields the original ignored are ignored', async () => {
+    await seedGame(152);
+    await seedGame(151);
+    const s = await open({});
+    request(s, { action: 'list', pk: 'ignored', data: { page: 2 }, request_id: 'l' });
+    const listed = (await replyTo(s, 'l')).payload;
+    expect(listed).toMatchObject({ errors: [], action: 'list', response_status: 200, request_id: 'l' });
+    const ids = listed.data.map((g: any) => g.id);
+    expect(ids).toEqual([...ids].sort((a: number, b: number) => a - b));
+    expect(ids).toEqual(expect.arrayContaining([151, 152]));
+    s.ws.close();
+  });
+
+  it('400 for invalid JSON, another stream, an unknown action or bad data; 404 for a missing pk; the socket stays usable', async () => {
     const s = await open({});
     s.send('{not json');
     expect((await s.next((f) => f.payload?.action === null)).payload).toMatchObject({ response_status: 400, request_id: null });
     s.send({ stream: 'quizzes', payload: { action: 'retrieve', pk: 1, request_id: 'stream' } });
     s.send({ stream: 'games', payload: { action: 'retrieve', request_id: 'nopk' } });
-    s.send({ stream: 'games', payload: { action: 'list', pk: 1, request_id: 'list' } });
+    s.send({ stream: 'games', payload: { action: 'finish', pk: 1, request_id: 'finish' } });
     s.send({ stream: 'games', payload: { action: 'subscribe', pk: 1, data: { action: 'explode' }, request_id: 'bad' } });
-    expect((await replyTo(s, 'nopk')).payload.response_status).toBe(400);
-    expect((await replyTo(s, 'list')).payload).toMatchObject({ errors: ['Invalid Action'], response_status: 400, action: 'list' });
+    s.send({ stream: 'games', payload: { action: 'subscribe', pk: 1, request_id: 'noevent' } });
+    // The original looked a malformed pk up and found nothing.
+    expect((await replyTo(s, 'nopk')).payload).toEqual({ errors: ['Not found.'], data: null, action: 'retrieve', response_status: 404, request_id: 'nopk' });
+    expect((await replyTo(s, 'finish')).payload).toMatchObject({ errors: ['Invalid Action'], response_status: 400, action: 'finish' });
     expect((await replyTo(s, 'bad')).payload.response_status).toBe(400);
+    expect((await replyTo(s, 'noevent')).payload).toMatchObject({ errors: ['action required'], response_status: 400 });
     expect(s.frames.filter((f: any) => f.payload?.response_status === 400)).toHaveLength(5);
     request(s, { action: 'subscribe', pk: 1, data: { action: 'join' }, request_id: 'still' });
     expect((await replyTo(s, 'still')).payload.response_status).toBe(200);
@@ -96,13 +128,14 @@ describe('broadcasts', () => {
     for (const s of [a, b, other, joinOnly]) s.ws.close();
   });
 
-  it('the later subscriptions (next_question, check, finish, answer) carry the snapshot', async () => {
+  it('the later broadcasts carry what the original sent: Game (next_question, finish), Answer, GeneratedQuestion (check)', async () => {
     const s = await open({});
-    for (const event of ['next_question', 'check', 'finish', 'answer']) {
+    for (const [event, model] of [['next_question', 'Game'], ['finish', 'Game'], ['answer', 'Answer'], ['check', 'GeneratedQuestion']]) {
       request(s, { action: 'subscribe', pk: 301, data: { action: event }, request_id: event });
       await replyTo(s, event);
-      expect((await publish(event, 301, gameSnapshot(301, 'answering'))).status).toBe(202);
-      expect(await s.next((f) => f.payload?.action === event && f.payload.model)).toMatchObject({ payload: { pk: 301, model: 'api.game' } });
+      const data = messageExample('games', event).payload.data;
+      expect((await publish(event, 301, data)).status).toBe(202);
+      expect(await s.next((f) => f.payload?.action === event && f.payload.model)).toEqual({ stream: 'games', payload: { action: event, pk: 301, model, data } });
     }
     s.ws.close();
   });
@@ -120,7 +153,7 @@ describe('join', () => {
     request(player, { action: 'join', pk: 401, request_id: 'j1' });
     const joined = await replyTo(player, 'j1');
     expect(joined.payload).toMatchObject({ errors: [], action: 'join', response_status: 200, request_id: 'j1' });
-    const newPlayer = { id: 1, user: { username: 'bob', email: 'bob@example.com', phone: '', last_name: '', first_name: 'Bob', patronymic: '', gender: '', birth_date: null, rating: 0 }, created_at: expect.any(String), finished_at: null };
+    const newPlayer = { id: 1, user: { username: 'bob', email: 'bob@example.com', phone: '', last_name: '', first_name: 'Bob', patronymic: '', gender: '', birth_date: null, rating: 0 }, rating: 0, created_at: expect.any(String), finished_at: null };
     expect(joined.payload.data.players).toEqual([newPlayer]);
 
     expect(await watcher.next((f) => f.payload?.model === 'Player')).toEqual({ stream: 'games', payload: { action: 'join', pk: 401, data: newPlayer, model: 'Player' } });
@@ -145,11 +178,13 @@ describe('join', () => {
     for (const s of sockets) s.ws.close();
   });
 
-  it('400 when the game is not waiting for players, 404 for an unknown game, 401 without a session', async () => {
+  it('joins a running game too (as the original), 404 for an unknown game, 401 without a session', async () => {
     await seedGame(403, 'answering');
     const s = await open({ username: 'late' });
     request(s, { action: 'join', pk: 403, request_id: 'late' });
-    expect((await replyTo(s, 'late')).payload).toEqual({ errors: ['Game state is not "players_waiting".'], data: null, action: 'join', response_status: 400, request_id: 'late' });
+    const late = (await replyTo(s, 'late')).payload;
+    expect(late).toMatchObject({ errors: [], action: 'join', response_status: 200, request_id: 'late', data: { state: 'answering' } });
+    expect(late.data.players.map((p: any) => p.user.username)).toEqual(['late']);
     request(s, { action: 'join', pk: 4040, request_id: 'nf' });
     expect((await replyTo(s, 'nf')).payload.response_status).toBe(404);
     const anon = await open(null);

@@ -181,9 +181,13 @@ describe('inbound messages per socket', () => {
     await client.waitFor(`socket-api-error-t${FLOOD - 1}`);
     const errors = client.of('socket-api-error') as Array<{ event: string; message: string }>;
     expect(errors).toHaveLength(FLOOD);
-    expect(errors.slice(0, 5).map((e) => e.message)).toEqual(Array(5).fill('Unauthorized: send "auth" first'));
+    // The burst is served (each answered after its turn in the socket's queue, so possibly after
+    // the refusals that follow it); the rest are refused at once.
+    const served = errors.filter((e) => e.message === 'Unauthorized: send "auth" first');
     const limited = errors.filter((e) => e.message === 'Too many events: at most 1 per second (bursts of 5)');
+    expect(served.length).toBeGreaterThanOrEqual(5);
     expect(limited.length).toBeGreaterThan(0);
+    expect(served.length + limited.length).toBe(FLOOD);
     expect(await hits(gw, 'workspace', 'message_rate')).toBe(limited.length);
   });
 

@@ -17,6 +17,45 @@ describe('MemoryBus specifics', () => {
   });
   afterEach(() => bus.close());
 
+  describe('settled', () => {
+    it('resolves once every fanout subscriber handled what was published before, slow handlers included', async () => {
+      const fast: string[] = [];
+      const slow: string[] = [];
+      await bus.subscribe('games', 'fanout', (e) => void fast.push(e.id));
+      await bus.subscribe('games', 'fanout', async (e) => {
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        slow.push(e.id);
+      });
+      for (let n = 1; n <= 3; n++) await bus.publish('games', envelope(n));
+      await bus.settled('games');
+      expect(fast).toEqual(['e1', 'e2', 'e3']);
+      expect(slow).toEqual(['e1', 'e2', 'e3']);
+    });
+
+    it('does not wait for other apis, nor for what is published after the call', async () => {
+      const got: string[] = [];
+      await bus.subscribe('games', 'fanout', (e) => void got.push(e.id));
+      let unblock = (): void => undefined;
+      const blocked = new Promise<void>((r) => (unblock = r));
+      await bus.subscribe('pizza', 'fanout', () => blocked); // pizza's handler does not finish until the end
+      await bus.publish('pizza', envelope(0));
+      await bus.publish('games', envelope(1));
+      const settled = bus.settled('games');
+      await bus.publish('games', envelope(2));
+      await settled;
+      expect(got[0]).toBe('e1');
+      unblock();
+    });
+
+    it('resolves when the subscriber leaves before handling everything', async () => {
+      const sub = await bus.subscribe('games', 'fanout', () => new Promise<void>((r) => setTimeout(r, 1)));
+      for (let n = 1; n <= 3; n++) await bus.publish('games', envelope(n));
+      const settled = bus.settled('games');
+      await sub.close();
+      await settled;
+    });
+  });
+
   it('never runs a handler inside the call stack of publish', async () => {
     const got: string[] = [];
     await bus.subscribe('games', 'fanout', (e) => void got.push(e.id));

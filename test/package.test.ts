@@ -48,8 +48,8 @@ describe('the npm package', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('holds the compiled runtime, the generated code and the specs, and nothing else', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example']));
-    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|specs\/[^/]+\.(yaml|md))$/;
+    expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example', 'dist/web/asyncapi.js', 'dist/web/redoc.js', 'dist/web/console.js']));
+    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|dist\/web\/[^/]+\.(js|css)|specs\/[^/]+\.(yaml|md))$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /^(test|bench|scripts|contract|pacts|\.ci|src|generated)\//.test(f) || f.startsWith('dist/src/clients/'))).toEqual([]);
   });
@@ -57,7 +57,8 @@ describe('the npm package', () => {
   it('requires only node built-ins and its dependencies at run time', () => {
     const allowed = new Set([...builtinModules, ...Object.keys(pkg.dependencies)]);
     const needed = new Set<string>();
-    for (const file of jsFiles(join(installed, 'dist'))) {
+    // dist/web/ holds browser bundles, which node never loads.
+    for (const file of ['src', 'generated'].flatMap((dir) => jsFiles(join(installed, 'dist', dir)))) {
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
         const name = spec.startsWith('node:') ? spec.slice(5) : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
         if (!allowed.has(name)) needed.add(`${name} (${relative(installed, file)})`);
@@ -88,6 +89,11 @@ describe('the npm package', () => {
         if (status !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       expect({ status, output }).toEqual({ status: 200, output: expect.stringContaining('switchyard is serving') });
+      // The docs' renderers come inside the package (dist/web/), not from a devDependency or a CDN.
+      const page = await (await fetch(`http://127.0.0.1:${port}/docs/pizza`)).text();
+      const scripts = [...page.matchAll(/src="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+      expect(scripts).toEqual([expect.stringMatching(/^\/assets\/asyncapi\.js\?v=/), expect.stringMatching(/^\/assets\/docs\.js\?v=/)]);
+      for (const src of scripts) expect((await fetch(`http://127.0.0.1:${port}${src}`)).status).toBe(200);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }

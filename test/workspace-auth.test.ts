@@ -122,6 +122,8 @@ describe('auth errors', () => {
   });
 
   it('a payload that is not an object, or a non-string transaction, is a data error without a scoped event', async () => {
+    const invalidData = () => metricValue(gw.gateway.context.metrics.badInputTotal, { api: 'workspace', kind: 'invalid_data' });
+    const before = await invalidData();
     const c = await open();
     for (const data of ['hello', 42, null, [1, 2], { transaction: 7, token: 'x', workspaceId: W1 }]) {
       c.emit('auth', data);
@@ -133,6 +135,8 @@ describe('auth errors', () => {
     );
     await barrier(c);
     expect(c.received.filter((r) => /^socket-api-error-(?!barrier)/.test(r.event))).toEqual([]);
+    // Each is malformed input, counted as such (the barrier's unknown event is counted apart).
+    expect(await invalidData()).toBe(before + 6);
   });
 
   it('a failed socket hears nothing of the workspace', async () => {

@@ -1,9 +1,9 @@
 // games-client: a quiz app on the multiplexed games socket, decoding every frame it can be sent with
-// src/clients/games.ts (replies to its subscribe/join/retrieve requests, and broadcasts).
+// src/clients/games.ts (replies to its requests, those the game back-end answers included, and broadcasts).
 import { MatchersV3 as M } from '@pact-foundation/pact';
 import { parseGamesFrame } from '../../src/clients/games';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
-import { gameSnapshot, player, type GamePhase } from './shapes';
+import { answer, gameSnapshot, generatedQuestion, player, type GamePhase } from './shapes';
 
 const pact = consumerPact(CONSUMERS.games);
 const GAME = { pk: 1 };
@@ -41,6 +41,35 @@ describe('replies', () => {
         expect(decode(m.contents.content)).toMatchObject({ kind: 'game', action: 'retrieve', game: { id: 1 } });
       }));
 
+  it('list: every game', () =>
+    pact
+      .addAsynchronousInteraction()
+      .given(...waiting)
+      .expectsToReceive('a list reply', (b) => b.withJSONContent(reply('list', M.eachLike(gameSnapshot('waiting')))).withMetadata(specMessage('games', 'listReply')))
+      .executeTest(async (m) => {
+        expect(decode(m.contents.content)).toMatchObject({ kind: 'games', games: [{ id: 1 }] });
+      }));
+
+  it.each([
+    ['next_question', 'asking', 'nextQuestionReply'],
+    ['check', 'checking', 'checkReply'],
+  ] as const)('%s (relayed from the game back-end): the game snapshot (%s)', (action, phase, id) =>
+    pact
+      .addAsynchronousInteraction()
+      .expectsToReceive(`a ${action} reply`, (b) => b.withJSONContent(reply(action, gameSnapshot(phase))).withMetadata(specMessage('games', id)))
+      .executeTest(async (m) => {
+        expect(decode(m.contents.content)).toMatchObject({ kind: 'game', action, game: { id: 1, state: phase === 'asking' ? 'answering' : 'check' } });
+      }),
+  );
+
+  it('answer (relayed from the game back-end): the Answer', () =>
+    pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('an answer reply', (b) => b.withJSONContent(reply('answer', answer())).withMetadata(specMessage('games', 'answerReply')))
+      .executeTest(async (m) => {
+        expect(decode(m.contents.content)).toMatchObject({ kind: 'answer-taken', answer: { correct: true, player: { user: { username: 'string' } } } });
+      }));
+
   it('error: status and errors of a failed request', () =>
     pact
       .addAsynchronousInteraction()
@@ -58,25 +87,45 @@ describe('replies', () => {
 });
 
 describe('broadcasts', () => {
-  const snapshotBroadcast = (action: string, phase: GamePhase) => ({
+  const snapshotBroadcast = (action: string, model: string, phase: GamePhase) => ({
     stream: 'games',
-    payload: { action, pk: M.integer(1), model: 'api.game', data: gameSnapshot(phase) },
+    payload: { action, pk: M.integer(1), model, data: gameSnapshot(phase) },
   });
 
   it.each([
-    ['update', 'waiting'],
-    ['next_question', 'asking'],
-    ['answer', 'asking'],
-    ['check', 'checking'],
-    ['finish', 'finished'],
-  ] as const)('%s: the game snapshot (%s)', (action, phase) =>
+    ['update', 'api.game', 'waiting'],
+    ['next_question', 'Game', 'asking'],
+    ['finish', 'Game', 'finished'],
+  ] as const)('%s: the game snapshot, model %s (%s)', (action, model, phase) =>
     pact
       .addAsynchronousInteraction()
-      .expectsToReceive(`a "${action}" broadcast`, (b) => b.withJSONContent(snapshotBroadcast(action, phase)).withMetadata(specMessage('games', action)))
+      .expectsToReceive(`a "${action}" broadcast`, (b) => b.withJSONContent(snapshotBroadcast(action, model, phase)).withMetadata(specMessage('games', action)))
       .executeTest(async (m) => {
         expect(decode(m.contents.content)).toMatchObject({ kind: 'snapshot', event: action, pk: 1, game: { id: 1 } });
       }),
   );
+
+  it('answer: the player\'s Answer, model Answer', () =>
+    pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('a "answer" broadcast', (b) =>
+        b.withJSONContent({ stream: 'games', payload: { action: 'answer', pk: M.integer(1), model: 'Answer', data: answer() } }).withMetadata(specMessage('games', 'answer')),
+      )
+      .executeTest(async (m) => {
+        expect(decode(m.contents.content)).toMatchObject({ kind: 'answered', pk: 1, answer: { correct: true, answer: [{ variant: 'Paris' }] } });
+      }));
+
+  it('check: the GeneratedQuestion with every answer, model GeneratedQuestion', () =>
+    pact
+      .addAsynchronousInteraction()
+      .expectsToReceive('a "check" broadcast', (b) =>
+        b
+          .withJSONContent({ stream: 'games', payload: { action: 'check', pk: M.integer(1), model: 'GeneratedQuestion', data: generatedQuestion(true) } })
+          .withMetadata(specMessage('games', 'check')),
+      )
+      .executeTest(async (m) => {
+        expect(decode(m.contents.content)).toMatchObject({ kind: 'checked', pk: 1, question: { players_answers: [{ correct: true }] } });
+      }));
 
   it('join: the player who joined', () =>
     pact

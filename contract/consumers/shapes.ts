@@ -74,6 +74,7 @@ export const gamesUser = (username: string) => ({
 export const player = (finished: boolean) => ({
   id: M.integer(1),
   user: M.like(gamesUser('string')),
+  rating: M.number(0),
   created_at: datetime('2018-10-16T20:18:34.007352Z'),
   finished_at: finished ? datetime('2018-10-16T20:22:41.830067Z') : M.nullValue(),
 });
@@ -88,12 +89,25 @@ const question = () => ({
   points: M.integer(10),
 });
 
-const currentQuestion = () => ({
+const variant = () => ({ id: M.integer(2), variant: M.string('Paris') });
+
+/** A player's Answer: the front-end reads `player.user.username/.last_name`, `correct`, `answer[0].variant`. */
+export const answer = (finished = false) => ({
+  answer: M.eachLike(variant()),
+  player: M.like(player(finished)),
+  correct: M.boolean(true),
+  points: M.integer(10),
+});
+
+/** A GeneratedQuestion; `answered`: with at least one player's answer (of a finished game: `finished`). */
+export const generatedQuestion = (answered: boolean, finished = false) => ({
   id: M.integer(11),
   question: M.string('What is the capital of France?'),
   number: M.integer(1),
   type: M.regex('^(single|multi|sequence)$', 'single'),
+  variants: M.eachLike(variant()),
   answer: M.eachLike(M.integer(2)),
+  ...(answered ? { players_answers: M.eachLike(answer(finished)) } : {}),
   points: M.integer(10),
 });
 
@@ -109,7 +123,7 @@ export function gameSnapshot(phase: GamePhase) {
   const running = phase === 'asking' || phase === 'checking';
   return {
     id: M.integer(1),
-    title: M.string('Friday quiz'),
+    label: M.string('Friday quiz'),
     quiz: {
       id: M.integer(1),
       title: M.string('European capitals'),
@@ -120,7 +134,10 @@ export function gameSnapshot(phase: GamePhase) {
     players: M.eachLike(player(phase === 'finished')),
     online: M.boolean(true),
     state: STATE[phase],
-    current_question: running ? currentQuestion() : M.nullValue(),
+    group: M.nullValue(),
+    current_question: running ? generatedQuestion(false) : M.nullValue(),
+    // The score screen reads generated_questions[].id/.points/.players_answers[].correct.
+    ...(phase === 'waiting' ? {} : { generated_questions: M.eachLike(generatedQuestion(phase !== 'asking', phase === 'finished')) }),
     ...(phase === 'asking' ? { timer: duration('00:00:30') } : {}),
     timer_on: M.boolean(true),
     created_at: datetime('2018-10-16T20:15:02.118455Z'),

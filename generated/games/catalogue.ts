@@ -44,6 +44,57 @@ export const catalogue: ApiCatalogue = {
       type: "RetrieveReplyFrame", validate: v.message_retrieveReply,
       consts: {"/stream":"games","/payload/action":"retrieve","/payload/response_status":200},
     },
+    listRequest: {
+      id: "listRequest", name: "list-request", direction: "receive",
+      channel: "games", address: "/", protocol: "ws",
+      type: "ListRequestFrame", validate: v.message_listRequest,
+      consts: {"/stream":"games","/payload/action":"list"},
+    },
+    listReply: {
+      id: "listReply", name: "list-reply", direction: "send",
+      channel: "games", address: "/", protocol: "ws",
+      type: "ListReplyFrame", validate: v.message_listReply,
+      consts: {"/stream":"games","/payload/action":"list","/payload/response_status":200},
+    },
+    nextQuestionRequest: {
+      id: "nextQuestionRequest", name: "next_question-request", direction: "receive",
+      channel: "games", address: "/", protocol: "ws",
+      type: "NextQuestionRequestFrame", validate: v.message_nextQuestionRequest,
+      consts: {"/stream":"games","/payload/action":"next_question"},
+      forward: { backend: "games", snapshot: "/payload/pk", reply: "nextQuestionReply" },
+    },
+    nextQuestionReply: {
+      id: "nextQuestionReply", name: "next_question-reply", direction: "send",
+      channel: "games", address: "/", protocol: "ws",
+      type: "NextQuestionReplyFrame", validate: v.message_nextQuestionReply,
+      consts: {"/stream":"games","/payload/action":"next_question","/payload/response_status":200},
+    },
+    answerRequest: {
+      id: "answerRequest", name: "answer-request", direction: "receive",
+      channel: "games", address: "/", protocol: "ws",
+      type: "AnswerRequestFrame", validate: v.message_answerRequest,
+      consts: {"/stream":"games","/payload/action":"answer"},
+      forward: { backend: "games", snapshot: "/payload/pk", reply: "answerReply" },
+    },
+    answerReply: {
+      id: "answerReply", name: "answer-reply", direction: "send",
+      channel: "games", address: "/", protocol: "ws",
+      type: "AnswerReplyFrame", validate: v.message_answerReply,
+      consts: {"/stream":"games","/payload/action":"answer","/payload/response_status":200},
+    },
+    checkRequest: {
+      id: "checkRequest", name: "check-request", direction: "receive",
+      channel: "games", address: "/", protocol: "ws",
+      type: "CheckRequestFrame", validate: v.message_checkRequest,
+      consts: {"/stream":"games","/payload/action":"check"},
+      forward: { backend: "games", snapshot: "/payload/pk", reply: "checkReply" },
+    },
+    checkReply: {
+      id: "checkReply", name: "check-reply", direction: "send",
+      channel: "games", address: "/", protocol: "ws",
+      type: "CheckReplyFrame", validate: v.message_checkReply,
+      consts: {"/stream":"games","/payload/action":"check","/payload/response_status":200},
+    },
     errorReply: {
       id: "errorReply", name: "error-reply", direction: "send",
       channel: "games", address: "/", protocol: "ws",
@@ -68,28 +119,28 @@ export const catalogue: ApiCatalogue = {
       id: "next_question", name: "next_question", direction: "send",
       channel: "games", address: "/", protocol: "ws",
       type: "NextQuestionBroadcastFrame", validate: v.message_next_question,
-      consts: {"/stream":"games","/payload/action":"next_question","/payload/model":"api.game"},
+      consts: {"/stream":"games","/payload/action":"next_question","/payload/model":"Game"},
       publish: { audience: ["pk"], dataPointer: "/payload/data", validateData: v.data_next_question },
     },
     answer: {
       id: "answer", name: "answer", direction: "send",
       channel: "games", address: "/", protocol: "ws",
       type: "AnswerBroadcastFrame", validate: v.message_answer,
-      consts: {"/stream":"games","/payload/action":"answer","/payload/model":"api.game"},
+      consts: {"/stream":"games","/payload/action":"answer","/payload/model":"Answer"},
       publish: { audience: ["pk"], dataPointer: "/payload/data", validateData: v.data_answer },
     },
     check: {
       id: "check", name: "check", direction: "send",
       channel: "games", address: "/", protocol: "ws",
       type: "CheckBroadcastFrame", validate: v.message_check,
-      consts: {"/stream":"games","/payload/action":"check","/payload/model":"api.game"},
+      consts: {"/stream":"games","/payload/action":"check","/payload/model":"GeneratedQuestion"},
       publish: { audience: ["pk"], dataPointer: "/payload/data", validateData: v.data_check },
     },
     finish: {
       id: "finish", name: "finish", direction: "send",
       channel: "games", address: "/", protocol: "ws",
       type: "FinishBroadcastFrame", validate: v.message_finish,
-      consts: {"/stream":"games","/payload/action":"finish","/payload/model":"api.game"},
+      consts: {"/stream":"games","/payload/action":"finish","/payload/model":"Game"},
       publish: { audience: ["pk"], dataPointer: "/payload/data", validateData: v.data_finish },
     },
     Envelope: {
@@ -111,6 +162,14 @@ export interface Payloads {
   "joinReply": M.JoinReplyFrame;
   "retrieveRequest": M.RetrieveRequestFrame;
   "retrieveReply": M.RetrieveReplyFrame;
+  "listRequest": M.ListRequestFrame;
+  "listReply": M.ListReplyFrame;
+  "nextQuestionRequest": M.NextQuestionRequestFrame;
+  "nextQuestionReply": M.NextQuestionReplyFrame;
+  "answerRequest": M.AnswerRequestFrame;
+  "answerReply": M.AnswerReplyFrame;
+  "checkRequest": M.CheckRequestFrame;
+  "checkReply": M.CheckReplyFrame;
   "errorReply": M.ErrorReplyFrame;
   "update": M.UpdateBroadcastFrame;
   "join": M.JoinBroadcastFrame;

@@ -29,6 +29,7 @@ export interface SubscribeRequest {
   'pk': number;
   'data': SubscribeData;
   'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
 }
 
 export interface JoinReplyFrame {
@@ -47,12 +48,14 @@ export interface JoinReply {
 export interface GameSnapshot {
   'id': number;
   'quiz': Quiz;
-  'title': string;
+  'label': string;
   'user': User;
   'players': Player[];
+  'group': Group | null;
   'online': boolean;
   'state': GameSnapshotState;
   'current_question': GeneratedQuestion | null;
+  'generated_questions': GeneratedQuestion[];
   'timer_on': boolean;
   'timer': string | null;
   'created_at': string;
@@ -91,7 +94,7 @@ export interface Question {
   'number': number;
   'type': QuestionType;
   'question': string;
-  'variants': QuestionVariantsItem[];
+  'variants': Variant[];
   'answer': number[];
   'timer': string | null;
   'points': number;
@@ -99,7 +102,7 @@ export interface Question {
 
 export type QuestionType = "single" | "multi" | "sequence";
 
-export interface QuestionVariantsItem {
+export interface Variant {
   'id': number;
   'variant': string;
 }
@@ -107,8 +110,24 @@ export interface QuestionVariantsItem {
 export interface Player {
   'id': number;
   'user': User;
+  'rating': number;
   'created_at': string;
   'finished_at': string | null;
+}
+
+export interface Group {
+  'id': number;
+  'name': string;
+  'organization': Organization;
+  'created_at': string;
+  'updated_at': string;
+}
+
+export interface Organization {
+  'id': number;
+  'name': string;
+  'created_at': string;
+  'updated_at': string;
 }
 
 export type GameSnapshotState = "players_waiting" | "answering" | "check" | "finish";
@@ -118,8 +137,17 @@ export interface GeneratedQuestion {
   'question': string;
   'number': number;
   'type': QuestionType;
+  'variants': Variant[];
   'answer': number[];
+  'players_answers': Answer[];
   'timer': string | null;
+  'points': number;
+}
+
+export interface Answer {
+  'answer': Variant[];
+  'player': Player;
+  'correct': boolean;
   'points': number;
 }
 
@@ -132,6 +160,7 @@ export interface JoinRequest {
   'action': 'join';
   'pk': number;
   'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
 }
 
 export interface RetrieveReplyFrame {
@@ -156,6 +185,107 @@ export interface RetrieveRequest {
   'action': 'retrieve';
   'pk': number;
   'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface ListReplyFrame {
+  'stream': 'games';
+  'payload': ListReply;
+}
+
+export interface ListReply {
+  'errors': string[];
+  'data': GameSnapshot[];
+  'action': 'list';
+  'response_status': number;
+  'request_id'?: string | null;
+}
+
+export interface ListRequestFrame {
+  'stream': 'games';
+  'payload': ListRequest;
+}
+
+export interface ListRequest {
+  'action': 'list';
+  'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface NextQuestionReplyFrame {
+  'stream': 'games';
+  'payload': NextQuestionReply;
+}
+
+export interface NextQuestionReply {
+  'errors': string[];
+  'data': GameSnapshot;
+  'action': 'next_question';
+  'response_status': number;
+  'request_id'?: string | null;
+}
+
+export interface NextQuestionRequestFrame {
+  'stream': 'games';
+  'payload': NextQuestionRequest;
+}
+
+export interface NextQuestionRequest {
+  'action': 'next_question';
+  'pk'?: any;
+  'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface AnswerReplyFrame {
+  'stream': 'games';
+  'payload': AnswerReply;
+}
+
+export interface AnswerReply {
+  'errors': string[];
+  'data': Answer;
+  'action': 'answer';
+  'response_status': number;
+  'request_id'?: string | null;
+}
+
+export interface AnswerRequestFrame {
+  'stream': 'games';
+  'payload': AnswerRequest;
+}
+
+export interface AnswerRequest {
+  'action': 'answer';
+  'pk'?: any;
+  'data'?: Map<string, any>;
+  'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
+}
+
+export interface CheckReplyFrame {
+  'stream': 'games';
+  'payload': CheckReply;
+}
+
+export interface CheckReply {
+  'errors': string[];
+  'data': GameSnapshot;
+  'action': 'check';
+  'response_status': number;
+  'request_id'?: string | null;
+}
+
+export interface CheckRequestFrame {
+  'stream': 'games';
+  'payload': CheckRequest;
+}
+
+export interface CheckRequest {
+  'action': 'check';
+  'pk'?: any;
+  'request_id'?: string;
+  'additionalProperties'?: Map<string, any>;
 }
 
 export interface ErrorReplyFrame {
@@ -164,14 +294,12 @@ export interface ErrorReplyFrame {
 }
 
 export interface ErrorReply {
-  'errors': string[];
+  'errors': (string | Map<string, string[]>)[];
   'data': any;
   'action': string | null;
-  'response_status': ErrorReplyResponseStatus;
+  'response_status': number;
   'request_id'?: string | null;
 }
-
-export type ErrorReplyResponseStatus = 400 | 401 | 404 | 429 | 503;
 
 export interface UpdateBroadcastFrame {
   'stream': 'games';
@@ -206,7 +334,7 @@ export interface NextQuestionBroadcast {
   'action': 'next_question';
   'pk': number;
   'data': GameSnapshot;
-  'model': 'api.game';
+  'model': 'Game';
 }
 
 export interface AnswerBroadcastFrame {
@@ -217,8 +345,8 @@ export interface AnswerBroadcastFrame {
 export interface AnswerBroadcast {
   'action': 'answer';
   'pk': number;
-  'data': GameSnapshot;
-  'model': 'api.game';
+  'data': Answer;
+  'model': 'Answer';
 }
 
 export interface CheckBroadcastFrame {
@@ -229,8 +357,8 @@ export interface CheckBroadcastFrame {
 export interface CheckBroadcast {
   'action': 'check';
   'pk': number;
-  'data': GameSnapshot;
-  'model': 'api.game';
+  'data': GeneratedQuestion;
+  'model': 'GeneratedQuestion';
 }
 
 export interface FinishBroadcastFrame {
@@ -242,7 +370,7 @@ export interface FinishBroadcast {
   'action': 'finish';
   'pk': number;
   'data': GameSnapshot;
-  'model': 'api.game';
+  'model': 'Game';
 }
 
 export interface Envelope {
@@ -259,3 +387,5 @@ export interface GameAudience {
 }
 
 export type Duration = string | null;
+
+export type FieldErrors = Map<string, string[]>;

@@ -16,6 +16,7 @@ export interface MessageInfo {
   validator: string;
   consts: Record<string, unknown>;
   publish?: { audience: string[]; dataPointer: string | null; validator: string; dataType: string };
+  forward?: { backend: string; snapshot: string | null; reply: string };
 }
 
 export interface OperationInfo {
@@ -58,6 +59,8 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
 
   // Which channel and direction each component message is used in, from the operations.
   const usage = new Map<string, { direction: 'send' | 'receive'; channel: string }>();
+  /** The success reply of each request message (its operation's `reply`), for forwarded requests. */
+  const replyOf = new Map<string, string>();
   const messageKey = (ref: string | undefined): string | undefined => {
     if (!ref) return undefined;
     const target = ref.startsWith('#/channels/') ? refTarget(atPointer(doc, ref)) ?? ref : ref;
@@ -83,6 +86,10 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
       const key = messageKey(refTarget(ref));
       const replyChannel = reply && refTarget(reply.channel) ? channelId(refTarget(reply.channel)) : channel;
       if (key) usage.set(key, { direction: action === 'send' ? 'receive' : 'send', channel: replyChannel });
+      for (const request of listed) {
+        const requestKey = messageKey(request);
+        if (key && requestKey) replyOf.set(requestKey, key);
+      }
     }
   }
 
@@ -123,7 +130,9 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
     model.validators.push({ name: info.validator, schema: { $ref: specRef(spec, payloadPointer) } });
 
     const rule = message['x-switchyard'];
-    if (rule !== undefined) {
+    if (isObject(rule) && 'forward' in rule) {
+      info.forward = forwardRule(info, rule, replyOf.get(id), (m) => fail(`${at}/x-switchyard`, m));
+    } else if (rule !== undefined) {
       const publish = publishRule(spec, info, rule, payloadPointer, (m) => fail(`${at}/x-switchyard`, m));
       if (publish) {
         info.publish = publish.info;
@@ -168,6 +177,17 @@ function publishRule(
     };
   }
   return void fail('needs either data (a JSON pointer into the payload) or input (a $ref to the published schema)');
+}
+
+/** `x-switchyard: {forward: <back-end name>, snapshot?: <pointer>}` on a request message. */
+function forwardRule(info: MessageInfo, rule: Json, reply: string | undefined, fail: (message: string) => void): MessageInfo['forward'] {
+  const { forward, snapshot, ...rest } = rule;
+  if (Object.keys(rest).length) return void fail(`a forwarded request takes only forward and snapshot (got ${Object.keys(rest).join(', ')})`);
+  if (typeof forward !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(forward)) return void fail('forward must name a back-end: lower-case letters, digits, "_" and "-"');
+  if (snapshot !== undefined && (typeof snapshot !== 'string' || !snapshot.startsWith('/'))) return void fail('snapshot must be a JSON pointer into the request');
+  if (info.direction !== 'receive') return void fail('only requests Switchyard receives can be forwarded');
+  if (!reply) return void fail('a forwarded request needs an operation whose reply names its success reply');
+  return { backend: forward, snapshot: (snapshot as string | undefined) ?? null, reply };
 }
 
 function protocolOf(doc: Json, channel: Json): string {

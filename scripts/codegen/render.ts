@@ -15,6 +15,19 @@ export interface PublishRule {
   readonly validateData: ValidateFunction;
 }
 
+/**
+ * A client request the gateway does not serve itself but forwards to a back-end (specs/README.md,
+ * x-switchyard \`forward\`): the back-end's answer is relayed as the reply.
+ */
+export interface ForwardRule {
+  /** The back-end's name; its URL comes from configuration (ACTION_BACKENDS). */
+  readonly backend: string;
+  /** JSON pointer in the request to the key of the stored snapshot sent along; null: none. */
+  readonly snapshot: string | null;
+  /** Id of the success reply message, which the back-end's answer must match. */
+  readonly reply: string;
+}
+
 export interface MessageEntry {
   /** Component id in the spec. */
   readonly id: string;
@@ -31,6 +44,7 @@ export interface MessageEntry {
   /** \`const\` values of the payload, by JSON pointer: the fixed part of every frame. */
   readonly consts: Readonly<Record<string, unknown>>;
   readonly publish?: PublishRule;
+  readonly forward?: ForwardRule;
 }
 
 export interface OperationEntry {
@@ -76,6 +90,10 @@ export function renderCatalogue(model: ApiModel, has: { models: boolean; coercin
       const p = m.publish;
       lines.push(`      publish: { audience: ${JSON.stringify(p.audience)}, dataPointer: ${p.dataPointer === null ? 'null' : q(p.dataPointer)}, validateData: v.${p.validator} },`);
     }
+    if (m.forward) {
+      const f = m.forward;
+      lines.push(`      forward: { backend: ${q(f.backend)}, snapshot: ${f.snapshot === null ? 'null' : q(f.snapshot)}, reply: ${q(f.reply)} },`);
+    }
     lines.push('    },');
   }
   lines.push('  },', '  operations: {');
@@ -113,7 +131,7 @@ export function renderIndex(apis: string[]): string {
     "import type { ApiCatalogue } from './catalogue-types';",
     ...apis.map((a) => `import { catalogue as ${ident(a)} } from './${a}/catalogue';`),
     '',
-    "export type { ApiCatalogue, MessageEntry, OperationEntry, PublishRule } from './catalogue-types';",
+    "export type { ApiCatalogue, ForwardRule, MessageEntry, OperationEntry, PublishRule } from './catalogue-types';",
     '',
     '/** Every API\'s catalogue, by API name (the spec file prefix). */',
     `export const catalogues: Readonly<Record<${apis.map(q).join(' | ')}, ApiCatalogue>> = { ${apis.map(ident).join(', ')} };`,

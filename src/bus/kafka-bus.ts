@@ -371,6 +371,13 @@ export class KafkaBus implements Bus {
   }
 
   /**
+   * Resolves at once: a reply is not held back for this node's fanout consumer to catch up with
+   * the records acknowledged before it, so a back-end's broadcasts may reach sockets after the
+   * reply of the request that caused them (README, "Forwarded requests").
+   */
+  async settled(_api: ApiName): Promise<void> {}
+
+  /**
    * Errors of an outage (the broker's, or the store's in a work handler) are the Availability's to
    * report, once: consumers crash and restart during one, and again on the broker's transient
    * errors (its group coordinator loading) right after it.

@@ -22,6 +22,10 @@ interface Member {
 interface FanoutMember extends Member {
   queue: string[];
   draining: Promise<void> | undefined;
+  /** Envelopes queued and handled so far, and who waits for `handled` to reach a count (settled). */
+  queued: number;
+  handled: number;
+  waiters: Array<{ until: number; resolve: () => void }>;
 }
 
 /** A work subscriber: takes one envelope at a time from its group's shared queue. */
@@ -61,6 +65,7 @@ export class MemoryBus implements Bus {
     const record = JSON.stringify(envelope);
     for (const member of this.fanout.get(api) ?? []) {
       member.queue.push(record);
+      member.queued += 1;
       if (!member.draining) member.draining = this.track(this.drain(api, member));
     }
     const group = this.groups.get(api);
@@ -79,6 +84,16 @@ export class MemoryBus implements Bus {
     return mode === 'fanout' ? this.subscribeFanout(api, handler) : this.subscribeWork(api, handler);
   }
 
+  async settled(api: ApiName): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const member of this.fanout.get(api) ?? []) {
+      if (member.handled >= member.queued) continue;
+      const until = member.queued;
+      waits.push(new Promise((resolve) => member.waiters.push({ until, resolve })));
+    }
+    await Promise.all(waits);
+  }
+
   async ready(): Promise<boolean> {
     return !this.closed;
   }
@@ -94,12 +109,17 @@ export class MemoryBus implements Bus {
       group.workers.forEach((worker) => (worker.closed = true));
       group.workers = [];
     }
-    for (const members of this.fanout.values()) members.forEach((member) => (member.closed = true));
+    for (const members of this.fanout.values()) {
+      members.forEach((member) => {
+        member.closed = true;
+        release(member, Infinity);
+      });
+    }
     this.fanout.clear();
   }
 
   private subscribeFanout(api: ApiName, handler: EnvelopeHandler): Subscription {
-    const member: FanoutMember = { handler, closed: false, queue: [], draining: undefined };
+    const member: FanoutMember = { handler, closed: false, queue: [], draining: undefined, queued: 0, handled: 0, waiters: [] };
     const members = this.fanout.get(api) ?? new Set<FanoutMember>();
     this.fanout.set(api, members.add(member));
     return {
@@ -107,6 +127,7 @@ export class MemoryBus implements Bus {
         member.closed = true;
         member.queue.length = 0;
         members.delete(member);
+        release(member, Infinity); // nothing more will be handled
         await member.draining; // an in-flight handler finishes before close resolves
       },
     };
@@ -139,6 +160,7 @@ export class MemoryBus implements Bus {
       } catch (error) {
         this.report(error, envelope, api); // live delivery is best effort: log and go on
       }
+      release(member, ++member.handled);
     }
     member.draining = undefined;
   }
@@ -204,6 +226,14 @@ export class MemoryBus implements Bus {
       // A faulty error callback must not break delivery.
     }
   }
+}
+
+/** Resolves the settled() waits of a member that has handled `handled` envelopes. */
+function release(member: FanoutMember, handled: number): void {
+  if (member.waiters.length === 0) return;
+  const still = member.waiters.filter((w) => w.until > handled);
+  for (const w of member.waiters) if (w.until <= handled) w.resolve();
+  member.waiters = still;
 }
 
 function parse(record: string): Envelope {

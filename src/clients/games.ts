@@ -1,22 +1,28 @@
 // Client side of the games stream (specs/games.asyncapi.yaml): the request frames a client sends on
 // `/?session_key=<JWT>` and the decoder of every frame the server sends, replies and broadcasts.
 import type {
-  GameSnapshot, JoinRequestFrame, Player, RetrieveRequestFrame, SubscribeDataAction, SubscribeRequestFrame,
+  Answer, GameSnapshot, GeneratedQuestion, JoinRequestFrame, Player, RetrieveRequestFrame, SubscribeDataAction, SubscribeRequestFrame,
 } from '../../generated/games/models';
 import { expectShape, isObject, ProtocolError } from './http';
 
-export type { GameSnapshot, Player };
+export type { Answer, GameSnapshot, GeneratedQuestion, Player };
 export type GameEvent = SubscribeDataAction;
+/** Requests the game back-end answers (forwarded by the gateway). */
+export type GameAction = 'next_question' | 'answer' | 'check';
 
 /** Broadcasts whose data is the game snapshot. */
-const SNAPSHOT_EVENTS: readonly GameEvent[] = ['update', 'next_question', 'answer', 'check', 'finish'];
+const SNAPSHOT_EVENTS = ['update', 'next_question', 'finish'] as const;
 
 export type GamesMessage =
-  | { kind: 'snapshot'; event: Exclude<GameEvent, 'join'>; pk: number; game: GameSnapshot }
+  | { kind: 'snapshot'; event: (typeof SNAPSHOT_EVENTS)[number]; pk: number; game: GameSnapshot }
   | { kind: 'player-joined'; pk: number; player: Player }
+  | { kind: 'answered'; pk: number; answer: Answer }
+  | { kind: 'checked'; pk: number; question: GeneratedQuestion }
   | { kind: 'subscribed'; requestId: string | null; event: GameEvent }
-  | { kind: 'game'; action: 'join' | 'retrieve'; requestId: string | null; game: GameSnapshot }
-  | { kind: 'error'; action: string | null; requestId: string | null; status: number; errors: string[] };
+  | { kind: 'game'; action: 'join' | 'retrieve' | 'next_question' | 'check'; requestId: string | null; game: GameSnapshot }
+  | { kind: 'games'; requestId: string | null; games: GameSnapshot[] }
+  | { kind: 'answer-taken'; requestId: string | null; answer: Answer }
+  | { kind: 'error'; action: string | null; requestId: string | null; status: number; errors: unknown[] };
 
 const frame = <P>(payload: P) => ({ stream: 'games' as const, payload });
 const withId = (requestId?: string) => (requestId === undefined ? {} : { request_id: requestId });
@@ -37,27 +43,43 @@ export function parseGamesFrame(raw: string | unknown): GamesMessage {
 function broadcast(payload: Record<string, unknown>): GamesMessage {
   const b = expectShape<{ action: string; pk: number; data: unknown }>('broadcast', payload, { action: 'string', pk: 'number', data: 'object' });
   if (b.action === 'join') return { kind: 'player-joined', pk: b.pk, player: expectShape<Player>('player', b.data, { id: 'number', user: 'object' }) };
+  if (b.action === 'answer') return { kind: 'answered', pk: b.pk, answer: answer(b.data) };
+  if (b.action === 'check') return { kind: 'checked', pk: b.pk, question: expectShape<GeneratedQuestion>('question', b.data, { id: 'number', variants: 'array', players_answers: 'array' }) };
   const event = SNAPSHOT_EVENTS.find((e) => e === b.action);
-  if (!event || event === 'join') throw new ProtocolError('broadcast action', b.action);
+  if (!event) throw new ProtocolError('broadcast action', b.action);
   return { kind: 'snapshot', event, pk: b.pk, game: snapshot(b.data) };
 }
 
 function reply(payload: Record<string, unknown>): GamesMessage {
-  const r = expectShape<{ action: string | null; response_status: number; errors: string[]; data: unknown; request_id?: string | null }>(
+  const r = expectShape<{ action: string | null; response_status: number; errors: unknown[]; data: unknown; request_id?: string | null }>(
     'reply', payload, { action: 'string|null', response_status: 'number', errors: 'array' },
   );
   const requestId = r.request_id ?? null;
   if (r.response_status !== 200) return { kind: 'error', action: r.action, requestId, status: r.response_status, errors: r.errors };
-  if (r.action === 'subscribe') {
-    const data = expectShape<{ action: GameEvent }>('subscribe reply data', r.data, { action: 'string' });
-    return { kind: 'subscribed', requestId, event: data.action };
+  switch (r.action) {
+    case 'subscribe':
+      return { kind: 'subscribed', requestId, event: expectShape<{ action: GameEvent }>('subscribe reply data', r.data, { action: 'string' }).action };
+    case 'join':
+    case 'retrieve':
+    case 'next_question':
+    case 'check':
+      return { kind: 'game', action: r.action, requestId, game: snapshot(r.data) };
+    case 'list':
+      if (!Array.isArray(r.data)) throw new ProtocolError('list reply data', r.data);
+      return { kind: 'games', requestId, games: r.data.map(snapshot) };
+    case 'answer':
+      return { kind: 'answer-taken', requestId, answer: answer(r.data) };
+    default:
+      throw new ProtocolError('reply action', r.action);
   }
-  if (r.action === 'join' || r.action === 'retrieve') return { kind: 'game', action: r.action, requestId, game: snapshot(r.data) };
-  throw new ProtocolError('reply action', r.action);
 }
 
 function snapshot(data: unknown): GameSnapshot {
-  const game = expectShape<GameSnapshot>('game snapshot', data, { id: 'number', state: 'string', players: 'array', quiz: 'object' });
+  const game = expectShape<GameSnapshot>('game snapshot', data, { id: 'number', label: 'string', state: 'string', players: 'array', quiz: 'object' });
   if (!game.players.every(isObject)) throw new ProtocolError('players', game.players);
   return game;
+}
+
+function answer(data: unknown): Answer {
+  return expectShape<Answer>('answer', data, { answer: 'array', player: 'object', correct: 'boolean' });
 }

@@ -7,7 +7,8 @@ import { eventsApi } from '../apis/events';
 import { pizzaApi } from '../apis/pizza';
 import { gamesApi } from '../apis/games';
 import { workspaceApi } from '../apis/workspace';
+import { webApi } from '../web/web-api';
 
 export function apiModules(ctx: GatewayContext): ApiModule[] {
-  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx), messengerApi(ctx), workspaceApi(ctx)];
+  return [opsApi(ctx), publishApi(ctx), eventsApi(ctx), pizzaApi(ctx), gamesApi(ctx), messengerApi(ctx), workspaceApi(ctx), webApi(ctx)];
 }

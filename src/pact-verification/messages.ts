@@ -63,6 +63,12 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
     return game;
   };
 
+  /** A back-end's 200 answer to a forwarded request (the spec's example data), relayed as the reply. */
+  const relayed = (id: string) => (): Sent => {
+    const { action, data } = messageExample('games', id).payload;
+    return sent('games', games.messages[id], reply(action, REQUEST_ID, 200, data));
+  };
+
   /** A poll answer straight from POST /events/polling of the running gateway, for the state's user. */
   const pollAnswer = async (request: MessageRequest): Promise<Sent> => {
     const userId = text(stateParam(request, 'userId', 'e.g. "user has a queued new_message" {userId}'), 'userId');
@@ -115,6 +121,14 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
         if (await store.getSnapshot('404')) throw new Error('game 404 exists');
         return sent('games', games.messages.errorReply, reply('retrieve', REQUEST_ID, 404, null, [ERRORS.notFound]));
       },
+      listReply: async () => {
+        const snapshots = (await store.listSnapshots<GameSnapshot>()).map((s) => s.snapshot).sort((a, b) => a.id - b.id);
+        return sent('games', games.messages.listReply, reply('list', REQUEST_ID, 200, snapshots));
+      },
+      // Forwarded requests: the game back-end's answer (the spec's example data) relayed as the reply.
+      nextQuestionReply: relayed('nextQuestionReply'),
+      checkReply: relayed('checkReply'),
+      answerReply: relayed('answerReply'),
     },
     messenger: {
       new_message: webhookBody(messenger.messages.new_message),

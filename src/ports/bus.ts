@@ -42,6 +42,13 @@ export interface Subscription {
 export interface Bus {
   publish(api: ApiName, envelope: Envelope): Promise<void>;
   subscribe(api: ApiName, mode: SubscriptionMode, handler: EnvelopeHandler): Promise<Subscription>;
+  /**
+   * Resolves once this node's fanout subscribers of `api` have handled every record whose publish
+   * was acknowledged before the call: a forwarded request's reply waits for it, so broadcasts its
+   * back-end published before answering reach their sockets first. (Kafka: resolves at once, see
+   * KafkaBus.settled.)
+   */
+  settled(api: ApiName): Promise<void>;
   /** True when the bus can publish and deliver now. */
   ready(): Promise<boolean>;
   /** Flushes what was published and stops every subscription. */

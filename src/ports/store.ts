@@ -102,6 +102,8 @@ export interface Store {
 
   // games: latest snapshot per game
   getSnapshot<T>(pk: string): Promise<T | undefined>;
+  /** Every stored snapshot with its key, in no particular order (the games API's `list`). */
+  listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>>;
   putSnapshot<T>(pk: string, snapshot: T): Promise<void>;
   /**
    * Atomic read-modify-write: `change` gets the current snapshot and returns the new one, or

@@ -16,6 +16,16 @@ export function setAt(target: Obj, pointer: string, value: unknown): void {
   node[parts[parts.length - 1]] = value;
 }
 
+/** The value at a JSON pointer (RFC 6901) inside `source`; undefined when there is none. */
+export function getAt(source: unknown, pointer: string): unknown {
+  let node = source;
+  for (const part of pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Obj)[part];
+  }
+  return node;
+}
+
 /**
  * `pointer` defaults to the message's x-switchyard data pointer; an API passes its own for messages
  * it produces itself. With no pointer (or '') the data is the whole frame.

@@ -191,6 +191,11 @@ export class MemoryStore implements Store {
     return structuredClone(this.snapshots.get(pk)) as T | undefined;
   }
 
+  async listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>> {
+    this.assertOpen();
+    return [...this.snapshots].map(([pk, snapshot]) => ({ pk, snapshot: structuredClone(snapshot) as T }));
+  }
+
   async putSnapshot<T>(pk: string, snapshot: T): Promise<void> {
     this.assertOpen();
     this.snapshots.set(pk, structuredClone(snapshot));

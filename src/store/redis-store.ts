@@ -204,6 +204,20 @@ export class RedisStore implements Store {
     return v === null ? undefined : (JSON.parse(v) as T);
   }
 
+  async listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>> {
+    const prefix = this.key('snapshot', '');
+    const keys: string[] = [];
+    // SCAN, not KEYS: it does not block Redis while it walks a large keyspace.
+    for await (const batch of this.redis.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 500 })) keys.push(...(batch as string[]));
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return [];
+    const values = await this.redis.mget(...unique);
+    return unique.flatMap((key, i) => {
+      const v = values[i];
+      return v === null ? [] : [{ pk: decodeURIComponent(key.slice(prefix.length)), snapshot: JSON.parse(v) as T }];
+    });
+  }
+
   async putSnapshot<T>(pk: string, snapshot: T): Promise<void> {
     await this.redis.set(this.key('snapshot', pk), JSON.stringify(snapshot));
   }

@@ -365,6 +365,16 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         moves: number[];
       }
 
+      it('lists every stored snapshot with its key', async () => {
+        await store.putSnapshot<Game>(`${p}l1`, { score: 1, moves: [] });
+        await store.putSnapshot<Game>(`${p}l 2*`, { score: 2, moves: [2] });
+        const mine = (await store.listSnapshots<Game>()).filter((s) => s.pk.startsWith(`${p}l`));
+        expect(mine.sort((a, b) => a.pk.localeCompare(b.pk))).toEqual([
+          { pk: `${p}l 2*`, snapshot: { score: 2, moves: [2] } },
+          { pk: `${p}l1`, snapshot: { score: 1, moves: [] } },
+        ]);
+      });
+
       it('gets undefined when unset, then what was put', async () => {
         expect(await store.getSnapshot<Game>(`${p}g`)).toBeUndefined();
         await store.putSnapshot<Game>(`${p}g`, { score: 1, moves: [1] });

@@ -26,6 +26,6 @@ export function findPlayer(game: GameSnapshot, user: User): Player | undefined {
 /** The game with the user added as its next player (ids continue from the highest). */
 export function withPlayer(game: GameSnapshot, user: User, now: Date): { game: GameSnapshot; player: Player } {
   const id = game.players.reduce((max, p) => Math.max(max, p.id), 0) + 1;
-  const player: Player = { id, user, created_at: now.toISOString(), finished_at: null };
+  const player: Player = { id, user, rating: 0, created_at: now.toISOString(), finished_at: null };
   return { game: { ...game, players: [...game.players, player], updated_at: now.toISOString() }, player };
 }

@@ -8,7 +8,7 @@ export const ERRORS = {
   invalidAction: 'Invalid Action',
   permissionDenied: 'Permission Denied',
   notFound: 'Not found.',
-  notWaiting: 'Game state is not "players_waiting".',
+  actionRequired: 'action required',
   /** The session key cannot be checked right now (response_status 503). */
   authUnavailable: KEYS_UNAVAILABLE_MESSAGE,
   tooManyRequests: 'Too many requests',
@@ -17,22 +17,25 @@ export const ERRORS = {
   unavailable: 'Service unavailable: try again later',
 } as const;
 
+/** A message, or (from a game back-end) field errors such as `{"question": ["Be late."]}`. */
+export type ReplyError = string | Record<string, string[]>;
+
 export interface ReplyPayload {
-  errors: string[];
+  errors: ReplyError[];
   data: unknown;
   action: string | null;
   response_status: number;
   request_id: string | null;
 }
 
-export function reply(action: string | null, requestId: string | null, status: number, data: unknown, errors: string[] = []) {
+export function reply(action: string | null, requestId: string | null, status: number, data: unknown, errors: ReplyError[] = []) {
   const payload: ReplyPayload = { errors, data, action, response_status: status, request_id: requestId };
   return { stream: STREAM, payload };
 }
 
 export class GamesError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 429 | 503,
+    readonly status: 400 | 401 | 404 | 429 | 502 | 503,
     message: string,
     /** Set when the frame itself was bad: the `kind` counted in `bad_input_total`. */
     readonly badInput?: string,

@@ -1,5 +1,7 @@
 // The games WebSocket `/?session_key=<JWT>` (games-websocket.md + ORIGINALS.md): one multiplexed
-// stream `games` with `subscribe`, `join` and `retrieve` requests, and broadcasts per (event, pk).
+// stream `games` with the gateway's own `subscribe`, `retrieve`, `list` and `join` requests, the
+// requests the spec forwards to the game back-end (x-switchyard `forward`), and broadcasts per
+// (event, pk).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ValidateFunction } from 'ajv';
@@ -13,7 +15,7 @@ import { isUnavailable } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { AcceptedEnvelope } from '../../routing/check-envelope';
 import { fanoutHandler, workHandler } from '../../routing/validated';
-import { buildFrame } from '../../routing/frame';
+import { buildFrame, getAt } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
 import { Heartbeat } from '../../ws/heartbeat';
 import { PreparedFrame } from '../../ws/prepared-frame';
@@ -25,20 +27,23 @@ import { FULL_BUCKET, RateLimit, REFUSED } from '../../limits/token-bucket';
 import { AuthDeadline } from '../../ws/auth-deadline';
 import { SendBudget } from '../../ws/send-budget';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
+import { ActionProxy } from '../../routing/action-proxy';
 import { findPlayer, userFromClaims, withPlayer } from './player';
-import { ERRORS, GamesError, reply, STREAM } from './replies';
+import { ERRORS, GamesError, reply, STREAM, type ReplyError } from './replies';
 
 interface Request {
   action: string;
-  pk: number;
-  data?: { action?: string };
+  pk?: unknown;
+  data?: { action?: unknown };
   request_id?: string;
 }
 
 /** A socket's identity: its claims, undefined (no valid session key), or not known yet (keys unavailable). */
 const KEYS_UNAVAILABLE = Symbol('keys unavailable');
 type SessionClaims = Claims | undefined | typeof KEYS_UNAVAILABLE;
-const NOT_A_REQUEST = 'Invalid request: expected {"stream": "games", "payload": {"action", "pk"}}';
+const NOT_A_REQUEST = 'Invalid request: expected {"stream": "games", "payload": {"action": "<name>", ...}}';
+/** The actions the gateway serves itself; the spec's forwarded requests are found in the catalogue. */
+const OWN_ACTIONS = new Set(['subscribe', 'retrieve', 'list', 'join']);
 
 /** Subscribers of one event of one game. */
 const group = (event: string, pk: number | string) => `${event}:${pk}`;
@@ -60,6 +65,9 @@ export class GamesSockets {
   private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
   private readonly authDeadline: AuthDeadline;
+  /** Forwarded requests by action name: the request messages the spec marks x-switchyard `forward`. */
+  private readonly forwarded: ReadonlyMap<string, MessageEntry>;
+  private readonly proxy: ActionProxy;
 
   constructor(private readonly ctx: GatewayContext) {
     const { config, metrics } = ctx;
@@ -68,6 +76,10 @@ export class GamesSockets {
     this.messages = ctx.catalogues.games.messages;
     this.rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
     this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
+    this.forwarded = new Map(
+      Object.values(this.messages).flatMap((m) => (m.forward && typeof m.consts['/payload/action'] === 'string' ? [[m.consts['/payload/action'], m] as const] : [])),
+    );
+    this.proxy = new ActionProxy(config.actionBackends, config.actionTimeoutMs);
   }
 
   async start(server: Server): Promise<void> {
@@ -147,7 +159,8 @@ export class GamesSockets {
     const { action, requestId } = requestIds(payload);
     try {
       if (typeof parsed === 'string') throw new GamesError(400, parsed === 'too_deep' ? tooDeep(this.ctx.config.jsonMaxDepth) : NOT_A_REQUEST, parsed);
-      if (action === null || !Number.isInteger(parsed.payload.pk)) throw new GamesError(400, NOT_A_REQUEST, 'invalid_request');
+      if (action === null) throw new GamesError(400, NOT_A_REQUEST, 'invalid_request');
+      // The original's order: authentication, the action, the game, the permission, the data.
       const claims = await claimsOrPromise;
       if (claims === KEYS_UNAVAILABLE) throw new GamesError(503, ERRORS.authUnavailable);
       if (!claims) throw new GamesError(401, ERRORS.permissionDenied);
@@ -164,11 +177,15 @@ export class GamesSockets {
   private async perform(ws: WebSocket, frame: unknown, request: Request, claims: Claims): Promise<void> {
     const requestId = request.request_id ?? null;
     const m = this.messages;
+    const forwarded = this.forwarded.get(request.action);
+    if (forwarded) return this.forward(ws, frame, request, claims, forwarded);
+    if (!OWN_ACTIONS.has(request.action)) throw new GamesError(400, ERRORS.invalidAction, 'invalid_action');
     switch (request.action) {
       case 'subscribe': {
+        if (request.data?.action === undefined) throw new GamesError(400, ERRORS.actionRequired, 'invalid_request');
         if (!m.subscribeRequest.validate(frame)) throw invalid(m.subscribeRequest.validate.errors);
-        const event = request.data!.action!;
-        const key = group(event, request.pk);
+        const event = request.data.action as string;
+        const key = group(event, request.pk as number);
         const max = this.ctx.config.wsMaxSubscriptions;
         if (!this.groups.has(key, ws) && this.groups.countOf(ws) >= max) {
           this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'subscriptions' });
@@ -177,19 +194,57 @@ export class GamesSockets {
         this.groups.add(key, ws);
         return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
       }
+      case 'list': {
+        if (!m.listRequest.validate(frame)) throw invalid(m.listRequest.validate.errors);
+        const games = (await this.ctx.store.listSnapshots<GameSnapshot>()).map((s) => s.snapshot).sort((a, b) => a.id - b.id);
+        return this.send(ws, m.listReply.validate, reply('list', requestId, 200, games));
+      }
       case 'retrieve': {
+        const game = await this.game(request.pk);
         if (!m.retrieveRequest.validate(frame)) throw invalid(m.retrieveRequest.validate.errors);
-        const game = await this.ctx.store.getSnapshot<GameSnapshot>(String(request.pk));
-        if (!game) throw new GamesError(404, ERRORS.notFound);
         return this.send(ws, m.retrieveReply.validate, reply('retrieve', requestId, 200, game));
       }
-      case 'join': {
+      default: {
+        await this.game(request.pk);
         if (!m.joinRequest.validate(frame)) throw invalid(m.joinRequest.validate.errors);
-        return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk, claims)));
+        return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk as number, claims)));
       }
-      default:
-        throw new GamesError(400, ERRORS.invalidAction, 'invalid_action');
     }
+  }
+
+  /** The stored game of a request's pk: 404 when there is none, or the pk is not an integer (as in the original). */
+  private async game(pk: unknown): Promise<GameSnapshot> {
+    const game = Number.isInteger(pk) ? await this.ctx.store.getSnapshot<GameSnapshot>(String(pk)) : undefined;
+    if (!game) throw new GamesError(404, ERRORS.notFound);
+    return game;
+  }
+
+  /**
+   * A request the spec forwards: POSTed to its back-end with the caller's claims and the stored
+   * snapshot, and the back-end's answer relayed once this node has delivered the broadcasts
+   * published before it (the original sent them before the reply).
+   */
+  private async forward(ws: WebSocket, frame: unknown, request: Request, claims: Claims, entry: MessageEntry): Promise<void> {
+    const rule = entry.forward!;
+    const requestId = request.request_id ?? null;
+    if (!entry.validate(frame)) throw invalid(entry.validate.errors);
+    const key = rule.snapshot === null ? undefined : getAt(frame, rule.snapshot);
+    const snapshot = Number.isInteger(key) || (typeof key === 'string' && key !== '') ? await this.ctx.store.getSnapshot(String(key)) : undefined;
+    const { answer, outcome } = await this.proxy.forward(rule.backend, {
+      api: 'games', action: request.action, request_id: requestId, payload: request, user: claims, snapshot: snapshot ?? null,
+    });
+    this.ctx.metrics.forwardedRequestsTotal.inc({ api: 'games', action: request.action, outcome });
+    if (outcome !== 'answered') this.ctx.log.warn({ action: request.action, backend: rule.backend, outcome }, 'games: forwarded request failed');
+    await this.ctx.bus.settled('games');
+    const ok = answer.status === 200;
+    const out = ok ? reply(request.action, requestId, 200, answer.data) : reply(request.action, requestId, answer.status, null, answer.errors as ReplyError[]);
+    const validate = ok ? this.messages[rule.reply].validate : this.messages.errorReply.validate;
+    if (!validate(out)) {
+      this.ctx.log.error({ action: request.action, errors: describeErrors(validate.errors) }, 'games: the back-end answer is not a valid reply');
+      this.ctx.metrics.forwardedRequestsTotal.inc({ api: 'games', action: request.action, outcome: 'bad_answer' });
+      throw new GamesError(502, `${request.action}: the game back-end's answer is not a valid reply`);
+    }
+    this.send(ws, validate, out);
   }
 
   /** Adds the token's user to the game once; announces a new player on the bus. */
@@ -199,21 +254,22 @@ export class GamesSockets {
     const current = await store.getSnapshot<GameSnapshot>(String(pk));
     if (!current) throw new GamesError(404, ERRORS.notFound);
     if (findPlayer(current, user)) return current;
-    if (current.state !== 'players_waiting') throw new GamesError(400, ERRORS.notWaiting);
 
+    // Any state: the original let players join a running game.
     let added = false; // set by the run of `change` whose result is stored
     const game = await store.updateSnapshot<GameSnapshot>(String(pk), (g) => {
-      added = !!g && g.state === 'players_waiting' && !findPlayer(g, user);
+      added = !!g && !findPlayer(g, user);
       return added ? withPlayer(g!, user, new Date()).game : undefined;
     });
     if (!game) throw new GamesError(404, ERRORS.notFound);
-    const player = findPlayer(game, user);
-    if (!player) throw new GamesError(400, ERRORS.notWaiting); // the state changed meanwhile
+    const player = findPlayer(game, user)!;
     if (added) {
       // The game service learns of the join from the bus; the same records fan out to subscribers.
       const to = { pk };
       await bus.publish('games', envelope('join', to, player));
       await bus.publish('games', envelope('update', to, game));
+      // As in the original, the broadcasts reach this node's subscribers before the reply.
+      await bus.settled('games');
     }
     return game;
   }

@@ -124,6 +124,7 @@ export class Session {
       const { identity, selectedChannel, deps } = this;
       if (!identity) return this.rejectEvent(CONVERSATION_BROADCAST, data);
       if (!deps.validateBroadcast(data)) {
+        deps.metrics.badInputTotal.inc({ api: 'workspace', kind: 'invalid_data' });
         return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.invalidEventData(CONVERSATION_BROADCAST), transaction);
       }
       if (selectedChannel === undefined) return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.noChannel, transaction);
@@ -161,6 +162,8 @@ export class Session {
     const outcome = await authenticate(deps.validateAuth, deps.auth, data);
     if (!socket.connected) return;
     if (!outcome.ok) {
+      // A malformed payload is bad input; a refused token is an authentication failure, not counted here.
+      if (outcome.message === ERRORS.invalidData) deps.metrics.badInputTotal.inc({ api: 'workspace', kind: 'invalid_data' });
       deps.replies.error(socket, AUTH_EVENT, outcome.message, transaction);
       return;
     }

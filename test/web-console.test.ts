@@ -1,0 +1,114 @@
+// /console/api against a running gateway: the operator token, publishing as the publish API does,
+// classifying frames, dev tokens and the counters. The page itself: test/browser/console.test.ts.
+import { call, startGateway, type TestGateway } from './helpers/gateway';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  ALLOW_EMBEDDED: 'true',
+  AUTH_JWT_SECRET: 'prod-jwt-secret-0123456789abcdefghij',
+  API_SECRET: 'prod-api-secret-0123456789abcdefghij',
+  WEBHOOK_SECRET: 'prod-webhook-secret-0123456789abcdef',
+};
+const TOKEN = 'console-token-0123456789abcdefghijkl';
+
+const pizza = {
+  uuid: '9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11', name: 'Margherita', store_id: 1,
+  user_uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', size: 30, accepted: false, price: 9.5,
+  description: 'Tomato', img_url: 'https://example.com/p.png',
+  created_date: '2020-05-01T12:00:00Z', time_prepared: '2020-05-01T12:20:00Z',
+};
+
+describe('the console in dev mode (open)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.stop());
+
+  it('lists every API with its messages and audiences, and gives out the published dev API secret', async () => {
+    const r = await call(`${gw.url}/console/api/apis`);
+    expect(r.status).toBe(200);
+    expect(r.body.apis.map((a: { api: string }) => a.api)).toEqual(['games', 'messenger', 'pizza', 'workspace', 'events']);
+    const pizzaApi = r.body.apis.find((a: { api: string }) => a.api === 'pizza');
+    expect(pizzaApi).toMatchObject({ asyncapi: 'pizza.asyncapi.yaml', openapi: 'pizza.openapi.yaml' });
+    expect(pizzaApi.messages).toContainEqual({ id: 'CREATE_PIZZA', name: 'CREATE_PIZZA', direction: 'send', protocol: 'ws', address: '/ws', audience: ['store_id'], dataPointer: '/data' });
+    expect(r.body).toMatchObject({ signsTokens: true, devApiSecret: 'dev-api-secret' });
+  });
+
+  it('publishes a valid event (202) and answers 422 with the field errors, 404 for an unknown message', async () => {
+    const ok = await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza } });
+    expect(ok).toMatchObject({ status: 202, body: { id: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    const bad = await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: { ...pizza, size: 'large' } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toContainEqual(expect.objectContaining({ instancePath: '/data/size', message: '/data/size: must be integer' }));
+    const to = await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'CREATE_PIZZA', to: { user: 1 }, data: pizza } });
+    expect(to.body.errors).toEqual([expect.objectContaining({ instancePath: '/to' })]);
+    expect((await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'BURN_PIZZA', to: { store_id: 1 }, data: {} } })).status).toBe(404);
+    expect((await call(`${gw.url}/console/api/publish/fax`, { body: { message: 'x', to: {}, data: {} } })).status).toBe(404);
+  });
+
+  it('tells which message a frame is and why it is invalid', async () => {
+    const classify = (body: unknown) => call(`${gw.url}/console/api/validate/pizza`, { body });
+    expect((await classify({ frame: { event_name: 'CREATE_PIZZA', data: pizza } })).body).toEqual({ message: 'CREATE_PIZZA', valid: true, errors: [] });
+    const miss = await classify({ frame: { event_name: 'CREATE_PIZZA', data: { ...pizza, size: 'large' } } });
+    expect(miss.body).toMatchObject({ message: 'CREATE_PIZZA', valid: false, errors: [expect.objectContaining({ message: '/data/size: must be integer' })] });
+    expect((await classify({ frame: { nothing: true } })).body).toMatchObject({ message: null, valid: false });
+    // A games request, as the client sends it.
+    const games = await call(`${gw.url}/console/api/validate/games`, { body: { direction: 'receive', frame: { stream: 'games', payload: { action: 'join', pk: 1 } } } });
+    expect(games.body).toMatchObject({ message: 'joinRequest', valid: true });
+  });
+
+  it('mints a token the gateway accepts, and reads the counters', async () => {
+    const minted = await call(`${gw.url}/console/api/token`, { body: { sub: 'alice', claims: { store_id: 1 } } });
+    const ticket = await call(`${gw.url}/api/v1/ws/ticket`, { headers: { authorization: `Bearer ${minted.body.token}` } });
+    expect(ticket.status).toBe(200);
+    expect((await call(`${gw.url}/console/api/token`, { body: {} })).status).toBe(422);
+    const counters = await call(`${gw.url}/console/api/connections`);
+    expect(counters.body).toEqual({ connectionsOpen: expect.any(Array), longPollsOpen: expect.any(Array), eventsPublished: expect.any(Array), eventsDelivered: expect.any(Array) });
+    expect(counters.body.eventsPublished).toContainEqual({ api: 'pizza', message: 'CREATE_PIZZA', value: expect.any(Number) });
+  });
+
+  it('has no dead letters without Kafka', async () => {
+    expect((await call(`${gw.url}/console/api/apis`)).body.deadLetters).toBe(false);
+    expect(await call(`${gw.url}/console/api/dead-letters`)).toMatchObject({ status: 404, body: { error: expect.stringContaining('KAFKA_BROKERS') } });
+  });
+});
+
+describe('the console behind CONSOLE_TOKEN', () => {
+  it('production without CONSOLE_TOKEN has no console', async () => {
+    const gw = await startGateway(PRODUCTION);
+    try {
+      expect((await call(`${gw.url}/console`)).status).toBe(404);
+      expect((await call(`${gw.url}/console/api/apis`)).status).toBe(404);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('production with CONSOLE_TOKEN: the page loads, its API needs the token, and no dev secret is given out', async () => {
+    const gw = await startGateway({ ...PRODUCTION, CONSOLE_TOKEN: TOKEN });
+    try {
+      expect((await call(`${gw.url}/console`)).status).toBe(200);
+      for (const authorization of [undefined, 'Bearer wrong', `Bearer ${TOKEN}x`, TOKEN]) {
+        const r = await call(`${gw.url}/console/api/apis`, { headers: authorization ? { authorization } : {} });
+        expect({ authorization, status: r.status }).toEqual({ authorization, status: 401 });
+      }
+      expect((await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza } })).status).toBe(401);
+      const r = await call(`${gw.url}/console/api/apis`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(r.status).toBe(200);
+      expect(r.body.devApiSecret).toBeUndefined();
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('with AUTH_JWKS_URL it mints no token (409) and says to paste one', async () => {
+    const gw = await startGateway({ AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks' });
+    try {
+      const r = await call(`${gw.url}/console/api/token`, { body: { sub: 'alice' } });
+      expect(r).toMatchObject({ status: 409, body: { error: expect.stringContaining('paste a token') } });
+    } finally {
+      await gw.stop();
+    }
+  });
+});
