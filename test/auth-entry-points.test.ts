@@ -30,7 +30,9 @@ const op = (api: keyof typeof catalogues, method: string, path: string) => opera
 
 /** Checks an HTTP answer against its spec response and, for 503, the Retry-After header. */
 function httpOutcome(r: Awaited<ReturnType<typeof call>>, validate: (status: number) => ((body: unknown) => boolean) | undefined, invalid: unknown, unavailable: unknown) {
-  expect(validate(r.status)?.(r.body)).toBe(true);
+  // A 204 (a messenger poll that timed out) has no body to validate.
+  if (r.status === 204) expect(r.text).toBe('');
+  else expect(validate(r.status)?.(r.body)).toBe(true);
   if (r.status === 401) {
     expect(r.body).toEqual(invalid);
     return 'invalid' as const;

@@ -49,14 +49,16 @@ describe('message catalogues', () => {
     const event = catalogues.events.messages.event.publish!;
     expect(event.dataPointer).toBeNull();
     expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: { a: 1 } })).toBe(true);
-    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: [1] })).toBe(false);
+    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: [1] })).toBe(true);
+    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: null })).toBe(false);
+    expect(event.validateData({ type: 'MOVE', from: 'turngame/v1', data: 'text' })).toBe(false);
   });
 
   it('lists every REST operation with request and response validators', () => {
     const ops = Object.fromEntries(
       Object.entries(catalogues).map(([api, c]) => [api, Object.values(c.operations).map((o) => `${o.method} ${o.path}`).sort()]),
     );
-    expect(ops.events).toEqual(['GET /events/v1/about', 'GET /events/v1/events', 'GET /events/v1/ping/{token}', 'POST /events/v1/events']);
+    expect(ops.events).toEqual(['GET /events/v1/about', 'GET /events/v1/events', 'GET /events/v1/latest', 'GET /events/v1/ping/{token}', 'POST /events/v1/events']);
     expect(ops.messenger).toEqual(['POST /events/callback/start', 'POST /events/polling']);
     expect(ops.pizza).toEqual(['GET /api/v1/ws/ticket']);
     expect(ops.gateway).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /publish/v1/{api}']);

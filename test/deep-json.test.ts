@@ -31,7 +31,7 @@ function depthSuite(env: () => Record<string, string>) {
   it.each([1001, 2000])('events POST with `data` nested %i levels: 400, nothing stored', async (levels) => {
     const before = await badInput('events');
     const r = await emit(nestedText(levels));
-    expect(r).toMatchObject({ status: 400, body: TOO_DEEP });
+    expect(r).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: TOO_DEEP.error } });
     expect(await badInput('events')).toBe(before + 1);
     expect(await gw.gateway.context.store.readEvents(channel, 0, 100)).toEqual([]);
   });

@@ -18,8 +18,8 @@ let n = 0;
 const fresh = (prefix: string) => `${prefix}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
 const get = (params: Record<string, string | number>) =>
   call(`${gw.url}/events/v1/events?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`);
-const emit = (body: Record<string, unknown>) => call(`${gw.url}/events/v1/events`, { body });
-const post = (channel: string, type = 'MOVE', data?: Record<string, unknown>) =>
+const emit = (body: unknown) => call(`${gw.url}/events/v1/events`, { body });
+const post = (channel: string, type = 'MOVE', data?: unknown) =>
   emit({ clientId: 'turngame:worker-01', channel, secret: SECRET, from: 'turngame/v1', type, ...(data ? { data } : {}) });
 
 describe('POST /events/v1/events', () => {
@@ -34,35 +34,70 @@ describe('POST /events/v1/events', () => {
     expect((await post(fresh('other'))).body.id).toBe(1);
   });
 
-  it('400 for a missing or empty required field, or data that is not an object', async () => {
+  it("400 with the original's message for the first failing field, in the original's order", async () => {
     const ok: Record<string, unknown> = { clientId: 'c', channel: fresh('ch'), secret: SECRET, from: 'f', type: 't' };
-    for (const field of ['clientId', 'channel', 'from', 'type', 'secret']) {
+    const invalid = (message: string) => ({ status: 400, body: { code: 'InvalidContent', message } });
+    const messages: Record<string, string> = { clientId: 'Invalid Client ID', channel: 'Invalid Channel', from: 'Invalid from', type: 'Invalid type' };
+    for (const [field, message] of Object.entries(messages)) {
       const missing = { ...ok };
       delete missing[field];
-      expect([field, (await emit(missing)).status]).toEqual([field, 400]);
-      expect([field, (await emit({ ...ok, [field]: '' })).status]).toEqual([field, 400]);
+      expect(await emit(missing)).toMatchObject(invalid(message));
+      expect(await emit({ ...ok, [field]: '' })).toMatchObject(invalid(message));
+      expect(await emit({ ...ok, [field]: 7 })).toMatchObject(invalid(message));
     }
-    expect((await emit({ ...ok, data: null })).status).toBe(400);
-    expect((await emit({ ...ok, data: [1, 2, 3] })).status).toBe(400);
-    expect((await call(`${gw.url}/events/v1/events`, { body: '{"broken' })).status).toBe(400);
+    // Several bad fields: the first in the original's order wins.
+    expect(await emit({ secret: SECRET, type: '', data: null })).toMatchObject(invalid('Invalid Client ID'));
+    expect(await emit({ ...ok, from: '', type: '' })).toMatchObject(invalid('Invalid from'));
+    for (const data of [null, 0, 'text', true]) expect(await emit({ ...ok, data })).toMatchObject(invalid('Invalid data'));
+    expect(await call(`${gw.url}/events/v1/events`, { body: '{"broken' })).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: expect.any(String) } });
   });
 
-  it('401 for a wrong secret', async () => {
-    const r = await emit({ clientId: 'c', channel: fresh('ch'), secret: 'wrong', from: 'f', type: 't' });
-    expect(r).toMatchObject({ status: 401, body: { error: expect.any(String) } });
+  it('accepts an array as data and answers it back, as the document\'s own example carries', async () => {
+    const channel = fresh('arr');
+    const r = await post(channel, 'MOVE', [1, 2, 3]);
+    expect(r).toMatchObject({ status: 200, body: { id: 1, type: 'MOVE', data: [1, 2, 3] } });
+    expect((await get({ clientId: 'c', channel, secret: SECRET, after: 0 })).body).toEqual([r.body]);
+  });
+
+  it('ignores body fields the original did not read', async () => {
+    const channel = fresh('extra');
+    const r = await emit({ clientId: 'c', channel, secret: SECRET, from: 'f', type: 't', id: 99, timestamp: 1, priority: 'high' });
+    expect(r).toMatchObject({ status: 200, body: { id: 1, from: 'f', type: 't' } });
+    expect(r.body.timestamp).not.toBe(1);
+    expect(r.body).not.toHaveProperty('priority');
+  });
+
+  it('takes the secret from the query string too', async () => {
+    const r = await call(`${gw.url}/events/v1/events?secret=${SECRET}`, { body: { clientId: 'c', channel: fresh('q'), from: 'f', type: 't' } });
+    expect(r).toMatchObject({ status: 200, body: { id: 1 } });
+  });
+
+  it("401 with the original's body for a missing, empty or wrong secret, before any other check", async () => {
+    const denied = { status: 401, body: { code: 'InvalidCredentialsError', message: 'Invalid credentials' } };
+    const good = { clientId: 'c', channel: fresh('ch'), from: 'f', type: 't' };
+    expect(await emit({ ...good, secret: 'wrong' })).toEqual(expect.objectContaining(denied));
+    expect(await emit(good)).toEqual(expect.objectContaining(denied));
+    expect(await emit({ ...good, secret: '' })).toEqual(expect.objectContaining(denied));
+    expect(await emit({ ...good, secret: 42 })).toEqual(expect.objectContaining(denied));
+    // Every other field wrong too: still 401 first.
+    expect(await emit({ secret: 'wrong', data: null })).toEqual(expect.objectContaining(denied));
+    expect(await emit([])).toEqual(expect.objectContaining(denied));
   });
 });
 
 describe('GET /events/v1/events', () => {
-  it('400 for missing or empty clientId, channel or secret; 401 for a wrong secret', async () => {
-    const ok: Record<string, string> = { clientId: 'c', channel: 'ch', secret: SECRET };
-    for (const field of ['clientId', 'channel', 'secret']) {
-      const missing = { ...ok };
-      delete missing[field];
-      expect([field, (await get(missing)).status]).toEqual([field, 400]);
-      expect([field, (await get({ ...ok, [field]: '' })).status]).toEqual([field, 400]);
+  it("401 with the original's body for a missing, empty or wrong secret, checked first; then 400 Invalid Client ID, Invalid Channel", async () => {
+    const denied = { status: 401, body: { code: 'InvalidCredentialsError', message: 'Invalid credentials' } };
+    for (const secret of [undefined, '', 'nope']) {
+      const q: Record<string, string> = secret === undefined ? {} : { secret };
+      expect(await get({ clientId: 'c', channel: 'ch', ...q })).toMatchObject(denied);
+      expect(await get(q)).toMatchObject(denied);
     }
-    expect((await get({ ...ok, secret: 'nope' })).status).toBe(401);
+    const invalid = (message: string) => ({ status: 400, body: { code: 'InvalidContent', message } });
+    expect(await get({ secret: SECRET })).toMatchObject(invalid('Invalid Client ID'));
+    expect(await get({ secret: SECRET, clientId: '', channel: 'ch' })).toMatchObject(invalid('Invalid Client ID'));
+    expect(await get({ secret: SECRET, clientId: 'c' })).toMatchObject(invalid('Invalid Channel'));
+    expect(await get({ secret: SECRET, clientId: 'c', channel: '' })).toMatchObject(invalid('Invalid Channel'));
   });
 
   it('answers at once with the events after `after`, oldest first, at most `limit`', async () => {
@@ -155,7 +190,7 @@ describe('Idempotency-Key on POST', () => {
 
   it('400 for a malformed key', async () => {
     const r = await call(`${gw.url}/events/v1/events`, { headers: { 'idempotency-key': 'two words' }, body: { clientId: 'c', channel: fresh('idem'), secret: SECRET, from: 'f', type: 't' } });
-    expect(r).toMatchObject({ status: 400, body: { error: expect.stringContaining('Idempotency-Key') } });
+    expect(r).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: expect.stringContaining('Idempotency-Key') } });
   });
 });
 
@@ -180,6 +215,9 @@ describe('outages of the bus or the store', () => {
     override readEvents(): Promise<StoredEvent[]> {
       return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
     }
+    override latestEvents(): Promise<StoredEvent[]> {
+      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
+    }
   }
   const withGateway = async (options: Partial<GatewayOptions>, run: (down: TestGateway) => Promise<void>) => {
     const down = await startGateway({ API_SECRET: SECRET, POLL_TIMEOUT_MS: '300' }, options);
@@ -195,7 +233,7 @@ describe('outages of the bus or the store', () => {
     const store = new MemoryStore();
     await withGateway({ bus: new DownBus(true), store }, async (down) => {
       const r = await emitTo(down, 'c1');
-      expect(r).toMatchObject({ status: 503, body: { error: expect.any(String) } });
+      expect(r).toMatchObject({ status: 503, body: { code: 'ServiceUnavailable', message: 'Service unavailable: try again later' } });
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(await store.readEvents('c1', 0, 10)).toEqual([]);
     });
@@ -210,25 +248,57 @@ describe('outages of the bus or the store', () => {
     });
   });
 
-  it('while the store is down: POST and long polls answer 503 with Retry-After', async () => {
+  it('while the store is down: POST, long polls and latest answer 503 with Retry-After', async () => {
     await withGateway({ store: new DownStore() }, async (down) => {
-      for (const r of [await emitTo(down, 'c1'), await call(`${down.url}/events/v1/events?clientId=c&channel=c1&secret=${SECRET}`)]) {
-        expect(r).toMatchObject({ status: 503, body: { error: expect.any(String) } });
+      const reads = [`${down.url}/events/v1/events?clientId=c&channel=c1&secret=${SECRET}`, `${down.url}/events/v1/latest?channel=c1&secret=${SECRET}`];
+      for (const r of [await emitTo(down, 'c1'), ...(await Promise.all(reads.map((url) => call(url))))]) {
+        expect(r).toMatchObject({ status: 503, body: { code: 'ServiceUnavailable', message: 'Service unavailable: try again later' } });
         expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       }
     });
   });
 });
 
-describe('extras of the original', () => {
-  it('GET /events/v1/about describes the service', async () => {
-    expect(await call(`${gw.url}/events/v1/about`)).toMatchObject({ status: 200, body: { name: expect.any(String), version: expect.any(String) } });
+describe('GET /events/v1/latest', () => {
+  const latest = (params: Record<string, string | number>) =>
+    call(`${gw.url}/events/v1/latest?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`);
+
+  it('answers the last `limit` events (default 100) oldest first, at once, without touching the cursor', async () => {
+    const channel = fresh('latest');
+    expect(await latest({ secret: SECRET, channel })).toMatchObject({ status: 200, body: [] });
+    for (let i = 1; i <= 5; i++) await post(channel, `T${i}`);
+    expect((await latest({ secret: SECRET, channel, limit: 2 })).body.map((e: { id: number; type: string }) => [e.id, e.type])).toEqual([[4, 'T4'], [5, 'T5']]);
+    expect((await latest({ secret: SECRET, channel })).body.map((e: { id: number }) => e.id)).toEqual([1, 2, 3, 4, 5]);
+    for (const limit of ['0', '101', 'x']) expect((await latest({ secret: SECRET, channel, limit })).body).toHaveLength(5);
+    for (let i = 6; i <= 105; i++) await post(channel);
+    const all = (await latest({ secret: SECRET, channel })).body.map((e: { id: number }) => e.id);
+    expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i + 6));
+    // The cursor of any client is untouched: a poll without `after` still starts from 0.
+    expect((await get({ clientId: 'c', channel, secret: SECRET, limit: 1 })).body[0].id).toBe(1);
   });
 
-  it('GET /events/v1/ping/:token answers pong/:token as text', async () => {
+  it('401 before 400 Invalid Channel', async () => {
+    expect(await latest({ channel: 'ch' })).toMatchObject({ status: 401, body: { code: 'InvalidCredentialsError', message: 'Invalid credentials' } });
+    expect(await latest({ secret: 'wrong' })).toMatchObject({ status: 401 });
+    expect(await latest({ secret: SECRET })).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: 'Invalid Channel' } });
+  });
+});
+
+describe('extras of the original', () => {
+  it('GET /events/v1/about describes the service as the original did, type ganomede-events', async () => {
+    const r = await call(`${gw.url}/events/v1/about`);
+    expect(r).toMatchObject({
+      status: 200,
+      body: { hostname: expect.any(String), type: 'ganomede-events', version: expect.any(String), description: expect.any(String), startDate: expect.any(String) },
+    });
+    expect(new Date(r.body.startDate).toISOString()).toBe(r.body.startDate);
+  });
+
+  it('GET /events/v1/ping/:token answers the JSON string "pong/<token>"', async () => {
     const r = await call(`${gw.url}/events/v1/ping/abc123`);
     expect(r.status).toBe(200);
-    expect(r.text).toBe('pong/abc123');
-    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(r.text).toBe('"pong/abc123"');
+    expect(r.body).toBe('pong/abc123');
   });
 });

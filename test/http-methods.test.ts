@@ -20,7 +20,7 @@ async function send(method: string, path: string): Promise<{ status: number | un
 
 it.each([
   ['TRACE', '/healthz', { error: 'Method TRACE is not implemented' }],
-  ['QUERY', '/events/v1/events', { error: 'Method QUERY is not implemented' }],
+  ['QUERY', '/events/v1/events', { code: 'NotImplemented', message: 'Method QUERY is not implemented' }],
   ['TRACE', '/no/such/path', { error: 'Method TRACE is not implemented' }],
   ['QUERY', '/events/polling', { code: -3, response: 'Parameters are invalid' }],
   ['TRACE', '/api/v1/ws/ticket', { success: false, error: 'Method TRACE is not implemented' }],
@@ -32,6 +32,7 @@ it.each([
   ['PATCH', '/healthz', 'HEAD, GET, OPTIONS', { error: 'Method PATCH is not allowed on /healthz; allowed: HEAD, GET' }],
   ['DELETE', '/publish/v1/pizza', 'POST, OPTIONS', { error: 'Method DELETE is not allowed on /publish/v1/pizza; allowed: POST' }],
   ['GET', '/events/callback/start', 'POST, OPTIONS', { code: -3, response: 'Parameters are invalid' }],
+  ['PUT', '/events/v1/latest', 'HEAD, GET, OPTIONS', { code: 'MethodNotAllowed', message: 'Method PUT is not allowed on /events/v1/latest; allowed: HEAD, GET' }],
   ['PUT', '/api/v1/ws/ticket', 'HEAD, GET, OPTIONS', { success: false, error: 'Method PUT is not allowed on /api/v1/ws/ticket; allowed: HEAD, GET' }],
 ])('%s %s: 405 with Allow', async (method, path, allow, body) => {
   expect(await send(method, path)).toEqual({ status: 405, allow, body });

@@ -2,7 +2,7 @@
 import { MatchersV3 as M } from '@pact-foundation/pact';
 import { EventsApiError, EventsClient, parseStoredEvent } from '../../src/clients/events';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
-import { errorBody, storedEvent } from './shapes';
+import { restError, storedEvent } from './shapes';
 
 const pact = consumerPact(CONSUMERS.events);
 const CHANNEL = 'turngame-events';
@@ -11,7 +11,7 @@ const CLIENT_ID = 'turngame:worker-01';
 const SECRET = '0xDEADBEEF';
 const secret = M.fromProviderState('${apiSecret}', SECRET);
 const SECRET_STATE = 'the events API secret is shared with the client';
-const moveInput = { type: 'MOVE', from: 'turngame/v1', data: { moves: [1, 2, 3] } };
+const moveInput = { type: 'MOVE', from: 'turngame/v1', data: [1, 2, 3] };
 const move = { id: 2, ...moveInput };
 /** The channel holds at least `count` events like the one given (ids 1..count, oldest first). */
 const channelHas = (count: number, channel = CHANNEL) => ['channel has events', { channel, count, event: moveInput }] as const;
@@ -61,15 +61,16 @@ describe('GET /events/v1/events', () => {
         expect(await client(server.url).poll(QUIET, { after: 3 })).toEqual([]);
       }));
 
-  it('400 when a required parameter is missing', () =>
+  it('400 Invalid Client ID when the clientId is empty', () =>
     pact
       .addInteraction()
+      .given(SECRET_STATE)
       .uponReceiving('a poll without a clientId')
-      .withRequest('GET', '/events/v1/events', (b) => b.query({ clientId: '', channel: CHANNEL, secret: SECRET }))
-      .willRespondWith(400, (b) => b.jsonBody(errorBody('clientId is required')))
+      .withRequest('GET', '/events/v1/events', (b) => b.query({ clientId: '', channel: CHANNEL, secret }))
+      .willRespondWith(400, (b) => b.jsonBody(restError('InvalidContent', 'Invalid Client ID')))
       .executeTest(async (server) => {
         const noId = new EventsClient({ baseUrl: server.url, clientId: '', secret: SECRET });
-        await expect(noId.poll(CHANNEL)).rejects.toMatchObject({ status: 400 });
+        await expect(noId.poll(CHANNEL)).rejects.toMatchObject({ status: 400, code: 'InvalidContent', message: 'Invalid Client ID' });
       }));
 
   it('401 for a wrong secret', () =>
@@ -77,9 +78,25 @@ describe('GET /events/v1/events', () => {
       .addInteraction()
       .uponReceiving('a poll with a wrong secret')
       .withRequest('GET', '/events/v1/events', (b) => b.query({ clientId: CLIENT_ID, channel: CHANNEL, secret: 'not-the-secret' }))
-      .willRespondWith(401, (b) => b.jsonBody(errorBody('Invalid secret')))
+      .willRespondWith(401, (b) => b.jsonBody(restError('InvalidCredentialsError', 'Invalid credentials')))
       .executeTest(async (server) => {
-        await expect(client(server.url, 'not-the-secret').poll(CHANNEL)).rejects.toEqual(new EventsApiError(401, 'Invalid secret'));
+        await expect(client(server.url, 'not-the-secret').poll(CHANNEL)).rejects.toEqual(new EventsApiError(401, 'InvalidCredentialsError', 'Invalid credentials'));
+      }));
+});
+
+describe('GET /events/v1/latest', () => {
+  it('answers the newest events of the channel, oldest first', () =>
+    pact
+      .addInteraction()
+      .given(SECRET_STATE)
+      .given(...channelHas(3))
+      .uponReceiving('a request for the 2 latest events')
+      .withRequest('GET', '/events/v1/latest', (b) => b.query({ channel: CHANNEL, secret, limit: '2' }))
+      .willRespondWith(200, (b) => b.jsonBody(M.atLeastLike(storedEvent(move), 2)))
+      .executeTest(async (server) => {
+        const events = await client(server.url).latest(CHANNEL, 2);
+        expect(events).toHaveLength(2);
+        expect(events[0]).toMatchObject({ type: 'MOVE', from: 'turngame/v1' });
       }));
 });
 
@@ -99,15 +116,27 @@ describe('POST /events/v1/events', () => {
         expect(stored).toMatchObject({ id: 12, type: 'MOVE', data: emitted.data });
       }));
 
-  it('400 when a required field is missing', () =>
+  it('stores array data as it is', () =>
+    pact
+      .addInteraction()
+      .given(SECRET_STATE)
+      .uponReceiving('an emitted event whose data is an array')
+      .withRequest('POST', '/events/v1/events', (b) => b.jsonBody(body(secret, { data: [1, 2, 3] })))
+      .willRespondWith(200, (b) => b.jsonBody(storedEvent({ id: 12, ...emitted, data: [1, 2, 3] })))
+      .executeTest(async (server) => {
+        const stored = await client(server.url).emit(CHANNEL, { ...emitted, data: [1, 2, 3] });
+        expect(stored.data).toEqual([1, 2, 3]);
+      }));
+
+  it('400 Invalid type when the type is empty', () =>
     pact
       .addInteraction()
       .given(SECRET_STATE)
       .uponReceiving('an emitted event without a type')
       .withRequest('POST', '/events/v1/events', (b) => b.jsonBody(body(secret, { type: '' })))
-      .willRespondWith(400, (b) => b.jsonBody(errorBody('type is required')))
+      .willRespondWith(400, (b) => b.jsonBody(restError('InvalidContent', 'Invalid type')))
       .executeTest(async (server) => {
-        await expect(client(server.url).emit(CHANNEL, { ...emitted, type: '' })).rejects.toMatchObject({ status: 400 });
+        await expect(client(server.url).emit(CHANNEL, { ...emitted, type: '' })).rejects.toMatchObject({ status: 400, code: 'InvalidContent' });
       }));
 
   it('401 for a wrong secret', () =>
@@ -115,9 +144,9 @@ describe('POST /events/v1/events', () => {
       .addInteraction()
       .uponReceiving('an emitted event with a wrong secret')
       .withRequest('POST', '/events/v1/events', (b) => b.jsonBody(body('not-the-secret')))
-      .willRespondWith(401, (b) => b.jsonBody(errorBody('Invalid secret')))
+      .willRespondWith(401, (b) => b.jsonBody(restError('InvalidCredentialsError', 'Invalid credentials')))
       .executeTest(async (server) => {
-        await expect(client(server.url, 'not-the-secret').emit(CHANNEL, emitted)).rejects.toMatchObject({ status: 401 });
+        await expect(client(server.url, 'not-the-secret').emit(CHANNEL, emitted)).rejects.toMatchObject({ status: 401, code: 'InvalidCredentialsError' });
       }));
 });
 

@@ -13,7 +13,7 @@ export const httpUrl = (example: string) => M.regex('^https?://\\S+$', example);
 
 // --- events ---------------------------------------------------------------------------------------
 
-export const storedEvent = (example: { id: number; type: string; from: string; data: Record<string, unknown> }) => ({
+export const storedEvent = (example: { id: number; type: string; from: string; data: Record<string, unknown> | unknown[] }) => ({
   id: M.integer(example.id),
   timestamp: M.integer(1429084002258),
   type: M.string(example.type),
@@ -23,6 +23,9 @@ export const storedEvent = (example: { id: number; type: string; from: string; d
 
 /** `{error}`: the events and publish APIs' error body; clients show the text, never parse it. */
 export const errorBody = (example: string) => ({ error: M.string(example) });
+
+/** The events API's (the original's restify) error body: `code` is what a client dispatches on. */
+export const restError = (code: string, message: string) => ({ code, message: M.string(message) });
 
 // --- messenger ------------------------------------------------------------------------------------
 

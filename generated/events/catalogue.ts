@@ -32,6 +32,7 @@ export const catalogue: ApiCatalogue = {
         "200": { "application/json": v.pollEvents_200_json },
         "400": { "application/json": v.pollEvents_400_json },
         "401": { "application/json": v.pollEvents_401_json },
+        "503": { "application/json": v.pollEvents_503_json },
       },
     },
     emitEvent: {
@@ -43,6 +44,17 @@ export const catalogue: ApiCatalogue = {
         "401": { "application/json": v.emitEvent_401_json },
         "413": { "application/json": v.emitEvent_413_json },
         "503": { "application/json": v.emitEvent_503_json },
+      },
+    },
+    latestEvents: {
+      operationId: "latestEvents", method: "GET", path: "/events/v1/latest",
+      query: c.latestEvents_query,
+      body: {  },
+      responses: {
+        "200": { "application/json": v.latestEvents_200_json },
+        "400": { "application/json": v.latestEvents_400_json },
+        "401": { "application/json": v.latestEvents_401_json },
+        "503": { "application/json": v.latestEvents_503_json },
       },
     },
     about: {
@@ -57,7 +69,7 @@ export const catalogue: ApiCatalogue = {
       params: c.ping_params,
       body: {  },
       responses: {
-        "200": { "text/plain": v.ping_200_text },
+        "200": { "application/json": v.ping_200_json },
       },
     },
   },

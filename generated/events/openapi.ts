@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service information */
+        /**
+         * Service information
+         * @description The original's service description; `type` names the service a monitor expects.
+         */
         get: operations["about"];
         put?: never;
         post?: never;
@@ -31,9 +34,12 @@ export interface paths {
          *     `limit`. When there are none, waits for the next event on the channel; on timeout (5 s by
          *     default, configurable) answers `[]`.
          *
-         *     Cursor: with an explicit `after` (even 0) the server stores it under `clientId:channel`
-         *     (this acknowledges everything up to `after`) and reads after it; without `after` it loads
-         *     the stored value (0 if none). The server never advances the cursor by itself.
+         *     Cursor: with an explicit `after` (even 0, even empty) the server stores it under
+         *     `clientId:channel` (this acknowledges everything up to `after`) and reads after it; without
+         *     `after` it loads the stored value (0 if none). The server never advances the cursor by itself.
+         *
+         *     Checks, in order: `secret` (401), `clientId` (400 `Invalid Client ID`), `channel` (400
+         *     `Invalid Channel`).
          */
         get: operations["pollEvents"];
         put?: never;
@@ -41,8 +47,12 @@ export interface paths {
          * Emit an event to a channel
          * @description Stores the event on the channel with the next id and the current JS timestamp, wakes the
          *     channel's long polls and answers the stored event. The secret travels in the body field
-         *     `secret` (the apiSecret value; OpenAPI cannot express an API key inside a JSON body, so the
-         *     operation declares no security scheme of its own).
+         *     `secret` (or the query parameter `secret`); OpenAPI cannot express an API key inside a JSON
+         *     body, so the operation declares no security scheme of its own.
+         *
+         *     Checks, in order: `secret` (401), then `clientId`, `channel`, `from`, `type`, `data` (400,
+         *     `Invalid Client ID`, `Invalid Channel`, `Invalid from`, `Invalid type`, `Invalid data`),
+         *     then `Idempotency-Key` (400). A body that is not a JSON object (or a form) has no secret: 401.
          *
          *     Any answer but 200 means the event was not stored, with one exception: the store was lost
          *     while it was writing (the write may have been done, its answer was not received) and the
@@ -50,6 +60,28 @@ export interface paths {
          *     got no 200 without storing an event twice.
          */
         post: operations["emitEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/v1/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest events of a channel
+         * @description The last `limit` events of the channel (default 100), oldest first, at once (no long poll).
+         *     No cursor is read or stored. This is what the original client's `getLatestEvents(channel,
+         *     limit)` calls. Checks, in order: `secret` (401), `channel` (400 `Invalid Channel`).
+         */
+        get: operations["latestEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -78,36 +110,59 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         About: {
-            description?: string;
-            /** @description Service name. */
-            name: string;
+            description: string;
+            /** @description Host name of the node that answered. */
+            hostname: string;
+            /**
+             * Format: date-time
+             * @description When this node started.
+             */
+            startDate: string;
+            /**
+             * @description The service type the original announced.
+             * @constant
+             */
+            type: "ganomede-events";
             /** @description Service version. */
             version: string;
         };
+        /** @description Fields other than these are ignored. */
         EmitEventRequest: {
             /** @description The channel to post the event to. */
             channel: string;
             /** @description Client id of the emitter. */
             clientId: string;
-            /** @description Custom data to attach (free JSON object; when present never null). */
-            data?: Record<string, never>;
+            data?: components["schemas"]["EventData"];
             /** @description Identifies the sender. */
             from: string;
             /** @description Must equal `API_SECRET`. */
             secret: string;
             /** @description Identifies the event's type. */
             type: string;
+        } & {
+            [key: string]: unknown;
         };
-        /** @description Error body shared by all REST APIs of Switchyard. */
-        Error: {
+        /** @description Custom data attached by the sender, free JSON; when present, a non-null object or an array. */
+        EventData: Record<string, never> | unknown[];
+        InvalidContent: components["schemas"]["RestError"] & {
+            /** @constant */
+            code?: "InvalidContent";
+        };
+        InvalidCredentials: components["schemas"]["RestError"] & {
+            /** @constant */
+            code?: "InvalidCredentialsError";
+            /** @constant */
+            message?: "Invalid credentials";
+        };
+        /** @description The original's (restify) error body. */
+        RestError: {
+            /** @description Error class: `InvalidContent`, `InvalidCredentialsError`, `PayloadTooLarge`, ... */
+            code: string;
             /** @description Human-readable reason. */
-            error: string;
-            /** @description Details, e.g. validation errors. */
-            errors?: Record<string, never>[];
+            message: string;
         };
         StoredEvent: {
-            /** @description Custom data attached by the sender (free JSON object, never null or an array). */
-            data?: Record<string, never>;
+            data?: components["schemas"]["EventData"];
             /** @description Identifies the sender. */
             from: string;
             /** @description Server-assigned id */
@@ -117,8 +172,34 @@ export interface components {
             /** @description Identifies the event's type. */
             type: string;
         };
+        StoredEvents: components["schemas"]["StoredEvent"][];
     };
-    responses: never;
+    responses: {
+        /** @description `secret` is missing, empty or wrong (checked before every other parameter). */
+        InvalidCredentials: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["InvalidCredentials"];
+            };
+        };
+        /**
+         * @description The store (Redis) or the bus (Kafka) is unreachable, or did not answer within
+         *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); nothing was stored (see POST for the one
+         *     exception). `Retry-After` says when to try again.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RestError"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -135,7 +216,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Name and version of the service. */
+            /** @description Host, type, version and start time of the service. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -152,19 +233,19 @@ export interface operations {
                 /**
                  * @description Only return events whose id is greater than `after`; stored as the cursor of
                  *     `clientId:channel`. When absent the stored cursor is used. A value that is not an integer
-                 *     >= 0 is treated as 0 (and stored as such), not rejected.
+                 *     >= 0 (an empty one included) is treated as 0 (and stored as such), not rejected.
                  */
                 after?: number;
-                /** @description The channel to receive events from. Missing or empty -> 400. */
+                /** @description The channel to receive events from. Missing or empty -> 400 `Invalid Channel`. */
                 channel: string;
-                /** @description Client id naming the cursor (`clientId:channel`). Missing or empty -> 400. */
+                /** @description Client id naming the cursor (`clientId:channel`). Missing or empty -> 400 `Invalid Client ID`. */
                 clientId: string;
                 /**
                  * @description Return at most `limit` events (1..100, default 100). A value that is not an integer or is
                  *     out of range is treated as 100, not rejected.
                  */
                 limit?: number;
-                /** @description Must equal `API_SECRET`. Missing or empty -> 400, wrong -> 401. */
+                /** @description Must equal `API_SECRET`. Missing, empty or wrong -> 401, before anything else. */
                 secret: string;
             };
             header?: never;
@@ -179,27 +260,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoredEvent"][];
+                    "application/json": components["schemas"]["StoredEvents"];
                 };
             };
-            /** @description A required parameter (`clientId`, `channel`, `secret`) is missing or empty. */
+            /** @description `clientId` or `channel` is missing or empty (the first of them, in that order). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["InvalidContent"];
                 };
             };
-            /** @description The secret is invalid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            401: components["responses"]["InvalidCredentials"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     emitEvent: {
@@ -233,51 +307,68 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid body: not a JSON object, nested deeper than `JSON_MAX_DEPTH` levels of objects
-             *     and arrays (default 64), a required field (`clientId`, `channel`, `secret`, `from`,
-             *     `type`) missing or empty, or `data` present but not a non-null object.
+             * @description A field fails its check (the first in the order above: missing or empty `clientId`,
+             *     `channel`, `from`, `type`; `data` present but null, or not an object or array), or the
+             *     body cannot be read (malformed, or nested deeper than `JSON_MAX_DEPTH` levels of objects
+             *     and arrays, default 64), or the `Idempotency-Key` header is malformed.
              */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["InvalidContent"];
                 };
             };
-            /** @description The secret is invalid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            401: components["responses"]["InvalidCredentials"];
             /** @description The body exceeds the configured size limit (`BODY_LIMIT_BYTES`). */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["RestError"];
                 };
             };
-            /**
-             * @description The store (Redis) or the bus (Kafka) is unreachable, or did not answer within
-             *     `DEPENDENCY_TIMEOUT_MS` (3 s by default); nothing was stored (see above for the one
-             *     exception). `Retry-After` says when to try again.
-             */
-            503: {
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    latestEvents: {
+        parameters: {
+            query: {
+                /** @description The channel to read. Missing or empty -> 400 `Invalid Channel`. */
+                channel: string;
+                /** @description At most this many of the newest events (1..100, default 100); invalid or out of range -> 100. */
+                limit?: number;
+                /** @description Must equal `API_SECRET`. Missing, empty or wrong -> 401, before anything else. */
+                secret: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The newest events of the channel, ordered by id (`[]` for an empty channel). */
+            200: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["StoredEvents"];
                 };
             };
+            /** @description `channel` is missing or empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidContent"];
+                };
+            };
+            401: components["responses"]["InvalidCredentials"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     ping: {
@@ -292,13 +383,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The text `pong/<token>`. */
+            /** @description The JSON string `"pong/<token>"`, as the original answered it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "application/json": string;
                 };
             };
         };

@@ -33,12 +33,6 @@ export const catalogue: ApiCatalogue = {
       type: "PollingEvent", validate: v.message_polling_event,
       consts: {},
     },
-    "polling-timeout": {
-      id: "polling-timeout", name: "polling-timeout", direction: "send",
-      channel: "polling", address: "/events/polling", protocol: "http",
-      type: "PollingTimeout", validate: v.message_polling_timeout,
-      consts: {"/code":10,"/type":"timeout"},
-    },
     Envelope: {
       id: "Envelope", name: "Envelope", direction: "receive",
       channel: "events", address: "switchyard.messenger", protocol: "kafka",
@@ -64,6 +58,7 @@ export const catalogue: ApiCatalogue = {
       body: { "application/json": v.poll_body_json, "application/x-www-form-urlencoded": v.poll_body_form },
       responses: {
         "200": { "application/json": v.poll_200_json },
+        "204": {  },
         "400": { "application/json": v.poll_400_json },
         "401": { "application/json": v.poll_401_json },
         "413": { "application/json": v.poll_413_json },
@@ -79,7 +74,6 @@ export interface Payloads {
   "callback_deprecated": M.CallbackDeprecatedEvent;
   "polling-request": M.PollingRequest;
   "polling-event": M.PollingEvent;
-  "polling-timeout": M.PollingTimeout;
   "Envelope": M.Envelope;
 }
 

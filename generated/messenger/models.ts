@@ -2,8 +2,6 @@
 
 export type PollingEvent = PollingNewMessage | PollingCallbackDeprecated;
 
-export type Polling = PollingNewMessage | PollingCallbackDeprecated | PollingTimeout;
-
 export interface NewMessageEvent {
   'type': 'new_message';
   'event': NewMessage;
@@ -37,11 +35,6 @@ export interface PollingCallbackDeprecated {
   'code': number;
   'type': 'callback_deprecated';
   'event': CallbackDeprecated;
-}
-
-export interface PollingTimeout {
-  'code': number;
-  'type': 'timeout';
 }
 
 export interface PollingRequest {

@@ -36,9 +36,10 @@ export interface paths {
         /**
          * Wait for the user's next event (long polling)
          * @description Held until an event for the user (the `sub` of `token`) is queued, then answered at once with that
-         *     one event; answered with `{code: 10, type: "timeout"}` when the poll timeout (configurable) passes
-         *     first. Events are the same as on the callback channel, with `code: 10` added. Events not yet
-         *     fetched stay queued for the next poll.
+         *     one event; answered 204 without a body when the poll timeout (`MESSENGER_POLL_TIMEOUT_MS`)
+         *     passes first, or when the gateway shuts down: poll again. Every JSON answer with a code >= 0 is
+         *     an event `{code: 10, type, event}`, the same as on the callback channel with `code: 10` added.
+         *     Events not yet fetched stay queued for the next poll.
          */
         post: operations["poll"];
         delete?: never;
@@ -144,16 +145,6 @@ export interface components {
         PollingRequest: {
             /** @description The user's token, a JWT issued by the user's identity service (`sub` = user id). */
             token: string;
-        };
-        /** @description The long-poll answer when no event arrived before the poll timeout. */
-        PollingTimeout: {
-            /**
-             * @description Success (nothing to deliver).
-             * @constant
-             */
-            code: 10;
-            /** @constant */
-            type: "timeout";
         };
     };
     responses: never;
@@ -263,14 +254,27 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One event of the user, or the timeout answer when nothing arrived in time. */
+            /** @description One event of the user. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PollingEvent"] | components["schemas"]["PollingTimeout"];
+                    "application/json": components["schemas"]["PollingEvent"];
                 };
+            };
+            /**
+             * @description Nothing arrived for the user before the poll timeout (or the gateway is shutting down):
+             *     no body and no content type, so that a client reading every JSON answer as an event skips
+             *     it; poll again. The header says what happened.
+             */
+            204: {
+                headers: {
+                    /** @description For a human reading the exchange: `no event for this user within <ms> ms; poll again`, or `the gateway is shutting down; poll again`. */
+                    "X-Poll-Timeout"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description The `token` parameter is missing, or the body cannot be read (malformed, or JSON nested

@@ -5,7 +5,6 @@ export declare const data_new_message: ValidateFunction;
 export declare const message_callback_deprecated: ValidateFunction;
 export declare const message_polling_request: ValidateFunction;
 export declare const message_polling_event: ValidateFunction;
-export declare const message_polling_timeout: ValidateFunction;
 export declare const message_Envelope: ValidateFunction;
 export declare const startCallback_body_json: ValidateFunction;
 export declare const startCallback_body_form: ValidateFunction;

@@ -248,11 +248,12 @@ function addOpenApi(model: ApiModel, spec: Spec): void {
       }
       for (const [status] of entries(op.responses)) {
         const responsePointer = followRefs(doc, `${opPointer}/responses/${escapePointer(status)}`);
+        info.responses[status] ??= {}; // documented even without a body (a 204)
         for (const [contentType, media] of entries(atPointer(doc, `${responsePointer}/content`))) {
           if (!isObject(media) || !media.schema) continue;
           const name = identifier(id, status, shortType(contentType));
           model.validators.push({ name, schema: { $ref: specRef(spec, `${responsePointer}/content/${escapePointer(contentType)}/schema`) } });
-          (info.responses[status] ??= {})[contentType] = name;
+          info.responses[status][contentType] = name;
         }
       }
       model.operations.push(info);

@@ -34,25 +34,35 @@ export class MessengerClient {
     expectShape('callback start answer', body, { code: 'number' });
   }
 
-  /** The user's next event, or undefined when the poll timed out (poll again). */
+  /** The user's next event, or undefined when the poll timed out (204: poll again). */
   async poll(): Promise<MessengerEvent | undefined> {
-    return parsePollAnswer(await this.post('/events/polling', { token: this.options.token }));
+    const { status, body } = await this.send('/events/polling', { token: this.options.token });
+    return status === 204 ? undefined : parsePollAnswer(succeeded(status, body));
   }
 
   private async post(path: string, params: Record<string, string>): Promise<unknown> {
+    const { status, body } = await this.send(path, params);
+    return succeeded(status, body);
+  }
+
+  private send(path: string, params: Record<string, string>) {
     const encoded = this.options.encoding === 'json' ? { json: params } : { form: params };
-    const { status, body } = await send(this.options, path, { method: 'POST', ...encoded });
-    const coded = expectShape<CodeError | { code: typeof SUCCESS }>(`${status} answer`, body, { code: 'number' });
-    if (status === 200 && coded.code === SUCCESS) return body;
-    const error = expectShape<CodeError>(`${status} answer`, body, { code: 'number', response: 'string' });
-    throw new MessengerError(status, error.code, error.response);
+    return send(this.options, path, { method: 'POST', ...encoded });
   }
 }
 
-/** A poll answer `{code: 10, type, event}`: the event, or undefined for `{code: 10, type: "timeout"}`. */
-export function parsePollAnswer(value: unknown): MessengerEvent | undefined {
-  const body = expectShape<{ code: number; type: string }>('poll answer', value, { code: 'number', type: 'string' });
-  return body.type === 'timeout' ? undefined : parseMessengerEvent(body);
+/** The body of a `code: 10` answer; a `{code, response}` error is thrown as a MessengerError. */
+function succeeded(status: number, body: unknown): unknown {
+  const coded = expectShape<CodeError | { code: typeof SUCCESS }>(`${status} answer`, body, { code: 'number' });
+  if (status === 200 && coded.code === SUCCESS) return body;
+  const error = expectShape<CodeError>(`${status} answer`, body, { code: 'number', response: 'string' });
+  throw new MessengerError(status, error.code, error.response);
+}
+
+/** A poll answer `{code: 10, type, event}`: the event (a timeout is a 204 without a body, not an answer). */
+export function parsePollAnswer(value: unknown): MessengerEvent {
+  expectShape('poll answer', value, { code: 'number' });
+  return parseMessengerEvent(value);
 }
 
 /** A callback body `{type, event}` (or a poll answer, whose extra `code` is ignored). */

@@ -14,7 +14,9 @@ export function respond(ctx: ParameterizedContext, op: OperationEntry, status: n
   }
   ctx.status = status;
   ctx.type = contentType;
-  ctx.body = contentType === 'application/json' ? body : String(body);
+  // Koa sends a string body as it is: a JSON string must be encoded to be one.
+  if (contentType !== 'application/json') ctx.body = String(body);
+  else ctx.body = typeof body === 'string' ? JSON.stringify(body) : body;
 }
 
 /** The operation with this method and path template in a catalogue; throws at start if missing. */

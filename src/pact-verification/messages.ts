@@ -77,9 +77,9 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: await provider.token(userId) }),
     });
-    const body = (await res.json().catch(() => undefined)) as { type?: string } | undefined;
+    const body = (await res.json().catch(() => undefined)) as unknown;
     if (res.status !== 200 || !body) throw new Error(`poll answered ${res.status}`);
-    return sent('messenger', messenger.messages[body.type === 'timeout' ? 'polling-timeout' : 'polling-event'], body);
+    return sent('messenger', messenger.messages['polling-event'], body);
   };
 
   /** A webhook body: frameEvent's serialized body, byte for byte what is POSTed. */
@@ -134,7 +134,6 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
       new_message: webhookBody(messenger.messages.new_message),
       callback_deprecated: webhookBody(messenger.messages.callback_deprecated),
       'polling-event': pollAnswer,
-      'polling-timeout': pollAnswer,
     },
     workspace: {
       'auth-success': workspaceReply(workspace.messages['auth-success'], (replies, socket) =>

@@ -7,7 +7,8 @@ export interface StoredEvent {
   timestamp: number;
   type: string;
   from: string;
-  data?: Record<string, unknown>;
+  /** Free JSON: a non-null object or an array. */
+  data?: Record<string, unknown> | unknown[];
 }
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
@@ -58,6 +59,8 @@ export interface Store {
   appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent>;
   /** Events with id > after, oldest first, at most limit. */
   readEvents(channel: string, after: number, limit: number): Promise<StoredEvent[]>;
+  /** The newest `limit` events of the channel, oldest first. */
+  latestEvents(channel: string, limit: number): Promise<StoredEvent[]>;
   getCursor(clientId: string, channel: string): Promise<number | undefined>;
   setCursor(clientId: string, channel: string, after: number): Promise<void>;
 

@@ -81,6 +81,12 @@ export class MemoryStore implements Store {
     return structuredClone((this.events.get(channel) ?? []).slice(start, start + Math.floor(limit)));
   }
 
+  async latestEvents(channel: string, limit: number): Promise<StoredEvent[]> {
+    this.assertOpen();
+    if (!(limit > 0)) return [];
+    return structuredClone((this.events.get(channel) ?? []).slice(-Math.floor(limit)));
+  }
+
   async getCursor(clientId: string, channel: string): Promise<number | undefined> {
     this.assertOpen();
     return this.cursors.get(pair(clientId, channel));

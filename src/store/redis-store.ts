@@ -129,6 +129,12 @@ export class RedisStore implements Store {
     return items.map((s) => JSON.parse(s) as StoredEvent);
   }
 
+  async latestEvents(channel: string, limit: number): Promise<StoredEvent[]> {
+    if (!(limit > 0)) return [];
+    const items = await this.redis.lrange(this.key('events', channel), -Math.floor(limit), -1);
+    return items.map((s) => JSON.parse(s) as StoredEvent);
+  }
+
   async getCursor(clientId: string, channel: string): Promise<number | undefined> {
     const v = await this.redis.hget(this.key('cursors', channel), clientId);
     return v === null ? undefined : Number(v);

@@ -198,6 +198,12 @@ function checkAnswer(op: Operation, req: Request, answer: { status: number; type
     throw new Error(`${op.method} ${op.path}: ${why}\nanswer: ${answer.status} ${answer.type} ${answer.text.slice(0, 500)}\nrequest: ${JSON.stringify(req).slice(0, 1000)}`);
   };
   if (answer.status >= 500) fail('a 5xx answer');
+  // A documented answer without a body (a 204): nothing to validate, and there must be nothing.
+  const bodiless = op.entry.responses[String(answer.status)];
+  if (bodiless && Object.keys(bodiless).length === 0) {
+    if (answer.text !== '' || answer.type !== '') fail('a body where the spec documents none');
+    return;
+  }
   if (!validate) fail(`${answer.status} ${answer.type} is not a response the spec lists`);
   let body: unknown = answer.text;
   if (answer.type === 'application/json') {

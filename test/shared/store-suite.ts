@@ -82,6 +82,23 @@ export function storeSuite(name: string, make: () => Promise<{ store: Store; cle
         expect(await store.readEvents(`${p}none`, 0, 10)).toEqual([]);
       });
 
+      it('reads the newest `limit` events, oldest first', async () => {
+        expect(await store.latestEvents(`${p}l`, 10)).toEqual([]);
+        for (let n = 1; n <= 5; n++) await store.appendEvent(`${p}l`, event(n));
+        expect(await store.latestEvents(`${p}l`, 2)).toEqual([4, 5].map((n) => ({ ...event(n), id: n })));
+        expect((await store.latestEvents(`${p}l`, 5)).map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
+        expect((await store.latestEvents(`${p}l`, 100)).map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
+        expect(await store.latestEvents(`${p}l`, 0)).toEqual([]);
+      });
+
+      it('keeps array data as given', async () => {
+        const listed: NewEvent = { timestamp: 1, type: 'MOVE', from: 'turngame/v1', data: [1, [2, { three: 3 }], null] };
+        const stored = await store.appendEvent(`${p}arr`, listed);
+        expect(stored).toEqual({ ...listed, id: 1 });
+        expect(await store.readEvents(`${p}arr`, 0, 1)).toEqual([stored]);
+        expect(await store.latestEvents(`${p}arr`, 1)).toEqual([stored]);
+      });
+
       it('stores an append once per idempotency key, returning the first event again', async () => {
         const first = await store.appendEvent(`${p}k`, event(1), `${p}rec-1`);
         const again = await store.appendEvent(`${p}k`, event(1), `${p}rec-1`);

@@ -144,11 +144,11 @@ export function clientPanel(ctx: ClientContext): HTMLElement {
         status.dataset.state = 'open';
         while (running) {
           const answer = await call<{ code?: number; type?: string }>('/events/polling', { body: { token }, bearer: null });
-          if (answer.status !== 200) {
+          // 204: the poll timed out without an event (no body); poll again.
+          if (answer.status === 200) void log.frame('in', answer.body);
+          else if (answer.status !== 204) {
             running = false;
             fail(new Error(`POST /events/polling: ${answer.status}`));
-          } else if (answer.body.type !== 'timeout') {
-            void log.frame('in', answer.body);
           }
         }
       }, fail);

@@ -2,8 +2,10 @@
 // per-(clientId, channel) cursor, and emitting events. Events also travel the bus as
 // `switchyard.events` records; the work consumer stores records from other producers.
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ParameterizedContext } from 'koa';
+import { packageRoot } from '../../package-root';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
-import { HttpError } from '../../http/errors';
 import { idempotencyKey, recordIdFor } from '../../http/idempotency';
 import { clientGone, watchTopic } from '../../http/long-poll';
 import { operation, respond } from '../../http/respond';
@@ -11,7 +13,7 @@ import { DependencyUnavailableError } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { NewEvent, StoredEvent } from '../../ports/store';
 import { workHandler } from '../../routing/validated';
-import { problems } from '../../validation/describe-errors';
+import { eventsError, invalidContent, invalidCredentials } from './errors';
 import { firstOf, parseAfter, parseLimit, type PollQuery } from './query';
 import { secretMatches } from './secret';
 
@@ -19,7 +21,7 @@ import { secretMatches } from './secret';
 interface EventInput {
   type: string;
   from: string;
-  data?: Record<string, unknown>;
+  data?: NewEvent['data'];
 }
 
 const topicOf = (channel: string) => `events:${channel}`;
@@ -43,6 +45,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
   const spec = catalogues.events;
   const poll = operation(spec, 'GET', '/events/v1/events');
   const emit = operation(spec, 'POST', '/events/v1/events');
+  const latest = operation(spec, 'GET', '/events/v1/latest');
   const about = operation(spec, 'GET', '/events/v1/about');
   const ping = operation(spec, 'GET', '/events/v1/ping/{token}');
   let subscription: Subscription | undefined;
@@ -57,8 +60,19 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
     if (storedHere.size > OWN_RECORDS_KEPT) storedHere.delete(storedHere.values().next().value as string);
   };
 
-  const checkSecret = (secret: string) => {
-    if (!secretMatches(secret, config.apiSecret)) throw new HttpError(401, 'Invalid secret');
+  // As the original: the secret may come in the body or the query (either matching is enough), and
+  // it is checked before any other parameter, so a caller without it learns nothing else.
+  const requireSecret = (k: ParameterizedContext): string => {
+    const presented = [(k.request.body as { secret?: unknown } | undefined)?.secret, firstOf(k.query.secret)];
+    if (!presented.some((s) => typeof s === 'string' && s !== '' && secretMatches(s, config.apiSecret))) throw invalidCredentials();
+    return config.apiSecret;
+  };
+  const aboutBody = {
+    hostname: hostname(),
+    type: 'ganomede-events',
+    version: packageRoot(__dirname).version,
+    description: 'Switchyard events API: REST long polling on per-channel event logs',
+    startDate: new Date().toISOString(),
   };
 
   /** Stores an event once per record id. */
@@ -72,20 +86,21 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
 
   return {
     name: 'events',
+    errorFormat: eventsError,
     routes(router) {
       router.get('/events/v1/events', async (k) => {
+        const secret = requireSecret(k);
         const q = k.query;
         const query: PollQuery = {
           clientId: String(firstOf(q.clientId) ?? ''),
           channel: String(firstOf(q.channel) ?? ''),
-          secret: String(firstOf(q.secret) ?? ''),
+          secret,
           limit: parseLimit(q.limit),
         };
         const after = parseAfter(q.after);
         if (after !== undefined) query.after = after;
         // Presence and non-emptiness rules come from the spec's parameter schemas.
-        if (!poll.query!({ ...query })) throw new HttpError(400, 'clientId, channel and secret are required', problems(poll.query!.errors));
-        checkSecret(query.secret);
+        if (!poll.query!({ ...query })) throw invalidContent(poll.query!.errors);
 
         // An explicit `after` is the client's acknowledgement: store it. Absent: load it.
         let cursor: number;
@@ -126,12 +141,11 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
       });
 
       router.post('/events/v1/events', async (k) => {
-        const body = k.request.body as Record<string, unknown> & EventInput & { channel: string; secret: string };
+        const secret = requireSecret(k);
+        // The secret may have come in the query; the body is checked as if it carried it.
+        const body = { ...(k.request.body as object), secret } as unknown as EventInput & { channel: string };
         const validate = emit.body['application/json'];
-        if (!k.is('application/json') || !validate(body)) {
-          throw new HttpError(400, 'clientId, channel, secret, from and type are required', problems(validate.errors));
-        }
-        checkSecret(body.secret);
+        if (!validate(body)) throw invalidContent(validate.errors);
         const input: EventInput = { type: body.type, from: body.from };
         if (body.data !== undefined) input.data = body.data;
         // A repeat with the same key answers the event its first attempt stored (appendEvent's key).
@@ -154,10 +168,15 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         respond(k, emit, 200, stored);
       });
 
-      router.get('/events/v1/about', (k) =>
-        respond(k, about, 200, { name: 'switchyard-events', version: '1.0.0', description: 'Switchyard events API: REST long polling on per-channel event logs' }),
-      );
-      router.get('/events/v1/ping/:token', (k) => respond(k, ping, 200, `pong/${k.params.token}`, 'text/plain'));
+      router.get('/events/v1/latest', async (k) => {
+        const secret = requireSecret(k);
+        const query = { secret, channel: String(firstOf(k.query.channel) ?? ''), limit: parseLimit(k.query.limit) };
+        if (!latest.query!({ ...query })) throw invalidContent(latest.query!.errors);
+        respond(k, latest, 200, await store.latestEvents(query.channel, query.limit));
+      });
+
+      router.get('/events/v1/about', (k) => respond(k, about, 200, aboutBody));
+      router.get('/events/v1/ping/:token', (k) => respond(k, ping, 200, `pong/${k.params.token}`));
     },
 
     async start() {

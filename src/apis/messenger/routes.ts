@@ -130,7 +130,12 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
       // Answered while the node stops: no keep-alive, or server.close() would wait for the client
       // to drop its idle connection.
       if (ctx.shutdown.aborted) k.set('Connection', 'close');
-      if (result.item === undefined) return respond(k, pollOp, 200, { code: SUCCESS, type: 'timeout' });
+      if (result.item === undefined) {
+        // No JSON body: a client reading every JSON answer as an event skips it (spec: 204 x-compat).
+        k.status = 204;
+        k.set('X-Poll-Timeout', result.reason === 'shutdown' ? 'the gateway is shutting down; poll again' : `no event for this user within ${ctx.config.messengerPollTimeoutMs} ms; poll again`);
+        return;
+      }
       const event = JSON.parse(result.item) as { type: string };
       respond(k, pollOp, 200, { code: SUCCESS, ...event });
       ctx.metrics.eventsDeliveredTotal.inc({ api: 'messenger', message: event.type });
