@@ -39,7 +39,7 @@ export interface SessionDeps {
   validateAuth: ValidateFunction;
   validateBroadcast: ValidateFunction;
   /** Publishes an event the gateway itself produces (presence.ts publishEvent, bound). */
-  publish(message: string, to: Record<string, string>, data: unknown, id?: string): Promise<void>;
+  publish(message: string, to: Record<string, string>, data: unknown): Promise<void>;
   deliveries: Deliveries;
   auth: Authenticator;
   presence: Presence;
