@@ -8,7 +8,7 @@ import { gameSnapshot } from './helpers/examples';
 import { newMessage, startReceiver, waitFor } from './helpers/webhook-receiver';
 import { connect, sleep } from './helpers/ws';
 import { describeWithKafka } from './services/services';
-import { member } from './helpers/workspace-client';
+import { connect as connectSocketIo, member } from './helpers/workspace-client';
 
 jest.setTimeout(120_000);
 
@@ -161,6 +161,13 @@ describeWithKafka('two gateway nodes on Kafka and Redis', (brokers) => {
 
     expect((await publish(a, 'workspace', { message: 'channel-created', to: { workspaceId: ws }, data: { channelId: `c-${run}`, workspaceId: ws } })).status).toBe(202);
     expect(await watcher.waitFor('channel-created')).toEqual({ channelId: `c-${run}`, workspaceId: ws });
+
+    // Through Kafka too, a socket hears its own announcement before its auth-success (the original's order).
+    for (const c of [watcher, onA, onB]) expect(c.received.map((r) => r.event).slice(0, 2)).toEqual(['online-status-updated', 'auth-success']);
+    // A reconnect on the other node: B knows A's socket from Redis, so it is taken over.
+    const again = await connectSocketIo(b.url);
+    expect(await again.auth(await b.token('dana', { workspaces: [ws] }), ws, { prevSocketId: onA.id })).toMatchObject({ reconnected: true });
+    again.close();
 
     onA.close();
     await sleep(500);

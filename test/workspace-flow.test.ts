@@ -159,13 +159,13 @@ describe('a client that stops reading is cut off (real gateway)', () => {
 
     const { metrics, bus } = gw.gateway.context;
     const closed = () => metricValue(metrics.slowConsumersClosedTotal, { api: 'workspace' });
-    const avatar = `https://example.com/${'a'.repeat(30_000)}`;
+    const avatarFileId = 'a'.repeat(30_000);
     let sent = 0;
     // Bounded: ~60 MB would be far beyond any kernel buffering of a loopback connection.
     while ((await closed()) === 0 && sent < 2000) {
       sent += 1;
       const user = {
-        id: randomUUID(), name: `n${sent}`, avatar, email: 'u@example.com', isEmailVerified: true,
+        id: randomUUID(), name: `n${sent}`, avatarFileId, email: 'u@example.com', isEmailVerified: true,
         createdAt: '2021-03-01T09:15:00Z', updatedAt: '2021-03-01T09:15:00Z',
       };
       await bus.publish('workspace', { id: randomUUID(), message: 'user-joined', to: { workspaceId: W }, data: { user } });

@@ -10,7 +10,11 @@ import { signToken } from '../src/auth/token';
 import { authenticate, ERRORS } from '../src/apis/workspace/auth';
 import { coalesceWrites } from '../src/apis/workspace/coalesce';
 import { countRecipients } from '../src/apis/workspace/deliver';
-import { Replies, transactionOf } from '../src/apis/workspace/frames';
+import { Deliveries } from '../src/apis/workspace/deliveries';
+import { hasBinary, Replies, transactionOf } from '../src/apis/workspace/frames';
+import { Presence } from '../src/apis/workspace/presence';
+import { Metrics } from '../src/metrics';
+import type { Bus } from '../src/ports/bus';
 import { buildFrame as frameOf } from '../src/routing/frame';
 import { audienceRooms, ChannelDirectory, roomsOf } from '../src/apis/workspace/rooms';
 import { MemoryStore } from '../src/store/memory-store';
@@ -204,6 +208,80 @@ describe('authenticate', () => {
     expect(await authenticate(validate, auth, { token: 'x.y.z', workspaceId: 'w' })).toEqual({ ok: false, message: ERRORS.invalidToken });
     const token = await signToken(secret, { sub: 'u', claims: { workspaces: ['other'] } });
     expect(await authenticate(validate, auth, { token, workspaceId: 'w' })).toEqual({ ok: false, message: ERRORS.notMember });
+  });
+});
+
+describe('the original app\'s auth payload', () => {
+  const secret = 'unit-secret';
+  const auth = new SecretAuthenticator(secret);
+  const validate = catalogue.messages.auth.validate;
+
+  it('accepts prevSocketId (string or null) and localTimeZone; other unknown keys stay refused', async () => {
+    const token = await signToken(secret, { sub: 'u', claims: { workspaces: ['w'] } });
+    const sdk = { transaction: 'auth', token, workspaceId: 'w', onlineStatus: 'idle', localTimeZone: 'Europe/Moscow' };
+    expect(await authenticate(validate, auth, { ...sdk, prevSocketId: null })).toMatchObject({ ok: true, prevSocketId: undefined });
+    expect(await authenticate(validate, auth, { ...sdk, prevSocketId: 'old-id' })).toMatchObject({
+      ok: true,
+      identity: { userId: 'u', workspaceId: 'w', onlineStatus: 'idle' },
+      prevSocketId: 'old-id',
+    });
+    expect(await authenticate(validate, auth, { ...sdk, deviceId: 'x' })).toEqual({ ok: false, message: ERRORS.invalidData });
+    expect(await authenticate(validate, auth, { ...sdk, prevSocketId: 5 })).toEqual({ ok: false, message: ERRORS.invalidData });
+  });
+});
+
+describe('Presence.takeOver', () => {
+  it('counts the earlier socket out, true only when it was still counted', async () => {
+    const store = new MemoryStore();
+    const bus = { publish: jest.fn() } as unknown as Bus;
+    const presence = new Presence({ store, bus, catalogue, metrics: new Metrics() });
+    const member = { workspaceId: 'w', userId: 'u' };
+    try {
+      await presence.up(member, 'old');
+      const count = await presence.up(member, 'new');
+      expect(await presence.takeOver(member, 'old', count)).toBe(true);
+      expect(await presence.takeOver(member, 'never-seen', await presence.up(member, 'new'))).toBe(false);
+      expect(await store.presenceDown('w', 'u', 'new')).toBe(0); // only the new socket was left
+      expect(bus.publish).not.toHaveBeenCalled();
+    } finally {
+      presence.stop();
+      await store.close();
+    }
+  });
+});
+
+describe('Deliveries', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('a wait ends at its delivery, at its timeout, or at releaseAll', async () => {
+    jest.useFakeTimers();
+    const deliveries = new Deliveries(1000);
+    const ended: string[] = [];
+    void deliveries.wait('a').then(() => ended.push('a'));
+    void deliveries.wait('b').then(() => ended.push('b'));
+    void deliveries.wait('c').then(() => ended.push('c'));
+    deliveries.delivered('b');
+    deliveries.delivered('unknown');
+    await Promise.resolve();
+    expect(ended).toEqual(['b']);
+    jest.advanceTimersByTime(1000);
+    await Promise.resolve();
+    expect(ended.sort()).toEqual(['a', 'b', 'c']);
+    void deliveries.wait('d').then(() => ended.push('d'));
+    deliveries.releaseAll();
+    await Promise.resolve();
+    expect(ended).toContain('d');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('hasBinary', () => {
+  it('finds Buffers, typed arrays and ArrayBuffers at any depth, nothing in JSON', () => {
+    expect(hasBinary([Buffer.from('x')])).toBe(true);
+    expect(hasBinary({ a: [{ b: new Uint8Array(1) }] })).toBe(true);
+    expect(hasBinary([new ArrayBuffer(2)])).toBe(true);
+    expect(hasBinary([{ a: [1, 'x', null, { b: true }] }])).toBe(false);
+    expect(hasBinary(null)).toBe(false);
   });
 });
 

@@ -20,9 +20,12 @@ function receives(description: string, message: string, payload: unknown, event:
 const decode = (m: { contents: { content: unknown }; metadata: Record<string, unknown> }) => parseWorkspaceEvent(String(m.metadata.event), m.contents.content);
 
 describe('replies to auth', () => {
-  it('auth-success with the user id and the transaction of auth', () =>
-    receives('auth-success', 'auth-success', { userId, transaction: M.string('auth-1') }).executeTest(async (m) => {
-      expect(decode(m)).toEqual({ event: 'auth-success', data: { userId: '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', transaction: 'auth-1' } });
+  it('auth-success with the user id, the transaction of auth, reconnected and the online status', () =>
+    receives('auth-success', 'auth-success', { userId, transaction: M.string('auth-1'), reconnected: M.boolean(false), onlineStatus: onlineStatus('online') }).executeTest(async (m) => {
+      expect(decode(m)).toEqual({
+        event: 'auth-success',
+        data: { userId: '4b1e6c7a-2d3f-4a8b-9c5e-1f2a3b4c5d6e', transaction: 'auth-1', reconnected: false, onlineStatus: 'online' },
+      });
     }));
 
   it('socket-api-error naming the failed event', () =>
@@ -43,7 +46,7 @@ describe('replies to auth', () => {
 
 describe('workspace events', () => {
   it.each([
-    ['channel-created', { channelId }],
+    ['channel-created', { channelId, workspaceId: M.string('7d9f2c1e-8a4b-4c3d-9e5f-0a1b2c3d4e5f') }],
     ['channel-deleted', { channelId }],
     ['user-joined', { user: workspaceUser() }],
     ['user-leaved-workspace', { userId }],
@@ -52,6 +55,14 @@ describe('workspace events', () => {
     ['user-selected-channel', { userId, channelId, userMediaState: mediaState() }],
     ['user-unselected-channel', { userId, channelId }],
     ['media-state-updated', { userId, channelId, userMediaState: mediaState() }],
+    ['me-updated', { user: workspaceUser() }],
+    ['kicked-from-workspace', { workspaceId: M.string('7d9f2c1e-8a4b-4c3d-9e5f-0a1b2c3d4e5f') }],
+    ['conversation-broadcast', { userId, action: M.string('sticker') }],
+    ['workspace-updated', { workspace: { id: M.string('7d9f2c1e-8a4b-4c3d-9e5f-0a1b2c3d4e5f') } }],
+    ['channel-updated', { channel: { id: channelId, name: M.string('general'), isPrivate: M.boolean(false), isTemporary: M.boolean(false), creatorId: userId } }],
+    ['invite', { inviteId: M.string('0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b') }],
+    ['invite-response', { inviteId: M.string('0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b') }],
+    ['invite-cancelled', { inviteId: M.string('0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b') }],
   ] as const)('%s', (event, payload) =>
     receives(`a ${event} event`, event, payload).executeTest(async (m) => {
       const decoded = decode(m);

@@ -1,8 +1,10 @@
 // Client side of the workspace socket.io events (specs/workspace.asyncapi.yaml): the `auth` payload
 // and the decoder a client hangs on `socket.onAny((event, payload) => ...)`.
 import type {
-  Auth, AuthSuccess, ChannelCreated, ChannelDeleted, MediaStateUpdated, OnlineStatus, OnlineStatusUpdated, SocketApiError,
+  Auth, AuthSuccess, ChannelCreated, ChannelDeleted, ChannelUpdated, ConversationBroadcast, Invite, InviteCancelled,
+  InviteResponse, KickedFromWorkspace, MediaStateUpdated, MeUpdated, OnlineStatus, OnlineStatusUpdated, SocketApiError,
   SocketApiErrorTransaction, UserJoined, UserLeavedWorkspace, UserSelectedChannel, UserUnselectedChannel, UserUpdated,
+  WorkspaceUpdated,
 } from '../../generated/workspace/models';
 import { expectShape, ProtocolError } from './http';
 
@@ -20,19 +22,27 @@ export type WorkspaceEvent =
   | { event: 'user-selected-channel'; data: UserSelectedChannel }
   | { event: 'user-unselected-channel'; data: UserUnselectedChannel }
   | { event: 'media-state-updated'; data: MediaStateUpdated }
+  | { event: 'workspace-updated'; data: WorkspaceUpdated }
+  | { event: 'channel-updated'; data: ChannelUpdated }
+  | { event: 'me-updated'; data: MeUpdated }
+  | { event: 'kicked-from-workspace'; data: KickedFromWorkspace }
+  | { event: 'invite'; data: Invite }
+  | { event: 'invite-response'; data: InviteResponse }
+  | { event: 'invite-cancelled'; data: InviteCancelled }
+  | { event: 'conversation-broadcast'; data: ConversationBroadcast }
   | { event: 'user-changed-device'; data: null };
 
 const TRANSACTION_ERROR = 'socket-api-error-';
-const USER = { id: 'string', name: 'string', email: 'string', isEmailVerified: 'boolean' } as const;
+const USER = { id: 'string', name: 'string' } as const;
 const MEDIA = { microphone: 'boolean', speakers: 'boolean', screen: 'boolean', camera: 'boolean', speaking: 'boolean' } as const;
 
 type Shaped = Exclude<WorkspaceEvent['event'], 'transaction-error' | 'user-changed-device'>;
 
 /** The fields each event's payload must have, by event name (what the decoder relies on). */
 const SHAPES: Readonly<Record<Shaped, Readonly<Record<string, string>>>> = {
-  'auth-success': { userId: 'string' },
+  'auth-success': { userId: 'string', reconnected: 'boolean', onlineStatus: 'string' },
   'socket-api-error': { event: 'string', message: 'string' },
-  'channel-created': { channelId: 'string' },
+  'channel-created': { channelId: 'string', workspaceId: 'string' },
   'channel-deleted': { channelId: 'string' },
   'user-joined': { user: 'object' },
   'user-leaved-workspace': { userId: 'string' },
@@ -41,10 +51,22 @@ const SHAPES: Readonly<Record<Shaped, Readonly<Record<string, string>>>> = {
   'user-selected-channel': { userId: 'string', channelId: 'string', userMediaState: 'object' },
   'user-unselected-channel': { userId: 'string', channelId: 'string' },
   'media-state-updated': { userId: 'string', channelId: 'string', userMediaState: 'object' },
+  'workspace-updated': { workspace: 'object' },
+  'channel-updated': { channel: 'object' },
+  'me-updated': { user: 'object' },
+  'kicked-from-workspace': { workspaceId: 'string' },
+  invite: {},
+  'invite-response': {},
+  'invite-cancelled': {},
+  'conversation-broadcast': { userId: 'string' },
 };
 
-/** The `auth` payload: the only event a client emits. */
-export function authPayload(token: string, workspaceId: string, opts: { onlineStatus?: OnlineStatus; transaction?: string } = {}): Auth {
+/** The `auth` payload (after a reconnect, with the previous socket's id as `prevSocketId`). */
+export function authPayload(
+  token: string,
+  workspaceId: string,
+  opts: { onlineStatus?: OnlineStatus; transaction?: string; prevSocketId?: string | null; localTimeZone?: string } = {},
+): Auth {
   return { token, workspaceId, ...opts };
 }
 

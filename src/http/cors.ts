@@ -32,8 +32,11 @@ export function restCors(settings: CorsSettings): Middleware {
   });
 }
 
+/** socket.io's `cors` option: the `cors` package's options (not its per-request delegate form). */
+type SocketIoCors = Exclude<NonNullable<ServerOptions['cors']>, (...args: never[]) => unknown>;
+
 /** socket.io's `cors` option (the `cors` package engine.io uses), same rules. */
-export function socketIoCors(settings: CorsSettings): NonNullable<ServerOptions['cors']> {
+export function socketIoCors(settings: CorsSettings): SocketIoCors {
   return {
     origin: (origin, answer) => answer(null, allowedOrigin(settings, origin) ?? false),
     credentials: settings.corsCredentials,

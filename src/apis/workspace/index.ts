@@ -108,7 +108,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   }
   const sessionDeps = {
     validateAuth, validateBroadcast, auth: ctx.auth, presence, replies, log, metrics, deliveries,
-    publish: (message: string, to: Record<string, string>, data: unknown, id?: string) => publishEvent({ bus, catalogue, metrics }, message, to, data, id),
+    publish: (message: string, to: Record<string, string>, data: unknown) => publishEvent({ bus, catalogue, metrics }, message, to, data),
     authTimeoutMs: config.wsAuthTimeoutMs,
     rateLimit: new RateLimit(config.wsMessageRate, config.wsMessageBurst),
   };

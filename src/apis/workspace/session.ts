@@ -40,7 +40,7 @@ export interface SessionDeps {
   validateAuth: ValidateFunction;
   validateBroadcast: ValidateFunction;
   /** Publishes an event the gateway itself produces (presence.ts publishEvent, bound). */
-  publish(message: string, to: Record<string, string>, data: unknown, id?: string): Promise<void>;
+  publish(message: string, to: Record<string, string>, data: unknown): Promise<void>;
   deliveries: Deliveries;
   auth: Authenticator;
   presence: Presence;
@@ -117,19 +117,24 @@ export class Session {
     this.socket.disconnect(true);
   }
 
-  /** `conversation-broadcast`: with the sender's `userId`, to the socket's selected channel. */
+  /**
+   * `conversation-broadcast`: with the sender's `userId`, to the socket's selected channel. Checked
+   * at once (its errors keep the order of the socket's events); only the publish is asynchronous.
+   */
   onConversationBroadcast(data: unknown): Promise<void> {
+    const { identity, selectedChannel, deps, socket } = this;
     const transaction = transactionOf(data);
-    return this.enqueue(CONVERSATION_BROADCAST, async () => {
-      const { identity, selectedChannel, deps } = this;
-      if (!identity) return this.rejectEvent(CONVERSATION_BROADCAST, data);
-      if (!deps.validateBroadcast(data)) {
-        deps.metrics.badInputTotal.inc({ api: 'workspace', kind: 'invalid_data' });
-        return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.invalidEventData(CONVERSATION_BROADCAST), transaction);
-      }
-      if (selectedChannel === undefined) return deps.replies.error(this.socket, CONVERSATION_BROADCAST, ERRORS.noChannel, transaction);
-      await deps.publish(CONVERSATION_BROADCAST, { channelId: selectedChannel }, { ...(data as object), userId: identity.userId });
-    }, transaction);
+    const fail = (message: string) => deps.replies.error(socket, CONVERSATION_BROADCAST, message, transaction);
+    if (!identity) return Promise.resolve(this.rejectEvent(CONVERSATION_BROADCAST, data));
+    if (!deps.validateBroadcast(data)) {
+      deps.metrics.badInputTotal.inc({ api: 'workspace', kind: 'invalid_data' });
+      return Promise.resolve(fail(ERRORS.invalidEventData(CONVERSATION_BROADCAST)));
+    }
+    if (selectedChannel === undefined) return Promise.resolve(fail(ERRORS.noChannel));
+    return deps.publish(CONVERSATION_BROADCAST, { channelId: selectedChannel }, { ...(data as object), userId: identity.userId }).catch((err: unknown) => {
+      deps.log.error({ err, socket: socket.id }, 'workspace: conversation-broadcast failed');
+      if (socket.connected) fail(ERRORS.internal);
+    });
   }
 
   /** A client event the gateway does not know, or any event but `auth` before `auth`: refused. */
@@ -151,7 +156,7 @@ export class Session {
     this.tail = this.tail.then(run).catch((err: unknown) => {
       // A store or bus outage is logged once, by the store or bus, not per socket.
       if (!isUnavailable(err)) this.deps.log.error({ err, socket: this.socket.id, step }, 'workspace: socket step failed');
-      if (step !== 'disconnect' && this.socket.connected) this.deps.replies.error(this.socket, step, ERRORS.internal, transaction);
+      if (step === AUTH_EVENT && this.socket.connected) this.deps.replies.error(this.socket, AUTH_EVENT, ERRORS.internal, transaction);
     });
     return this.tail;
   }
