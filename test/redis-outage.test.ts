@@ -189,7 +189,8 @@ describeWithRedis('a Redis outage (AOF, SIGKILL) under events-API traffic', () =
     expect(twice).toEqual([]);
     expect(refusedButStored.filter(([, a]) => !inFlightAtKill(a))).toEqual([]);
     for (const what of ['long poll', 'pizza ticket', 'messenger poll']) {
-      const theirs = answers.of(what);
+      // A messenger poll that timed out with nothing for its user answers 204 (the original's clients survive it).
+      const theirs = answers.of(what).filter((a) => !(what === 'messenger poll' && a.status === 204));
       expect([what, unexpected(theirs, 200)]).toEqual([what, []]);
       expect(longest(theirs)).toBeLessThanOrEqual(ANSWER_BOUND_MS + (what === 'pizza ticket' ? 0 : POLL_TIMEOUT_MS));
     }
