@@ -68,8 +68,9 @@ describe('gateway shutdown with connected sockets', () => {
     const a = await member(gw, 'lee', 'w-shut', { channels: ['c1'] });
     const b = await member(gw, 'max', 'w-shut');
     const anon = await connect(gw.url);
+    const stopping = lines.length; // what start-up warned of (e.g. no ACTION_BACKENDS) is not the shutdown's
     await gw.stop();
     for (const c of [a, b, anon]) expect(await c.waitForDisconnect()).toBe('io server disconnect');
-    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(lines.slice(stopping).filter((l) => l.level >= 40)).toEqual([]);
   });
 });
