@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { catalogues } from '../../generated';
 import { startGateway, type TestGateway } from '../helpers/gateway';
 import { publish } from '../helpers/workspace-client';
+import { whenSeen } from '../helpers/wait';
 
 const WAIT_MS = 10_000;
 
@@ -109,21 +110,8 @@ export class AppClient {
   }
 
   private until<T>(probe: () => T | undefined, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = probe();
-        if (found === undefined) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`no ${what} within ${WAIT_MS} ms; received: ${JSON.stringify(this.received.map((r) => r.event))}`));
-      }, WAIT_MS);
-      this.waiters.add(check);
-      check();
-    });
+    const received = () => JSON.stringify(this.received.map((r) => r.event));
+    return whenSeen(this.waiters, probe, () => `no ${what} within ${WAIT_MS} ms; received: ${received()}`, WAIT_MS);
   }
 }
 

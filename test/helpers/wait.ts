@@ -11,3 +11,25 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, limi
     await sleep(10);
   }
 }
+
+/**
+ * Resolves with what `probe` finds, checked now and each time the owner runs its `waiters` (on every
+ * event it receives); rejects with `timeoutMessage()` after `ms`. For clients that record events.
+ */
+export function whenSeen<T>(waiters: Set<() => void>, probe: () => T | undefined, timeoutMessage: () => string, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const found = probe();
+      if (found === undefined) return;
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve(found);
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(timeoutMessage()));
+    }, ms);
+    waiters.add(check);
+    check();
+  });
+}

@@ -2,7 +2,7 @@
 // wait for events with generous limits (no timing assertions).
 import { io, type Socket } from 'socket.io-client';
 import { call, type TestGateway } from './gateway';
-import { waitFor } from './wait';
+import { waitFor, whenSeen } from './wait';
 
 export const WAIT_MS = 10_000;
 
@@ -48,22 +48,10 @@ export class Client {
   }
 
   private until<T>(probe: () => T | undefined, what: string, ms: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = probe();
-        if (found === undefined) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`no ${what} within ${ms} ms; received: ${JSON.stringify(this.received.map((r) => r.event))}`));
-      }, ms);
-      this.waiters.add(check);
-      check();
-    });
+    const received = () => JSON.stringify(this.received.map((r) => r.event));
+    return whenSeen(this.waiters, probe, () => `no ${what} within ${ms} ms; received: ${received()}`, ms);
   }
+
 
   emit(event: string, data?: unknown): void {
     this.socket.emit(event, data);
