@@ -10,8 +10,11 @@ import type { Config } from '../config';
 
 /** How long a browser may cache a preflight's answer (seconds). */
 export const PREFLIGHT_MAX_AGE_S = 600;
-/** Headers a browser script may read besides the CORS-safelisted ones. */
-const EXPOSED = ['Retry-After', 'X-Request-Id', 'WWW-Authenticate', 'Allow'];
+/**
+ * Headers a browser script may read besides the CORS-safelisted ones (X-Poll-Timeout: why a
+ * messenger poll answered 204).
+ */
+const EXPOSED = ['Retry-After', 'X-Request-Id', 'WWW-Authenticate', 'Allow', 'X-Poll-Timeout'];
 
 type CorsSettings = Pick<Config, 'corsOrigins' | 'corsCredentials'>;
 

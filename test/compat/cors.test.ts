@@ -21,7 +21,7 @@ const preflight = (gw: TestGateway, path: string, origin: string, method: string
 describe('CORS_ORIGINS lists the app', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ CORS_ORIGINS: `${APP},http://localhost:3000` });
+    gw = await startGateway({ CORS_ORIGINS: `${APP},http://localhost:3000`, MESSENGER_POLL_TIMEOUT_MS: '50' });
   });
   afterAll(() => gw.stop());
 
@@ -55,6 +55,14 @@ describe('CORS_ORIGINS lists the app', () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     expect(res.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+  });
+
+  it('a messenger poll that timed out: the app\'s script can read why (X-Poll-Timeout)', async () => {
+    const token = await gw.token('7');
+    const res = await call(`${gw.url}/events/polling`, { headers: { origin: APP }, body: { token } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-expose-headers')?.split(',')).toContain('X-Poll-Timeout');
+    expect(res.headers.get('x-poll-timeout')).toMatch(/poll again$/);
   });
 
   it('another origin gets no CORS headers, so its browser refuses the answers', async () => {
