@@ -12,6 +12,7 @@
 // - `NODE_ENV=production` also refuses the in-process bus and in-memory store (no Kafka or Redis
 //   configured) unless `ALLOW_EMBEDDED=true` says a single node without them is intended.
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
@@ -57,6 +58,11 @@ const SECRET_NAMES: ReadonlySet<string> = new Set<SecretName>(['AUTH_JWT_SECRET'
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Processes `serve` runs, sharing the port (src/cluster/): WORKERS, or with `auto` the number of
+   * cores when Kafka and Redis hold the shared state, else 1.
+   */
+  workers: number;
   nodeEnv: string;
   logLevel: LogLevel;
   /** The level of the one line logged per HTTP request (`silent`: none). */
@@ -298,6 +304,7 @@ const addressList = z
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: nonEmpty.default('127.0.0.1'),
+  WORKERS: z.union([z.literal('auto'), integer(1, 256, 'must be auto or an integer from 1 to 256')], { error: 'must be auto or an integer from 1 to 256' }).default('auto'),
   NODE_ENV: nonEmpty.default('development'),
   LOG_LEVEL: logLevel.default('info'),
   REQUEST_LOG_LEVEL: logLevel.default('info'),
@@ -488,6 +495,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
   if (production && raw.ALLOW_EMBEDDED !== 'true') problems.push(...embeddedProblems(raw));
+  // Each worker is a node: the in-process bus and in-memory store would split into one per worker.
+  if (parsed.success && parsed.data.WORKERS !== 'auto' && parsed.data.WORKERS > 1 && (raw.KAFKA_BROKERS === undefined || raw.REDIS_URL === undefined)) {
+    problems.push(`WORKERS: more than one worker needs KAFKA_BROKERS and REDIS_URL, which the workers share ${got('WORKERS', raw.WORKERS)}`);
+  }
   // The console can publish any event, so in production its token gets the secrets' length floor.
   if (production && raw.CONSOLE_TOKEN !== undefined && Buffer.byteLength(raw.CONSOLE_TOKEN) < MIN_SECRET_BYTES) {
     problems.push(`CONSOLE_TOKEN: must be at least ${MIN_SECRET_BYTES} bytes in production (got ${Buffer.byteLength(raw.CONSOLE_TOKEN)} bytes)`);
@@ -498,6 +509,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    workers: e.WORKERS !== 'auto' ? e.WORKERS : e.KAFKA_BROKERS && e.REDIS_URL ? availableParallelism() : 1,
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     requestLogLevel: e.REQUEST_LOG_LEVEL,
@@ -570,6 +582,7 @@ function redactUrl(value: string): string {
 export interface ConfigSummary {
   port: number;
   host: string;
+  workers: number;
   nodeEnv: string;
   logLevel: LogLevel;
   requestLogLevel: LogLevel;
@@ -606,6 +619,7 @@ export function describeConfig(config: Config): ConfigSummary {
   return {
     port: config.port,
     host: config.host,
+    workers: config.workers,
     nodeEnv: config.nodeEnv,
     logLevel: config.logLevel,
     requestLogLevel: config.requestLogLevel,

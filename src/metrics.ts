@@ -5,6 +5,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop). Default true. */
   defaultMetrics?: boolean;
+  /**
+   * Where GET /metrics gets its text; default this registry's. A worker of `serve --workers N`
+   * asks its primary, which sums every worker's registry (src/cluster/).
+   */
+  exposition?: (registry: Registry) => Promise<string>;
 }
 
 export class Metrics {
@@ -39,7 +44,10 @@ export class Metrics {
   readonly dependencyUp: Gauge<'dependency'>;
   readonly dependencyOutagesTotal: Counter<'dependency'>;
 
+  private readonly exposition: (registry: Registry) => Promise<string>;
+
   constructor(options: MetricsOptions = {}) {
+    this.exposition = options.exposition ?? ((registry) => registry.metrics());
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
@@ -148,6 +156,6 @@ export class Metrics {
 
   /** The Prometheus exposition text for GET /metrics. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.exposition(this.registry);
   }
 }

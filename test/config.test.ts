@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   ConfigError,
   DEV_API_SECRET,
@@ -552,5 +553,28 @@ describe('tracing (OTEL_*)', () => {
     expect(describeConfig(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://u:pw@collector' })).tracing).toMatchObject({
       enabled: true, tracesUrl: 'https://u:redacted@collector/v1/traces',
     });
+  });
+});
+
+describe('WORKERS', () => {
+  const shared = { KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://cache:6379' };
+
+  it('auto: one per core with Kafka and Redis, else one process', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ KAFKA_BROKERS: 'kafka:9092' }).workers).toBe(1);
+    expect(loadConfig(shared).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...shared, WORKERS: 'auto' }).workers).toBe(availableParallelism());
+  });
+
+  it('takes a number; more than one needs the shared bus and store', () => {
+    expect(loadConfig({ ...shared, WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ WORKERS: '1' }).workers).toBe(1);
+    expect(problemsOf({ WORKERS: '2', KAFKA_BROKERS: 'kafka:9092' })).toEqual([
+      'WORKERS: more than one worker needs KAFKA_BROKERS and REDIS_URL, which the workers share (got "2")',
+    ]);
+  });
+
+  it.each(['0', '257', 'two', '1.5'])('refuses %s', (value) => {
+    expect(problemsOf({ ...shared, WORKERS: value })).toEqual([`WORKERS: must be auto or an integer from 1 to 256 (got "${value}")`]);
   });
 });

@@ -25,6 +25,11 @@ export interface GatewayContext {
   readonly connections: ConnectionLimits;
   /** Aborted when the node starts shutting down: long polls answer at once. */
   readonly shutdown: AbortSignal;
+  /**
+   * Engine.IO session ids, when they must say which worker process owns them (src/cluster/);
+   * default engine.io's own.
+   */
+  readonly sessionIds?: () => string;
 }
 
 /** One API served by the gateway: its routes, its bus subscriptions, its sockets. */

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   auth?: Authenticator;
   log?: Logger;
   metrics?: Metrics;
+  /** Engine.IO session ids; set for a worker of `serve --workers N` (src/cluster/). */
+  sessionIds?: () => string;
 }
 
 export class Gateway {
@@ -70,6 +72,7 @@ export class Gateway {
         metrics,
       ),
       shutdown: this.abort.signal,
+      sessionIds: options.sessionIds,
     };
     this.modules = apiModules(this.context);
 

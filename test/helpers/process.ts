@@ -42,7 +42,8 @@ export async function startServeProcess(env: Record<string, string> = {}, upWith
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [...CLI, 'serve'], {
     cwd: ROOT,
-    env: { ...cleanEnv(), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    // One process unless a test asks for workers (WORKERS=auto would fork one per core with Kafka and Redis).
+    env: { ...cleanEnv(), HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

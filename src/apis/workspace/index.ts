@@ -147,6 +147,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         },
       });
       const { io } = attached;
+      if (ctx.sessionIds) io.engine.generateId = ctx.sessionIds;
 
       // Limits and flow control hold per engine.io connection: that is what holds a file
       // descriptor and a write buffer, whether or not it ever joins the namespace.

@@ -1,0 +1,95 @@
+// With several worker processes sharing one port, the kernel hands each new TCP connection to any
+// worker, but an Engine.IO session (socket.io's polling transport, and the upgrade that follows it)
+// lives in the worker that opened it. Each worker therefore names its sessions `w<index>.<id>` and
+// passes a request for another worker's session, as is, to that worker over a Unix socket.
+// Everything else (REST, publish, raw WebSockets, new socket.io handshakes) is served where it lands,
+// with no hop: unlike a sticky primary (@socket.io/sticky), nothing funnels through one process and
+// HTTP keep-alive stays on.
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SESSION_OWNER = /[?&]sid=w(\d+)\./;
+
+/** The Unix socket where worker `index` of the process group `group` takes forwarded sessions. */
+export function workerSocketPath(group: string, index: number): string {
+  return join(tmpdir(), `switchyard-${group}-w${index}.sock`);
+}
+
+/** Engine.IO session ids that say which worker owns them. */
+export function workerSessionId(index: number): () => string {
+  return () => `w${index}.${randomBytes(15).toString('base64url')}`;
+}
+
+/** The worker that owns the session a request names, if it names one. */
+export function sessionOwner(url: string | undefined): number | undefined {
+  const match = url === undefined ? null : SESSION_OWNER.exec(url);
+  return match ? Number(match[1]) : undefined;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * Makes `server` (already listening, every API attached) pass requests and upgrades for other
+ * workers' sessions to them, and take theirs on its own Unix socket. Resolves once that socket
+ * listens; `close()` stops it.
+ */
+export async function routeSessionsToOwners(server: Server, group: string, index: number): Promise<NetServer> {
+  const own = (req: IncomingMessage) => {
+    const owner = sessionOwner(req.url);
+    return owner === undefined || owner === index ? undefined : workerSocketPath(group, owner);
+  };
+  interpose(server, 'request', (served, req: IncomingMessage, res: ServerResponse) => {
+    const path = own(req);
+    if (path === undefined) return served();
+    const forwarded = httpRequest({ socketPath: path, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      answer.pipe(res);
+    });
+    forwarded.on('error', () => {
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":1,"message":"Session ID unknown"}');
+      else res.destroy();
+    });
+    req.pipe(forwarded);
+  });
+  interpose(server, 'upgrade', (served, req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = own(req);
+    if (path === undefined) return served();
+    const owner = connect(path, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      owner.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) owner.write(head);
+      owner.pipe(socket).pipe(owner);
+    });
+    const drop = () => {
+      owner.destroy();
+      socket.destroy();
+    };
+    owner.on('error', drop);
+    socket.on('error', drop);
+    socket.on('close', () => owner.destroy());
+    owner.on('close', () => socket.destroy());
+  });
+  // Forwarded connections are served by the same HTTP server, as if they had arrived on the port.
+  const inbound = createNetServer((connection) => server.emit('connection', connection));
+  const path = workerSocketPath(group, index);
+  await new Promise<void>((resolve, reject) => {
+    inbound.once('error', reject);
+    inbound.listen(path, () => resolve());
+  });
+  return inbound;
+}
+
+/**
+ * Puts `decide` in front of every `event` listener the server has (engine.io's, Koa's, the
+ * WebSocket APIs'): it calls `served()` to let them handle the event, or handles it itself.
+ */
+function interpose<A extends unknown[]>(server: Server, event: 'request' | 'upgrade', decide: (served: () => void, ...args: A) => void): void {
+  const listeners = server.listeners(event) as Listener[];
+  server.removeAllListeners(event);
+  server.on(event, (...args: unknown[]) => decide(() => listeners.forEach((l) => l.apply(server, args)), ...(args as A)));
+}

@@ -1,0 +1,40 @@
+// The worker side of `serve --workers N` (src/cluster/primary.ts): its metrics registry joins the
+// primary's sum, and its /metrics answer is that sum, asked of the primary.
+import { AggregatorRegistry } from 'prom-client';
+import { Metrics } from '../metrics';
+import { METRICS_REPLY, METRICS_REQUEST, type MetricsReply, type MetricsRequest } from './worker-messages';
+
+/** A /metrics answer that does not come back by then fails (the primary is stuck or gone). */
+const METRICS_TIMEOUT_MS = 5_000;
+
+let nextId = 0;
+
+/** A worker's metrics: its registry is what it reports when the primary asks, /metrics the sum. */
+export function workerMetrics(): Metrics {
+  const metrics = new Metrics({ exposition: askPrimary });
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  new AggregatorRegistry(); // in a worker, its constructor is what starts answering the primary
+  return metrics;
+}
+
+function askPrimary(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const id = ++nextId;
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    const onMessage = (message: MetricsReply) => {
+      if (message?.type !== METRICS_REPLY || message.id !== id) return;
+      done();
+      if (message.text !== undefined) resolve(message.text);
+      else reject(new Error(`the primary could not collect the workers' metrics: ${message.error}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error('the primary did not answer for the workers\' metrics'));
+    }, METRICS_TIMEOUT_MS);
+    process.on('message', onMessage);
+    process.send!({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
+  });
+}

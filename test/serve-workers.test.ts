@@ -1,0 +1,124 @@
+// `switchyard serve` with WORKERS=2 (src/cluster/): two processes share the port, on a real Kafka and
+// Redis. What a client must not notice: socket.io sessions over polling work wherever their requests
+// land, /metrics counts every worker, and a dead worker is replaced; SIGTERM stops them all.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { io as ioV4 } from 'socket.io-client';
+import { DEV_JWT_SECRET } from '../src/config';
+import { signToken } from '../src/auth/token';
+import { AppClient, type Connect } from './compat/workspace-app';
+import { startServeProcess, type ServeProcess } from './helpers/process';
+import { waitFor } from './helpers/wait';
+import { describeWithKafka } from './services/services';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ioV2: Parameters<typeof AppClient.open>[0] = (url, transports) => require('socket.io-client-v2')(url, { path: '/socket.io', transports, reconnection: false, forceNew: true });
+const v4: Connect = (url, transports) => ioV4(url, { path: '/socket.io', transports, reconnection: false, forceNew: true });
+
+jest.setTimeout(120_000);
+
+/** Both client versions keep their Engine.IO connection at `socket.io.engine`. */
+type EngineOf = { io: { engine: { id: string } } };
+
+const token = (sub: string, claims: Record<string, unknown> = {}, scope?: string) => signToken(DEV_JWT_SECRET, { sub, claims, scope });
+
+/** The worker processes of a primary (Linux: /proc). */
+const childrenOf = (pid: number): number[] =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+
+/** GET on a new connection each time, so the kernel may hand each one to another worker. */
+const getFresh = (url: string) =>
+  new Promise<number>((resolve, reject) => {
+    request(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject).end();
+  });
+
+const healthzCount = async (url: string): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^http_requests_total\{route="\/healthz",method="GET",status="200"\} (\d+)/m.exec(text)?.[1] ?? 0);
+};
+
+describeWithKafka('serve with two workers', (brokers) => {
+  const run = randomUUID().slice(0, 8);
+  let node: ServeProcess;
+
+  beforeAll(async () => {
+    node = await startServeProcess(
+      {
+        WORKERS: '2',
+        KAFKA_BROKERS: brokers.join(','),
+        REDIS_URL: process.env.REDIS_URL ?? '',
+        KAFKA_TOPIC_PREFIX: `workers.${run}.`,
+        KAFKA_CLIENT_ID: `workers-${run}`,
+        WS_MAX_CONNECTIONS_PER_IP: '100000',
+        REQUEST_LOG_LEVEL: 'silent',
+      },
+      60_000,
+    );
+    await waitFor(() => node.output().split('"worker is serving"').length - 1 === 2, 'both workers to serve', 30_000);
+  });
+  afterAll(() => {
+    if (node?.child.exitCode === null) node.child.kill('SIGKILL');
+  });
+
+  it('runs two worker processes under the primary', () => {
+    expect(childrenOf(node.child.pid!)).toHaveLength(2);
+  });
+
+  it('/metrics is the sum over the workers, whichever one answers', async () => {
+    const before = await healthzCount(node.url);
+    for (let i = 0; i < 20; i++) expect(await getFresh(`${node.url}/healthz`)).toBe(200);
+    expect(await healthzCount(node.url)).toBe(before + 20);
+  });
+
+  it.each([
+    ['socket.io-client 2 (Engine.IO 3), polling then upgrade', ioV2, ['polling', 'websocket']],
+    ['socket.io-client 2, polling only', ioV2, ['polling']],
+    ['socket.io-client 4, polling only', v4, ['polling']],
+  ] as const)('%s: every session authenticates and hears an event, wherever its requests land', async (_name, connect, transports) => {
+    const workspaceId = `w-${randomUUID().slice(0, 6)}`;
+    // Sessions on both workers: each polling request opens its own connection (the clients' HTTP
+    // agents), so about half of them reach the worker that does not own the session.
+    const clients = await Promise.all(Array.from({ length: 6 }, () => AppClient.open(connect, node.url, [...transports])));
+    try {
+      await Promise.all(clients.map(async (c, i) => c.auth(await token(`u${i}`, { workspaces: [workspaceId] }), workspaceId)));
+      // The Engine.IO session id says which worker owns the session (socket.io 4's socket.id does not).
+      const owners = new Set(clients.map((c) => /^w(\d+)\./.exec((c.socket as unknown as EngineOf).io.engine.id)?.[1]));
+      expect(owners).toEqual(new Set(['0', '1']));
+
+      const publisher = await token('svc', {}, 'publish');
+      const res = await fetch(`${node.url}/publish/v1/workspace`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${publisher}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'channel-created', to: { workspaceId }, data: { channelId: 'c1', workspaceId } }),
+      });
+      expect(res.status).toBe(202);
+      await Promise.all(clients.map((c) => c.waitFor('channel-created')));
+      for (const c of clients) expect(c.disconnectReason).toBeUndefined();
+    } finally {
+      clients.forEach((c) => c.close());
+    }
+  });
+
+  it('a worker that dies is replaced, and the port keeps serving', async () => {
+    const [victim] = childrenOf(node.child.pid!);
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => {
+      const now = childrenOf(node.child.pid!);
+      return now.length === 2 && !now.includes(victim);
+    }, 'a new worker', 30_000);
+    await waitFor(() => node.output().split('"worker is serving"').length - 1 === 3, 'the new worker to serve', 60_000);
+    for (let i = 0; i < 6; i++) expect(await getFresh(`${node.url}/healthz`)).toBe(200);
+    expect(node.output()).toContain('worker died: starting another');
+  });
+
+  it('SIGTERM stops every worker and the primary exits 0', async () => {
+    const workers = childrenOf(node.child.pid!);
+    node.child.kill('SIGTERM');
+    expect(await node.exited).toBe(0);
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
