@@ -18,7 +18,7 @@ import { installCleanup, onExit, REPO_ROOT } from './lib/children';
 import { UsageError, type Size } from './lib/options';
 import { fmtRatio, renderTable, resultsDir, type BenchLine } from './lib/report';
 
-export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'events-api', 'connections', 'kafka-latency', 'soak'] as const;
+export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'events-api', 'connections', 'kafka-latency', 'workers', 'soak'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 /** No scenario may run longer than this (its own watchdogs normally stop it far earlier). */
@@ -113,6 +113,7 @@ function headline(line: BenchLine): string {
   if (line.scenario === 'soak') {
     return `heap ${(f.heapDrift * 100).toFixed(1)}%, RSS ${(f.rssDrift * 100).toFixed(1)}% from start; ${f.missing + f.extra} of ${f.expectedDeliveries.toLocaleString('en-US')} deliveries off (n=${line.params.clients}, ${line.params.durationSeconds} s)`;
   }
+  if (line.scenario === 'workers') return `${Math.round(f.publishesPerSec).toLocaleString('en-US')} publishes/s with ${f.workers} workers, ${line.ratio}x one worker's`;
   if (line.scenario === 'kafka-latency') return `highest rate held ${Number(f.highestRateHeld).toLocaleString('en-US')}/s (p99 <= ${line.params.p99LimitMs} ms)`;
   return '';
 }

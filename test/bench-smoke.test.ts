@@ -1,8 +1,9 @@
 // Smoke test of bench/: every scenario script runs at its tiny size as a child process, exits 0 and
 // prints well-formed JSON lines in the common shape (bench/lib/report.ts). No timing assertions: the
 // figures of a tiny run mean nothing. Results go to a temporary directory, never bench/results/.
-// kafka-latency needs KAFKA_BROKERS (the Jest global setup sets it when it started Kafka): skipped
-// without it on a developer machine, failing on CI, like every suite that needs Kafka.
+// kafka-latency and workers need KAFKA_BROKERS (and workers REDIS_URL; the Jest global setup sets
+// them when it started the services): skipped without them on a developer machine, failing on CI,
+// like every suite that needs Kafka.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,9 +28,11 @@ const SCENARIOS: Record<string, string> = {
   connections: 'connections-',
   'kafka-latency': 'kafka-latency',
   soak: 'soak',
+  workers: 'workers',
 };
+const WITH_SERVICES = ['kafka-latency', 'workers'];
 const withKafka = kafkaBrokers() !== undefined;
-const scripts = Object.keys(SCENARIOS).filter((s) => s !== 'kafka-latency' || withKafka);
+const scripts = Object.keys(SCENARIOS).filter((s) => !WITH_SERVICES.includes(s) || withKafka);
 /** Two at a time: the whole set stays well under a minute on two cores. */
 const LANES = 2;
 const PER_SCRIPT_MS = 120_000;
@@ -105,9 +108,9 @@ async function expectWellFormedRun(script: string): Promise<void> {
 }
 
 describe('bench smoke (tiny sizes)', () => {
-  it.each(scripts.filter((s) => s !== 'kafka-latency'))('bench/%s.ts runs and prints well-formed JSON lines', expectWellFormedRun, PER_SCRIPT_MS * 2);
+  it.each(scripts.filter((s) => !WITH_SERVICES.includes(s)))('bench/%s.ts runs and prints well-formed JSON lines', expectWellFormedRun, PER_SCRIPT_MS * 2);
 });
 
-describeWithKafka('bench smoke with Kafka (tiny sizes)', () => {
-  it('bench/kafka-latency.ts runs and prints well-formed JSON lines', () => expectWellFormedRun('kafka-latency'), PER_SCRIPT_MS * 2);
+describeWithKafka('bench smoke with Kafka and Redis (tiny sizes)', () => {
+  it.each(WITH_SERVICES)('bench/%s.ts runs and prints well-formed JSON lines', expectWellFormedRun, PER_SCRIPT_MS * 2);
 });
