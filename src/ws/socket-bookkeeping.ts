@@ -5,7 +5,7 @@
 // is dropped). Shared listeners are called with the socket as `this`: no closure per connection,
 // and a single 'close' listener spares each socket a listener array.
 import type WebSocket from 'ws';
-import type { ConnectionLimits } from '../limits/connection-limits';
+import type { ConnectionLimits, RealtimeApi } from '../limits/connection-limits';
 import type { Metrics } from '../metrics';
 import type { Heartbeat } from './heartbeat';
 import { shapeListeners } from './listener-table';
@@ -21,7 +21,7 @@ export class SocketBookkeeping {
 
   /** `events`: what the API itself listens to on top of close, error and the heartbeat's pong. */
   constructor(
-    private readonly api: 'games' | 'pizza',
+    private readonly api: RealtimeApi,
     private readonly metrics: Metrics,
     connections: ConnectionLimits,
     heartbeat: Heartbeat,
