@@ -4,6 +4,7 @@ import { checkExamples } from './examples';
 import { modelsModule } from './models';
 import { openApiTypesModule } from './openapi-types';
 import { CATALOGUE_TYPES, HEADER, renderCatalogue, renderIndex } from './render';
+import { renderSocketEndpoints, socketEndpoints } from './socket-endpoints';
 import { loadSpecs, type Spec } from './specs';
 import { createAjv, standaloneModule } from './validators';
 
@@ -61,6 +62,9 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
     }
     files.set(`${api}/catalogue.ts`, renderCatalogue(model, { models: !!asyncapi, coercing: model.coercingValidators.length > 0 }));
   }
+  const sockets = socketEndpoints(specs);
+  errors.push(...sockets.errors);
+  files.set('socket-endpoints.ts', renderSocketEndpoints(sockets.endpoints));
   files.set('catalogue-types.ts', CATALOGUE_TYPES);
   files.set('index.ts', renderIndex(apis));
   files.set('README.md', `${HEADER.replace('//', '#')}\nEverything here is written by \`npm run generate\` from \`specs/\`; edit the specs instead.\n`);

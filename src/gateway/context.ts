@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import type { Server } from 'node:http';
 import type { ApiCatalogue } from '../../generated';
+import type { SocketEndpoint } from '../../generated/socket-endpoints';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config';
 import type { ErrorFormat } from '../http/errors';
@@ -21,6 +22,8 @@ export interface GatewayContext {
   readonly store: Store;
   readonly auth: Authenticator;
   readonly catalogues: Catalogues;
+  /** The broadcast-only socket APIs their specs describe (x-switchyard on a channel), by API name. */
+  readonly socketEndpoints: Readonly<Record<string, SocketEndpoint>>;
   /** Realtime connections of every API, counted against the node's and each address's limit. */
   readonly connections: ConnectionLimits;
   /** Aborted when the node starts shutting down: long polls answer at once. */
