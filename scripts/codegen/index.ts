@@ -31,10 +31,12 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
   }
 
   const apis = [...new Set(specs.map((s) => s.api))].sort();
+  const topics = new Set<string>();
   for (const api of apis) {
     const own = specs.filter((s) => s.api === api);
     const model = buildApiModel(api, own);
     errors.push(...model.errors);
+    if (model.topic) topics.add(api);
 
     const asyncapi = own.find((s) => s.kind === 'asyncapi');
     if (asyncapi) {
@@ -66,7 +68,7 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
   errors.push(...sockets.errors);
   files.set('socket-endpoints.ts', renderSocketEndpoints(sockets.endpoints));
   files.set('catalogue-types.ts', CATALOGUE_TYPES);
-  files.set('index.ts', renderIndex(apis));
+  files.set('index.ts', renderIndex(apis, apis.filter((api) => topics.has(api))));
   files.set('README.md', `${HEADER.replace('//', '#')}\nEverything here is written by \`npm run generate\` from \`specs/\`; edit the specs instead.\n`);
   return { files, errors, summary };
 }
