@@ -56,7 +56,9 @@ function endpointOf(doc: Json, at: string, ch: Json, fail: (path: string, messag
   if (unknown.length) return void fail('/x-switchyard', `unknown key(s) ${unknown.join(', ')}; a channel takes ${ENDPOINT_KEYS.join(', ')}`);
   const { audience, from, token } = rule;
   if (protocolOf(doc, ch) !== 'ws') return void fail('/servers', 'a socket endpoint is a channel on a server with protocol ws');
-  if (typeof ch.address !== 'string' || !ch.address.startsWith('/')) return void fail('/address', 'must be the upgrade path, starting with /');
+  if (typeof ch.address !== 'string' || !ch.address.startsWith('/') || ch.address.startsWith('/socket.io/')) {
+    return void fail('/address', 'must be the upgrade path, starting with / (socket.io serves /socket.io/)');
+  }
   if (typeof audience !== 'string' || !NAME.test(audience)) return void fail('/x-switchyard/audience', 'must name the envelope `to` key that groups the sockets');
   const source = isObject(from) && Object.keys(from).length === 1 ? Object.entries(from)[0] : undefined;
   if (!source || !['claim', 'query'].includes(source[0]) || typeof source[1] !== 'string' || !NAME.test(source[1])) {
