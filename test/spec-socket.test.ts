@@ -6,7 +6,11 @@ import { copyFileSync, mkdirSync, rmSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SocketEndpoint } from '../generated/socket-endpoints';
 import { CLOSE_NO_AUDIENCE, CLOSE_UNAUTHORIZED, NOT_AUTHENTICATED } from '../src/apis/spec-socket';
+import { AuthError, type Authenticator } from '../src/auth/authenticator';
 import { signToken } from '../src/auth/token';
+import { KEYS_UNAVAILABLE_MESSAGE } from '../src/http/bearer';
+import { NOT_AUTHENTICATED as NOT_AUTHENTICATED_IN_TIME } from '../src/ws/auth-deadline';
+import { TOO_MANY_MESSAGES } from '../src/ws/socket-endpoint';
 import type { Catalogues } from '../src/gateway/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
@@ -117,5 +121,37 @@ describe('an endpoint whose audience is a query parameter and whose token may on
     await other.gateway.context.bus.publish('notifications' as ApiName, { id: randomUUID(), message: 'notification', to: { user_id: 'u9' }, data: notification('q') });
     expect(await s.next()).toEqual({ type: 'notification', notification: notification('q') });
     s.ws.close();
+  });
+});
+
+describe('admission that cannot finish, and clients that talk', () => {
+  let other: TestGateway;
+  let url: string;
+  beforeAll(async () => {
+    // Tokens name what the authenticator does: `down` (signing keys unavailable), `hang` (never answers).
+    const auth: Authenticator = {
+      verify: (token) =>
+        token === 'down' ? Promise.reject(new AuthError('keys_unavailable', 'signing keys unavailable'))
+          : token === 'hang' ? new Promise(() => undefined)
+            : Promise.resolve({ sub: token, user_id: token }),
+    };
+    const env = { WS_AUTH_TIMEOUT_MS: '300', WS_MESSAGE_RATE: '1', WS_MESSAGE_BURST: '2' };
+    other = await startGateway(env, { ...generated, auth });
+    url = `${other.url.replace('http', 'ws')}/notifications`;
+  });
+  afterAll(() => other.stop());
+
+  it('closes 1013 while the signing keys cannot be fetched', async () => {
+    expect(await (await connect(`${url}?token=down`)).closed).toEqual({ code: 1013, reason: KEYS_UNAVAILABLE_MESSAGE });
+  });
+
+  it('closes 1008 when the token check does not finish within WS_AUTH_TIMEOUT_MS', async () => {
+    expect(await (await connect(`${url}?token=hang`)).closed).toEqual({ code: 1008, reason: NOT_AUTHENTICATED_IN_TIME });
+  });
+
+  it('ignores client frames up to the message rate, then closes 1008', async () => {
+    const s = await connect(`${url}?token=u5`);
+    for (let i = 0; i < 5; i++) s.send({ hello: i });
+    expect(await s.closed).toEqual({ code: 1008, reason: TOO_MANY_MESSAGES });
   });
 });
