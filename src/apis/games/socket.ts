@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
-import type { MessageEntry } from '../../../generated';
+import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
@@ -61,7 +61,8 @@ export class GamesSockets {
   private readonly subscriptions: Subscription[] = [];
   private readonly budget: SendBudget;
   private readonly groups: SocketGroups;
-  private readonly messages;
+  /** By id: replies are looked up by the id a forward rule names. */
+  private readonly messages: ApiCatalogue['messages'];
   private readonly rateLimit: RateLimit;
   private bookkeeping: SocketBookkeeping | undefined;
   private readonly authDeadline: AuthDeadline;
