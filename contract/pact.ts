@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { PactV4 } from '@pact-foundation/pact';
 import type { ConsumerPact } from '@pact-foundation/pact-core';
+import type { ApiName } from '../generated';
 import { PROVIDER } from '../src/pact-verification/verify';
 import type { V4RequestBuilder } from '@pact-foundation/pact/src/v4/http/types';
 
@@ -70,7 +71,7 @@ function awaitBookings(core: ConsumerPact): void {
  * it, and the provider answers with the same pair, so the verifier compares them.
  */
 export interface SpecMessage {
-  api: 'events' | 'games' | 'messenger' | 'pizza' | 'workspace';
+  api: ApiName;
   message: string;
 }
 

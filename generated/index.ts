@@ -21,6 +21,7 @@ export type Catalogues = typeof catalogues;
 /** The APIs whose events travel on the bus: those whose AsyncAPI spec has a Kafka topic. */
 export type ApiName = "events" | "games" | "messenger" | "pizza" | "workspace";
 export const API_NAMES = ["events", "games", "messenger", "pizza", "workspace"] as const satisfies readonly ApiName[];
+export const isApiName = (name: string): name is ApiName => (API_NAMES as readonly string[]).includes(name);
 
 /** Type of the `data` a publisher sends, by API then message name. */
 export interface Publishable {

@@ -95,9 +95,10 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
 
   for (const [channel, ch] of entries(doc.channels)) {
     if (isObject(ch) && protocolOf(doc, ch) === 'kafka' && typeof ch.address === 'string' && !ch.address.endsWith('.dlq')) {
+      // The bus swaps this prefix for the configured one (src/bus/topics.ts).
+      if (!ch.address.startsWith('switchyard.')) fail(`/channels/${escapePointer(channel)}/address`, 'a Kafka topic must be written as switchyard.<name> (the default topic prefix)');
       model.topic = ch.address;
     }
-    void channel;
   }
 
   for (const [id, message] of entries(components.messages)) {

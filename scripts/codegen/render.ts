@@ -163,6 +163,7 @@ export function renderIndex(apis: string[], published: string[]): string {
     '/** The APIs whose events travel on the bus: those whose AsyncAPI spec has a Kafka topic. */',
     `export type ApiName = ${union(published)};`,
     `export const API_NAMES = [${published.map(q).join(', ')}] as const satisfies readonly ApiName[];`,
+    'export const isApiName = (name: string): name is ApiName => (API_NAMES as readonly string[]).includes(name);',
     '',
     '/** Type of the `data` a publisher sends, by API then message name. */',
     'export interface Publishable {',

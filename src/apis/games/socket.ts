@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import WebSocket, { type RawData } from 'ws';
-import type { MessageEntry } from '../../../generated';
+import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
@@ -53,7 +53,8 @@ export const MAX_PENDING_REQUESTS = 32;
 export class GamesSockets {
   private readonly endpoint: SocketEndpoint;
   private readonly subscriptions: Subscription[] = [];
-  private readonly messages;
+  /** By id: replies are looked up by the id a forward rule names. */
+  private readonly messages: ApiCatalogue['messages'];
   private readonly rateLimit: RateLimit;
   /** Forwarded requests by action name: the request messages the spec marks x-switchyard `forward`. */
   private readonly forwarded: ReadonlyMap<string, MessageEntry>;
