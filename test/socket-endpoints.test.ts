@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { socketEndpoints as generated } from '../generated/socket-endpoints';
+import { lintSwitchyardKeys } from '../scripts/codegen/lint-switchyard';
 import { socketEndpoints } from '../scripts/codegen/socket-endpoints';
 import type { Spec } from '../scripts/codegen/specs';
 import type { Json } from '../scripts/codegen/pointer';
@@ -33,7 +34,6 @@ it('finds no endpoint in the hand-served APIs (generated/socket-endpoints.ts)', 
 });
 
 it.each<[string, (ch: Json, doc: Json) => void, string]>([
-  ['an unknown key', (ch) => ((ch['x-switchyard'] as Json).audiences = 'x'), '/x-switchyard: unknown key(s) audiences; a channel takes audience, from, token'],
   ['no audience key', (ch) => delete (ch['x-switchyard'] as Json).audience, '/x-switchyard/audience: must name the envelope `to` key that groups the sockets'],
   ['a source that is neither claim nor query', (ch) => ((ch['x-switchyard'] as Json).from = { header: 'x' }), '/x-switchyard/from: must be {claim: <token claim>} or {query: <query parameter>}'],
   ['no token place', (ch) => ((ch['x-switchyard'] as Json).token = []), '/x-switchyard/token: must list where the client JWT is read'],
@@ -56,4 +56,15 @@ it.each<[string, (ch: Json, doc: Json) => void, string]>([
   expect(more).toEqual([]);
   const expected = `${FILE}: /channels/notifications${message}`;
   expect(problem.slice(0, expected.length)).toBe(expected);
+});
+
+it('leaves a misspelt key to the spec lint, which names it; the rule then misses the key it needed', () => {
+  const doc = example();
+  const rule = ((doc.channels as Json).notifications as Json)['x-switchyard'] as Json;
+  rule.audiences = rule.audience;
+  delete rule.audience;
+  expect(lintSwitchyardKeys(spec(doc))).toEqual([
+    `${FILE}: /channels/notifications/x-switchyard/audiences: unknown x-switchyard key "audiences": did you mean "audience"? (known on a channel: audience, from, token)`,
+  ]);
+  expect(socketEndpoints([spec(doc)]).errors).toEqual([`${FILE}: /channels/notifications/x-switchyard/audience: must name the envelope \`to\` key that groups the sockets`]);
 });

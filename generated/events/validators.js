@@ -2,7 +2,7 @@
 "use strict";
 exports.message_event = validate0;
 const schema0 = {"$ref":"https://switchyard.local/specs/events.asyncapi.yaml#/components/messages/event/payload","$id":"https://switchyard.local/specs/validators/message_event"};
-const schema2 = {"type":"object","additionalProperties":false,"required":["id","timestamp","type","from"],"properties":{"id":{"type":"integer","minimum":1,"description":"Server-assigned id","unique and increasing per channel (from 1).":null},"timestamp":{"type":"integer","minimum":0,"description":"Server-assigned JS timestamp (milliseconds since the epoch)."},"type":{"type":"string","description":"Identifies the event's type."},"from":{"type":"string","description":"Identifies the sender."},"data":{"$ref":"#/components/schemas/EventData"}}};
+const schema2 = {"type":"object","additionalProperties":false,"required":["id","timestamp","type","from"],"properties":{"id":{"type":"integer","minimum":1,"description":"Server-assigned id, unique and increasing per channel (from 1)."},"timestamp":{"type":"integer","minimum":0,"description":"Server-assigned JS timestamp (milliseconds since the epoch)."},"type":{"type":"string","description":"Identifies the event's type."},"from":{"type":"string","description":"Identifies the sender."},"data":{"$ref":"#/components/schemas/EventData"}}};
 const schema3 = {"type":["object","array"],"description":"Custom data attached by the sender, free JSON; when present, a non-null object or an array."};
 
 function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){

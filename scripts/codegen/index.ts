@@ -1,6 +1,7 @@
 // `npm run generate` as a function: specs folder in, generated files (path -> text) out.
 import { buildApiModel } from './catalogue';
 import { checkExamples } from './examples';
+import { lintSpecs } from './lint';
 import { modelsModule } from './models';
 import { openApiTypesModule } from './openapi-types';
 import { CATALOGUE_TYPES, HEADER, renderCatalogue, renderIndex } from './render';
@@ -19,6 +20,7 @@ export interface GenerateResult {
 
 export async function generate(specsDir: string): Promise<GenerateResult> {
   const { specs, errors } = await loadSpecs(specsDir);
+  errors.push(...lintSpecs(specs));
   const files = new Map<string, string>();
   const summary: GenerateResult['summary'] = {};
   if (errors.length) return { files, errors, summary };
