@@ -8,8 +8,8 @@ import { catalogues, type ApiCatalogue, type ApiName } from '../generated';
 import { messageExample } from '../src/pact-verification/specs';
 import { specMessage, specMessagesNamed } from './pact';
 
-/** `check` gets the example frame as the consumer received it and asserts how its client decodes it. */
-export function coverPublished(pact: PactV4, api: ApiName, check: (content: unknown) => void): void {
+/** `check` gets the example frame as the consumer received it (and its metadata) and asserts how its client decodes it. */
+export function coverPublished(pact: PactV4, api: ApiName, check: (content: unknown, metadata: Record<string, unknown>) => void): void {
   it('decodes every other publishable message of the spec, from its example', async () => {
     const catalogue: ApiCatalogue = catalogues[api];
     // Messages the API frames itself (no data pointer) need a provider of their own: not covered here.
@@ -20,7 +20,7 @@ export function coverPublished(pact: PactV4, api: ApiName, check: (content: unkn
       await pact
         .addAsynchronousInteraction()
         .expectsToReceive(`a ${entry.name} message (the spec's example)`, (b) => b.withJSONContent(M.like(example)).withMetadata(metadata))
-        .executeTest(async (message) => check(message.contents.content));
+        .executeTest(async (message) => check(message.contents.content, message.metadata ?? {}));
     }
   });
 }
