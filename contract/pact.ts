@@ -75,7 +75,13 @@ export interface SpecMessage {
   message: string;
 }
 
-export const specMessage = (api: SpecMessage['api'], message: string): Record<string, string> => ({ api, message });
+/** `api message` of every message this test file's interactions named (coverPublished adds the rest). */
+export const specMessagesNamed = new Set<string>();
+
+export const specMessage = (api: SpecMessage['api'], message: string): Record<string, string> => {
+  specMessagesNamed.add(`${api} ${message}`);
+  return { api, message };
+};
 
 /**
  * A form-encoded request body whose fields may hold matchers and provider-state values.

@@ -11,13 +11,11 @@ export interface StoredEvent {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': ChannelAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "event";
 
 export interface ChannelAudience {
   'channel': string;

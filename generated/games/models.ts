@@ -374,13 +374,11 @@ export interface FinishBroadcast {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': GameAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "update" | "join" | "next_question" | "answer" | "check" | "finish";
 
 export interface GameAudience {
   'pk': string | number;

@@ -10274,7 +10274,7 @@ validate191.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.message_Envelope = validate201;
 const schema90 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["update","join","next_question","answer","check","finish"]},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","description":"The name of a message of this spec that has x-switchyard publish rules (the generated Envelope type lists them); any other is refused: 404 on publish, dead-lettered from the topic."},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 const schema92 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer, or its decimal string)."}}};
 const pattern1 = new RegExp("^[0-9]+$", "u");
 
@@ -10407,24 +10407,13 @@ errors++;
 }
 }
 if(data.message !== undefined){
-let data0 = data.message;
-if(typeof data0 !== "string"){
+if(typeof data.message !== "string"){
 const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(!((((((data0 === "update") || (data0 === "join")) || (data0 === "next_question")) || (data0 === "answer")) || (data0 === "check")) || (data0 === "finish"))){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema91.properties.message.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
 }
 errors++;
 }
@@ -10437,24 +10426,24 @@ errors = vErrors.length;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err5];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err5);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }

@@ -147,13 +147,11 @@ export interface SocketApiErrorTransaction {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': WorkspaceAudience | ChannelAudience | UserAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "channel-created" | "channel-deleted" | "user-joined" | "user-leaved-workspace" | "user-updated" | "online-status-updated" | "user-selected-channel" | "user-unselected-channel" | "media-state-updated" | "user-changed-device" | "workspace-updated" | "channel-updated" | "me-updated" | "kicked-from-workspace" | "invite" | "invite-response" | "invite-cancelled" | "conversation-broadcast";
 
 export interface WorkspaceAudience {
   'workspaceId': string;

@@ -12,18 +12,13 @@ import { mount } from '../../http/mount';
 import { respond } from '../../http/respond';
 import { DependencyUnavailableError } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
+import type { EventInput } from '../../../generated/events/models';
 import type { NewEvent, StoredEvent } from '../../ports/store';
 import { workHandler } from '../../routing/validated';
 import { eventsError, invalidContent, invalidCredentials } from './errors';
 import { firstOf, parseAfter, parseLimit, type PollQuery } from './query';
 import { secretMatches } from './secret';
 
-/** The publish `data` of an `event` message (spec: EventInput). */
-interface EventInput {
-  type: string;
-  from: string;
-  data?: NewEvent['data'];
-}
 
 const topicOf = (channel: string) => `events:${channel}`;
 
