@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Launcher } from './lib/children';
 import { scriptMain } from './lib/main';
-import { defineOptions, optionsOrExit, type Scenario, type Size } from './lib/options';
+import { defineOptions, optionsOrExit, SCENARIOS, type Scenario, type Size } from './lib/options';
 import type { LoadPlan, MemorySample, Target } from './lib/protocol';
 import { log, quietest } from './lib/quiet';
 import { benchLine, check, CONTENDED_CORES, fmtInt, fmtRatio, range, renderTable, resultsDir, round, targetLines, writeResults, type BenchLine } from './lib/report';
@@ -19,8 +19,8 @@ import { LOAD_CPU, runChildren, SERVER_CPU, SERVER_SCRIPTS, type RunOutcome } fr
 import { spread } from './lib/stats';
 import type { ConnectResult } from './clients/fanout-clients';
 
-type Kind = 'games' | 'pizza' | 'workspace';
-const KINDS: readonly Kind[] = ['games', 'pizza', 'workspace'];
+type Kind = Scenario;
+const KINDS = SCENARIOS;
 const BASELINE: Record<Kind, Target> = { games: 'bare-ws', pizza: 'bare-ws', workspace: 'bare-socketio' };
 export const MEMORY_TARGET = 1.2;
 

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { PactV4 } from '@pact-foundation/pact';
 import type { ConsumerPact } from '@pact-foundation/pact-core';
+import type { ApiName } from '../generated';
 import { PROVIDER } from '../src/pact-verification/verify';
 import type { V4RequestBuilder } from '@pact-foundation/pact/src/v4/http/types';
 
@@ -70,11 +71,17 @@ function awaitBookings(core: ConsumerPact): void {
  * it, and the provider answers with the same pair, so the verifier compares them.
  */
 export interface SpecMessage {
-  api: 'events' | 'games' | 'messenger' | 'pizza' | 'workspace';
+  api: ApiName;
   message: string;
 }
 
-export const specMessage = (api: SpecMessage['api'], message: string): Record<string, string> => ({ api, message });
+/** `api message` of every message this test file's interactions named (coverPublished adds the rest). */
+export const specMessagesNamed = new Set<string>();
+
+export const specMessage = (api: SpecMessage['api'], message: string): Record<string, string> => {
+  specMessagesNamed.add(`${api} ${message}`);
+  return { api, message };
+};
 
 /**
  * A form-encoded request body whose fields may hold matchers and provider-state values.

@@ -60,8 +60,13 @@ export interface OperationEntry {
 
 export interface ApiCatalogue {
   readonly api: string;
-  /** Kafka topic that carries this API's events, if it has one. */
+  /**
+   * Kafka topic that carries this API's events (its Kafka channel's address, under the default
+   * prefix `switchyard.`), if it has one.
+   */
   readonly topic: string | null;
+  /** Every audience key some publishable message of this API accepts in `to`. */
+  readonly audiences: readonly string[];
   readonly messages: Readonly<Record<string, MessageEntry>>;
   readonly operations: Readonly<Record<string, OperationEntry>>;
 }

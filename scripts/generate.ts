@@ -1,7 +1,7 @@
 // npm run generate [-- --check] [--specs DIR] [--out DIR]
 // Writes generated/ from specs/, or with --check regenerates in memory and fails naming stale files.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate } from './codegen';
 
@@ -26,7 +26,10 @@ async function main(): Promise<number> {
   const outDir = values.out as string;
   const { files, errors, summary } = await generate(specsDir);
   if (errors.length) {
-    for (const e of errors) console.error(e);
+    // `specs/pizza.asyncapi.yaml: /components/...: message`: the file as the user can open it.
+    const shown = relative(process.cwd(), resolve(specsDir));
+    const dir = shown && !shown.startsWith('..') ? shown : resolve(specsDir);
+    for (const e of errors) console.error(`${dir}/${e}`);
     console.error(`generate: ${errors.length} problem(s) in ${specsDir}; nothing written`);
     return 1;
   }

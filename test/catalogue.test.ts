@@ -1,5 +1,5 @@
 // The generated catalogues: what the runtime relies on to route and validate every message.
-import { catalogues } from '../generated';
+import { API_NAMES, catalogues } from '../generated';
 import { buildApiModel } from '../scripts/codegen/catalogue';
 import type { Spec } from '../scripts/codegen/specs';
 
@@ -40,6 +40,20 @@ describe('message catalogues', () => {
       expect(catalogues[api].topic).toBe(`switchyard.${api}`);
     }
     expect(catalogues.gateway.topic).toBeNull();
+  });
+
+  it('lists the APIs on the bus (every API with a Kafka topic) and the audience keys of each', () => {
+    expect(API_NAMES).toEqual(['events', 'games', 'messenger', 'pizza', 'workspace']);
+    expect(catalogues.pizza.audiences).toEqual(['store_id']);
+    expect([...catalogues.workspace.audiences].sort()).toEqual(['channelId', 'userId', 'workspaceId']);
+    expect(catalogues.gateway.audiences).toEqual([]);
+  });
+
+  it('types validators as guards of the generated models (checked by the compiler)', () => {
+    const frame: unknown = JSON.parse('{"event_name":"ACCEPT_PIZZA","data":["9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11"]}');
+    const accept = catalogues.pizza.messages.ACCEPT_PIZZA;
+    // Compiles only because validate narrows `frame` to AcceptPizzaEvent.
+    expect(accept.validate(frame) && frame.data.length).toBe(1);
   });
 
   it('validates published data separately from the frame', () => {

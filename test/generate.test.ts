@@ -9,21 +9,21 @@ describe('broken specs make generate fail with file and path', () => {
   it('an invalid AsyncAPI document: exit 1, `file: path: message`', () => {
     const r = runGenerate(['--specs', fixture('broken-spec'), '--out', join(ROOT, '.tmp', 'never-written')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^broken\.asyncapi\.yaml: \/operations\/sendThing\/action: .*send.*receive/m);
+    expect(r.stderr).toMatch(/^test\/fixtures\/broken-spec\/broken\.asyncapi\.yaml: \/operations\/sendThing\/action: .*send.*receive/m);
     expect(r.stderr).toContain('nothing written');
   });
 
   it('an invalid OpenAPI document names the operation', () => {
     const r = runGenerate(['--specs', fixture('broken-openapi'), '--out', join(ROOT, '.tmp', 'never-written')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^broken\.openapi\.yaml: \/paths\/things\/\{id\}\/get: .*path parameter/m);
+    expect(r.stderr).toMatch(/^test\/fixtures\/broken-openapi\/broken\.openapi\.yaml: \/paths\/things\/\{id\}\/get: .*path parameter/m);
   });
 
   it('an example that contradicts its schema names the example', () => {
     const r = runGenerate(['--specs', fixture('bad-example'), '--out', join(ROOT, '.tmp', 'never-written')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      'bad.asyncapi.yaml: /components/messages/thing/examples/0: example does not match its schema: /id must be integer',
+      'test/fixtures/bad-example/bad.asyncapi.yaml: /components/messages/thing/examples/0: example does not match its schema: /id must be integer',
     );
   });
 });

@@ -1,10 +1,10 @@
 // The messenger frame `{type, event}` is built from the catalogue alone, and validated.
 import Ajv from 'ajv/dist/2020';
-import { catalogues, type MessageEntry } from '../generated';
+import { catalogues, type ApiCatalogue, type MessageEntry } from '../generated';
 import { frameEvent, messageNamed } from '../src/apis/messenger/framing';
 import { newMessage } from './helpers/webhook-receiver';
 
-const catalogue = catalogues.messenger;
+const catalogue: ApiCatalogue = catalogues.messenger;
 
 describe('messenger framing', () => {
   it('frames every publishable message as {type: name, event: data}', () => {

@@ -1,5 +1,5 @@
 // Operations endpoints and the publish API against a running gateway.
-import { catalogues } from '../generated';
+import { catalogues, type OperationEntry } from '../generated';
 import { MemoryBus } from '../src/bus/memory-bus';
 import { DependencyUnavailableError } from '../src/ports/availability';
 import type { ApiName, Envelope } from '../src/ports/bus';
@@ -88,7 +88,7 @@ describe('POST /publish/v1/{api}', () => {
   });
 
   it('every error status answered here is one the spec documents, with a body it accepts', async () => {
-    const { responses } = catalogues.gateway.operations.publish;
+    const { responses }: OperationEntry = catalogues.gateway.operations.publish;
     const token = await gw.token('svc', {}, 'publish');
     const headers = { authorization: `Bearer ${token}` };
     const answers = [

@@ -4,7 +4,7 @@ import type { ValidateFunction } from 'ajv';
 import { loadSpecs } from '../scripts/codegen/specs';
 import { examplesOf, checkExamples } from '../scripts/codegen/examples';
 import { createAjv } from '../scripts/codegen/validators';
-import { catalogues } from '../generated';
+import { catalogues, type ApiCatalogue } from '../generated';
 import { describeErrors } from '../src/validation/describe-errors';
 import { rawSpecs, schemaAt, SPECS_DIR } from './helpers/specs';
 import { isObject, type Json } from '../scripts/codegen/pointer';
@@ -56,7 +56,7 @@ function messageCases(): { label: string; validate: ValidateFunction; example: u
           .find((b) => b && ((b.required as string[] | undefined) ?? []).every((k) => k in example));
       }
       if (!schema) continue;
-      cases.push({ label: `${api}.${id}`, validate: catalogues[api].messages[id].validate, example, schema, doc: raw });
+      cases.push({ label: `${api}.${id}`, validate: (catalogues[api] as ApiCatalogue).messages[id].validate, example, schema, doc: raw });
     }
   }
   return cases;
@@ -152,7 +152,7 @@ describe('hand-written invalid samples', () => {
     ['events stored event with id 0', 'events', 'event', { id: 0, timestamp: 1, type: 'MOVE', from: 'x' }, '/id'],
   ];
   it.each(cases)('%s', (_label, api, id, sample, path) => {
-    const validate = catalogues[api].messages[id].validate;
+    const validate = (catalogues[api] as ApiCatalogue).messages[id].validate;
     expect(validate(sample)).toBe(false);
     const errors = describeErrors(validate.errors);
     expect(errors.some((e) => e.startsWith(path))).toBe(true);

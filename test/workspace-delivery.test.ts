@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { catalogues } from '../generated';
+import { catalogues, type ApiCatalogue } from '../generated';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { Client, connect, member, metricValue, publish, until } from './helpers/workspace-client';
 
@@ -179,7 +179,7 @@ describe('every server event, in the shapes the spec documents', () => {
 
   it('the spec and the catalogue agree on eighteen publishable events', () => {
     expect(messages).toHaveLength(18);
-    const publishable = Object.values(catalogues.workspace.messages).filter((m) => m.publish).map((m) => m.name);
+    const publishable = Object.values((catalogues.workspace as ApiCatalogue).messages).filter((m) => m.publish).map((m) => m.name);
     expect(publishable.sort()).toEqual(messages.map((m) => m.name).sort());
   });
 
@@ -199,7 +199,7 @@ describe('every server event, in the shapes the spec documents', () => {
       await publish(gw, m.name, to, payload);
       const got = await sock.waitFor(m.name, () => true, start);
       expect(got).toEqual(payload);
-      expect(catalogues.workspace.messages[m.name].validate(got)).toBe(true);
+      expect((catalogues.workspace as ApiCatalogue).messages[m.name].validate(got)).toBe(true);
     }
     expect(sock.received.slice(start).map((r) => r.event)).toEqual(
       messages.map((m) => m.name),

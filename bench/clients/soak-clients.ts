@@ -20,13 +20,13 @@ import { DEV_JWT_SECRET } from '../../src/config';
 import { signToken } from '../../src/auth/token';
 import { checkpoint, runLoadChild, sendResult } from '../lib/load-child';
 import { EventFactory, marker, nowMs, readMark } from '../lib/payloads';
-import type { Scenario } from '../lib/options';
+import { SCENARIOS, type Scenario } from '../lib/options';
 import type { LoadMessage } from '../lib/protocol';
 import { HttpClient } from './http';
 import { openWorkspaceMember } from './socketio-wire';
 import { open, post, subscribe } from './targets';
 
-export const SOAK_APIS: readonly Scenario[] = ['games', 'pizza', 'workspace'];
+export const SOAK_APIS: readonly Scenario[] = SCENARIOS;
 
 export interface SoakPlan {
   port: number;

@@ -3,6 +3,8 @@
 // the whole set), `--tiny` is a smoke run that only shows the script works (the smoke test uses it).
 // Explicit flags win over the size's defaults, wherever they appear on the line.
 
+import type { ApiName } from '../../generated';
+
 export type Size = 'full' | 'quick' | 'tiny';
 
 export class UsageError extends Error {}
@@ -133,7 +135,12 @@ export function optionsOrExit<O extends { size: Size }>(set: OptionSet<O>, argv:
 // Fan-out (bench/fanout.ts: games and pizza vs bare ws; bench/socketio-fanout.ts: workspace vs
 // bare socket.io). Both share the load generator and these options.
 
-export type Scenario = 'games' | 'pizza' | 'workspace';
+/**
+ * The socket APIs the bench has load clients for (bench/clients/): a subset of the generated API
+ * names, so a renamed or removed API fails the type check here instead of the bench at run time.
+ */
+export type Scenario = Extract<ApiName, 'games' | 'pizza' | 'workspace'>;
+export const SCENARIOS = ['games', 'pizza', 'workspace'] as const satisfies readonly Scenario[];
 
 export const PROFILE_PHASES = ['throughput', 'latency'] as const;
 export type ProfilePhase = (typeof PROFILE_PHASES)[number];

@@ -3,6 +3,7 @@
 import { MatchersV3 as M } from '@pact-foundation/pact';
 import { parseGamesFrame } from '../../src/clients/games';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
+import { coverPublished } from '../published';
 import { answer, gameSnapshot, generatedQuestion, player, type GamePhase } from './shapes';
 
 const pact = consumerPact(CONSUMERS.games);
@@ -136,4 +137,8 @@ describe('broadcasts', () => {
       .executeTest(async (m) => {
         expect(decode(m.contents.content)).toMatchObject({ kind: 'player-joined', pk: 1, player: { id: 1, user: { username: 'string' } } });
       }));
+});
+
+describe('broadcasts new in the spec', () => {
+  coverPublished(pact, 'games', (content) => expect(decode(content)).toMatchObject({ pk: expect.any(Number) }));
 });

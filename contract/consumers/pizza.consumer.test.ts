@@ -3,6 +3,7 @@
 import { MatchersV3 as M } from '@pact-foundation/pact';
 import { PizzaAuthError, PizzaClient, parsePizzaFrame } from '../../src/clients/pizza';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
+import { coverPublished } from '../published';
 import { pizza } from './shapes';
 
 const pact = consumerPact(CONSUMERS.pizza);
@@ -63,4 +64,6 @@ describe('socket frames', () => {
           data: ['9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11'],
         });
       }));
+
+  coverPublished(pact, 'pizza', (content) => expect(parsePizzaFrame(JSON.stringify(content))).toEqual(content));
 });

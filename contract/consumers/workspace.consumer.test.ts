@@ -4,6 +4,7 @@
 import { MatchersV3 as M } from '@pact-foundation/pact';
 import { parseWorkspaceEvent } from '../../src/clients/workspace';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
+import { coverPublished } from '../published';
 import { mediaState, onlineStatus, workspaceUser } from './shapes';
 
 const pact = consumerPact(CONSUMERS.workspace);
@@ -75,4 +76,10 @@ describe('workspace events', () => {
     receives('a user-changed-device event', 'user-changed-device', null).executeTest(async (m) => {
       expect(decode(m)).toEqual({ event: 'user-changed-device', data: null });
     }));
+});
+
+describe('messages new in the spec', () => {
+  coverPublished(pact, 'workspace', (content, metadata) =>
+    expect(parseWorkspaceEvent(String(metadata.event), content)).toMatchObject({ data: content }),
+  );
 });

@@ -12,7 +12,8 @@ import { CONSUMERS, pactFile } from '../pact';
 function renamedCreatePizza(): Catalogues {
   const { pizza } = catalogues;
   const drifted = { ...pizza.messages.CREATE_PIZZA, consts: { '/event_name': 'PIZZA_CREATED' }, validate: new Ajv().compile(true) };
-  return { ...catalogues, pizza: { ...pizza, messages: { ...pizza.messages, CREATE_PIZZA: drifted } } };
+  // A runtime that drifted from its spec: the generated literal types no longer describe it.
+  return { ...catalogues, pizza: { ...pizza, messages: { ...pizza.messages, CREATE_PIZZA: drifted } } } as unknown as Catalogues;
 }
 
 let provider: Provider;

@@ -5,9 +5,11 @@ import * as v from './validators';
 import * as c from './coercing-validators';
 import type * as M from './models';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "events",
   topic: "switchyard.events",
+  audiences: ["channel"],
   messages: {
     event: {
       id: "event", name: "event", direction: "send",
@@ -73,7 +75,7 @@ export const catalogue: ApiCatalogue = {
       },
     },
   },
-};
+} as const satisfies ApiCatalogue;
 
 /** Payload type of each message, by message id. */
 export interface Payloads {
@@ -85,3 +87,11 @@ export interface Payloads {
 export interface PublishData {
   "event": M.EventInput;
 }
+
+/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */
+export interface PublishAudience {
+  "event": { channel: string | number };
+}
+
+/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
+export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];

@@ -165,7 +165,7 @@ export interface components {
             data?: components["schemas"]["EventData"];
             /** @description Identifies the sender. */
             from: string;
-            /** @description Server-assigned id */
+            /** @description Server-assigned id, unique and increasing per channel (from 1). */
             id: number;
             /** @description Server-assigned JS timestamp (milliseconds since the epoch). */
             timestamp: number;

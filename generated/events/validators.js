@@ -2,7 +2,7 @@
 "use strict";
 exports.message_event = validate0;
 const schema0 = {"$ref":"https://switchyard.local/specs/events.asyncapi.yaml#/components/messages/event/payload","$id":"https://switchyard.local/specs/validators/message_event"};
-const schema2 = {"type":"object","additionalProperties":false,"required":["id","timestamp","type","from"],"properties":{"id":{"type":"integer","minimum":1,"description":"Server-assigned id","unique and increasing per channel (from 1).":null},"timestamp":{"type":"integer","minimum":0,"description":"Server-assigned JS timestamp (milliseconds since the epoch)."},"type":{"type":"string","description":"Identifies the event's type."},"from":{"type":"string","description":"Identifies the sender."},"data":{"$ref":"#/components/schemas/EventData"}}};
+const schema2 = {"type":"object","additionalProperties":false,"required":["id","timestamp","type","from"],"properties":{"id":{"type":"integer","minimum":1,"description":"Server-assigned id, unique and increasing per channel (from 1)."},"timestamp":{"type":"integer","minimum":0,"description":"Server-assigned JS timestamp (milliseconds since the epoch)."},"type":{"type":"string","description":"Identifies the event's type."},"from":{"type":"string","description":"Identifies the sender."},"data":{"$ref":"#/components/schemas/EventData"}}};
 const schema3 = {"type":["object","array"],"description":"Custom data attached by the sender, free JSON; when present, a non-null object or an array."};
 
 function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -354,7 +354,7 @@ validate6.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.message_Envelope = validate10;
 const schema6 = {"$ref":"https://switchyard.local/specs/events.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema7 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["event"]},"to":{"$ref":"#/components/schemas/ChannelAudience"},"data":{"description":"The message's input (`EventInput` for `event`), validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema7 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","description":"The name of a message of this spec that has x-switchyard publish rules (the generated Envelope type lists them); any other is refused: 404 on publish, dead-lettered from the topic."},"to":{"$ref":"#/components/schemas/ChannelAudience"},"data":{"description":"The message's input (`EventInput` for `event`), validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 const schema8 = {"type":"object","additionalProperties":false,"required":["channel"],"properties":{"channel":{"type":"string","minLength":1,"description":"Channel the event is stored on."}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -486,24 +486,13 @@ errors++;
 }
 }
 if(data.message !== undefined){
-let data0 = data.message;
-if(typeof data0 !== "string"){
+if(typeof data.message !== "string"){
 const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(!(data0 === "event")){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema7.properties.message.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
 }
 errors++;
 }
@@ -516,24 +505,24 @@ errors = vErrors.length;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err5];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err5);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }

@@ -4,9 +4,11 @@ import type { ApiCatalogue } from '../catalogue-types';
 import * as v from './validators';
 import type * as M from './models';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "games",
   topic: "switchyard.games",
+  audiences: ["pk"],
   messages: {
     subscribeRequest: {
       id: "subscribeRequest", name: "subscribe-request", direction: "receive",
@@ -152,7 +154,7 @@ export const catalogue: ApiCatalogue = {
   },
   operations: {
   },
-};
+} as const satisfies ApiCatalogue;
 
 /** Payload type of each message, by message id. */
 export interface Payloads {
@@ -189,3 +191,16 @@ export interface PublishData {
   "check": NonNullable<M.CheckBroadcastFrame["payload"]["data"]>;
   "finish": NonNullable<M.FinishBroadcastFrame["payload"]["data"]>;
 }
+
+/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */
+export interface PublishAudience {
+  "update": { pk: string | number };
+  "join": { pk: string | number };
+  "next_question": { pk: string | number };
+  "answer": { pk: string | number };
+  "check": { pk: string | number };
+  "finish": { pk: string | number };
+}
+
+/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
+export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];

@@ -29,7 +29,7 @@ export interface SubscribeRequest {
   'pk': number;
   'data': SubscribeData;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface JoinReplyFrame {
@@ -160,7 +160,7 @@ export interface JoinRequest {
   'action': 'join';
   'pk': number;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface RetrieveReplyFrame {
@@ -185,7 +185,7 @@ export interface RetrieveRequest {
   'action': 'retrieve';
   'pk': number;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface ListReplyFrame {
@@ -209,7 +209,7 @@ export interface ListRequestFrame {
 export interface ListRequest {
   'action': 'list';
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface NextQuestionReplyFrame {
@@ -234,7 +234,7 @@ export interface NextQuestionRequest {
   'action': 'next_question';
   'pk'?: any;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface AnswerReplyFrame {
@@ -258,9 +258,9 @@ export interface AnswerRequestFrame {
 export interface AnswerRequest {
   'action': 'answer';
   'pk'?: any;
-  'data'?: Map<string, any>;
+  'data'?: Record<string, unknown>;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface CheckReplyFrame {
@@ -285,7 +285,7 @@ export interface CheckRequest {
   'action': 'check';
   'pk'?: any;
   'request_id'?: string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface ErrorReplyFrame {
@@ -294,7 +294,7 @@ export interface ErrorReplyFrame {
 }
 
 export interface ErrorReply {
-  'errors': (string | Map<string, string[]>)[];
+  'errors': (string | Record<string, string[]>)[];
   'data': any;
   'action': string | null;
   'response_status': number;
@@ -374,13 +374,11 @@ export interface FinishBroadcast {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': GameAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "update" | "join" | "next_question" | "answer" | "check" | "finish";
 
 export interface GameAudience {
   'pk': string | number;
@@ -388,4 +386,4 @@ export interface GameAudience {
 
 export type Duration = string | null;
 
-export type FieldErrors = Map<string, string[]>;
+export type FieldErrors = Record<string, string[]>;

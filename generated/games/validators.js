@@ -811,7 +811,7 @@ exports.message_joinReply = validate19;
 const schema11 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/joinReply/payload","$id":"https://switchyard.local/specs/validators/message_joinReply"};
 const schema12 = {"type":"object","additionalProperties":false,"required":["stream","payload"],"properties":{"stream":{"type":"string","const":"games"},"payload":{"$ref":"#/components/schemas/JoinReply"}}};
 const schema13 = {"type":"object","additionalProperties":false,"required":["errors","data","action","response_status"],"properties":{"errors":{"type":"array","maxItems":0,"items":{"type":"string"}},"data":{"$ref":"#/components/schemas/GameSnapshot"},"action":{"type":"string","const":"join"},"response_status":{"type":"integer","const":200},"request_id":{"type":["string","null"],"description":"The request's request_id; null when it had none."}}};
-const schema14 = {"type":"object","additionalProperties":false,"description":"GAME_SNAPSHOT of the document.","required":["id","quiz","label","user","players","group","online","state","current_question","generated_questions","timer_on","timer","created_at","updated_at","state_changed_at","finished_at"],"properties":{"id":{"type":"integer"},"quiz":{"$ref":"#/components/schemas/Quiz"},"label":{"type":"string","description":"The game's title."},"user":{"$ref":"#/components/schemas/User","description":"The owner (who runs the game)."},"players":{"type":"array","items":{"$ref":"#/components/schemas/Player"}},"group":{"oneOf":[{"$ref":"#/components/schemas/Group"},{"type":"null"}]},"online":{"type":"boolean"},"state":{"type":"string","enum":["players_waiting","answering","check","finish"]},"current_question":{"oneOf":[{"$ref":"#/components/schemas/GeneratedQuestion"},{"type":"null"}]},"generated_questions":{"type":"array","items":{"$ref":"#/components/schemas/GeneratedQuestion"},"description":"The questions asked so far","in order.":null},"timer_on":{"type":"boolean"},"timer":{"$ref":"#/components/schemas/Duration"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"state_changed_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}};
+const schema14 = {"type":"object","additionalProperties":false,"description":"GAME_SNAPSHOT of the document.","required":["id","quiz","label","user","players","group","online","state","current_question","generated_questions","timer_on","timer","created_at","updated_at","state_changed_at","finished_at"],"properties":{"id":{"type":"integer"},"quiz":{"$ref":"#/components/schemas/Quiz"},"label":{"type":"string","description":"The game's title."},"user":{"$ref":"#/components/schemas/User","description":"The owner (who runs the game)."},"players":{"type":"array","items":{"$ref":"#/components/schemas/Player"}},"group":{"oneOf":[{"$ref":"#/components/schemas/Group"},{"type":"null"}]},"online":{"type":"boolean"},"state":{"type":"string","enum":["players_waiting","answering","check","finish"]},"current_question":{"oneOf":[{"$ref":"#/components/schemas/GeneratedQuestion"},{"type":"null"}]},"generated_questions":{"type":"array","items":{"$ref":"#/components/schemas/GeneratedQuestion"},"description":"The questions asked so far, in order."},"timer_on":{"type":"boolean"},"timer":{"$ref":"#/components/schemas/Duration"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"state_changed_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}};
 const func0 = Object.prototype.hasOwnProperty;
 const schema15 = {"type":"object","additionalProperties":false,"required":["id","title","description","user","tags","questions","rating","version_date"],"properties":{"id":{"type":"integer"},"title":{"type":"string"},"description":{"type":"string"},"user":{"$ref":"#/components/schemas/User"},"tags":{"type":"array","items":{"type":"string"}},"questions":{"type":"array","items":{"$ref":"#/components/schemas/Question"}},"rating":{"type":"number"},"version_date":{"type":"string","format":"date-time"}}};
 const schema16 = {"type":"object","additionalProperties":false,"required":["username","email","phone","last_name","first_name","patronymic","gender","birth_date","rating"],"properties":{"username":{"type":"string"},"email":{"type":"string","description":"May be empty."},"phone":{"type":"string","description":"May be empty."},"last_name":{"type":"string"},"first_name":{"type":"string"},"patronymic":{"type":"string"},"gender":{"type":"string","enum":["M","F",""],"description":"\"M\", \"F\" or \"\" when not given."},"birth_date":{"type":["string","null"],"format":"date","description":"ISO date (YYYY-MM-DD) or null."},"rating":{"type":"number","description":"Rating of the user over all games."}}};
@@ -1078,7 +1078,7 @@ return errors === 0;
 }
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema17 = {"type":"object","additionalProperties":false,"required":["id","number","type","question","variants","answer","timer","points"],"properties":{"id":{"type":"integer"},"number":{"type":"integer","description":"Position in the quiz","from 1.":null},"type":{"$ref":"#/components/schemas/QuestionType"},"question":{"type":"string","description":"Text of the question."},"variants":{"type":"array","items":{"$ref":"#/components/schemas/Variant"}},"answer":{"type":"array","description":"Ids of the correct variants (for `sequence`, in order).","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer","description":"Points for a correct answer."}}};
+const schema17 = {"type":"object","additionalProperties":false,"required":["id","number","type","question","variants","answer","timer","points"],"properties":{"id":{"type":"integer"},"number":{"type":"integer","description":"Position in the quiz, from 1."},"type":{"$ref":"#/components/schemas/QuestionType"},"question":{"type":"string","description":"Text of the question."},"variants":{"type":"array","items":{"$ref":"#/components/schemas/Variant"}},"answer":{"type":"array","description":"Ids of the correct variants (for `sequence`, in order).","items":{"type":"integer"}},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer","description":"Points for a correct answer."}}};
 const schema18 = {"type":"string","enum":["single","multi","sequence"],"description":"single = one correct variant, multi = several, sequence = the correct order of variants."};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2228,7 +2228,7 @@ return errors === 0;
 validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema24 = {"type":"object","additionalProperties":false,"required":["id","question","number","type","variants","answer","players_answers","timer","points"],"description":"A quiz question as asked in one game.","properties":{"id":{"type":"integer","description":"The generated question id: what `answer` requests name in `data.question`."},"question":{"type":"string","description":"Text of the question."},"number":{"type":"integer"},"type":{"$ref":"#/components/schemas/QuestionType"},"variants":{"type":"array","items":{"$ref":"#/components/schemas/Variant"}},"answer":{"type":"array","description":"Ids of the correct variants.","items":{"type":"integer"}},"players_answers":{"type":"array","items":{"$ref":"#/components/schemas/Answer"},"description":"The answers given to this question so far."},"timer":{"$ref":"#/components/schemas/Duration"},"points":{"type":"integer"}}};
-const schema25 = {"type":"object","additionalProperties":false,"required":["answer","player","correct","points"],"description":"A player's answer to a generated question.","properties":{"answer":{"type":"array","items":{"$ref":"#/components/schemas/Variant"},"description":"The variants chosen (for `sequence`","in order).":null},"player":{"$ref":"#/components/schemas/Player"},"correct":{"type":"boolean"},"points":{"type":"integer","description":"Points scored by this answer."}}};
+const schema25 = {"type":"object","additionalProperties":false,"required":["answer","player","correct","points"],"description":"A player's answer to a generated question.","properties":{"answer":{"type":"array","items":{"$ref":"#/components/schemas/Variant"},"description":"The variants chosen (for `sequence`, in order)."},"player":{"$ref":"#/components/schemas/Player"},"correct":{"type":"boolean"},"points":{"type":"integer","description":"Points scored by this answer."}}};
 
 function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -10274,8 +10274,8 @@ validate191.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.message_Envelope = validate201;
 const schema90 = {"$ref":"https://switchyard.local/specs/games.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["update","join","next_question","answer","check","finish"]},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`","validated against that message's schema.":null},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
-const schema92 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer","or its decimal string).":null}}};
+const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","description":"The name of a message of this spec that has x-switchyard publish rules (the generated Envelope type lists them); any other is refused: 404 on publish, dead-lettered from the topic."},"to":{"$ref":"#/components/schemas/GameAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema92 = {"type":"object","additionalProperties":false,"required":["pk"],"properties":{"pk":{"type":["integer","string"],"pattern":"^[0-9]+$","description":"Game whose subscribers hear the event (an integer, or its decimal string)."}}};
 const pattern1 = new RegExp("^[0-9]+$", "u");
 
 function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -10407,24 +10407,13 @@ errors++;
 }
 }
 if(data.message !== undefined){
-let data0 = data.message;
-if(typeof data0 !== "string"){
+if(typeof data.message !== "string"){
 const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(!((((((data0 === "update") || (data0 === "join")) || (data0 === "next_question")) || (data0 === "answer")) || (data0 === "check")) || (data0 === "finish"))){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema91.properties.message.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
 }
 errors++;
 }
@@ -10437,24 +10426,24 @@ errors = vErrors.length;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err5];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err5);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }

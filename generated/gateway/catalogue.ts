@@ -4,9 +4,11 @@ import type { ApiCatalogue } from '../catalogue-types';
 import * as v from './validators';
 import * as c from './coercing-validators';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "gateway",
   topic: null,
+  audiences: [],
   messages: {
   },
   operations: {
@@ -49,4 +51,4 @@ export const catalogue: ApiCatalogue = {
       },
     },
   },
-};
+} as const satisfies ApiCatalogue;

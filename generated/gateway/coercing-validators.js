@@ -2,7 +2,7 @@
 "use strict";
 exports.publish_params = validate0;
 const schema0 = {"type":"object","properties":{"api":{"$ref":"https://switchyard.local/specs/gateway.openapi.yaml#/paths/~1publish~1v1~1{api}/post/parameters/0/schema"}},"required":["api"],"$id":"https://switchyard.local/specs/validators/publish_params"};
-const schema2 = {"type":"string","enum":["games","messenger","pizza","workspace","events"]};
+const schema2 = {"type":"string"};
 
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -41,16 +41,6 @@ if(parentData !== undefined){
 parentData[parentDataProperty] = coerced0;
 }
 }
-}
-if(!(((((data === "games") || (data === "messenger")) || (data === "pizza")) || (data === "workspace")) || (data === "events"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema2.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
 }
 validate2.errors = vErrors;
 return errors === 0;

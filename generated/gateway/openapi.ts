@@ -202,8 +202,12 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The client API whose spec names the message. */
-                api: "games" | "messenger" | "pizza" | "workspace" | "events";
+                /**
+                 * @description The client API whose spec names the message: the name of any AsyncAPI spec with a Kafka
+                 *     topic (`specs/<api>.asyncapi.yaml`).
+                 *     Any other name is a 404.
+                 */
+                api: string;
             };
             cookie?: never;
         };

@@ -4,9 +4,11 @@ import type { ApiCatalogue } from '../catalogue-types';
 import * as v from './validators';
 import type * as M from './models';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "messenger",
   topic: "switchyard.messenger",
+  audiences: ["user_id"],
   messages: {
     new_message: {
       id: "new_message", name: "new_message", direction: "send",
@@ -66,7 +68,7 @@ export const catalogue: ApiCatalogue = {
       },
     },
   },
-};
+} as const satisfies ApiCatalogue;
 
 /** Payload type of each message, by message id. */
 export interface Payloads {
@@ -81,3 +83,11 @@ export interface Payloads {
 export interface PublishData {
   "new_message": NonNullable<M.NewMessageEvent["event"]>;
 }
+
+/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */
+export interface PublishAudience {
+  "new_message": { user_id: string | number };
+}
+
+/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
+export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];

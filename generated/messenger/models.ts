@@ -42,13 +42,11 @@ export interface PollingRequest {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': UserAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "new_message";
 
 export interface UserAudience {
   'user_id': string | number;

@@ -4,9 +4,11 @@ import type { ApiCatalogue } from '../catalogue-types';
 import * as v from './validators';
 import type * as M from './models';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "pizza",
   topic: "switchyard.pizza",
+  audiences: ["store_id"],
   messages: {
     CREATE_PIZZA: {
       id: "CREATE_PIZZA", name: "CREATE_PIZZA", direction: "send",
@@ -40,7 +42,7 @@ export const catalogue: ApiCatalogue = {
       },
     },
   },
-};
+} as const satisfies ApiCatalogue;
 
 /** Payload type of each message, by message id. */
 export interface Payloads {
@@ -54,3 +56,12 @@ export interface PublishData {
   "CREATE_PIZZA": NonNullable<M.CreatePizzaEvent["data"]>;
   "ACCEPT_PIZZA": NonNullable<M.AcceptPizzaEvent["data"]>;
 }
+
+/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */
+export interface PublishAudience {
+  "CREATE_PIZZA": { store_id: string | number };
+  "ACCEPT_PIZZA": { store_id: string | number };
+}
+
+/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
+export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];

@@ -25,13 +25,11 @@ export interface AcceptPizzaEvent {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': StoreAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "CREATE_PIZZA" | "ACCEPT_PIZZA";
 
 export interface StoreAudience {
   'store_id': string | number;

@@ -1040,7 +1040,7 @@ validate12.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.message_Envelope = validate15;
 const schema10 = {"$ref":"https://switchyard.local/specs/pizza.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema11 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["CREATE_PIZZA","ACCEPT_PIZZA"]},"to":{"$ref":"#/components/schemas/StoreAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema11 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","description":"The name of a message of this spec that has x-switchyard publish rules (the generated Envelope type lists them); any other is refused: 404 on publish, dead-lettered from the topic."},"to":{"$ref":"#/components/schemas/StoreAudience"},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 const schema12 = {"type":"object","additionalProperties":false,"required":["store_id"],"properties":{"store_id":{"type":["integer","string"],"description":"Store whose sockets hear the event."}}};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1160,24 +1160,13 @@ errors++;
 }
 }
 if(data.message !== undefined){
-let data0 = data.message;
-if(typeof data0 !== "string"){
+if(typeof data.message !== "string"){
 const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(!((data0 === "CREATE_PIZZA") || (data0 === "ACCEPT_PIZZA"))){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema11.properties.message.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
 }
 errors++;
 }
@@ -1190,24 +1179,24 @@ errors = vErrors.length;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err5];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err5);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }

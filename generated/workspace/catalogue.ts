@@ -4,9 +4,11 @@ import type { ApiCatalogue } from '../catalogue-types';
 import * as v from './validators';
 import type * as M from './models';
 
-export const catalogue: ApiCatalogue = {
+// `as const`: every message and operation is known by name at compile time, each validator a type guard.
+export const catalogue = {
   api: "workspace",
   topic: "switchyard.workspace",
+  audiences: ["workspaceId","channelId","userId"],
   messages: {
     auth: {
       id: "auth", name: "auth", direction: "receive",
@@ -179,7 +181,7 @@ export const catalogue: ApiCatalogue = {
   },
   operations: {
   },
-};
+} as const satisfies ApiCatalogue;
 
 /** Payload type of each message, by message id. */
 export interface Payloads {
@@ -231,3 +233,28 @@ export interface PublishData {
   "invite-cancelled": M.InviteCancelled;
   "conversation-broadcast": M.ConversationBroadcast;
 }
+
+/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */
+export interface PublishAudience {
+  "channel-created": { workspaceId: string | number };
+  "channel-deleted": { workspaceId: string | number };
+  "user-joined": { workspaceId: string | number };
+  "user-leaved-workspace": { workspaceId: string | number };
+  "user-updated": { workspaceId: string | number };
+  "online-status-updated": { workspaceId: string | number };
+  "user-selected-channel": { channelId: string | number };
+  "user-unselected-channel": { channelId: string | number };
+  "media-state-updated": { channelId: string | number };
+  "user-changed-device": { userId: string | number };
+  "workspace-updated": { workspaceId: string | number };
+  "channel-updated": { channelId: string | number };
+  "me-updated": { userId: string | number };
+  "kicked-from-workspace": { userId: string | number };
+  "invite": { userId: string | number };
+  "invite-response": { userId: string | number };
+  "invite-cancelled": { userId: string | number };
+  "conversation-broadcast": { channelId: string | number };
+}
+
+/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
+export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];

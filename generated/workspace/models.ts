@@ -20,7 +20,7 @@ export interface Auth {
 
 export type Logout = any;
 
-export type ConversationBroadcastRequest = Map<string, any>;
+export type ConversationBroadcastRequest = Record<string, unknown>;
 
 export interface WorkspaceUpdated {
   'workspace': Workspace;
@@ -28,7 +28,7 @@ export interface WorkspaceUpdated {
 
 export interface Workspace {
   'id': string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface ChannelUpdated {
@@ -56,7 +56,7 @@ export interface User {
   'name': string;
   'lang'?: string;
   'avatarFileId'?: string | null;
-  'avatarSet'?: Map<string, any> | null;
+  'avatarSet'?: Record<string, unknown> | null;
   'email'?: string;
   'isEmailVerified'?: boolean;
   'createdAt': string;
@@ -68,15 +68,15 @@ export interface KickedFromWorkspace {
   'workspaceId': string;
 }
 
-export type Invite = Map<string, any>;
+export type Invite = Record<string, unknown>;
 
-export type InviteResponse = Map<string, any>;
+export type InviteResponse = Record<string, unknown>;
 
-export type InviteCancelled = Map<string, any>;
+export type InviteCancelled = Record<string, unknown>;
 
 export interface ConversationBroadcast {
   'userId': string;
-  'additionalProperties'?: Map<string, any>;
+  'additionalProperties'?: Record<string, unknown>;
 }
 
 export interface SocketApiError {
@@ -147,13 +147,11 @@ export interface SocketApiErrorTransaction {
 }
 
 export interface Envelope {
-  'message': EnvelopeMessage;
+  'message': string;
   'to': WorkspaceAudience | ChannelAudience | UserAudience;
   'data': any;
   'id'?: string;
 }
-
-export type EnvelopeMessage = "channel-created" | "channel-deleted" | "user-joined" | "user-leaved-workspace" | "user-updated" | "online-status-updated" | "user-selected-channel" | "user-unselected-channel" | "media-state-updated" | "user-changed-device" | "workspace-updated" | "channel-updated" | "me-updated" | "kicked-from-workspace" | "invite" | "invite-response" | "invite-cancelled" | "conversation-broadcast";
 
 export interface WorkspaceAudience {
   'workspaceId': string;

@@ -273,7 +273,7 @@ validate9.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.message_auth_success = validate12;
 const schema8 = {"$ref":"https://switchyard.local/specs/workspace.asyncapi.yaml#/components/messages/auth-success/payload","$id":"https://switchyard.local/specs/validators/message_auth_success"};
-const schema9 = {"type":"object","additionalProperties":false,"required":["userId","reconnected","onlineStatus"],"properties":{"transaction":{"type":"string","description":"The `transaction` of `auth`","when it carried one":null},"userId":{"type":"string","description":"Id of the authenticated user"},"reconnected":{"type":"boolean","description":"True when `prevSocketId` of `auth` named a socket of the same user in the same workspace\nthat the gateway still counted as connected; this socket took its place.\n"},"onlineStatus":{"$ref":"#/components/schemas/OnlineStatus","description":"The status this socket announced (the `onlineStatus` of `auth`, default online)."}}};
+const schema9 = {"type":"object","additionalProperties":false,"required":["userId","reconnected","onlineStatus"],"properties":{"transaction":{"type":"string","description":"The `transaction` of `auth`, when it carried one."},"userId":{"type":"string","description":"Id of the authenticated user"},"reconnected":{"type":"boolean","description":"True when `prevSocketId` of `auth` named a socket of the same user in the same workspace\nthat the gateway still counted as connected; this socket took its place.\n"},"onlineStatus":{"$ref":"#/components/schemas/OnlineStatus","description":"The status this socket announced (the `onlineStatus` of `auth`, default online)."}}};
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4447,7 +4447,7 @@ validate149.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.message_Envelope = validate152;
 const schema90 = {"$ref":"https://switchyard.local/specs/workspace.asyncapi.yaml#/components/messages/Envelope/payload","$id":"https://switchyard.local/specs/validators/message_Envelope"};
-const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","enum":["channel-created","channel-deleted","user-joined","user-leaved-workspace","user-updated","online-status-updated","user-selected-channel","user-unselected-channel","media-state-updated","user-changed-device","workspace-updated","channel-updated","me-updated","kicked-from-workspace","invite","invite-response","invite-cancelled","conversation-broadcast"]},"to":{"description":"Exactly one audience key.","oneOf":[{"$ref":"#/components/schemas/WorkspaceAudience"},{"$ref":"#/components/schemas/ChannelAudience"},{"$ref":"#/components/schemas/UserAudience"}]},"data":{"description":"The message's `data`","validated against that message's schema.":null},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
+const schema91 = {"type":"object","additionalProperties":false,"required":["message","to","data"],"properties":{"message":{"type":"string","description":"The name of a message of this spec that has x-switchyard publish rules (the generated Envelope type lists them); any other is refused: 404 on publish, dead-lettered from the topic."},"to":{"description":"Exactly one audience key.","oneOf":[{"$ref":"#/components/schemas/WorkspaceAudience"},{"$ref":"#/components/schemas/ChannelAudience"},{"$ref":"#/components/schemas/UserAudience"}]},"data":{"description":"The message's `data`, validated against that message's schema."},"id":{"type":"string","description":"Envelope id assigned on publish."}}};
 const schema92 = {"type":"object","additionalProperties":false,"required":["workspaceId"],"properties":{"workspaceId":{"type":"string","description":"Workspace whose sockets hear the event."}}};
 
 function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4692,24 +4692,13 @@ errors++;
 }
 }
 if(data.message !== undefined){
-let data0 = data.message;
-if(typeof data0 !== "string"){
+if(typeof data.message !== "string"){
 const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(!((((((((((((((((((data0 === "channel-created") || (data0 === "channel-deleted")) || (data0 === "user-joined")) || (data0 === "user-leaved-workspace")) || (data0 === "user-updated")) || (data0 === "online-status-updated")) || (data0 === "user-selected-channel")) || (data0 === "user-unselected-channel")) || (data0 === "media-state-updated")) || (data0 === "user-changed-device")) || (data0 === "workspace-updated")) || (data0 === "channel-updated")) || (data0 === "me-updated")) || (data0 === "kicked-from-workspace")) || (data0 === "invite")) || (data0 === "invite-response")) || (data0 === "invite-cancelled")) || (data0 === "conversation-broadcast"))){
-const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/enum",keyword:"enum",params:{allowedValues: schema91.properties.message.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
 }
 errors++;
 }
@@ -4769,12 +4758,12 @@ props0 = true;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err5];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err5);
 }
 errors++;
 }
@@ -4792,24 +4781,24 @@ vErrors = null;
 }
 if(data.id !== undefined){
 if(typeof data.id !== "string"){
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err7];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err7);
 }
 errors++;
 }

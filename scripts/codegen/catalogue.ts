@@ -95,9 +95,10 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
 
   for (const [channel, ch] of entries(doc.channels)) {
     if (isObject(ch) && protocolOf(doc, ch) === 'kafka' && typeof ch.address === 'string' && !ch.address.endsWith('.dlq')) {
+      // The bus swaps this prefix for the configured one (src/bus/topics.ts).
+      if (!ch.address.startsWith('switchyard.')) fail(`/channels/${escapePointer(channel)}/address`, 'a Kafka topic must be written as switchyard.<name> (the default topic prefix)');
       model.topic = ch.address;
     }
-    void channel;
   }
 
   for (const [id, message] of entries(components.messages)) {
@@ -127,7 +128,7 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
       validator: identifier('message', id),
       consts: constsOf(doc, payloadPointer),
     };
-    model.validators.push({ name: info.validator, schema: { $ref: specRef(spec, payloadPointer) } });
+    model.validators.push({ name: info.validator, schema: { $ref: specRef(spec, payloadPointer) }, type: info.type });
 
     const rule = message['x-switchyard'];
     if (isObject(rule) && 'forward' in rule) {
@@ -164,7 +165,7 @@ function publishRule(
     const dataType = `NonNullable<${info.type}${path.map((p) => `[${JSON.stringify(p)}]`).join('')}>`;
     return {
       info: { audience, dataPointer: rule.data, validator, dataType: path.length ? dataType : info.type },
-      validator: { name: validator, schema: { $ref: specRef(spec, schema) } },
+      validator: { name: validator, schema: { $ref: specRef(spec, schema) }, type: path.length ? dataType : info.type },
     };
   }
   const input = refTarget(rule.input);
@@ -173,7 +174,7 @@ function publishRule(
     if (!name) return void fail('input must be a $ref to a schema in components/schemas');
     return {
       info: { audience, dataPointer: null, validator, dataType: `M.${name}` },
-      validator: { name: validator, schema: { $ref: specRef(spec, input) } },
+      validator: { name: validator, schema: { $ref: specRef(spec, input) }, type: `M.${name}` },
     };
   }
   return void fail('needs either data (a JSON pointer into the payload) or input (a $ref to the published schema)');
@@ -234,7 +235,9 @@ function addOpenApi(model: ApiModel, spec: Spec): void {
         }
         if (Object.keys(props).length === 0) continue;
         const name = identifier(id, where === 'path' ? 'params' : 'query');
-        model.coercingValidators.push({ name, schema: { type: 'object', properties: props, required } });
+        // The parameters as openapi-typescript types them (`O` is ./openapi's `operations`).
+        const type = `NonNullable<O[${JSON.stringify(id)}]["parameters"][${JSON.stringify(where)}]>`;
+        model.coercingValidators.push({ name, schema: { type: 'object', properties: props, required }, type });
         if (where === 'path') info.params = name;
         else info.query = name;
       }
@@ -243,7 +246,8 @@ function addOpenApi(model: ApiModel, spec: Spec): void {
       for (const [contentType, media] of entries(atPointer(doc, `${bodyPointer}/content`))) {
         if (!isObject(media) || !media.schema) continue;
         const name = identifier(id, 'body', shortType(contentType));
-        model.validators.push({ name, schema: { $ref: specRef(spec, `${bodyPointer}/content/${escapePointer(contentType)}/schema`) } });
+        const type = `NonNullable<O[${JSON.stringify(id)}]["requestBody"]>["content"][${JSON.stringify(contentType)}]`;
+        model.validators.push({ name, schema: { $ref: specRef(spec, `${bodyPointer}/content/${escapePointer(contentType)}/schema`) }, type });
         info.body[contentType] = name;
       }
       for (const [status] of entries(op.responses)) {
@@ -252,7 +256,8 @@ function addOpenApi(model: ApiModel, spec: Spec): void {
         for (const [contentType, media] of entries(atPointer(doc, `${responsePointer}/content`))) {
           if (!isObject(media) || !media.schema) continue;
           const name = identifier(id, status, shortType(contentType));
-          model.validators.push({ name, schema: { $ref: specRef(spec, `${responsePointer}/content/${escapePointer(contentType)}/schema`) } });
+          const type = `O[${JSON.stringify(id)}]["responses"][${JSON.stringify(status)}]["content"][${JSON.stringify(contentType)}]`;
+          model.validators.push({ name, schema: { $ref: specRef(spec, `${responsePointer}/content/${escapePointer(contentType)}/schema`) }, type });
           info.responses[status][contentType] = name;
         }
       }

@@ -1,9 +1,11 @@
 // `npm run generate` as a function: specs folder in, generated files (path -> text) out.
 import { buildApiModel } from './catalogue';
 import { checkExamples } from './examples';
+import { lintSpecs } from './lint';
 import { modelsModule } from './models';
 import { openApiTypesModule } from './openapi-types';
 import { CATALOGUE_TYPES, HEADER, renderCatalogue, renderIndex } from './render';
+import { renderSocketEndpoints, socketEndpoints } from './socket-endpoints';
 import { loadSpecs, type Spec } from './specs';
 import { createAjv, standaloneModule } from './validators';
 
@@ -18,6 +20,7 @@ export interface GenerateResult {
 
 export async function generate(specsDir: string): Promise<GenerateResult> {
   const { specs, errors } = await loadSpecs(specsDir);
+  errors.push(...lintSpecs(specs));
   const files = new Map<string, string>();
   const summary: GenerateResult['summary'] = {};
   if (errors.length) return { files, errors, summary };
@@ -30,10 +33,12 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
   }
 
   const apis = [...new Set(specs.map((s) => s.api))].sort();
+  const topics = new Set<string>();
   for (const api of apis) {
     const own = specs.filter((s) => s.api === api);
     const model = buildApiModel(api, own);
     errors.push(...model.errors);
+    if (model.topic) topics.add(api);
 
     const asyncapi = own.find((s) => s.kind === 'asyncapi');
     if (asyncapi) {
@@ -61,8 +66,11 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
     }
     files.set(`${api}/catalogue.ts`, renderCatalogue(model, { models: !!asyncapi, coercing: model.coercingValidators.length > 0 }));
   }
+  const sockets = socketEndpoints(specs);
+  errors.push(...sockets.errors);
+  files.set('socket-endpoints.ts', renderSocketEndpoints(sockets.endpoints));
   files.set('catalogue-types.ts', CATALOGUE_TYPES);
-  files.set('index.ts', renderIndex(apis));
+  files.set('index.ts', renderIndex(apis, apis.filter((api) => topics.has(api))));
   files.set('README.md', `${HEADER.replace('//', '#')}\nEverything here is written by \`npm run generate\` from \`specs/\`; edit the specs instead.\n`);
   return { files, errors, summary };
 }

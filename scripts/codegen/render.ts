@@ -64,8 +64,13 @@ export interface OperationEntry {
 
 export interface ApiCatalogue {
   readonly api: string;
-  /** Kafka topic that carries this API's events, if it has one. */
+  /**
+   * Kafka topic that carries this API's events (its Kafka channel's address, under the default
+   * prefix \`switchyard.\`), if it has one.
+   */
   readonly topic: string | null;
+  /** Every audience key some publishable message of this API accepts in \`to\`. */
+  readonly audiences: readonly string[];
   readonly messages: Readonly<Record<string, MessageEntry>>;
   readonly operations: Readonly<Record<string, OperationEntry>>;
 }
@@ -78,7 +83,15 @@ export function renderCatalogue(model: ApiModel, has: { models: boolean; coercin
   const lines: string[] = [HEADER, "import type { ApiCatalogue } from '../catalogue-types';", "import * as v from './validators';"];
   if (has.coercing) lines.push("import * as c from './coercing-validators';");
   if (has.models) lines.push("import type * as M from './models';");
-  lines.push('', 'export const catalogue: ApiCatalogue = {', `  api: ${q(model.api)},`, `  topic: ${model.topic ? q(model.topic) : 'null'},`);
+  const audiences = [...new Set(model.messages.flatMap((m) => m.publish?.audience ?? []))];
+  lines.push(
+    '',
+    '// `as const`: every message and operation is known by name at compile time, each validator a type guard.',
+    'export const catalogue = {',
+    `  api: ${q(model.api)},`,
+    `  topic: ${model.topic ? q(model.topic) : 'null'},`,
+    `  audiences: ${JSON.stringify(audiences)},`,
+  );
   lines.push('  messages: {');
   for (const m of model.messages) {
     lines.push(`    ${key(m.id)}: {`);
@@ -109,32 +122,63 @@ export function renderCatalogue(model: ApiModel, has: { models: boolean; coercin
     }
     lines.push('      },', '    },');
   }
-  lines.push('  },', '};', '');
+  lines.push('  },', '} as const satisfies ApiCatalogue;', '');
   if (has.models && model.messages.length) {
     lines.push('/** Payload type of each message, by message id. */', 'export interface Payloads {');
     for (const m of model.messages) lines.push(`  ${q(m.id)}: ${m.type};`);
     lines.push('}', '');
-    const published = model.messages.filter((m) => m.publish);
-    if (published.length) {
-      lines.push('/** Type of the `data` a publisher sends, by message name. */', 'export interface PublishData {');
-      for (const m of published) lines.push(`  ${q(m.name)}: ${m.publish!.dataType};`);
-      lines.push('}', '');
-    }
+  }
+  const published = model.messages.filter((m) => m.publish);
+  if (has.models) {
+    lines.push('/** Type of the `data` a publisher sends, by message name. */', 'export interface PublishData {');
+    for (const m of published) lines.push(`  ${q(m.name)}: ${m.publish!.dataType};`);
+    lines.push('}', '');
+    lines.push('/** The `to` of each publishable message: exactly one of its audience keys (values match as strings). */', 'export interface PublishAudience {');
+    for (const m of published) lines.push(`  ${q(m.name)}: ${m.publish!.audience.map((a) => `{ ${key(a)}: string | number }`).join(' | ')};`);
+    lines.push('}', '');
+    lines.push(
+      '/** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */',
+      'export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];',
+      '',
+    );
   }
   return lines.join('\n');
 }
 
-export function renderIndex(apis: string[]): string {
+/** `apis`: every API (spec file prefix); `published`: those with a Kafka topic, in that order. */
+export function renderIndex(apis: string[], published: string[]): string {
   const ident = (api: string) => api.replace(/[^A-Za-z0-9]/g, '_');
+  const union = (names: string[]) => (names.length ? names.map(q).join(' | ') : 'never');
   return [
     HEADER,
-    "import type { ApiCatalogue } from './catalogue-types';",
     ...apis.map((a) => `import { catalogue as ${ident(a)} } from './${a}/catalogue';`),
+    ...published.map((a) => `import type * as ${ident(a)}Types from './${a}/catalogue';`),
     '',
     "export type { ApiCatalogue, ForwardRule, MessageEntry, OperationEntry, PublishRule } from './catalogue-types';",
     '',
     '/** Every API\'s catalogue, by API name (the spec file prefix). */',
-    `export const catalogues: Readonly<Record<${apis.map(q).join(' | ')}, ApiCatalogue>> = { ${apis.map(ident).join(', ')} };`,
+    `export const catalogues = { ${apis.map(ident).join(', ')} } as const;`,
+    'export type Catalogues = typeof catalogues;',
+    '',
+    '/** The APIs whose events travel on the bus: those whose AsyncAPI spec has a Kafka topic. */',
+    `export type ApiName = ${union(published)};`,
+    `export const API_NAMES = [${published.map(q).join(', ')}] as const satisfies readonly ApiName[];`,
+    'export const isApiName = (name: string): name is ApiName => (API_NAMES as readonly string[]).includes(name);',
+    '',
+    '/** Type of the `data` a publisher sends, by API then message name. */',
+    'export interface Publishable {',
+    ...published.map((a) => `  ${key(a)}: ${ident(a)}Types.PublishData;`),
+    '}',
+    '',
+    '/** The `to` of each publishable message, by API then message name. */',
+    'export interface PublishAudiences {',
+    ...published.map((a) => `  ${key(a)}: ${ident(a)}Types.PublishAudience;`),
+    '}',
+    '',
+    '/** A publish envelope of one API (the value of every record on its topic). */',
+    'export type ApiEnvelope<A extends ApiName> = {',
+    ...published.map((a) => `  ${key(a)}: ${ident(a)}Types.Envelope;`),
+    '}[A];',
     '',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-// The Kafka Bus (kafkajs): one topic per API (`<prefix><api>`), record key = audience value,
+// The Kafka Bus (kafkajs): one topic per API (its spec's, under the configured prefix: topics.ts), record key = audience value,
 // value = the envelope JSON, headers for message name and id. Fanout subscribers get a consumer
 // group of their own per node, starting at the latest offset; work subscribers of an API share one
 // group, so each record is handled by exactly one node and committed only after its handler
@@ -14,6 +14,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type
 import { deeperThan, tooDeep } from '../validation/json-depth';
 import { consumeFromHeaders, endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
+import { kafkaTopic } from './topics';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface KafkaBusOptions {
@@ -110,7 +111,7 @@ export class KafkaBus implements Bus {
   }
 
   topic(api: ApiName): string {
-    return this.prefix + api;
+    return kafkaTopic(api, this.prefix);
   }
 
   /** Creates every API topic and its DLQ when missing (idempotent). */

@@ -3,6 +3,7 @@
 import type {
   Answer, GameSnapshot, GeneratedQuestion, JoinRequestFrame, Player, RetrieveRequestFrame, SubscribeDataAction, SubscribeRequestFrame,
 } from '../../generated/games/models';
+import { catalogues } from '../../generated';
 import { expectShape, isObject, ProtocolError } from './http';
 
 export type { Answer, GameSnapshot, GeneratedQuestion, Player };
@@ -22,7 +23,12 @@ export type GamesMessage =
   | { kind: 'game'; action: 'join' | 'retrieve' | 'next_question' | 'check'; requestId: string | null; game: GameSnapshot }
   | { kind: 'games'; requestId: string | null; games: GameSnapshot[] }
   | { kind: 'answer-taken'; requestId: string | null; answer: Answer }
-  | { kind: 'error'; action: string | null; requestId: string | null; status: number; errors: unknown[] };
+  | { kind: 'error'; action: string | null; requestId: string | null; status: number; errors: unknown[] }
+  /** A broadcast the generated catalogue lists that this client has no shape for (e.g. one new in the spec). */
+  | { kind: 'broadcast'; action: string; pk: number; data: unknown };
+
+/** The action of every broadcast (publishable message), from the generated catalogue. */
+const BROADCASTS: ReadonlySet<unknown> = new Set(Object.values(catalogues.games.messages).flatMap((m) => ('publish' in m ? [m.consts['/payload/action']] : [])));
 
 const frame = <P>(payload: P) => ({ stream: 'games' as const, payload });
 const withId = (requestId?: string) => (requestId === undefined ? {} : { request_id: requestId });
@@ -46,7 +52,10 @@ function broadcast(payload: Record<string, unknown>): GamesMessage {
   if (b.action === 'answer') return { kind: 'answered', pk: b.pk, answer: answer(b.data) };
   if (b.action === 'check') return { kind: 'checked', pk: b.pk, question: expectShape<GeneratedQuestion>('question', b.data, { id: 'number', variants: 'array', players_answers: 'array' }) };
   const event = SNAPSHOT_EVENTS.find((e) => e === b.action);
-  if (!event) throw new ProtocolError('broadcast action', b.action);
+  if (!event) {
+    if (BROADCASTS.has(b.action)) return { kind: 'broadcast', action: b.action, pk: b.pk, data: b.data };
+    throw new ProtocolError('broadcast action', b.action);
+  }
   return { kind: 'snapshot', event, pk: b.pk, game: snapshot(b.data) };
 }
 

@@ -1,30 +1,11 @@
 // Client of the publish API (specs/gateway.openapi.yaml): back-end services hand Switchyard an event
 // for one API's clients. `message`, `to` and `data` are typed by the message's spec.
+// Both come from the generated catalogues, so a message added to a spec is publishable here at once.
 import type { components } from '../../generated/gateway/openapi';
-import type { PublishData as EventsData } from '../../generated/events/catalogue';
-import type { PublishData as GamesData } from '../../generated/games/catalogue';
-import type { PublishData as MessengerData } from '../../generated/messenger/catalogue';
-import type { PublishData as PizzaData } from '../../generated/pizza/catalogue';
-import type { PublishData as WorkspaceData } from '../../generated/workspace/catalogue';
+import type { Publishable, PublishAudiences } from '../../generated';
 import { expectShape, send, type ClientOptions } from './http';
 
-/** The `data` of each publishable message, by api then message name. */
-export interface Publishable {
-  events: EventsData;
-  games: GamesData;
-  messenger: MessengerData;
-  pizza: PizzaData;
-  workspace: WorkspaceData;
-}
-
-/** The audience keys of each api (gateway.openapi.yaml); values match as strings. */
-export interface Audiences {
-  events: { channel: string };
-  games: { pk: number | string };
-  messenger: { user_id: number | string };
-  pizza: { store_id: number | string };
-  workspace: { workspaceId: string } | { channelId: string } | { userId: string };
-}
+export type { Publishable, PublishAudiences };
 
 export type ValidationError = components['schemas']['ValidationError'];
 
@@ -48,7 +29,7 @@ export class Publisher {
   async publish<A extends keyof Publishable, M extends keyof Publishable[A] & string>(
     api: A,
     message: M,
-    to: Audiences[A],
+    to: PublishAudiences[A][M & keyof PublishAudiences[A]],
     data: Publishable[A][M],
   ): Promise<string> {
     const answer = await send(this.options, `/publish/v1/${encodeURIComponent(api)}`, {

@@ -6,6 +6,7 @@ import type {
   SocketApiErrorTransaction, UserJoined, UserLeavedWorkspace, UserSelectedChannel, UserUnselectedChannel, UserUpdated,
   WorkspaceUpdated,
 } from '../../generated/workspace/models';
+import { catalogues } from '../../generated';
 import { expectShape, ProtocolError } from './http';
 
 export type WorkspaceEvent =
@@ -30,13 +31,17 @@ export type WorkspaceEvent =
   | { event: 'invite-response'; data: InviteResponse }
   | { event: 'invite-cancelled'; data: InviteCancelled }
   | { event: 'conversation-broadcast'; data: ConversationBroadcast }
-  | { event: 'user-changed-device'; data: null };
+  | { event: 'user-changed-device'; data: null }
+  /** A message the generated catalogue lists that this client has no shape for (e.g. one new in the spec). */
+  | { event: 'other'; name: string; data: unknown };
 
 const TRANSACTION_ERROR = 'socket-api-error-';
 const USER = { id: 'string', name: 'string' } as const;
 const MEDIA = { microphone: 'boolean', speakers: 'boolean', screen: 'boolean', camera: 'boolean', speaking: 'boolean' } as const;
 
-type Shaped = Exclude<WorkspaceEvent['event'], 'transaction-error' | 'user-changed-device'>;
+type Shaped = Exclude<WorkspaceEvent['event'], 'transaction-error' | 'user-changed-device' | 'other'>;
+/** The names of every message the server emits, from the generated catalogue. */
+const SENT: ReadonlySet<string> = new Set(Object.values(catalogues.workspace.messages).flatMap((m) => (m.direction === 'send' ? [m.name] : [])));
 
 /** The fields each event's payload must have, by event name (what the decoder relies on). */
 const SHAPES: Readonly<Record<Shaped, Readonly<Record<string, string>>>> = {
@@ -79,7 +84,10 @@ export function parseWorkspaceEvent(event: string, payload: unknown): WorkspaceE
     const data = expectShape<SocketApiErrorTransaction>(event, payload, { message: 'string' });
     return { event: 'transaction-error', transaction: event.slice(TRANSACTION_ERROR.length), data };
   }
-  if (!isShaped(event)) throw new ProtocolError('workspace event', event);
+  if (!isShaped(event)) {
+    if (SENT.has(event)) return { event: 'other', name: event, data: payload };
+    throw new ProtocolError('workspace event', event);
+  }
   const shape = SHAPES[event];
   const data = expectShape<WorkspaceEvent['data'] & Record<string, unknown>>(event, payload, shape);
   if ('user' in shape) expectShape(`${event} user`, data.user, USER);

@@ -1,17 +1,19 @@
 // What every API module is given: the ports and the shared services of one gateway node.
 import type Router from '@koa/router';
 import type { Server } from 'node:http';
-import type { ApiCatalogue } from '../../generated';
+import type { Catalogues } from '../../generated';
+import type { SocketEndpoint } from '../../generated/socket-endpoints';
 import type { Authenticator } from '../auth/authenticator';
 import type { Config } from '../config';
 import type { ErrorFormat } from '../http/errors';
 import type { ConnectionLimits } from '../limits/connection-limits';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { ApiName, Bus } from '../ports/bus';
+import type { Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
 
-export type Catalogues = Readonly<Record<ApiName | 'gateway', ApiCatalogue>>;
+/** The generated catalogues, typed message by message (tests may pass ones built from a modified spec). */
+export type { Catalogues };
 
 export interface GatewayContext {
   readonly config: Config;
@@ -21,6 +23,8 @@ export interface GatewayContext {
   readonly store: Store;
   readonly auth: Authenticator;
   readonly catalogues: Catalogues;
+  /** The broadcast-only socket APIs their specs describe (x-switchyard on a channel), by API name. */
+  readonly socketEndpoints: Readonly<Record<string, SocketEndpoint>>;
   /** Realtime connections of every API, counted against the node's and each address's limit. */
   readonly connections: ConnectionLimits;
   /** Aborted when the node starts shutting down: long polls answer at once. */

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { catalogues as generatedCatalogues } from '../../generated';
+import { socketEndpoints, type SocketEndpoint } from '../../generated/socket-endpoints';
 import { createAuthenticator, type Authenticator } from '../auth/authenticator';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../log';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   config: Config;
   /** Defaults to generated/; tests pass catalogues generated from a modified spec. */
   catalogues?: Catalogues;
+  /** Defaults to generated/ too; given with catalogues generated from other specs. */
+  socketEndpoints?: Readonly<Record<string, SocketEndpoint>>;
   bus?: Bus;
   store?: Store;
   auth?: Authenticator;
@@ -67,6 +70,7 @@ export class Gateway {
       store: options.store ?? createStore(config, log, metrics),
       auth: options.auth ?? createAuthenticator(config, log),
       catalogues: options.catalogues ?? generatedCatalogues,
+      socketEndpoints: options.socketEndpoints ?? socketEndpoints,
       connections: new ConnectionLimits(
         { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
         metrics,

@@ -27,16 +27,21 @@ export async function verifyOrUndefined(auth: Authenticator, token: unknown): Pr
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
 /**
  * The claims of the request's `Authorization: Bearer` token, undefined when missing or invalid.
  * While the keys are unavailable: throws a 503 HttpError (rendered in the API's error shape) and
  * sets Retry-After.
  */
 export async function bearerClaims(k: ParameterizedContext, auth: Authenticator): Promise<Claims | undefined> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(k.get('authorization'));
-  if (!m) return undefined;
+  const token = bearerToken(k.get('authorization'));
+  if (!token) return undefined;
   try {
-    return await verifyOrUndefined(auth, m[1]);
+    return await verifyOrUndefined(auth, token);
   } catch (err) {
     if (!isKeysUnavailable(err)) throw err;
     k.set('Retry-After', String(KEYS_RETRY_AFTER_SECONDS));

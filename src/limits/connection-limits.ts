@@ -1,11 +1,13 @@
-// How many realtime connections (games, pizza, workspace) this node holds, in total and per client
+// How many realtime connections (WebSocket and socket.io, of every API) this node holds, in total and per client
 // address. A connection is counted in when its handshake is accepted and out when it closes; one
 // over a limit is refused before it is upgraded, so it never holds more than its handshake.
 import type { IncomingMessage } from 'node:http';
+import type { ApiName } from '../../generated';
 import type { Metrics } from '../metrics';
 import { ClientAddress, limitKey } from './client-address';
 
-export type RealtimeApi = 'games' | 'pizza' | 'workspace';
+/** Any API on the bus may have sockets (its spec says which). */
+export type RealtimeApi = ApiName;
 
 export interface Refusal {
   /** What a WebSocket upgrade is answered with: 503 when the node is full, 429 for one address. */

@@ -4,14 +4,14 @@
 // verifier compares with the consumer's. A message is chosen by the interaction's metadata, never by
 // its description: a consumer describes its interactions in its own words.
 import pino from 'pino';
-import type { MessageEntry } from '../../generated';
+import type { ApiCatalogue, MessageEntry } from '../../generated';
 import type { GameSnapshot } from '../../generated/games/models';
 import { userFromClaims, withPlayer } from '../apis/games/player';
 import { ERRORS, reply } from '../apis/games/replies';
 import { broadcastFrame } from '../apis/games/socket';
 import { frameEvent } from '../apis/messenger/framing';
 import { Replies, type Emitter } from '../apis/workspace/frames';
-import { buildFrame } from '../routing/frame';
+import { buildFrame, getAt } from '../routing/frame';
 import { describeErrors } from '../validation/describe-errors';
 import { integer, params, text, type AnyJson, type JsonMap } from './params';
 import type { Provider } from './provider';
@@ -66,7 +66,7 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
   /** A back-end's 200 answer to a forwarded request (the spec's example data), relayed as the reply. */
   const relayed = (id: string) => (): Sent => {
     const { action, data } = messageExample('games', id).payload;
-    return sent('games', games.messages[id], reply(action, REQUEST_ID, 200, data));
+    return sent('games', (games as ApiCatalogue).messages[id], reply(action, REQUEST_ID, 200, data));
   };
 
   /** A poll answer straight from POST /events/polling of the running gateway, for the state's user. */
@@ -146,19 +146,26 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
     },
   };
 
-  /** A published message as the API's sockets frame it, from the spec's example data. */
-  const published = (api: string, entry: MessageEntry): MessageProducer => {
-    if (api === 'games') return () => sent(api, entry, broadcastFrame(entry, messageExample(api, entry.id).payload.data, 1));
-    if (api === 'workspace') return () => sent(api, entry, buildFrame(entry, messageExample(api, entry.id)), { event: entry.name });
-    return () => sent(api, entry, buildFrame(entry, messageExample(api, entry.id).data));
+  /**
+   * A published message as the API's sockets frame it, from the spec's example data (the example at
+   * the message's data pointer): every publishable message of every API has one, so a message added
+   * to a spec is covered without code. Games frames carry the game's pk as well (broadcastFrame).
+   */
+  const published = (api: string, entry: MessageEntry): MessageProducer | undefined => {
+    const pointer = entry.publish?.dataPointer;
+    if (pointer === undefined || pointer === null) return undefined; // the API frames it itself: a specific producer
+    const data = () => (pointer === '' ? messageExample(api, entry.id) : getAt(messageExample(api, entry.id), pointer));
+    const extra: Record<string, string> = entry.protocol === 'socket.io' ? { event: entry.name } : {};
+    if (api === 'games') return () => sent(api, entry, broadcastFrame(entry, data(), 1));
+    return () => sent(api, entry, buildFrame(entry, data()), extra);
   };
 
   return ({ api, message }) => {
-    const catalogue = typeof api === 'string' && Object.hasOwn(catalogues, api) ? catalogues[api as keyof typeof catalogues] : undefined;
+    const catalogue: ApiCatalogue | undefined = typeof api === 'string' && Object.hasOwn(catalogues, api) ? catalogues[api as keyof typeof catalogues] : undefined;
     const entry = catalogue && typeof message === 'string' && Object.hasOwn(catalogue.messages, message) ? catalogue.messages[message] : undefined;
     if (!catalogue || !entry) return `metadata {api: ${JSON.stringify(api)}, message: ${JSON.stringify(message)}} names no message of the specs`;
     if (entry.direction !== 'send') return `${catalogue.api} ${entry.id} is not a message Switchyard sends`;
-    const producer = specific[catalogue.api]?.[entry.id] ?? (entry.publish && (catalogue.api === 'pizza' || catalogue.api === 'games' || catalogue.api === 'workspace') ? published(catalogue.api, entry) : undefined);
+    const producer = specific[catalogue.api]?.[entry.id] ?? published(catalogue.api, entry);
     return producer ?? `${catalogue.api} ${entry.id} has no message producer`;
   };
 }

@@ -1,19 +1,28 @@
 // The Bus port: carries publish envelopes between producers and gateway nodes.
-// Implementations: in-process (src/bus/memory-bus.ts) and Kafka (later).
+// Implementations: in-process (src/bus/memory-bus.ts) and Kafka (src/bus/kafka-bus.ts).
 
-export type ApiName = 'games' | 'messenger' | 'pizza' | 'workspace' | 'events';
-export const API_NAMES: readonly ApiName[] = ['games', 'messenger', 'pizza', 'workspace', 'events'];
+import type { ApiEnvelope, ApiName } from '../../generated';
+
+// The APIs on the bus are those whose spec has a Kafka topic (generated from specs/).
+export { API_NAMES, type ApiName } from '../../generated';
 
 /** Audience keys match as strings: `2` and `"2"` are the same user. */
 export type Audience = Record<string, string | number>;
 
-/** The value of every bus record (DESIGN.md): `{message, to, data}` plus the id given on publish. */
+/**
+ * The value of every bus record (DESIGN.md): `{message, to, data}` plus the id given on publish.
+ * A record read back is not trusted yet, so the port carries this erased shape; every API's
+ * generated envelope (ApiEnvelope) is one, which PublishedEnvelope makes the compiler hold.
+ */
 export interface Envelope {
   id: string;
   message: string;
   to: Audience;
   data: unknown;
 }
+type Fits<E extends Envelope> = E;
+/** A well-typed envelope of one API, as a publisher builds it from the generated types. */
+export type PublishedEnvelope<A extends ApiName = ApiName> = Fits<ApiEnvelope<A>>;
 
 /**
  * Thrown by a `work` handler for a record that can never be handled (not JSON, unknown message,

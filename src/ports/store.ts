@@ -1,15 +1,10 @@
 // The Store port: what must be shared between nodes or survive a restart. Each method is atomic
 // on its own. Implementations: in-memory (src/store/memory-store.ts) and Redis (src/store/redis-store.ts).
 
-/** An event of the events API as stored and answered (specs/events.asyncapi.yaml `Event`). */
-export interface StoredEvent {
-  id: number;
-  timestamp: number;
-  type: string;
-  from: string;
-  /** Free JSON: a non-null object or an array. */
-  data?: Record<string, unknown> | unknown[];
-}
+import type { StoredEvent } from '../../generated/events/models';
+
+/** An event of the events API as stored and answered (specs/events.asyncapi.yaml `StoredEvent`). */
+export type { StoredEvent };
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
 

@@ -2,6 +2,7 @@
 // publishable one in the spec, `to` names exactly one of its audience keys, `data` validates.
 // Used by the HTTP publish API and by bus consumers (a bad Kafka record goes to the DLQ).
 import type { ApiCatalogue, MessageEntry } from '../../generated';
+import type { Audience } from '../ports/bus';
 import { problems, type ValidationProblem } from '../validation/describe-errors';
 
 export interface AcceptedEnvelope {
@@ -9,6 +10,8 @@ export interface AcceptedEnvelope {
   /** The audience key used (e.g. `store_id`) and its value as a string: keys match as strings. */
   key: string;
   value: string;
+  /** `to` as checked: that one key with its value as sent. */
+  to: Audience;
 }
 
 export type EnvelopeCheck =
@@ -54,5 +57,5 @@ export function checkEnvelope(catalogue: ApiCatalogue, message: string, to: Reco
     }));
     return { ok: false, status: 422, error: `data does not match the spec of ${message}`, errors };
   }
-  return { ok: true, entry, key: keys[0], value: String(raw) };
+  return { ok: true, entry, key: keys[0], value: String(raw), to: { [keys[0]]: raw } };
 }

@@ -1,10 +1,11 @@
-// What every raw WebSocket of an API (games, pizza) gets when it opens and gives back when it
+// What every raw WebSocket of an API gets when it opens and gives back when it
 // closes, written once: counted in `connectionsOpen`, a listener table shaped for the events it will
 // have, one shared 'close' listener for all its bookkeeping (heartbeat, groups, the gauge, the
 // connection limits) and one shared 'error' listener (counted in `bad_input_total`, then the socket
 // is dropped). Shared listeners are called with the socket as `this`: no closure per connection,
 // and a single 'close' listener spares each socket a listener array.
 import type WebSocket from 'ws';
+import type { ApiName } from '../../generated';
 import type { ConnectionLimits } from '../limits/connection-limits';
 import type { Metrics } from '../metrics';
 import type { Heartbeat } from './heartbeat';
@@ -21,7 +22,7 @@ export class SocketBookkeeping {
 
   /** `events`: what the API itself listens to on top of close, error and the heartbeat's pong. */
   constructor(
-    private readonly api: 'games' | 'pizza',
+    private readonly api: ApiName,
     private readonly metrics: Metrics,
     connections: ConnectionLimits,
     heartbeat: Heartbeat,

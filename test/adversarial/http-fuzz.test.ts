@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { dereference } from '@readme/openapi-parser';
 import { catalogues } from '../../generated';
-import type { OperationEntry } from '../../generated';
+import type { ApiCatalogue, OperationEntry } from '../../generated';
 import { listSpecFiles } from '../../scripts/codegen/specs';
 import { startGateway, type TestGateway } from '../helpers/gateway';
 import { SPECS_DIR } from '../helpers/specs';
@@ -68,7 +68,7 @@ async function loadOperations(): Promise<Operation[]> {
     for (const [path, item] of Object.entries(doc.paths as Json)) {
       for (const [method, op] of Object.entries(item as Json)) {
         if (typeof op !== 'object' || !op.operationId) continue;
-        const entry = catalogues[api].operations[op.operationId];
+        const entry: OperationEntry | undefined = (catalogues[api] as ApiCatalogue).operations[op.operationId];
         if (!entry) throw new Error(`${file}: ${op.operationId} is not in the generated catalogue`);
         const bodies = Object.entries((op.requestBody?.content ?? {}) as Json).map(([type, media]) => ({
           type,

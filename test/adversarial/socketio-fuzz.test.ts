@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { catalogues } from '../../generated';
+import { catalogues, type MessageEntry } from '../../generated';
 import { startGateway, type TestGateway } from '../helpers/gateway';
 import { nested } from '../helpers/deep-json';
 import { Client } from '../helpers/workspace-client';
@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(() => gw.stop());
 
-const messages = Object.values(catalogues.workspace.messages).filter((m) => m.direction === 'send');
+const messages: MessageEntry[] = Object.values(catalogues.workspace.messages).filter((m) => m.direction === 'send');
 const byName = new Map(messages.map((m) => [m.name, m]));
 const transactionError = catalogues.workspace.messages['socket-api-error-transaction'];
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 
-export function runGenerate(args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function runGenerate(args: string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [join(ROOT, 'scripts', 'generate.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(tsx, [join(ROOT, 'scripts', 'generate.ts'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

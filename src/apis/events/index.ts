@@ -8,21 +8,17 @@ import { packageRoot } from '../../package-root';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { idempotencyKey, recordIdFor } from '../../http/idempotency';
 import { clientGone, watchTopic } from '../../http/long-poll';
-import { operation, respond } from '../../http/respond';
+import { mount } from '../../http/mount';
+import { respond } from '../../http/respond';
 import { DependencyUnavailableError } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
+import type { EventInput } from '../../../generated/events/models';
 import type { NewEvent, StoredEvent } from '../../ports/store';
 import { workHandler } from '../../routing/validated';
 import { eventsError, invalidContent, invalidCredentials } from './errors';
 import { firstOf, parseAfter, parseLimit, type PollQuery } from './query';
 import { secretMatches } from './secret';
 
-/** The publish `data` of an `event` message (spec: EventInput). */
-interface EventInput {
-  type: string;
-  from: string;
-  data?: NewEvent['data'];
-}
 
 const topicOf = (channel: string) => `events:${channel}`;
 
@@ -43,11 +39,7 @@ async function settledBy(work: Promise<unknown>, deadline: number): Promise<stri
 export function eventsApi(ctx: GatewayContext): ApiModule {
   const { catalogues, store, bus, config, metrics, log } = ctx;
   const spec = catalogues.events;
-  const poll = operation(spec, 'GET', '/events/v1/events');
-  const emit = operation(spec, 'POST', '/events/v1/events');
-  const latest = operation(spec, 'GET', '/events/v1/latest');
-  const about = operation(spec, 'GET', '/events/v1/about');
-  const ping = operation(spec, 'GET', '/events/v1/ping/{token}');
+  const { pollEvents: poll, emitEvent: emit, latestEvents: latest, about, ping } = spec.operations;
   let subscription: Subscription | undefined;
   // Ids of events this node's POST handler stored itself. The work consumer sees those records too
   // (every `switchyard.events` record goes through it); storing one again is a no-op (same id), but
@@ -88,7 +80,8 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
     name: 'events',
     errorFormat: eventsError,
     routes(router) {
-      router.get('/events/v1/events', async (k) => {
+      // The secret comes first and numbers are lenient (ORIGINALS.md): these handlers check their input.
+      mount(router, poll, async (k) => {
         const secret = requireSecret(k);
         const q = k.query;
         const query: PollQuery = {
@@ -138,9 +131,9 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
           if (gone) metrics.longPollsOpen.dec({ api: 'events' });
         }
         respond(k, poll, 200, events);
-      });
+      }, { validate: false });
 
-      router.post('/events/v1/events', async (k) => {
+      mount(router, emit, async (k) => {
         const secret = requireSecret(k);
         // The secret may have come in the query; the body is checked as if it carried it.
         const body = { ...(k.request.body as object), secret } as unknown as EventInput & { channel: string };
@@ -166,17 +159,17 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         if (unfinished) log.warn({ api: 'events', id, channel: body.channel, reason: unfinished }, 'event stored; waking long polls or its bus record is late or failed');
         metrics.eventsPublishedTotal.inc({ api: 'events', message: 'event' });
         respond(k, emit, 200, stored);
-      });
+      }, { validate: false });
 
-      router.get('/events/v1/latest', async (k) => {
+      mount(router, latest, async (k) => {
         const secret = requireSecret(k);
         const query = { secret, channel: String(firstOf(k.query.channel) ?? ''), limit: parseLimit(k.query.limit) };
         if (!latest.query!({ ...query })) throw invalidContent(latest.query!.errors);
         respond(k, latest, 200, await store.latestEvents(query.channel, query.limit));
-      });
+      }, { validate: false });
 
-      router.get('/events/v1/about', (k) => respond(k, about, 200, aboutBody));
-      router.get('/events/v1/ping/:token', (k) => respond(k, ping, 200, `pong/${k.params.token}`));
+      mount(router, about, (k) => respond(k, about, 200, aboutBody));
+      mount(router, ping, (k, { params }) => respond(k, ping, 200, `pong/${String(params.token)}`));
     },
 
     async start() {

@@ -1,4 +1,8 @@
 // The long-poll query rules of the original (ORIGINALS.md): lenient numbers, required strings.
+/**
+ * The query after the original's lenient parsing, not the spec's query type: `limit` always has a
+ * value here (out-of-range and missing become the default), which the spec cannot say.
+ */
 export interface PollQuery {
   clientId: string;
   channel: string;

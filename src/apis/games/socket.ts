@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ValidateFunction } from 'ajv';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
-import type { MessageEntry } from '../../../generated';
+import WebSocket, { type RawData } from 'ws';
+import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
 import type { GatewayContext } from '../../gateway/context';
@@ -14,18 +14,13 @@ import { isKeysUnavailable, verifyOrUndefined } from '../../http/bearer';
 import { isUnavailable } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { AcceptedEnvelope } from '../../routing/check-envelope';
-import { fanoutHandler, workHandler } from '../../routing/validated';
+import { workHandler } from '../../routing/validated';
 import { buildFrame, getAt } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
-import { Heartbeat } from '../../ws/heartbeat';
-import { PreparedFrame } from '../../ws/prepared-frame';
-import { SocketGroups } from '../../ws/socket-groups';
-import { SocketBookkeeping } from '../../ws/socket-bookkeeping';
-import { routeUpgrades } from '../../ws/upgrade-router';
+import { broadcastHandler, type BroadcastTarget } from '../../ws/broadcast';
+import { SocketEndpoint } from '../../ws/socket-endpoint';
 import { requestTarget } from '../../http/request-target';
 import { FULL_BUCKET, RateLimit, REFUSED } from '../../limits/token-bucket';
-import { AuthDeadline } from '../../ws/auth-deadline';
-import { SendBudget } from '../../ws/send-budget';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
 import { ActionProxy } from '../../routing/action-proxy';
 import { findPlayer, userFromClaims, withPlayer } from './player';
@@ -56,26 +51,20 @@ const group = (event: string, pk: number | string) => `${event}:${pk}`;
 export const MAX_PENDING_REQUESTS = 32;
 
 export class GamesSockets {
-  private wss: WebSocketServer | undefined;
-  private heartbeat: Heartbeat | undefined;
+  private readonly endpoint: SocketEndpoint;
   private readonly subscriptions: Subscription[] = [];
-  private readonly budget: SendBudget;
-  private readonly groups: SocketGroups;
-  private readonly messages;
+  /** By id: replies are looked up by the id a forward rule names. */
+  private readonly messages: ApiCatalogue['messages'];
   private readonly rateLimit: RateLimit;
-  private bookkeeping: SocketBookkeeping | undefined;
-  private readonly authDeadline: AuthDeadline;
   /** Forwarded requests by action name: the request messages the spec marks x-switchyard `forward`. */
   private readonly forwarded: ReadonlyMap<string, MessageEntry>;
   private readonly proxy: ActionProxy;
 
   constructor(private readonly ctx: GatewayContext) {
-    const { config, metrics } = ctx;
-    this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
-    this.groups = new SocketGroups(this.budget);
+    const { config } = ctx;
+    this.endpoint = new SocketEndpoint(ctx, 'games', '/');
     this.messages = ctx.catalogues.games.messages;
     this.rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
-    this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));
     this.forwarded = new Map(
       Object.values(this.messages).flatMap((m) => (m.forward && typeof m.consts['/payload/action'] === 'string' ? [[m.consts['/payload/action'], m] as const] : [])),
     );
@@ -83,17 +72,11 @@ export class GamesSockets {
   }
 
   async start(server: Server): Promise<void> {
-    const { config, bus } = this.ctx;
-    // The heartbeat watches every games socket from its upgrade on, so ws need not track them too:
-    // no `clients` entry and no second 'close' listener per socket.
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.wsMaxFrameBytes, perMessageDeflate: false });
-    this.heartbeat = new Heartbeat(config.wsPingIntervalMs, config.wsPongTimeoutMs);
-    this.bookkeeping = new SocketBookkeeping('games', this.ctx.metrics, this.ctx.connections, this.heartbeat, this.groups, ['message']);
-    this.wss.on('connection', (ws, req) => this.connected(ws, req));
-    routeUpgrades(server, '/', { api: 'games', wss: this.wss }, this.ctx.connections, this.ctx.metrics);
+    const { bus } = this.ctx;
+    this.endpoint.start(server, (ws, req) => this.connected(ws, req));
     // Every node delivers broadcasts to its own sockets...
     const catalogue = this.ctx.catalogues.games;
-    this.subscriptions.push(await bus.subscribe('games', 'fanout', fanoutHandler(catalogue, (e, a) => this.broadcast(e, a))));
+    this.subscriptions.push(await bus.subscribe('games', 'fanout', broadcastHandler(this.ctx, 'games', catalogue, this.endpoint.groups, broadcastTarget)));
     const unconfigured = [...new Set([...this.forwarded.values()].map((m) => m.forward!.backend))].filter((b) => !this.proxy.has(b));
     if (unconfigured.length) {
       this.ctx.log.warn({ backends: unconfigured, actions: [...this.forwarded.keys()] }, 'games: no ACTION_BACKENDS entry for these back-ends; their requests are answered 503');
@@ -103,11 +86,9 @@ export class GamesSockets {
   }
 
   private connected(ws: WebSocket, req: IncomingMessage): void {
-    this.bookkeeping!.opened(ws);
-    this.heartbeat!.watch(ws);
     // A bad or missing session key does not refuse the socket: its requests get 401 (original),
     // until the auth deadline closes it.
-    let deadline: NodeJS.Timeout | undefined = this.authDeadline.start(ws);
+    let deadline: NodeJS.Timeout | undefined = this.endpoint.authDeadline.start(ws);
     const sessionKey = requestTarget(req.url).query.get('session_key');
     // Once verified, the socket keeps its claims rather than a settled promise of them (nor the
     // cleared deadline: that would be kept for the socket's life). While the signing keys cannot be
@@ -191,11 +172,12 @@ export class GamesSockets {
         const event = request.data.action as string;
         const key = group(event, request.pk as number);
         const max = this.ctx.config.wsMaxSubscriptions;
-        if (!this.groups.has(key, ws) && this.groups.countOf(ws) >= max) {
+        const groups = this.endpoint.groups;
+        if (!groups.has(key, ws) && groups.countOf(ws) >= max) {
           this.ctx.metrics.limitsHitTotal.inc({ api: 'games', limit: 'subscriptions' });
           throw new GamesError(400, `${ERRORS.tooManySubscriptions}: at most ${max} per socket`);
         }
-        this.groups.add(key, ws);
+        groups.add(key, ws);
         return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
       }
       case 'list': {
@@ -295,20 +277,6 @@ export class GamesSockets {
     }
   }
 
-  /** Fan-out: one validated, serialized frame per broadcast, written to its subscribers. */
-  private broadcast(e: Envelope, check: AcceptedEnvelope): void {
-    if (!/^\d+$/.test(check.value)) return; // the spec's pk is an integer
-    const key = group(check.entry.name, check.value);
-    if (this.groups.size(key) === 0) return;
-    const frame = broadcastFrame(check.entry, e.data, Number(check.value));
-    if (!check.entry.validate(frame)) {
-      this.ctx.log.error({ id: e.id, errors: describeErrors(check.entry.validate.errors) }, 'games: frame breaks the spec');
-      return;
-    }
-    const sent = this.groups.broadcast(key, new PreparedFrame(JSON.stringify(frame)));
-    this.ctx.metrics.eventsDeliveredTotal.inc({ api: 'games', message: e.message }, sent);
-  }
-
   /**
    * A published game snapshot (any broadcast whose data is a GameSnapshot) becomes the game's
    * stored state, unless the stored one is newer: the gateway's own joins update it in between.
@@ -336,25 +304,26 @@ export class GamesSockets {
     ws.send(JSON.stringify(frame));
     // Replies count against the socket's send budget like broadcasts: a client that sends requests
     // and never reads their replies is cut off too.
-    this.budget.check(ws);
+    this.endpoint.budget.check(ws);
   }
 
   async stop(): Promise<void> {
     for (const s of this.subscriptions) await s.close();
-    this.heartbeat?.stop();
-    // Every socket is answered with 1001 and its closing handshake awaited (the gateway's shutdown
-    // timeout bounds the wait).
-    const open = [...(this.heartbeat?.sockets() ?? [])];
-    const closed = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
-    for (const ws of open) ws.close(1001, 'Server shutting down');
-    await Promise.all(closed);
-    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+    await this.endpoint.stop();
   }
 }
 
+/** A broadcast reaches the subscribers of (event, pk), framed as the original: with `payload.pk` of the game. */
+function broadcastTarget({ entry, value }: AcceptedEnvelope): BroadcastTarget | undefined {
+  if (!/^\d+$/.test(value)) return undefined; // the spec's pk is an integer
+  return { group: group(entry.name, value), extra: pkOf(Number(value)) };
+}
+
+const pkOf = (pk: number) => ({ '/payload/pk': pk });
+
 /** A broadcast as the original sends it: the spec's consts, the data, and `payload.pk` of the game. */
 export function broadcastFrame(entry: MessageEntry, data: unknown, pk: number): unknown {
-  return buildFrame(entry, data, { '/payload/pk': pk });
+  return buildFrame(entry, data, pkOf(pk));
 }
 
 /** What a reply echoes of a request: its action and request_id, when they are strings. */

@@ -16,7 +16,8 @@ import type { GatewayContext } from '../../gateway/context';
 import type { ErrorFormat } from '../../http/errors';
 import type { AddressPolicy } from '../../egress/address-policy';
 import { isKeysUnavailable, KEYS_RETRY_AFTER_SECONDS, verifyOrUndefined } from '../../http/bearer';
-import { operation, respond } from '../../http/respond';
+import { mount } from '../../http/mount';
+import { respond } from '../../http/respond';
 import { clientGone } from '../../http/long-poll';
 import { frameEvent, messageNamed } from './framing';
 import type { PollingQueues } from './polling';
@@ -53,14 +54,14 @@ export interface RouteDeps {
 export function messengerRoutes(router: Router, deps: RouteDeps): void {
   const { ctx, queues, deliverer, policy } = deps;
   const catalogue = ctx.catalogues.messenger;
-  const startOp = operation(catalogue, 'POST', '/events/callback/start');
-  const pollOp = operation(catalogue, 'POST', '/events/polling');
+  const { startCallback: startOp, poll: pollOp } = catalogue.operations;
   const deprecated = messageNamed(catalogue, 'callback_deprecated');
   // The fixed error bodies must fit the spec; checked once at start rather than on a client's request.
   const fixed = [['400', INVALID_PARAMETERS], ['401', INVALID_TOKEN], ['503', SERVICE_UNAVAILABLE]] as const;
   for (const [op, answers] of [[startOp, [...fixed, ['429', TOO_MANY_REQUESTS]]], [pollOp, fixed]] as const) {
     for (const [status, body] of answers) {
-      if (!op.responses[status]?.['application/json']?.(body)) throw new Error(`${op.operationId}: the spec does not accept ${JSON.stringify(body)} as ${status}`);
+      const responses: OperationEntry['responses'] = op.responses;
+      if (!responses[status]?.['application/json']?.(body)) throw new Error(`${op.operationId}: the spec does not accept ${JSON.stringify(body)} as ${status}`);
     }
   }
 
@@ -85,7 +86,8 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     return { user: claims.sub, params };
   }
 
-  router.post('/events/callback/start', async (k) => {
+  // Parameters come as a form or JSON and answer -3 before the token's -1: authenticate() checks them.
+  mount(router, startOp, async (k) => {
     const caller = await authenticate(k, startOp, (p) => isHttpUrl(p.callback));
     if (!caller) return;
     // Counted before the address check, so that the DNS lookups a user can cause are limited too.
@@ -116,9 +118,9 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
       }
     }
     respond(k, startOp, 200, { code: SUCCESS });
-  });
+  }, { validate: false });
 
-  router.post('/events/polling', async (k) => {
+  mount(router, pollOp, async (k) => {
     const caller = await authenticate(k, pollOp);
     if (!caller) return;
     const gone = clientGone(k);
@@ -142,7 +144,7 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     } finally {
       gauge.dec();
     }
-  });
+  }, { validate: false });
 }
 
 /** The body's parameters when it is a form or JSON object the operation's validator accepts. */

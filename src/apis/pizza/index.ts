@@ -3,7 +3,8 @@
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { HttpError, type ErrorFormat } from '../../http/errors';
 import { bearerClaims } from '../../http/bearer';
-import { operation, respond } from '../../http/respond';
+import { mount } from '../../http/mount';
+import { respond } from '../../http/respond';
 import { newTicket } from './ticket';
 import { PizzaSockets } from './socket';
 
@@ -14,14 +15,14 @@ const pizzaError: ErrorFormat = (_status, message) => ({ success: false, error: 
 
 export function pizzaApi(ctx: GatewayContext): ApiModule {
   const { store, config } = ctx;
-  const getTicket = operation(ctx.catalogues.pizza, 'GET', '/api/v1/ws/ticket');
+  const { getWsTicket: getTicket } = ctx.catalogues.pizza.operations;
   const ttlSeconds = Math.round(config.ticketTtlMs / 1000);
   const sockets = new PizzaSockets(ctx);
   return {
     name: 'pizza',
     errorFormat: pizzaError,
     routes(router) {
-      router.get('/api/v1/ws/ticket', async (k) => {
+      mount(router, getTicket, async (k) => {
         const claims = await bearerClaims(k, ctx.auth);
         const storeId = claims?.store_id;
         if (!claims || storeId === undefined || storeId === '') throw new HttpError(401, WRONG_AUTH);

@@ -1,10 +1,11 @@
 // The `auth` event: payload validation, token verification, workspace membership (ORIGINALS.md).
+import type { Auth, OnlineStatus } from '../../../generated/workspace/models';
 import type { ValidateFunction } from 'ajv';
 import type { Authenticator } from '../../auth/authenticator';
 import { isKeysUnavailable, KEYS_UNAVAILABLE_MESSAGE, verifyOrUndefined } from '../../http/bearer';
 import { roomsOf } from './rooms';
 
-export type OnlineStatus = 'online' | 'idle' | 'offline';
+export type { OnlineStatus } from '../../../generated/workspace/models';
 
 export const AUTH_EVENT = 'auth';
 
@@ -40,18 +41,10 @@ export type AuthOutcome =
   | { ok: false; message: string };
 
 /** The `auth` payload (the generated validator has checked it); `localTimeZone` is accepted, unused. */
-interface AuthData {
-  transaction?: string;
-  token: string;
-  workspaceId: string;
-  onlineStatus?: OnlineStatus;
-  prevSocketId?: string | null;
-}
-
 /** Checks an `auth` payload with the generated validator, then the token, then membership. */
-export async function authenticate(validate: ValidateFunction, auth: Authenticator, data: unknown): Promise<AuthOutcome> {
+export async function authenticate(validate: ValidateFunction<Auth>, auth: Authenticator, data: unknown): Promise<AuthOutcome> {
   if (!validate(data)) return { ok: false, message: ERRORS.invalidData };
-  const { token, workspaceId, onlineStatus, prevSocketId } = data as AuthData;
+  const { token, workspaceId, onlineStatus, prevSocketId } = data;
   let claims;
   try {
     claims = await verifyOrUndefined(auth, token);

@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { ValidateFunction } from 'ajv';
+import type { Auth } from '../../../generated/workspace/models';
 import type { Authenticator } from '../../auth/authenticator';
 import { FULL_BUCKET, REFUSED, type RateLimit } from '../../limits/token-bucket';
 import type { Logger } from '../../log';
@@ -37,7 +38,7 @@ export const LOGOUT_EVENT = 'logout';
 export const CONVERSATION_BROADCAST = 'conversation-broadcast';
 
 export interface SessionDeps {
-  validateAuth: ValidateFunction;
+  validateAuth: ValidateFunction<Auth>;
   validateBroadcast: ValidateFunction;
   /** Publishes an event the gateway itself produces (presence.ts publishEvent, bound). */
   publish(message: string, to: Record<string, string>, data: unknown): Promise<void>;
