@@ -1,44 +1,76 @@
-// POST /publish/v1/{api}: back-end services publish an event for delivery (DESIGN.md). While the bus
-// is down the answer is 503 with Retry-After (src/http/errors.ts), at once or within the dependency
-// timeout; a publisher that sends an Idempotency-Key may repeat a publish that got no 202 harmlessly.
+// POST /publish/v1/{api} and /publish/v1/{api}/batch: back-end services publish events for delivery
+// (DESIGN.md), one per request or up to 1,000 checked one by one. While the bus is down the answer is
+// 503 with Retry-After (src/http/errors.ts), at once or within the dependency timeout; a publisher
+// that sends an Idempotency-Key may repeat a publish that got no 2xx harmlessly.
 import { randomUUID } from 'node:crypto';
+import type { ParameterizedContext } from 'koa';
 import type { ApiModule, GatewayContext } from '../gateway/context';
 import { HttpError } from '../http/errors';
 import { idempotencyKey, recordIdFor } from '../http/idempotency';
 import { operation, respond } from '../http/respond';
 import { bearerClaims } from '../http/bearer';
-import { hasScope } from '../auth/authenticator';
+import { hasScope, type Claims } from '../auth/authenticator';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
-import { checkEnvelope } from '../routing/check-envelope';
+import { checkEnvelope, type EnvelopeCheck } from '../routing/check-envelope';
 import { problems } from '../validation/describe-errors';
 import { tracePublish } from '../tracing/spans';
 
+type Refusal = Extract<EnvelopeCheck, { ok: false }>;
+
 export function publishApi(ctx: GatewayContext): ApiModule {
-  const op = operation(ctx.catalogues.gateway, 'POST', '/publish/v1/{api}');
+  const single = operation(ctx.catalogues.gateway, 'POST', '/publish/v1/{api}');
+  const batch = operation(ctx.catalogues.gateway, 'POST', '/publish/v1/{api}/batch');
+  const validateEnvelope = single.body['application/json'];
+
+  /** The caller may publish to `api`, and sent JSON: its claims, else the HTTP error. */
+  async function authorize(k: ParameterizedContext): Promise<{ claims: Claims; api: ApiName }> {
+    const claims = await bearerClaims(k, ctx.auth);
+    if (!claims) throw new HttpError(401, 'A valid bearer token is required');
+    if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
+    const api = k.params.api as ApiName;
+    if (!API_NAMES.includes(api)) throw new HttpError(404, `unknown api "${k.params.api}"`);
+    if (!k.is('application/json')) throw new HttpError(415, 'Send the envelope as application/json');
+    return { claims, api };
+  }
+
+  /** An envelope ready for the bus, or why a single publish of `body` would be refused. */
+  function envelopeOf(api: ApiName, body: unknown, id: string): Envelope | Refusal {
+    if (!validateEnvelope(body)) return { ok: false, status: 422, error: 'The body is not a publish envelope', errors: problems(validateEnvelope.errors) };
+    const { message, to, data } = body as { message: string; to: Record<string, unknown>; data: unknown };
+    const check = checkEnvelope(ctx.catalogues[api], message, to, data);
+    if (!check.ok) return check;
+    return { id, message, to: to as Envelope['to'], data };
+  }
+
+  const accepted = (e: Envelope | Refusal): e is Envelope => !('ok' in e);
+
   return {
     name: 'publish',
     routes(router) {
       router.post('/publish/v1/:api', (k) => tracePublish(k.headers, k.params.api, async () => {
-        const claims = await bearerClaims(k, ctx.auth);
-        if (!claims) throw new HttpError(401, 'A valid bearer token is required');
-        if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
-
-        const api = k.params.api as ApiName;
-        if (!API_NAMES.includes(api)) throw new HttpError(404, `unknown api "${k.params.api}"`);
-        const validateBody = op.body['application/json'];
-        if (!k.is('application/json')) throw new HttpError(415, 'Send the envelope as application/json');
-        const body = k.request.body as { message: string; to: Record<string, unknown>; data: unknown };
-        if (!validateBody(body)) throw new HttpError(422, 'The body is not a publish envelope', problems(validateBody.errors));
-
-        const check = checkEnvelope(ctx.catalogues[api], body.message, body.to, body.data);
-        if (!check.ok) throw new HttpError(check.status, check.error, check.errors);
-
+        const { claims, api } = await authorize(k);
         const key = idempotencyKey(k);
-        const id = key === undefined ? randomUUID() : recordIdFor(key, 'publish', claims.sub, api);
-        const envelope: Envelope = { id, message: body.message, to: body.to as Envelope['to'], data: body.data };
+        const envelope = envelopeOf(api, k.request.body, key === undefined ? randomUUID() : recordIdFor(key, 'publish', claims.sub, api));
+        if (!accepted(envelope)) throw new HttpError(envelope.status, envelope.error, envelope.errors);
         await ctx.bus.publish(api, envelope);
-        ctx.metrics.eventsPublishedTotal.inc({ api, message: body.message });
-        respond(k, op, 202, { id: envelope.id });
+        ctx.metrics.eventsPublishedTotal.inc({ api, message: envelope.message });
+        respond(k, single, 202, { id: envelope.id });
+      }));
+
+      router.post('/publish/v1/:api/batch', (k) => tracePublish(k.headers, k.params.api, async () => {
+        const { claims, api } = await authorize(k);
+        const validateBatch = batch.body['application/json'];
+        if (!validateBatch(k.request.body)) throw new HttpError(422, 'The body is not a batch of publish envelopes', problems(validateBatch.errors));
+        const key = idempotencyKey(k);
+        const items = (k.request.body as { events: unknown[] }).events;
+        const envelopes = items.map((body, i) => envelopeOf(api, body, key === undefined ? randomUUID() : recordIdFor(key, 'publish-batch', claims.sub, api, String(i))));
+        // Published together (the Kafka bus sends one tick's records as one batch); any failure
+        // (an outage) answers the whole request 503, and a retry with the key repeats nothing.
+        const publishing = envelopes.filter(accepted);
+        await Promise.all(publishing.map((e) => ctx.bus.publish(api, e)));
+        for (const e of publishing) ctx.metrics.eventsPublishedTotal.inc({ api, message: e.message });
+        const results = envelopes.map((e) => (accepted(e) ? { status: 202, id: e.id } : { status: e.status, error: e.error, ...(e.errors ? { errors: e.errors } : {}) }));
+        respond(k, batch, 200, { results });
       }));
     },
   };
