@@ -163,3 +163,66 @@ describe('POST /publish/v1/{api} and outages of the bus', () => {
     expect(r).toMatchObject({ status: 400, body: { error: expect.stringContaining('Idempotency-Key') } });
   });
 });
+
+describe('POST /publish/v1/{api}/batch', () => {
+  const batch = async (api: string, body: unknown, headers: Record<string, string> = {}) =>
+    call(`${gw.url}/publish/v1/${api}/batch`, { body, headers: { authorization: `Bearer ${await gw.token('svc', {}, 'publish')}`, ...headers } });
+  const responses: OperationEntry['responses'] = catalogues.gateway.operations.publishBatch.responses;
+  const validAnswer = (status: number, body: unknown) => responses[String(status)]['application/json'](body);
+  const accept = (storeId: number, uuid = '9b2f4a40-5c1e-4f7a-9a55-2a0c1c3f2b11') => ({ message: 'ACCEPT_PIZZA', to: { store_id: storeId }, data: [uuid] });
+
+  it('publishes each valid envelope and answers a result per envelope, in order, as a single publish would', async () => {
+    const seen: Envelope[] = [];
+    const sub = await gw.gateway.context.bus.subscribe('pizza', 'fanout', (e) => void seen.push(e));
+    try {
+      const r = await batch('pizza', {
+        events: [accept(7101), { message: 'DELETE_PIZZA', to: { store_id: 1 }, data: {} }, accept(7102), { ...accept(7103), data: 'not-a-list' }, { message: 'ACCEPT_PIZZA' }],
+      });
+      expect(r.status).toBe(200);
+      expect(validAnswer(200, r.body)).toBe(true);
+      const results = r.body.results as Array<{ status: number; id?: string; error?: string }>;
+      expect(results.map((x) => x.status)).toEqual([202, 404, 202, 422, 422]);
+      expect(results[1].error).toMatch(/unknown message "DELETE_PIZZA"/);
+      await waitFor(() => seen.length >= 2, 'the accepted envelopes on the bus');
+      expect(seen.map((e) => [e.id, e.to])).toEqual([[results[0].id, { store_id: 7101 }], [results[2].id, { store_id: 7102 }]]);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('refuses what is not a batch as a whole: 422, and 401 / 404 as a single publish', async () => {
+    for (const body of [{}, { events: [] }, { events: Array.from({ length: 1001 }, () => accept(1)) }, { events: [1] }, [accept(1)]]) {
+      const r = await batch('pizza', body);
+      expect([r.status, validAnswer(422, r.body)]).toEqual([422, true]);
+    }
+    expect((await call(`${gw.url}/publish/v1/pizza/batch`, { body: { events: [accept(1)] } })).status).toBe(401);
+    expect((await batch('chess', { events: [accept(1)] })).status).toBe(404);
+  });
+
+  it('with an Idempotency-Key, a repeated batch gets the same ids, one per position', async () => {
+    const events = [accept(7201), accept(7201), accept(7202)];
+    const first = await batch('pizza', { events }, { 'idempotency-key': 'batch-key-1' });
+    const again = await batch('pizza', { events }, { 'idempotency-key': 'batch-key-1' });
+    const ids = (r: typeof first) => (r.body.results as Array<{ id: string }>).map((x) => x.id);
+    expect(ids(again)).toEqual(ids(first));
+    expect(new Set(ids(first)).size).toBe(3);
+    const single = await call(`${gw.url}/publish/v1/pizza`, { body: accept(7201), headers: { authorization: `Bearer ${await gw.token('svc', {}, 'publish')}`, 'idempotency-key': 'batch-key-1' } });
+    expect(ids(first)).not.toContain(single.body.id);
+  });
+
+  it('answers 503 with Retry-After when the bus cannot take the accepted envelopes', async () => {
+    const down = await startGateway({}, { bus: new (class extends MemoryBus {
+      override publish(): Promise<void> {
+        return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
+      }
+    })() });
+    try {
+      const token = await down.token('svc', {}, 'publish');
+      const r = await call(`${down.url}/publish/v1/pizza/batch`, { body: { events: [accept(1)] }, headers: { authorization: `Bearer ${token}` } });
+      expect(r).toMatchObject({ status: 503, body: { error: expect.any(String) } });
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await down.stop();
+    }
+  });
+});

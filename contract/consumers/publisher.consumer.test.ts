@@ -91,3 +91,32 @@ it('422 with the validation errors when data does not match the spec', () => {
       await expect(failure).rejects.toMatchObject({ status: 422, errors: [{ instancePath: '/data' }] });
     });
 });
+
+it('a batch: 200 with a result per envelope, in order', () =>
+  pact
+    .addInteraction()
+    .given(PUBLISHER_STATE)
+    .uponReceiving('a batch of a valid and an invalid ACCEPT_PIZZA')
+    .withRequest('POST', '/publish/v1/pizza/batch', (b) =>
+      b.headers({ Authorization: bearer }).jsonBody({
+        events: [
+          { message: 'ACCEPT_PIZZA', to: { store_id: 1 }, data: [margherita.uuid] },
+          { message: 'ACCEPT_PIZZA', to: { store_id: 1 }, data: 'not-a-list' },
+        ],
+      }),
+    )
+    .willRespondWith(200, (b) =>
+      b.jsonBody({
+        results: [
+          { status: 202, id: M.string('0b6f1f61-3e0b-4a39-8d8e-7d0f1b1c2a10') },
+          { status: 422, error: M.string('data does not match the spec of ACCEPT_PIZZA'), errors: M.eachLike({ instancePath: M.string('/data'), message: M.string('/data: must be array') }) },
+        ],
+      }),
+    )
+    .executeTest(async (server) => {
+      const results = await publisher(server.url).publishBatch('pizza', [
+        { message: 'ACCEPT_PIZZA', to: { store_id: 1 }, data: [margherita.uuid] },
+        { message: 'ACCEPT_PIZZA', to: { store_id: 1 }, data: 'not-a-list' as unknown as string[] },
+      ]);
+      expect(results.map((r) => r.status)).toEqual([202, 422]);
+    }));

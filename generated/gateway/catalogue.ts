@@ -28,6 +28,22 @@ export const catalogue = {
         "503": { "application/json": v.publish_503_json },
       },
     },
+    publishBatch: {
+      operationId: "publishBatch", method: "POST", path: "/publish/v1/{api}/batch",
+      params: c.publishBatch_params,
+      body: { "application/json": v.publishBatch_body_json },
+      responses: {
+        "200": { "application/json": v.publishBatch_200_json },
+        "400": { "application/json": v.publishBatch_400_json },
+        "401": { "application/json": v.publishBatch_401_json },
+        "403": { "application/json": v.publishBatch_403_json },
+        "404": { "application/json": v.publishBatch_404_json },
+        "413": { "application/json": v.publishBatch_413_json },
+        "415": { "application/json": v.publishBatch_415_json },
+        "422": { "application/json": v.publishBatch_422_json },
+        "503": { "application/json": v.publishBatch_503_json },
+      },
+    },
     healthz: {
       operationId: "healthz", method: "GET", path: "/healthz",
       body: {  },

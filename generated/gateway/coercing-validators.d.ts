@@ -2,3 +2,4 @@
 import type { ValidateFunction } from 'ajv';
 import type { operations as O } from './openapi';
 export declare const publish_params: ValidateFunction<NonNullable<O["publish"]["parameters"]["path"]>>;
+export declare const publishBatch_params: ValidateFunction<NonNullable<O["publishBatch"]["parameters"]["path"]>>;

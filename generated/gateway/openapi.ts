@@ -64,6 +64,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/publish/v1/{api}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish many events to one API's clients in one request
+         * @description The same as `POST /publish/v1/{api}` for up to 1,000 envelopes at once (within the body size
+         *     limit), for back-ends that publish in bulk: one request, one token check, and the accepted
+         *     envelopes go to the bus together (Kafka: one produce request). Each envelope is checked on
+         *     its own: the answer, 200, lists a result per envelope in the request's order, `202` with
+         *     its id when it was accepted, or the status and error a single publish would have answered
+         *     (404 unknown message, 422 `to` or `data` not matching the spec); one bad envelope does not
+         *     hold back the others. Whole-request problems are answered as for a single publish (401,
+         *     403, 404 unknown api, 400, 413, 415, 422 not a batch). 503 means the bus did not
+         *     acknowledge every accepted envelope: send the batch again with the same `Idempotency-Key`,
+         *     whose envelope ids are derived from the key and each envelope's position, so what was
+         *     already on the bus is not done twice.
+         */
+        post: operations["publishBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -102,6 +132,22 @@ export interface components {
         PublishAccepted: {
             /** @description Envelope id assigned on publish. */
             id: string;
+        };
+        PublishBatchRequest: {
+            /** @description The envelopes, each as the body of a single publish (checked one by one). */
+            events: Record<string, never>[];
+        };
+        /** @description `202` with the envelope id, or the status and error a single publish of it would have had. */
+        PublishBatchResult: {
+            error?: string;
+            errors?: components["schemas"]["ValidationError"][];
+            /** @description Envelope id, when accepted. */
+            id?: string;
+            /** @enum {integer} */
+            status: 202 | 404 | 422;
+        };
+        PublishBatchResults: {
+            results: components["schemas"]["PublishBatchResult"][];
         };
         PublishRequest: {
             /** @description The message's data (any JSON), validated against that message's schema. */
@@ -300,6 +346,110 @@ export interface operations {
              *     harmless. Also answered when the token cannot be checked right now (the identity
              *     service's signing keys cannot be fetched, AUTH_JWKS_URL unreachable): nothing was published.
              */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    publishBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description As for a single publish; envelope `i` of the batch gets the id the key and `i` derive. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description As for a single publish (any other name is a 404). */
+                api: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Every envelope's result, in the request's order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishBatchResults"];
+                };
+            };
+            /** @description The body cannot be read (not JSON, too deep), or the Idempotency-Key is malformed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks scope `publish`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown api. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body exceeds the configured size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not a batch (`events`, 1 to 1,000 objects). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationFailed"];
+                };
+            };
+            /** @description The bus did not acknowledge every accepted envelope; `Retry-After` says when to try again. */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

@@ -11,6 +11,16 @@ export declare const publish_413_json: ValidateFunction<O["publish"]["responses"
 export declare const publish_415_json: ValidateFunction<O["publish"]["responses"]["415"]["content"]["application/json"]>;
 export declare const publish_422_json: ValidateFunction<O["publish"]["responses"]["422"]["content"]["application/json"]>;
 export declare const publish_503_json: ValidateFunction<O["publish"]["responses"]["503"]["content"]["application/json"]>;
+export declare const publishBatch_body_json: ValidateFunction<NonNullable<O["publishBatch"]["requestBody"]>["content"]["application/json"]>;
+export declare const publishBatch_200_json: ValidateFunction<O["publishBatch"]["responses"]["200"]["content"]["application/json"]>;
+export declare const publishBatch_400_json: ValidateFunction<O["publishBatch"]["responses"]["400"]["content"]["application/json"]>;
+export declare const publishBatch_401_json: ValidateFunction<O["publishBatch"]["responses"]["401"]["content"]["application/json"]>;
+export declare const publishBatch_403_json: ValidateFunction<O["publishBatch"]["responses"]["403"]["content"]["application/json"]>;
+export declare const publishBatch_404_json: ValidateFunction<O["publishBatch"]["responses"]["404"]["content"]["application/json"]>;
+export declare const publishBatch_413_json: ValidateFunction<O["publishBatch"]["responses"]["413"]["content"]["application/json"]>;
+export declare const publishBatch_415_json: ValidateFunction<O["publishBatch"]["responses"]["415"]["content"]["application/json"]>;
+export declare const publishBatch_422_json: ValidateFunction<O["publishBatch"]["responses"]["422"]["content"]["application/json"]>;
+export declare const publishBatch_503_json: ValidateFunction<O["publishBatch"]["responses"]["503"]["content"]["application/json"]>;
 export declare const healthz_200_json: ValidateFunction<O["healthz"]["responses"]["200"]["content"]["application/json"]>;
 export declare const readyz_200_json: ValidateFunction<O["readyz"]["responses"]["200"]["content"]["application/json"]>;
 export declare const readyz_503_json: ValidateFunction<O["readyz"]["responses"]["503"]["content"]["application/json"]>;
