@@ -80,6 +80,8 @@ export interface Config {
   kafkaTopicPrefix: string;
   kafkaPartitions: number;
   kafkaClientId: string;
+  /** The Kafka client library behind the bus: kafkajs, or @platformatic/kafka (Node >= 22.22). */
+  kafkaClient: 'kafkajs' | 'platformatic';
   /** Set: the store is Redis. Unset: the in-memory store. */
   redisUrl: string | undefined;
   pollTimeoutMs: number;
@@ -317,6 +319,7 @@ const EnvSchema = z.object({
     .default('switchyard.'),
   KAFKA_PARTITIONS: positiveCount.default(3),
   KAFKA_CLIENT_ID: nonEmpty.default('switchyard'),
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic'], { error: 'must be kafkajs or platformatic' }).default('kafkajs'),
   REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').optional(),
   POLL_TIMEOUT_MS: nonNegativeMs.default(5000),
   MESSENGER_POLL_TIMEOUT_MS: nonNegativeMs.default(25000),
@@ -514,6 +517,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaTopicPrefix: e.KAFKA_TOPIC_PREFIX,
     kafkaPartitions: e.KAFKA_PARTITIONS,
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaClient: e.KAFKA_CLIENT,
     redisUrl: e.REDIS_URL,
     pollTimeoutMs: e.POLL_TIMEOUT_MS,
     messengerPollTimeoutMs: e.MESSENGER_POLL_TIMEOUT_MS,
@@ -577,7 +581,7 @@ export interface ConfigSummary {
   allowEmbedded: boolean;
   devSecrets: SecretName[];
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
-  bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
+  bus: { kind: 'memory' } | { kind: 'kafka'; client: Config['kafkaClient']; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   web: { docs: boolean; console: 'off' | 'open' | 'token' };
   tracing: { enabled: false } | ({ enabled: true } & TracingConfig);
@@ -617,6 +621,7 @@ export function describeConfig(config: Config): ConfigSummary {
       config.kafkaBrokers !== undefined
         ? {
             kind: 'kafka',
+            client: config.kafkaClient,
             brokers: [...config.kafkaBrokers],
             topicPrefix: config.kafkaTopicPrefix,
             partitions: config.kafkaPartitions,

@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
     expect(config.kafkaTopicPrefix).toBe('switchyard.');
     expect(config.kafkaPartitions).toBe(3);
     expect(config.kafkaClientId).toBe('switchyard');
+    expect(config.kafkaClient).toBe('kafkajs');
   });
 
   it('has the documented timings and limits as numbers', () => {
@@ -114,6 +115,7 @@ describe('loadConfig parsing', () => {
       KAFKA_TOPIC_PREFIX: 'sy-',
       KAFKA_PARTITIONS: '12',
       KAFKA_CLIENT_ID: 'gw-1',
+      KAFKA_CLIENT: 'platformatic',
       REDIS_URL: 'rediss://cache.internal:6380/2',
       POLL_TIMEOUT_MS: '0',
       MESSENGER_POLL_TIMEOUT_MS: '100',
@@ -157,6 +159,7 @@ describe('loadConfig parsing', () => {
       kafkaTopicPrefix: 'sy-',
       kafkaPartitions: 12,
       kafkaClientId: 'gw-1',
+      kafkaClient: 'platformatic',
       redisUrl: 'rediss://cache.internal:6380/2',
       pollTimeoutMs: 0,
       messengerPollTimeoutMs: 100,
@@ -293,6 +296,7 @@ describe('loadConfig errors', () => {
       `CORS_ORIGINS: must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash) (got ${JSON.stringify(value)})`,
     ]),
     ['CORS_CREDENTIALS', 'yes', 'CORS_CREDENTIALS: must be true or false (got "yes")'],
+    ['KAFKA_CLIENT', 'librdkafka', 'KAFKA_CLIENT: must be kafkajs or platformatic (got "librdkafka")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
@@ -458,7 +462,7 @@ describe('describeConfig', () => {
       expect(text).not.toContain(secret);
     }
     expect(summary.store).toEqual({ kind: 'redis', url: 'redis://user:redacted@cache:6379/0' });
-    expect(summary.bus).toEqual({ kind: 'kafka', brokers: ['kafka:9092'], topicPrefix: 'switchyard.', partitions: 3, clientId: 'switchyard' });
+    expect(summary.bus).toEqual({ kind: 'kafka', client: 'kafkajs', brokers: ['kafka:9092'], topicPrefix: 'switchyard.', partitions: 3, clientId: 'switchyard' });
     expect(summary.auth).toEqual({ mode: 'jwt-secret' });
     expect(summary.port).toBe(8080);
     expect(summary.webhooks).toEqual({ allowedNetworks: [], registrationsPerMinute: 10 });

@@ -11,10 +11,10 @@
 // key (see src/http/idempotency.ts).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
-import { deeperThan, tooDeep } from '../validation/json-depth';
 import { consumeFromHeaders, endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
 import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+import { audienceKey, markHandled, readEnvelope, release, untilHandled } from './kafka-records';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -331,10 +331,7 @@ export class KafkaBus implements Bus {
       const message = batch.messages[i];
       await this.deliver(api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
-      if (member.handled) {
-        member.handled.set(batch.partition, BigInt(message.offset) + 1n);
-        if (member.waiters.size) for (const check of [...member.waiters]) check();
-      }
+      markHandled(member, batch.partition, BigInt(message.offset) + 1n);
     }
     if (last !== undefined) {
       resolveOffset(last);
@@ -353,22 +350,12 @@ export class KafkaBus implements Bus {
 
   /** Returns when the record is done: kafkajs commits its offset only then. */
   private async deliver(api: ApiName, mode: SubscriptionMode, message: KafkaMessage, handler: EnvelopeHandler): Promise<void> {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(message.value?.toString() ?? '') as Envelope;
-    } catch {
-      if (mode === 'work') await this.deadLetter(api, message, 'value is not valid JSON');
+    const read = readEnvelope(message.value?.toString(), this.maxJsonDepth);
+    if ('unfit' in read) {
+      if (mode === 'work') await this.deadLetter(api, message, read.unfit);
       return;
     }
-    // Checked before any handler reads it: handlers may assume an object, and validators, encoders
-    // and the store recurse into it.
-    const unfit = typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)
-      ? 'not a publish envelope {message, to, data}'
-      : deeperThan(envelope, this.maxJsonDepth) ? tooDeep(this.maxJsonDepth) : undefined;
-    if (unfit !== undefined) {
-      if (mode === 'work') await this.deadLetter(api, message, unfit);
-      return;
-    }
+    const { envelope } = read;
     try {
       await consumeFromHeaders('kafka', this.topic(api), String(envelope.id), message.headers, () => handler(envelope));
     } catch (err) {
@@ -426,21 +413,8 @@ export class KafkaBus implements Bus {
     const members = [...this.members].filter((m) => m.api === api && m.mode === 'fanout' && m.handled);
     if (members.length === 0) return;
     const ends = await (await this.adminClient()).fetchTopicOffsets(this.topic(api));
-    await Promise.all(
-      members.map(
-        (m) =>
-          new Promise<void>((resolve) => {
-            const done = () => !this.members.has(m) || ends.every((o) => (m.handled!.get(o.partition) ?? -1n) >= BigInt(o.high));
-            const check = () => {
-              if (!done()) return;
-              m.waiters.delete(check);
-              resolve();
-            };
-            m.waiters.add(check);
-            check();
-          }),
-      ),
-    );
+    const positions = ends.map((o) => [o.partition, BigInt(o.high)] as const);
+    await Promise.all(members.map((m) => untilHandled(m, positions, () => !this.members.has(m))));
   }
 
   /**
@@ -478,11 +452,6 @@ export class KafkaBus implements Bus {
   }
 }
 
-/** Ends every settled() wait on a member that is gone (their checks see it is no longer a member). */
-function release(member: Member): void {
-  for (const check of [...member.waiters]) check();
-}
-
 /**
  * The innermost cause is kafkajs's own and passes: a connection, a timeout, a broker not ready yet,
  * no group coordinator (kafkajs calls that final; a broker shutting down causes it).
@@ -496,10 +465,4 @@ function isTransientBrokerError(err: unknown): boolean {
 /** A record the broker refuses as such (too large, corrupt): retrying cannot help. */
 function isBadRecord(err: unknown): boolean {
   return causes(err).some((e) => BAD_RECORD.has(String((e as { type?: unknown }).type)));
-}
-
-/** Record key: the audience value, so one audience's records stay in order on one partition. */
-function audienceKey(envelope: Envelope): string | null {
-  const values = Object.values(envelope.to ?? {});
-  return values.length ? String(values[0]) : null;
 }
