@@ -564,7 +564,7 @@ export function consoleMode(config: Pick<Config, 'consoleToken' | 'devMode'>): '
 }
 
 /** Masks the password in a URL (Redis URLs often carry one); the user name stays, it helps debugging. */
-function redactUrl(value: string): string {
+export function redactUrl(value: string): string {
   const parsed = new URL(value);
   if (parsed.password === '') return value;
   parsed.password = 'redacted';
