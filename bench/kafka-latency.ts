@@ -12,7 +12,8 @@
 // `--client both` (Node >= 22.22, e.g. `bash scripts/node-lts.sh -- npx tsx bench/kafka-latency.ts
 // --client both`): the gateway with KAFKA_CLIENT=kafkajs and with KAFKA_CLIENT=platformatic, their
 // ladders interleaved in one run on the same broker, written as scenario `kafka-clients`
-// (platformatic against the kafkajs baseline). `--sockets N`: N clients of the store (fan-out).
+// (platformatic against the kafkajs baseline). `--sockets N`: N clients of the store (fan-out;
+// with both clients: scenario `kafka-clients-fanout`).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
   }
   const both = options.client === 'both';
   // Both clients: platformatic measured against kafkajs as the baseline, in a results file of its own.
-  const scenario = both ? 'kafka-clients' : 'kafka-latency';
+  const scenario = both ? (options.sockets > 1 ? 'kafka-clients-fanout' : 'kafka-clients') : 'kafka-latency';
   const main_: Variant = both ? 'switchyard-platformatic' : options.client === 'platformatic' ? 'switchyard-platformatic' : 'switchyard';
   const base: Variant | null = both ? 'switchyard-kafkajs' : options.baseline ? 'bare-kafka' : null;
   const targetName = `Kafka ${fmtInt(TARGET_RATE)} events/s with p99 < ${options.p99LimitMs} ms`;

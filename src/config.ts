@@ -13,6 +13,7 @@
 //   configured) unless `ALLOW_EMBEDDED=true` says a single node without them is intended.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { platformaticSupports } from './bus/platformatic-kafka';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
 export const DEV_API_SECRET = 'dev-api-secret';
@@ -485,6 +486,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A lease that ran out during an attempt would let a second node send the same event at once.
   if (parsed.success && parsed.data.WEBHOOK_LEASE_MS !== undefined && parsed.data.WEBHOOK_LEASE_MS <= parsed.data.WEBHOOK_TIMEOUT_MS) {
     problems.push(`WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (${parsed.data.WEBHOOK_TIMEOUT_MS}), an attempt must end before its lease ${got('WEBHOOK_LEASE_MS', raw.WEBHOOK_LEASE_MS)}`);
+  }
+
+  // Refused with the other problems at start, not at the first connection.
+  if (raw.KAFKA_CLIENT === 'platformatic' && !platformaticSupports(process.versions.node)) {
+    problems.push(`KAFKA_CLIENT: platformatic needs Node >= 22.22 or >= 24.6 (@platformatic/kafka 2), this is Node ${process.versions.node}: use kafkajs (the default) or a current Node LTS ${got('KAFKA_CLIENT', raw.KAFKA_CLIENT)}`);
   }
 
   const nodeEnv = raw.NODE_ENV ?? 'development';

@@ -1,3 +1,4 @@
+import { platformaticSupports } from '../src/bus/platformatic-kafka';
 import {
   ConfigError,
   DEV_API_SECRET,
@@ -115,7 +116,7 @@ describe('loadConfig parsing', () => {
       KAFKA_TOPIC_PREFIX: 'sy-',
       KAFKA_PARTITIONS: '12',
       KAFKA_CLIENT_ID: 'gw-1',
-      KAFKA_CLIENT: 'platformatic',
+      KAFKA_CLIENT: 'kafkajs',
       REDIS_URL: 'rediss://cache.internal:6380/2',
       POLL_TIMEOUT_MS: '0',
       MESSENGER_POLL_TIMEOUT_MS: '100',
@@ -159,7 +160,7 @@ describe('loadConfig parsing', () => {
       kafkaTopicPrefix: 'sy-',
       kafkaPartitions: 12,
       kafkaClientId: 'gw-1',
-      kafkaClient: 'platformatic',
+      kafkaClient: 'kafkajs',
       redisUrl: 'rediss://cache.internal:6380/2',
       pollTimeoutMs: 0,
       messengerPollTimeoutMs: 100,
@@ -300,6 +301,16 @@ describe('loadConfig errors', () => {
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
+  it('refuses KAFKA_CLIENT=platformatic on a Node that @platformatic/kafka does not run on (Node < 22.22), and takes it on one it does', () => {
+    if (platformaticSupports(process.versions.node)) {
+      expect(loadConfig({ KAFKA_CLIENT: 'platformatic' }).kafkaClient).toBe('platformatic');
+    } else {
+      expect(problemsOf({ KAFKA_CLIENT: 'platformatic' })).toEqual([
+        `KAFKA_CLIENT: platformatic needs Node >= 22.22 or >= 24.6 (@platformatic/kafka 2), this is Node ${process.versions.node}: use kafkajs (the default) or a current Node LTS (got "platformatic")`,
+      ]);
+    }
   });
 
   it('refuses a webhook lease no longer than the attempt timeout, and defaults it past a long timeout', () => {
