@@ -12,10 +12,12 @@
 // went away) is started again every reconnectMs until it runs.
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Message, MessagesStream, Producer } from '@platformatic/kafka';
-import { consumeFromHeaders, endWhenSettled, injectInto, startProduce } from '../tracing/spans';
-import { Availability, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
-import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
-import { audienceKey, markHandled, readEnvelope, release, untilHandled, type HandledPositions } from './kafka-records';
+import { endWhenSettled, injectInto, startProduce } from '../tracing/spans';
+import { Availability, DependencyUnavailableError, isUnavailable } from '../ports/availability';
+import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+import { BrokerProbe } from './kafka-probe';
+import { TickBatch } from './kafka-publish';
+import { audienceKey, handleRecord, markHandled, release, untilHandled, type HandledPositions, type RecordTarget } from './kafka-records';
 import { loadPlatformaticKafka, type PlatformaticKafka } from './platformatic-kafka';
 import type { KafkaBusOptions } from './kafka-bus';
 
@@ -23,17 +25,19 @@ type Record_ = Message<string, string, string, string>;
 type StringConsumer = Consumer<string, string, string, string>;
 type StringStream = MessagesStream<string, string, string, string>;
 
-interface Pending {
-  message: { topic: string; key: string | undefined; value: string; headers: Record<string, string> };
-  resolve: () => void;
-  reject: (err: unknown) => void;
+interface Outgoing {
+  topic: string;
+  key: string | undefined;
+  value: string;
+  headers: Record<string, string>;
 }
 
 interface Member extends HandledPositions {
   api: ApiName;
   mode: SubscriptionMode;
   groupId: string;
-  handler: EnvelopeHandler;
+  /** What its records are handed to. */
+  target: RecordTarget;
   consumer?: StringConsumer;
   stream?: StringStream;
   /** Per partition, the record being handled and those queued behind it: handled in order. */
@@ -58,6 +62,8 @@ export class PlatformaticKafkaBus implements Bus {
   private readonly admin: Admin;
   /** Metadata requests without retries: is a broker answering right now? */
   private readonly prober: Admin;
+  private readonly probe: BrokerProbe;
+  private readonly batch: TickBatch<Outgoing>;
   private readonly prefix: string;
   private readonly partitions: number;
   private readonly maxJsonDepth: number;
@@ -67,10 +73,7 @@ export class PlatformaticKafkaBus implements Bus {
   private readonly timeoutMs: number;
   private readonly reconnectMs: number;
   private readonly availability: Availability;
-  private batch: Pending[] = [];
   private topicsReady: Promise<void> | undefined;
-  private probing: Promise<boolean> | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -90,7 +93,28 @@ export class PlatformaticKafkaBus implements Bus {
     this.admin = new Admin({ ...this.base, retries: 10 });
     this.prober = new Admin({ ...this.base, clientId: `${this.clientId}-probe`, retries: 0 });
     for (const client of [this.producer, this.admin, this.prober]) client.on('error', (err: unknown) => this.reportError(err, { event: 'client error' }));
-    this.scheduleProbe(0);
+    this.probe = new BrokerProbe({
+      check: async () => {
+        try {
+          await this.prober.metadata({ topics: [], forceUpdate: true });
+        } catch (err) {
+          throw new Error(reasonOf(err), { cause: err }); // the reason the outage is logged with
+        }
+      },
+      availability: this.availability,
+      reconnectMs: this.reconnectMs,
+      onUp: () => this.ensureTopics().catch(() => undefined), // warm: the first publish need not create them
+    });
+    this.batch = new TickBatch<Outgoing>({
+      send: async (messages) => {
+        await this.ensureTopics();
+        await this.producer.send({ messages });
+      },
+      timeoutMs: this.timeoutMs,
+      isBadRecord,
+      onUnavailable: () => void this.probe.probe(),
+    });
+    this.probe.start();
   }
 
   topic(api: ApiName): string {
@@ -110,49 +134,27 @@ export class PlatformaticKafkaBus implements Bus {
     return this.topicsReady;
   }
 
-  /** Publishes made in the same tick go to Kafka as one request. */
+  /** Publishes made in the same tick go to Kafka as one request (see TickBatch). */
   publish(api: ApiName, envelope: Envelope): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PlatformaticKafkaBus is closed: cannot publish to ${api}`));
     if (this.availability.down) return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
     const headers: Record<string, string> = { message: String(envelope.message), id: String(envelope.id) };
     const span = startProduce('kafka', this.topic(api), String(envelope.id));
     if (span) injectInto(span, headers);
-    const sent = new Promise<void>((resolve, reject) => {
-      this.batch.push({ message: { topic: this.topic(api), key: audienceKey(envelope) ?? undefined, value: JSON.stringify(envelope), headers }, resolve, reject });
-      if (this.batch.length === 1) setImmediate(() => void this.flush());
-    });
+    const sent = this.batch.add({ topic: this.topic(api), key: audienceKey(envelope) ?? undefined, value: JSON.stringify(envelope), headers });
     return span ? endWhenSettled(span, sent) : sent;
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.batch.splice(0);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      const sent = this.ensureTopics().then(() => this.producer.send({ messages: batch.map((p) => p.message) }));
-      sent.catch(() => undefined); // when the deadline won, the client's own failure comes later and goes nowhere
-      await Promise.race([sent, deadline]);
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      const error = isBadRecord(err) ? err : new DependencyUnavailableError('bus', `Kafka: ${(err as Error).message}`, { cause: err });
-      if (error !== err) void this.probe();
-      for (const p of batch) p.reject(error);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async subscribe(api: ApiName, mode: SubscriptionMode, handler: EnvelopeHandler): Promise<Subscription> {
     if (this.closed) throw new Error('PlatformaticKafkaBus is closed');
     const groupId = mode === 'work' ? `${this.clientId}.work.${api}` : `${this.clientId}.fanout.${api}.${this.nodeId}.${randomUUID().slice(0, 8)}`;
-    const member: Member = { api, mode, groupId, handler, chains: new Map(), joined: false, stopped: false, commits: new Map(), waiters: new Set() };
+    const target = { api, mode, topic: this.topic(api), maxJsonDepth: this.maxJsonDepth, handler, onError: this.options.onError };
+    const member: Member = { api, mode, groupId, target, chains: new Map(), joined: false, stopped: false, commits: new Map(), waiters: new Set() };
     this.members.add(member);
     const started = this.runConsumer(member, 0);
     // As kafkajs's: with the broker up the subscription counts once consuming (a fanout group's
     // start is fixed); with it down the consumer keeps trying in the background.
-    if (await this.probe()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    if (await this.probe.probe()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
     return {
       close: async () => {
         this.members.delete(member);
@@ -234,7 +236,7 @@ export class PlatformaticKafkaBus implements Bus {
     stream.once('error', (err: unknown) => {
       if (this.closed || member.stopped) return;
       this.reportError(err, { api: member.api, mode: member.mode, event: 'consumer stream failed' });
-      void this.probe();
+      void this.probe.probe();
       const consumer = member.consumer;
       member.stream = undefined;
       member.consumer = undefined;
@@ -271,24 +273,8 @@ export class PlatformaticKafkaBus implements Bus {
   }
 
   /** Rejects only for a work record to be tried again. */
-  private async deliver(member: Member, message: Record_): Promise<void> {
-    const { api, mode, handler } = member;
-    const read = readEnvelope(message.value ?? undefined, this.maxJsonDepth);
-    if ('unfit' in read) {
-      if (mode === 'work') await this.deadLetter(api, message, read.unfit);
-      return;
-    }
-    const { envelope } = read;
-    try {
-      await consumeFromHeaders('kafka', this.topic(api), String(envelope.id), Object.fromEntries(message.headers), () => handler(envelope));
-    } catch (err) {
-      if (err instanceof DeadLetterError && mode === 'work') return this.deadLetter(api, message, err.reason);
-      if (mode === 'fanout') {
-        this.options.onError?.(err, { api, mode, id: envelope.id, event: 'fanout handler failed' });
-        return;
-      }
-      throw err;
-    }
+  private deliver(member: Member, message: Record_): Promise<void> {
+    return handleRecord(member.target, message.value ?? undefined, Object.fromEntries(message.headers), (reason) => this.deadLetter(member.api, message, reason));
   }
 
   private async deadLetter(api: ApiName, message: Record_, reason: string): Promise<void> {
@@ -305,30 +291,6 @@ export class PlatformaticKafkaBus implements Bus {
     await Promise.allSettled(member.chains.values());
     await member.stream?.close().catch(() => undefined);
     await member.consumer?.close(true).catch(() => undefined);
-  }
-
-  /** One metadata request, no retries: is a broker answering right now? Concurrent calls share one. */
-  private probe(): Promise<boolean> {
-    this.probing ??= (async () => {
-      try {
-        await this.prober.metadata({ topics: [], forceUpdate: true });
-        this.availability.succeeded();
-        this.ensureTopics().catch(() => undefined); // warm: the first publish need not create them
-        return true;
-      } catch (err) {
-        this.availability.failed(new Error(reasonOf(err)));
-        return false;
-      } finally {
-        this.probing = undefined;
-      }
-    })();
-    return this.probing;
-  }
-
-  private scheduleProbe(delayMs: number): void {
-    if (this.closed) return;
-    this.probeTimer = setTimeout(() => void this.probe().finally(() => this.scheduleProbe(this.reconnectMs)), delayMs);
-    this.probeTimer.unref();
   }
 
   /** The topic's end offsets, then a wait until each of this node's fanout consumers of `api` has handled up to them. */
@@ -355,12 +317,12 @@ export class PlatformaticKafkaBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.probeTimer);
+    this.probe.stop();
     this.availability.close();
     const members = [...this.members];
     this.members.clear();
     for (const m of members) release(m);
-    if (this.batch.length) await this.flush(); // what was published before close still goes out
+    await this.batch.flush(); // what was published before close still goes out
     await Promise.allSettled(members.map((m) => this.stop(m)));
     await Promise.allSettled([this.producer.close(), this.admin.close(), this.prober.close()]);
   }
