@@ -126,7 +126,8 @@ export class PlatformaticKafkaBus implements Bus {
     this.topicsReady ??= (async () => {
       const existing = new Set(await this.admin.listTopics());
       const wanted = API_NAMES.flatMap((api) => [this.topic(api), `${this.topic(api)}.dlq`]).filter((t) => !existing.has(t));
-      if (wanted.length) await this.admin.createTopics({ topics: wanted, partitions: this.partitions, replicas: 1 });
+      // replicas -1: the broker's default replication factor, as kafkajs creates them.
+      if (wanted.length) await this.admin.createTopics({ topics: wanted, partitions: this.partitions, replicas: -1 });
     })().catch((err: unknown) => {
       this.topicsReady = undefined; // try again next time
       throw err;
