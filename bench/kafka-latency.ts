@@ -8,6 +8,12 @@
 // Kafka: KAFKA_BROKERS when set (left alone), otherwise a throwaway broker (scripts/kafka.sh, own
 // state dir) stopped at the end; the broker's CPU is reported as `service` cores. Each run uses
 // topics of its own (KAFKA_TOPIC_PREFIX switchyard-bench-<id>.), deleted after the run.
+//
+// `--client both` (Node >= 22.22, e.g. `bash scripts/node-lts.sh -- npx tsx bench/kafka-latency.ts
+// --client both`): the gateway with KAFKA_CLIENT=kafkajs and with KAFKA_CLIENT=platformatic, their
+// ladders interleaved in one run on the same broker, written as scenario `kafka-clients`
+// (platformatic against the kafkajs baseline). `--sockets N`: N clients of the store (fan-out;
+// with both clients: scenario `kafka-clients-fanout`).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +26,7 @@ import { log, quietest } from './lib/quiet';
 import { benchLine, check, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, range, renderTable, resultsDir, round, targetLines, writeResults, type BenchLine } from './lib/report';
 import { LOAD_CPU, runChildren, SERVER_CPU } from './lib/run';
 import { ensureService, type Service } from './lib/services';
+import { platformaticSupports } from '../src/bus/platformatic-kafka';
 import { median, spread } from './lib/stats';
 import type { KafkaLoadSettings, KafkaPlan, KafkaResult, KafkaStep } from './clients/kafka-load';
 
@@ -27,7 +34,9 @@ export const TARGET_RATE = 20_000;
 export const P99_LIMIT_MS = 50;
 const PARTITIONS = 3;
 
-type Variant = 'switchyard' | 'bare-kafka';
+type KafkaClient = 'kafkajs' | 'platformatic';
+/** `switchyard` runs KAFKA_CLIENT=kafkajs; `switchyard-<client>` names the client when both run. */
+type Variant = 'switchyard' | `switchyard-${KafkaClient}` | 'bare-kafka';
 
 interface Options extends KafkaLoadSettings {
   size: Size;
@@ -38,6 +47,7 @@ interface Options extends KafkaLoadSettings {
   pin: boolean;
   /** CPU-profile the server over the step at this rate (0: none). */
   profileRate: number;
+  client: KafkaClient | 'both';
 }
 
 const FULL: Options = {
@@ -54,6 +64,8 @@ const FULL: Options = {
   stallSeconds: 60,
   pin: false,
   profileRate: 0,
+  client: 'kafkajs',
+  sockets: 1,
 };
 const OPTIONS = defineOptions<Options>(
   'npx tsx bench/kafka-latency.ts',
@@ -69,6 +81,8 @@ const OPTIONS = defineOptions<Options>(
     { flag: '--stall-seconds', key: 'stallSeconds', kind: 'number', min: 1, help: 'abort when a phase makes no progress this long' },
     { flag: '--pin', key: 'pin', kind: 'boolean', help: 'pin the server to one core and the load generator to the other' },
     { flag: '--profile-rate', key: 'profileRate', kind: 'int', min: 0, help: 'CPU-profile each server over the step at this rate (bench/results/profiles/)' },
+    { flag: '--client', key: 'client', kind: 'string', choices: ['kafkajs', 'platformatic', 'both'], help: "the gateway's KAFKA_CLIENT; both: side by side, interleaved (needs Node >= 22.22)" },
+    { flag: '--sockets', key: 'sockets', kind: 'int', min: 1, help: 'WebSocket clients of the store: each record fans out to all' },
   ],
   {
     full: FULL,
@@ -109,15 +123,16 @@ async function runVariant(launcher: Launcher, variant: Variant, kafka: Service, 
       const id = randomUUID().slice(0, 8);
       const prefix = `switchyard-bench-${id}.`;
       const topic = `${prefix}pizza`;
+      const client: KafkaClient = variant === 'switchyard-platformatic' ? 'platformatic' : 'kafkajs';
       const server =
-        variant === 'switchyard'
+        variant !== 'bare-kafka'
           ? {
               script: 'bench/servers/switchyard-server.ts',
-              args: [JSON.stringify({ KAFKA_BROKERS: kafka.url, KAFKA_TOPIC_PREFIX: prefix, KAFKA_CLIENT_ID: `switchyard-bench-${id}`, KAFKA_PARTITIONS: String(PARTITIONS) })],
+              args: [JSON.stringify({ KAFKA_BROKERS: kafka.url, KAFKA_TOPIC_PREFIX: prefix, KAFKA_CLIENT_ID: `switchyard-bench-${id}`, KAFKA_PARTITIONS: String(PARTITIONS), KAFKA_CLIENT: client })],
             }
           : { script: 'bench/servers/bare-kafka-ws-server.ts', args: [JSON.stringify({ brokers: kafka.url, topic, partitions: PARTITIONS })] };
       // The options carry the load's settings (the child ignores the rest).
-      const plan: Omit<KafkaPlan, 'port'> = { ...options, target: variant, brokers: kafka.url, topic };
+      const plan: Omit<KafkaPlan, 'port'> = { ...options, target: variant === 'bare-kafka' ? 'bare-kafka' : 'switchyard', brokers: kafka.url, topic };
       try {
         const outcome = await runChildren<typeof plan, KafkaResult>(launcher, {
           label: `kafka ${variant}`,
@@ -231,7 +246,8 @@ function params(options: Options, kafka: Service | undefined): Record<string, un
   return {
     api: 'pizza',
     message: 'CREATE_PIZZA',
-    clients: 1,
+    clients: options.sockets,
+    kafkaClient: options.client,
     rates: options.rates,
     stepSeconds: options.stepSeconds,
     warmupSeconds: options.warmupSeconds,
@@ -246,11 +262,19 @@ function params(options: Options, kafka: Service | undefined): Record<string, un
 
 async function main(): Promise<void> {
   const options = optionsOrExit(OPTIONS, process.argv.slice(2), 'kafka-latency');
+  if (options.client !== 'kafkajs' && !platformaticSupports(process.versions.node)) {
+    throw new Error(`--client ${options.client} needs Node >= 22.22 (@platformatic/kafka); this is Node ${process.versions.node}: run it with bash scripts/node-lts.sh -- npx tsx bench/kafka-latency.ts --client ${options.client}`);
+  }
+  const both = options.client === 'both';
+  // Both clients: platformatic measured against kafkajs as the baseline, in a results file of its own.
+  const scenario = both ? (options.sockets > 1 ? 'kafka-clients-fanout' : 'kafka-clients') : 'kafka-latency';
+  const main_: Variant = both ? 'switchyard-platformatic' : options.client === 'platformatic' ? 'switchyard-platformatic' : 'switchyard';
+  const base: Variant | null = both ? 'switchyard-kafkajs' : options.baseline ? 'bare-kafka' : null;
   const targetName = `Kafka ${fmtInt(TARGET_RATE)} events/s with p99 < ${options.p99LimitMs} ms`;
   const got = await ensureService('kafka', log);
   if (typeof got === 'string') {
     const line = benchLine({
-      scenario: 'kafka-latency',
+      scenario,
       size: options.size,
       params: params(options, undefined),
       figures: { skipped: got },
@@ -263,31 +287,31 @@ async function main(): Promise<void> {
       contendedRuns: 0,
     });
     console.log(JSON.stringify(line));
-    writeResults('kafka-latency', [line], options.size);
-    console.log(`\nkafka-latency skipped: ${got}`);
+    writeResults(scenario, [line], options.size);
+    console.log(`\n${scenario} skipped: ${got}`);
     return;
   }
   const kafka = got;
   try {
     const launcher = new Launcher(64);
-    const variants: Variant[] = options.baseline ? ['switchyard', 'bare-kafka'] : ['switchyard'];
+    const variants: Variant[] = base ? [main_, base] : [main_];
     const runs = new Map<Variant, Run[]>();
     for (let rep = 1; rep <= options.repeat; rep++) {
       for (const variant of rep % 2 === 1 ? variants : [...variants].reverse()) {
-        log(`[kafka-latency ${rep}/${options.repeat}] ${variant}: rates ${options.rates.join(', ')} events/s, ${options.stepSeconds} s each`);
+        log(`[${scenario} ${rep}/${options.repeat}] ${variant}: rates ${options.rates.join(', ')} events/s, ${options.stepSeconds} s each`);
         runs.set(variant, [...(runs.get(variant) ?? []), await runVariant(launcher, variant, kafka, options)]);
       }
     }
-    const sw = summary('switchyard', runs.get('switchyard')!, options);
-    const bare = options.baseline ? summary('bare-kafka', runs.get('bare-kafka')!, options) : null;
+    const sw = summary(main_, runs.get(main_)!, options);
+    const bare = base ? summary(base, runs.get(base)!, options) : null;
     const highest = sw.highestRateHeld as number;
     const ladderTop = Math.max(...options.rates);
     const line = benchLine({
-      scenario: 'kafka-latency',
+      scenario,
       size: options.size,
       params: params(options, kafka),
       figures: sw,
-      baselineName: bare ? 'bare-kafka' : null,
+      baselineName: base,
       baseline: bare,
       ratio: bare && (bare.highestRateHeld as number) > 0 ? round(highest / (bare.highestRateHeld as number), 3) : null,
       ratioOf: bare ? 'highestRateHeld' : null,
@@ -299,9 +323,9 @@ async function main(): Promise<void> {
       contendedRuns: (sw.contendedRuns as number) + ((bare?.contendedRuns as number | undefined) ?? 0),
     });
     console.log(JSON.stringify(line));
-    const files = writeResults('kafka-latency', [line], options.size);
+    const files = writeResults(scenario, [line], options.size);
     console.log(`\n${table(line)}\n`);
-    console.log(`highest rate held: switchyard ${fmtInt(highest)}/s${bare ? `, bare kafkajs -> ws ${fmtInt(bare.highestRateHeld as number)}/s (ratio ${fmtRatio(line.ratio)})` : ''}`);
+    console.log(`highest rate held: ${main_} ${fmtInt(highest)}/s${bare ? `, ${base} ${fmtInt(bare.highestRateHeld as number)}/s (ratio ${fmtRatio(line.ratio)})` : ''}`);
     for (const t of targetLines([line])) console.log(t);
     if (options.size === 'tiny') console.log('tiny run: figures only show that the bench works');
     console.log(`written: ${files.join(', ')}`);

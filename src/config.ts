@@ -14,6 +14,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { platformaticSupports } from './bus/platformatic-kafka';
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
 export const DEV_API_SECRET = 'dev-api-secret';
@@ -86,6 +87,8 @@ export interface Config {
   kafkaTopicPrefix: string;
   kafkaPartitions: number;
   kafkaClientId: string;
+  /** The Kafka client library behind the bus: kafkajs, or @platformatic/kafka (Node >= 22.22). */
+  kafkaClient: 'kafkajs' | 'platformatic';
   /** Set: the store is Redis. Unset: the in-memory store. */
   redisUrl: string | undefined;
   pollTimeoutMs: number;
@@ -324,6 +327,7 @@ const EnvSchema = z.object({
     .default('switchyard.'),
   KAFKA_PARTITIONS: positiveCount.default(3),
   KAFKA_CLIENT_ID: nonEmpty.default('switchyard'),
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic'], { error: 'must be kafkajs or platformatic' }).default('kafkajs'),
   REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').optional(),
   POLL_TIMEOUT_MS: nonNegativeMs.default(5000),
   MESSENGER_POLL_TIMEOUT_MS: nonNegativeMs.default(25000),
@@ -491,6 +495,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (${parsed.data.WEBHOOK_TIMEOUT_MS}), an attempt must end before its lease ${got('WEBHOOK_LEASE_MS', raw.WEBHOOK_LEASE_MS)}`);
   }
 
+  // Refused with the other problems at start, not at the first connection.
+  if (raw.KAFKA_CLIENT === 'platformatic' && !platformaticSupports(process.versions.node)) {
+    problems.push(`KAFKA_CLIENT: platformatic needs Node >= 22.22 or >= 24.6 (@platformatic/kafka 2), this is Node ${process.versions.node}: use kafkajs (the default) or a current Node LTS ${got('KAFKA_CLIENT', raw.KAFKA_CLIENT)}`);
+  }
+
   const nodeEnv = raw.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const secrets = resolveSecrets(raw, production, problems);
@@ -526,6 +535,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaTopicPrefix: e.KAFKA_TOPIC_PREFIX,
     kafkaPartitions: e.KAFKA_PARTITIONS,
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaClient: e.KAFKA_CLIENT,
     redisUrl: e.REDIS_URL,
     pollTimeoutMs: e.POLL_TIMEOUT_MS,
     messengerPollTimeoutMs: e.MESSENGER_POLL_TIMEOUT_MS,
@@ -572,7 +582,7 @@ export function consoleMode(config: Pick<Config, 'consoleToken' | 'devMode'>): '
 }
 
 /** Masks the password in a URL (Redis URLs often carry one); the user name stays, it helps debugging. */
-function redactUrl(value: string): string {
+export function redactUrl(value: string): string {
   const parsed = new URL(value);
   if (parsed.password === '') return value;
   parsed.password = 'redacted';
@@ -590,7 +600,7 @@ export interface ConfigSummary {
   allowEmbedded: boolean;
   devSecrets: SecretName[];
   auth: { mode: 'jwt-secret' } | { mode: 'jwks'; jwksUrl: string };
-  bus: { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
+  bus: { kind: 'memory' } | { kind: 'kafka'; client: Config['kafkaClient']; brokers: string[]; topicPrefix: string; partitions: number; clientId: string };
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   web: { docs: boolean; console: 'off' | 'open' | 'token' };
   tracing: { enabled: false } | ({ enabled: true } & TracingConfig);
@@ -631,6 +641,7 @@ export function describeConfig(config: Config): ConfigSummary {
       config.kafkaBrokers !== undefined
         ? {
             kind: 'kafka',
+            client: config.kafkaClient,
             brokers: [...config.kafkaBrokers],
             topicPrefix: config.kafkaTopicPrefix,
             partitions: config.kafkaPartitions,

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { platformaticSupports } from '../src/bus/platformatic-kafka';
 import {
   ConfigError,
   DEV_API_SECRET,
@@ -48,6 +49,7 @@ describe('loadConfig defaults', () => {
     expect(config.kafkaTopicPrefix).toBe('switchyard.');
     expect(config.kafkaPartitions).toBe(3);
     expect(config.kafkaClientId).toBe('switchyard');
+    expect(config.kafkaClient).toBe('kafkajs');
   });
 
   it('has the documented timings and limits as numbers', () => {
@@ -115,6 +117,7 @@ describe('loadConfig parsing', () => {
       KAFKA_TOPIC_PREFIX: 'sy-',
       KAFKA_PARTITIONS: '12',
       KAFKA_CLIENT_ID: 'gw-1',
+      KAFKA_CLIENT: 'kafkajs',
       REDIS_URL: 'rediss://cache.internal:6380/2',
       POLL_TIMEOUT_MS: '0',
       MESSENGER_POLL_TIMEOUT_MS: '100',
@@ -158,6 +161,7 @@ describe('loadConfig parsing', () => {
       kafkaTopicPrefix: 'sy-',
       kafkaPartitions: 12,
       kafkaClientId: 'gw-1',
+      kafkaClient: 'kafkajs',
       redisUrl: 'rediss://cache.internal:6380/2',
       pollTimeoutMs: 0,
       messengerPollTimeoutMs: 100,
@@ -294,9 +298,20 @@ describe('loadConfig errors', () => {
       `CORS_ORIGINS: must be "*", "none" or a comma-separated list of origins such as https://app.example.com (scheme, host, optional port; no path or trailing slash) (got ${JSON.stringify(value)})`,
     ]),
     ['CORS_CREDENTIALS', 'yes', 'CORS_CREDENTIALS: must be true or false (got "yes")'],
+    ['KAFKA_CLIENT', 'librdkafka', 'KAFKA_CLIENT: must be kafkajs or platformatic (got "librdkafka")'],
     ['WEBHOOK_RETRY_SCHEDULE_MS', '1000,soon', 'WEBHOOK_RETRY_SCHEDULE_MS: must be a comma-separated list of whole numbers of milliseconds up to 2147483647 (got "1000,soon")'],
   ])('%s=%s is refused', (name, value, problem) => {
     expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
+  it('refuses KAFKA_CLIENT=platformatic on a Node that @platformatic/kafka does not run on (Node < 22.22), and takes it on one it does', () => {
+    if (platformaticSupports(process.versions.node)) {
+      expect(loadConfig({ KAFKA_CLIENT: 'platformatic' }).kafkaClient).toBe('platformatic');
+    } else {
+      expect(problemsOf({ KAFKA_CLIENT: 'platformatic' })).toEqual([
+        `KAFKA_CLIENT: platformatic needs Node >= 22.22 or >= 24.6 (@platformatic/kafka 2), this is Node ${process.versions.node}: use kafkajs (the default) or a current Node LTS (got "platformatic")`,
+      ]);
+    }
   });
 
   it('refuses a webhook lease no longer than the attempt timeout, and defaults it past a long timeout', () => {
@@ -459,7 +474,7 @@ describe('describeConfig', () => {
       expect(text).not.toContain(secret);
     }
     expect(summary.store).toEqual({ kind: 'redis', url: 'redis://user:redacted@cache:6379/0' });
-    expect(summary.bus).toEqual({ kind: 'kafka', brokers: ['kafka:9092'], topicPrefix: 'switchyard.', partitions: 3, clientId: 'switchyard' });
+    expect(summary.bus).toEqual({ kind: 'kafka', client: 'kafkajs', brokers: ['kafka:9092'], topicPrefix: 'switchyard.', partitions: 3, clientId: 'switchyard' });
     expect(summary.auth).toEqual({ mode: 'jwt-secret' });
     expect(summary.port).toBe(8080);
     expect(summary.webhooks).toEqual({ allowedNetworks: [], registrationsPerMinute: 10 });

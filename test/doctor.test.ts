@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { diagnose, exitCodeOf, renderFindings, secretFindings } from '../src/cli/doctor';
+import { forwardedBackends } from '../src/cli/doctor-actions';
 import { parseInfo, persistenceFindings } from '../src/cli/doctor-redis';
 import type { Finding } from '../src/cli/findings';
+import { catalogues } from '../generated';
 import { loadConfig } from '../src/config';
 import { startGateway } from './helpers/gateway';
 import { CLI, ROOT, cleanEnv, freePort } from './helpers/process';
@@ -29,6 +31,13 @@ function runDoctor(args: string[], env: Record<string, string>): Promise<{ code:
 }
 
 const of = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
+
+/** An HTTP server that answers every request 405 (as an action endpoint answers a HEAD); its base URL. */
+async function actionBackend(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((_req, res) => res.writeHead(405).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/actions`, close: () => server.close() };
+}
 
 describe('doctor findings without services', () => {
   it('reports every configuration problem as a failure, as serve would refuse to start', async () => {
@@ -104,6 +113,35 @@ describe('doctor findings without services', () => {
     expect(persistenceFindings({ aof_enabled: '1', aof_last_write_status: 'err' }, 'always')[0].status).toBe('fail');
   });
 
+  it('finds every back-end the specs forward requests to in the generated catalogue', () => {
+    expect(forwardedBackends(catalogues)).toEqual(new Map([['games', ['games/next_question-request', 'games/answer-request', 'games/check-request']]]));
+  });
+
+  it('fails when a forwarded back-end has no ACTION_BACKENDS entry (a warning in development), naming the requests it leaves unanswered', async () => {
+    const production = of(await diagnose({ ...PRODUCTION, ALLOW_EMBEDDED: 'true' }, 1000), 'action');
+    expect(production).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining('games: not in ACTION_BACKENDS, so the requests forwarded to it (games/next_question-request, games/answer-request, games/check-request) are answered 503') })]);
+    expect(exitCodeOf(production, false)).toBe(1);
+    expect(of(await diagnose({}, 1000), 'action')).toEqual([expect.objectContaining({ status: 'warn', data: expect.objectContaining({ backend: 'games' }) })]);
+  });
+
+  it('checks that a configured back-end answers, without printing its password', async () => {
+    const backend = await actionBackend();
+    const closed = await freePort();
+    try {
+      const action = async (url: string) => of(await diagnose({ ...PRODUCTION, ALLOW_EMBEDDED: 'true', ACTION_BACKENDS: `games=${url}` }, 1000), 'action');
+      expect(await action(backend.url)).toEqual([expect.objectContaining({ status: 'ok', detail: `games: ${backend.url} answers (HTTP 405)` })]);
+      const withPassword = await action(backend.url.replace('//', '//gw:action-password@'));
+      expect(withPassword[0].status).toBe('ok');
+      expect(JSON.stringify(withPassword)).not.toContain('action-password');
+      const down = await action(`http://gw:action-password@127.0.0.1:${closed}/actions`);
+      expect(down).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining(`127.0.0.1:${closed}/actions does not answer within 1000 ms`) })]);
+      expect(JSON.stringify(down)).not.toContain('action-password');
+      expect(exitCodeOf(down, false)).toBe(1);
+    } finally {
+      backend.close();
+    }
+  });
+
   it('renders one line per finding and a count', () => {
     const text = renderFindings([
       { check: 'config', status: 'ok', detail: 'valid' },
@@ -126,7 +164,7 @@ describe('switchyard doctor as a process', () => {
     expect(strict.code).toBe(1);
     const report = JSON.parse(strict.stdout) as { ok: boolean; findings: Finding[] };
     expect(report.ok).toBe(false);
-    expect(report.findings.map((f) => f.check)).toEqual(['config', 'secret', 'secret', 'secret', 'kafka', 'redis']);
+    expect(report.findings.map((f) => f.check)).toEqual(['config', 'secret', 'secret', 'secret', 'kafka', 'redis', 'action']);
   });
 
   it('refuses a bad --timeout as a usage error', async () => {
@@ -139,7 +177,13 @@ describe('switchyard doctor as a process', () => {
 describeWithKafka('doctor against real Kafka', (brokers) => {
   describeWithRedis('and real Redis', (redisUrl) => {
     const run = randomUUID().slice(0, 8);
-    const env = {
+    let backend: { url: string; close: () => void };
+    beforeAll(async () => {
+      backend = await actionBackend();
+      env.ACTION_BACKENDS = `games=${backend.url}`;
+    });
+    afterAll(() => backend.close());
+    const env: Record<string, string> = {
       ...PRODUCTION,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: `doctor-${run}.`,

@@ -6,6 +6,7 @@
 //   the publishers repeat a 503 with the same Idempotency-Key; a pizza event reaches the socket
 //   open all along), /readyz shows the outage and is ready again within 2 s of the broker's
 //   return, and the gateway logs one line for the outage and one for its end.
+// Once per Kafka client (KAFKA_CLIENT): kafkajs, and @platformatic/kafka where the Node runs it (>= 22.22).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { sleep, waitFor } from './helpers/wait';
 import { connect, type TestSocket } from './helpers/ws';
 import { runScript } from './services/global-setup';
 import { describeWithKafka } from './services/services';
+import { platformaticSupports } from '../src/bus/platformatic-kafka';
 
 jest.setTimeout(300_000);
 
@@ -31,7 +33,9 @@ const READY_AGAIN_WITHIN_MS = 2_000;
 /** The pizza store (and game) whose socket hears the live events of the outage scenarios. */
 const LIVE_STORE = 77;
 
-describeWithKafka('Kafka outages', () => {
+const CLIENTS = ['kafkajs', ...(platformaticSupports(process.versions.node) ? ['platformatic'] : [])];
+
+for (const client of CLIENTS) describeWithKafka(`Kafka outages (KAFKA_CLIENT=${client})`, () => {
   const state = mkdtempSync(join(tmpdir(), 'switchyard-outage-'));
   const kafka = async (args: string[], env: Record<string, string> = {}) => {
     const env_ = { ...process.env, KAFKA_STATE_DIR: state, SWITCHYARD_OWNER_PID: String(process.pid), ...env };
@@ -63,6 +67,7 @@ describeWithKafka('Kafka outages', () => {
       KAFKA_BROKERS: broker,
       KAFKA_TOPIC_PREFIX: `outage.${broker.split(':')[1]}.`,
       KAFKA_CLIENT_ID: `outage-${broker.split(':')[1]}`,
+      KAFKA_CLIENT: client,
       AUTH_JWT_SECRET: JWT_SECRET,
       API_SECRET,
       POLL_TIMEOUT_MS: '200',
@@ -224,7 +229,7 @@ describeWithKafka('Kafka outages', () => {
     const published = answers.of('publish');
     const warnings = lines.filter((l) => l.level >= 40 && !down.includes(l)).map((l) => l.msg);
     printFigures({
-      scenario,
+      scenario: `${scenario} (${client})`,
       requests: published.length,
       ok: published.filter((a) => a.status === 202).length,
       unavailable: published.filter((a) => a.status === 503).length,

@@ -1,7 +1,10 @@
 // The package as an operator gets it: `npm pack`, install the tarball with --omit=dev into an empty
 // folder, then `npx switchyard serve` answers /healthz, `--version` and `doctor` work. Nothing here
 // may need a devDependency or a file outside the tarball.
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { builtinModules } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,15 +126,33 @@ describe('the npm package', () => {
 
   describeWithKafka('doctor from the package', (brokers) => {
     describeWithRedis('against real Kafka and Redis', (redisUrl) => {
-      it('reaches both and exits 0', () => {
+      it('reaches both and the action back-end, and exits 0', async () => {
         const secret = 'package-test-secret-0123456789-abcdef';
-        const out = run('npx', ['switchyard', 'doctor'], {
-          cwd: app,
-          env: env({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret, API_SECRET: secret, WEBHOOK_SECRET: secret, KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl }),
-        });
-        expect(out).toMatch(/^ok {4}kafka +reached /m);
-        expect(out).toMatch(/^ok {4}redis +reached /m);
-        expect(out).toMatch(/^0 problems/m);
+        // The games back-end the specs forward requests to (doctor checks that it answers): run
+        // asynchronously, so that this process can answer it.
+        const backend = createServer((_req, res) => res.writeHead(405).end());
+        await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+        try {
+          const { stdout: out } = await promisify(execFile)('npx', ['switchyard', 'doctor'], {
+            cwd: app,
+            timeout: 150_000,
+            env: env({
+              NODE_ENV: 'production',
+              AUTH_JWT_SECRET: secret,
+              API_SECRET: secret,
+              WEBHOOK_SECRET: secret,
+              KAFKA_BROKERS: brokers.join(','),
+              REDIS_URL: redisUrl,
+              ACTION_BACKENDS: `games=http://127.0.0.1:${(backend.address() as AddressInfo).port}/actions`,
+            }),
+          });
+          expect(out).toMatch(/^ok {4}kafka +reached /m);
+          expect(out).toMatch(/^ok {4}redis +reached /m);
+          expect(out).toMatch(/^ok {4}action +games: http:\/\/127\.0\.0\.1:\d+\/actions answers \(HTTP 405\)$/m);
+          expect(out).toMatch(/^0 problems/m);
+        } finally {
+          backend.close();
+        }
       }, 60_000);
     });
   });

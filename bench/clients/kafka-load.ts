@@ -1,12 +1,12 @@
-// The Kafka load generator, in its own process: one WebSocket client of store 1 (pizza: a ticket,
-// then /ws?key=; the bare baseline: any socket) and a plain kafkajs producer writing publish
+// The Kafka load generator, in its own process: `sockets` WebSocket clients of store 1 (pizza: a
+// ticket, then /ws?key=; the bare baseline: any socket; more than one: the fan-out of each record) and a plain kafkajs producer writing publish
 // envelopes `{id, message: "CREATE_PIZZA", to: {store_id: 1}, data}` straight to the topic.
 //
 // Warm-up: one record every 200 ms until the client hears one (the server's consumer has joined and
 // sits at the latest offset), then `warmupSeconds` at the first rate, discarded. Then each rate of
 // the ladder for `stepSeconds`: every 1 ms tick, the records due by then go out as one send. Each
 // record carries its scheduled send time in the marker (so a producer falling behind counts against
-// the latency, not for it); latency = receive time - scheduled time. After a step, up to
+// the latency, not for it); latency = receive time - scheduled time, one sample per socket. After a step, up to
 // `drainSeconds` for stragglers. A step is held when p99 <= `p99LimitMs`, at least `minDelivered` of
 // the records arrived and the producer kept up; the ladder stops at the first step not held.
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,8 @@ export interface KafkaLoadSettings {
   drainSeconds: number;
   p99LimitMs: number;
   minDelivered: number;
+  /** WebSocket clients of the store: each record is delivered to every one (fan-out). */
+  sockets: number;
 }
 
 export interface KafkaPlan extends KafkaLoadSettings {
@@ -66,7 +68,7 @@ function envelopeTemplate(): (mark: string) => string {
 }
 
 class Receiver {
-  /** Current step: records with seq in [base, base + capacity) are its own. */
+  /** Current step: records with seq in [base, base + records) are its own; up to `capacity` samples (records x sockets). */
   private base = 0;
   private samples = new Float64Array(0);
   count = 0;
@@ -82,11 +84,14 @@ class Receiver {
       return;
     }
     const i = mark.seq - this.base;
-    if (i >= 0 && i < this.samples.length && this.count < this.samples.length) this.samples[this.count++] = performance.timeOrigin + performance.now() - mark.sentAtMs;
+    if (i >= 0 && i < this.records && this.count < this.samples.length) this.samples[this.count++] = performance.timeOrigin + performance.now() - mark.sentAtMs;
   }
 
-  startStep(base: number, capacity: number): void {
+  private records = 0;
+
+  startStep(base: number, records: number, capacity: number): void {
     this.base = base;
+    this.records = records;
     this.samples = new Float64Array(capacity);
     this.count = 0;
   }
@@ -104,7 +109,7 @@ async function main(): Promise<void> {
     target: plan.target === 'switchyard' ? 'switchyard' : 'bare-ws',
     scenario: 'pizza',
     port: plan.port,
-    clients: 1,
+    clients: plan.sockets,
     events: 1,
     rate: 1,
     latencySeconds: 1,
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
     concurrency: 1,
   });
   const receiver = new Receiver();
-  let ws: WebSocket | undefined;
+  const sockets: WebSocket[] = [];
   const kafka = new Kafka({ clientId: 'bench-producer', brokers: plan.brokers.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   let failure: Error | undefined;
@@ -120,9 +125,12 @@ async function main(): Promise<void> {
     if (failure) throw failure;
   };
   try {
-    ws = await target.connect(0);
-    ws.on('message', (data: Buffer) => receiver.onFrame(data));
-    ws.once('close', (code) => (failure ??= new Error(`the WebSocket client was closed by the server (${code})`)));
+    for (let i = 0; i < plan.sockets; i++) {
+      const ws = await target.connect(i);
+      sockets.push(ws);
+      ws.on('message', (data: Buffer) => receiver.onFrame(data));
+      ws.once('close', (code) => (failure ??= new Error(`the WebSocket client was closed by the server (${code})`)));
+    }
     await producer.connect();
     const value = envelopeTemplate();
     let seq = 0;
@@ -179,23 +187,23 @@ async function main(): Promise<void> {
     for (const rate of plan.rates) {
       const phase = `step-${rate}`;
       const total = Math.round(rate * plan.stepSeconds);
-      receiver.startStep(seq, total);
+      receiver.startStep(seq, total, total * plan.sockets);
       send({ type: 'phase', phase, state: 'start' });
       let lastReport = 0;
       const { sent, elapsedMs } = await runAt(rate, plan.stepSeconds, 'l', () => {
         if (performance.now() - lastReport < 250) return;
         lastReport = performance.now();
-        send({ type: 'progress', phase, done: receiver.count, total });
+        send({ type: 'progress', phase, done: receiver.count, total: total * plan.sockets });
       });
       const drainUntil = performance.now() + plan.drainSeconds * 1000;
-      while (receiver.count < sent && performance.now() < drainUntil) {
+      while (receiver.count < sent * plan.sockets && performance.now() < drainUntil) {
         check();
-        send({ type: 'progress', phase, done: receiver.count, total });
+        send({ type: 'progress', phase, done: receiver.count, total: total * plan.sockets });
         await sleep(20);
       }
       send({ type: 'phase', phase, state: 'end' });
       const latency = latencyFigures(receiver.sorted());
-      const deliveredRatio = sent > 0 ? receiver.count / sent : 0;
+      const deliveredRatio = sent > 0 ? receiver.count / (sent * plan.sockets) : 0;
       const sentPerSec = sent / (elapsedMs / 1000);
       const held = latency.count > 0 && latency.p99 <= plan.p99LimitMs && deliveredRatio >= plan.minDelivered && sentPerSec >= rate * plan.minDelivered;
       steps.push({ rate, sent, received: receiver.count, deliveredRatio, sentPerSec, latency, held });
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
     const result: KafkaResult = { frameBytes: receiver.frameBytes, steps, highestHeld };
     await sendResult(result);
   } finally {
-    ws?.terminate();
+    for (const ws of sockets) ws.terminate();
     target.close();
     await producer.disconnect().catch(() => undefined);
   }

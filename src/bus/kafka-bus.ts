@@ -11,11 +11,13 @@
 // key (see src/http/idempotency.ts).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
-import { deeperThan, tooDeep } from '../validation/json-depth';
-import { consumeFromHeaders, endWhenSettled, injectInto, startProduce } from '../tracing/spans';
+import { endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
 import { kafkaTopic } from './topics';
-import { API_NAMES, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+import { BrokerProbe } from './kafka-probe';
+import { TickBatch } from './kafka-publish';
+import { audienceKey, handleRecord, markHandled, release, untilHandled } from './kafka-records';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -35,11 +37,9 @@ export interface KafkaBusOptions {
   availability?: AvailabilityListener;
 }
 
-interface Pending {
+interface Outgoing {
   topic: string;
   message: { key: string | null; value: string; headers: Record<string, string> };
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 interface Member {
@@ -75,7 +75,7 @@ export class KafkaBus implements Bus {
   private readonly clientId: string;
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
-  private batch: Pending[] = [];
+  private readonly batch: TickBatch<Outgoing>;
   private producerReady: Promise<void> | undefined;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
@@ -86,9 +86,8 @@ export class KafkaBus implements Bus {
   private readonly availability: Availability;
   /** Metadata requests without retries, on a client of its own (retries are a client-wide setting). */
   private readonly prober: Admin;
-  private probing: Promise<boolean> | undefined;
+  private readonly probe: BrokerProbe;
   private admin: Promise<Admin> | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.clientId = options.clientId ?? 'switchyard';
@@ -107,7 +106,28 @@ export class KafkaBus implements Bus {
     this.producer = new Kafka({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } })
       .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.prober = new Kafka({ ...client, clientId: `${this.clientId}-probe`, requestTimeout: this.timeoutMs, retry: { retries: 0 } }).admin();
-    this.scheduleProbe(0);
+    this.probe = new BrokerProbe({
+      check: async () => {
+        await this.prober.connect();
+        await this.prober.describeCluster();
+      },
+      availability: this.availability,
+      reconnectMs: this.reconnectMs,
+      onUp: () => this.connectProducer().catch(() => undefined), // warm: the first publish need not connect
+      onDown: () => this.prober.disconnect().catch(() => undefined), // connect afresh next time
+    });
+    this.batch = new TickBatch<Outgoing>({
+      send: async (outgoing) => {
+        const byTopic = new Map<string, Outgoing['message'][]>();
+        for (const o of outgoing) (byTopic.get(o.topic) ?? byTopic.set(o.topic, []).get(o.topic)!).push(o.message);
+        await this.connectProducer();
+        await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      },
+      timeoutMs: this.timeoutMs,
+      isBadRecord,
+      onUnavailable: () => void this.probe.probe(), // down now? then the next publishes fail at once
+    });
+    this.probe.start();
   }
 
   topic(api: ApiName): string {
@@ -146,10 +166,7 @@ export class KafkaBus implements Bus {
     return this.producerReady;
   }
 
-  /**
-   * Publishes made in the same tick go to Kafka as one batch (one request for all topics): with
-   * the idempotent producer's single request in flight, batching is what keeps throughput up.
-   */
+  /** Publishes made in the same tick go to Kafka as one batch (see TickBatch). */
   publish(api: ApiName, envelope: Envelope): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`KafkaBus is closed: cannot publish to ${api}`));
     if (this.availability.down) return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
@@ -160,33 +177,8 @@ export class KafkaBus implements Bus {
     };
     const span = startProduce('kafka', this.topic(api), String(envelope.id));
     if (span) injectInto(span, message.headers); // traceparent: the consumer's span continues this one
-    const sent = new Promise<void>((resolve, reject) => {
-      this.batch.push({ topic: this.topic(api), message, resolve, reject });
-      if (this.batch.length === 1) setImmediate(() => void this.flush());
-    });
+    const sent = this.batch.add({ topic: this.topic(api), message });
     return span ? endWhenSettled(span, sent) : sent;
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.batch.splice(0);
-    const byTopic = new Map<string, Pending['message'][]>();
-    for (const p of batch) (byTopic.get(p.topic) ?? byTopic.set(p.topic, []).get(p.topic)!).push(p.message);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      const sent = this.connectProducer().then(() => this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }));
-      sent.catch(() => undefined); // when the deadline won, kafkajs's own failure comes later and goes nowhere
-      await Promise.race([sent, deadline]);
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      const error = isBadRecord(err) ? err : new DependencyUnavailableError('bus', `Kafka: ${(err as Error).message}`, { cause: err });
-      if (error !== err) void this.probe(); // down now? then the next publishes fail at once
-      for (const p of batch) p.reject(error);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async subscribe(api: ApiName, mode: SubscriptionMode, handler: EnvelopeHandler): Promise<Subscription> {
@@ -207,7 +199,7 @@ export class KafkaBus implements Bus {
     // With the broker up, the subscription counts from the moment the consumer has joined and
     // fetched once (so a fanout consumer's "latest" offset is fixed). With it down, the consumer
     // keeps trying in the background and readiness stays false meanwhile: the node still starts.
-    if (await this.probe()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    if (await this.probe.probe()) await Promise.race([started, new Promise((r) => setTimeout(r, 30_000).unref())]);
     return {
       close: async () => {
         this.members.delete(member);
@@ -215,33 +207,6 @@ export class KafkaBus implements Bus {
         await consumer.disconnect().catch(() => undefined);
       },
     };
-  }
-
-  /** One metadata request, no retries: is a broker answering right now? Concurrent calls share one. */
-  private probe(): Promise<boolean> {
-    this.probing ??= (async () => {
-      try {
-        await this.prober.connect();
-        await this.prober.describeCluster();
-        this.availability.succeeded();
-        this.connectProducer().catch(() => undefined); // warm: the first publish need not connect
-        return true;
-      } catch (err) {
-        this.availability.failed(err);
-        await this.prober.disconnect().catch(() => undefined); // connect afresh next time
-        return false;
-      } finally {
-        this.probing = undefined;
-      }
-    })();
-    return this.probing;
-  }
-
-  /** Probes every reconnectMs for as long as the bus is open (an idle node notices an outage too). */
-  private scheduleProbe(delayMs: number): void {
-    if (this.closed) return;
-    this.probeTimer = setTimeout(() => void this.probe().finally(() => this.scheduleProbe(this.reconnectMs)), delayMs);
-    this.probeTimer.unref();
   }
 
   private async startConsumer(member: Member, handler: EnvelopeHandler): Promise<void> {
@@ -332,10 +297,7 @@ export class KafkaBus implements Bus {
       const message = batch.messages[i];
       await this.deliver(api, 'fanout', message, handler); // fanout: never throws
       last = message.offset;
-      if (member.handled) {
-        member.handled.set(batch.partition, BigInt(message.offset) + 1n);
-        if (member.waiters.size) for (const check of [...member.waiters]) check();
-      }
+      markHandled(member, batch.partition, BigInt(message.offset) + 1n);
     }
     if (last !== undefined) {
       resolveOffset(last);
@@ -353,33 +315,9 @@ export class KafkaBus implements Bus {
   }
 
   /** Returns when the record is done: kafkajs commits its offset only then. */
-  private async deliver(api: ApiName, mode: SubscriptionMode, message: KafkaMessage, handler: EnvelopeHandler): Promise<void> {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(message.value?.toString() ?? '') as Envelope;
-    } catch {
-      if (mode === 'work') await this.deadLetter(api, message, 'value is not valid JSON');
-      return;
-    }
-    // Checked before any handler reads it: handlers may assume an object, and validators, encoders
-    // and the store recurse into it.
-    const unfit = typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)
-      ? 'not a publish envelope {message, to, data}'
-      : deeperThan(envelope, this.maxJsonDepth) ? tooDeep(this.maxJsonDepth) : undefined;
-    if (unfit !== undefined) {
-      if (mode === 'work') await this.deadLetter(api, message, unfit);
-      return;
-    }
-    try {
-      await consumeFromHeaders('kafka', this.topic(api), String(envelope.id), message.headers, () => handler(envelope));
-    } catch (err) {
-      if (err instanceof DeadLetterError && mode === 'work') return this.deadLetter(api, message, err.reason);
-      if (mode === 'fanout') {
-        this.options.onError?.(err, { api, mode, id: envelope.id, event: 'fanout handler failed' });
-        return;
-      }
-      throw err; // work: kafkajs retries from this offset, nothing is committed past it
-    }
+  private deliver(api: ApiName, mode: SubscriptionMode, message: KafkaMessage, handler: EnvelopeHandler): Promise<void> {
+    const record = { api, mode, topic: this.topic(api), maxJsonDepth: this.maxJsonDepth, handler, onError: this.options.onError };
+    return handleRecord(record, message.value?.toString(), message.headers, (reason) => this.deadLetter(api, message, reason));
   }
 
   private async deadLetter(api: ApiName, message: KafkaMessage, reason: string): Promise<void> {
@@ -427,21 +365,8 @@ export class KafkaBus implements Bus {
     const members = [...this.members].filter((m) => m.api === api && m.mode === 'fanout' && m.handled);
     if (members.length === 0) return;
     const ends = await (await this.adminClient()).fetchTopicOffsets(this.topic(api));
-    await Promise.all(
-      members.map(
-        (m) =>
-          new Promise<void>((resolve) => {
-            const done = () => !this.members.has(m) || ends.every((o) => (m.handled!.get(o.partition) ?? -1n) >= BigInt(o.high));
-            const check = () => {
-              if (!done()) return;
-              m.waiters.delete(check);
-              resolve();
-            };
-            m.waiters.add(check);
-            check();
-          }),
-      ),
-    );
+    const positions = ends.map((o) => [o.partition, BigInt(o.high)] as const);
+    await Promise.all(members.map((m) => untilHandled(m, positions, () => !this.members.has(m))));
   }
 
   /**
@@ -466,22 +391,17 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.probeTimer);
+    this.probe.stop();
     this.availability.close();
     const members = [...this.members];
     this.members.clear();
-    if (this.batch.length) await this.flush(); // what was published before close still goes out
+    await this.batch.flush(); // what was published before close still goes out
     await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
     await Promise.allSettled([this.producer.disconnect(), this.prober.disconnect()]);
     const admin = this.admin;
     this.admin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
   }
-}
-
-/** Ends every settled() wait on a member that is gone (their checks see it is no longer a member). */
-function release(member: Member): void {
-  for (const check of [...member.waiters]) check();
 }
 
 /**
@@ -497,10 +417,4 @@ function isTransientBrokerError(err: unknown): boolean {
 /** A record the broker refuses as such (too large, corrupt): retrying cannot help. */
 function isBadRecord(err: unknown): boolean {
   return causes(err).some((e) => BAD_RECORD.has(String((e as { type?: unknown }).type)));
-}
-
-/** Record key: the audience value, so one audience's records stay in order on one partition. */
-function audienceKey(envelope: Envelope): string | null {
-  const values = Object.values(envelope.to ?? {});
-  return values.length ? String(values[0]) : null;
 }

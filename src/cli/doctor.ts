@@ -3,6 +3,7 @@
 // something is wrong (with --strict, also when something only looks wrong).
 import { ConfigError, MIN_SECRET_BYTES, describeConfig, loadConfig, type Config, type SecretName } from '../config';
 import { parseOptions, UsageError, type Command } from './command';
+import { actionFindings } from './doctor-actions';
 import { kafkaFindings } from './doctor-kafka';
 import { redisFindings } from './doctor-redis';
 import { errorText, fail, ok, warn, type Finding } from './findings';
@@ -13,8 +14,9 @@ const DOCTOR_USAGE = [
   'Checks what `serve` would run with, from the same environment: the configuration (the same',
   'validation as serve), the strength of each secret, the JWKS URL, Kafka (brokers, every API topic',
   'and its dead-letter topic with partitions and records, the consumer groups and their lag) and',
-  'Redis (reachable, primary, AOF persistence, eviction policy). Exit code 0 when nothing is wrong,',
-  '1 when something is (or, with --strict, when anything deserves a warning).',
+  'Redis (reachable, primary, AOF persistence, eviction policy), and the back-end of every request the',
+  'specs forward (a URL in ACTION_BACKENDS that answers). Exit code 0 when nothing is wrong, 1 when',
+  'something is (or, with --strict, when anything deserves a warning).',
   '',
   '  --json          print the findings as one JSON document instead of lines',
   '  --strict        warnings count as failures',
@@ -76,7 +78,7 @@ export async function diagnose(env: NodeJS.ProcessEnv, timeoutMs: number): Promi
     ok('config', `valid: NODE_ENV=${config.nodeEnv}, serving ${config.host}:${config.port}, bus ${summary.bus.kind}, store ${summary.store.kind}`, { ...summary }),
     ...secretFindings(config),
   ];
-  const checks: Array<Promise<Finding[]>> = [];
+  const checks: Array<Promise<Finding[]>> = [actionFindings(config, timeoutMs)];
   if (config.authJwksUrl !== undefined && summary.auth.mode === 'jwks') checks.push(jwksFindings(config.authJwksUrl, summary.auth.jwksUrl, timeoutMs));
   if (config.kafkaBrokers !== undefined) checks.push(kafkaFindings({ ...config, kafkaBrokers: config.kafkaBrokers }, timeoutMs));
   else findings.push(embeddedFinding(config, 'kafka', 'not configured: the in-process bus, which reaches this node only'));
@@ -102,7 +104,7 @@ export function exitCodeOf(findings: readonly Finding[], strict: boolean): numbe
 }
 
 export const doctorCommand: Command = {
-  summary: 'check the configuration, secrets, Kafka and Redis; exits non-zero when something is wrong',
+  summary: 'check the configuration, secrets, Kafka, Redis and action back-ends; exits non-zero when something is wrong',
   usage: DOCTOR_USAGE,
   async run(argv, out) {
     const values = parseOptions(argv, { json: { type: 'boolean' }, strict: { type: 'boolean' }, timeout: { type: 'string' } }, DOCTOR_USAGE);

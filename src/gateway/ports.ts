@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { KafkaBus } from '../bus/kafka-bus';
 import { MemoryBus } from '../bus/memory-bus';
+import { PlatformaticKafkaBus } from '../bus/platformatic-kafka-bus';
 import type { AvailabilityListener } from '../ports/availability';
 import { DeadLetterError, type ApiName, type Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
@@ -42,7 +43,9 @@ export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
     log.warn({ api, reason }, 'dead letter');
   };
   if (config.kafkaBrokers) {
-    return new KafkaBus({
+    // PlatformaticKafkaBus loads its client when constructed: on Node < 22.22 that fails at start, saying why.
+    const KafkaClientBus = config.kafkaClient === 'platformatic' ? PlatformaticKafkaBus : KafkaBus;
+    return new KafkaClientBus({
       brokers: config.kafkaBrokers,
       clientId: config.kafkaClientId,
       topicPrefix: config.kafkaTopicPrefix,
