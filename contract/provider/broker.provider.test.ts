@@ -118,7 +118,9 @@ it('a local run never talks to a broker, even with PACT_BROKER_BASE_URL and a to
   try {
     const result = await verifySource(provider, localSource([pactFile(CONSUMERS.pizza)]));
     expect(result.passed).toBe(true);
-    expect(result.pacts).toEqual([{ name: 'pizza-backoffice (pizza-backoffice-switchyard.json)', interactions: 4 }]);
+    // As many as the pact holds: a message added to the spec adds one (contract/published.ts).
+    const { interactions } = JSON.parse(readFileSync(pactFile(CONSUMERS.pizza), 'utf8')) as { interactions: unknown[] };
+    expect(result.pacts).toEqual([{ name: 'pizza-backoffice (pizza-backoffice-switchyard.json)', interactions: interactions.length }]);
   } finally {
     delete process.env.PACT_BROKER_BASE_URL;
     delete process.env.PACT_BROKER_TOKEN;
