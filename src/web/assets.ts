@@ -11,6 +11,7 @@ import { FROM_SOURCES, PACKAGE_ROOT } from './package-root';
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
 };
 
 export type Encoding = 'br' | 'gzip';

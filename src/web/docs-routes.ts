@@ -42,13 +42,15 @@ export function docsRoutes(router: Router, specs: SpecFiles, assets: WebAssets, 
   const byApi = new Map(specs.apis.map((a) => [a.api, a]));
   const page = async (title: string, current: string, kind: 'asyncapi' | 'openapi', file: string): Promise<string> => {
     const renderer = kind === 'asyncapi' ? ['asyncapi.js'] : ['redoc.js'];
+    const parsed = kind === 'asyncapi' ? await assets.url(file.replace(/\.yaml$/, '.json')) : undefined;
     return renderPage({
       title,
       nav,
       current,
       styles: await Promise.all([...(kind === 'asyncapi' ? ['asyncapi.css'] : []), 'web.css'].map((n) => assets.url(n))),
       scripts: await Promise.all([...renderer, 'docs.js'].map((n) => assets.url(n))),
-      body: `<main id="doc" class="sy-doc sy-doc-${kind}" data-kind="${kind}" data-spec="/specs/${escapeHtml(file)}"><p class="sy-loading">Loading ${escapeHtml(file)}…</p></main>`,
+      // An AsyncAPI page renders the document parsed at build time (web/asyncapi-docs.ts).
+      body: `<main id="doc" class="sy-doc sy-doc-${kind}" data-kind="${kind}" data-spec="/specs/${escapeHtml(file)}"${parsed ? ` data-parsed="${parsed}"` : ''}><p class="sy-loading">Loading ${escapeHtml(file)}…</p></main>`,
     });
   };
 
