@@ -1,7 +1,10 @@
 // /console/api against a running gateway: the operator token, publishing as the publish API does,
 // classifying frames, dev tokens and the counters. The page itself: test/browser/console.test.ts.
+import { hostname } from 'node:os';
 import { messageExample } from './helpers/examples';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
+import { waitFor } from './helpers/wait';
+import { connect } from './helpers/ws';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -61,8 +64,54 @@ describe('the console in dev mode (open)', () => {
     expect(ticket.status).toBe(200);
     expect((await call(`${gw.url}/console/api/token`, { body: {} })).status).toBe(422);
     const counters = await call(`${gw.url}/console/api/connections`);
-    expect(counters.body).toEqual({ connectionsOpen: expect.any(Array), longPollsOpen: expect.any(Array), eventsPublished: expect.any(Array), eventsDelivered: expect.any(Array) });
+    expect(counters.body).toEqual({
+      connectionsOpen: expect.any(Array),
+      longPollsOpen: expect.any(Array),
+      eventsPublished: expect.any(Array),
+      eventsDelivered: expect.any(Array),
+      node: hostname(),
+      audiences: expect.any(Array),
+    });
     expect(counters.body.eventsPublished).toContainEqual({ api: 'pizza', message: 'CREATE_PIZZA', value: expect.any(Number) });
+  });
+
+  it('counts the connections of each audience live: sockets per store and game subscription, polls per user and channel', async () => {
+    const wsUrl = gw.url.replace('http', 'ws');
+    const ticket = async (storeId: number) => {
+      const r = await call(`${gw.url}/api/v1/ws/ticket`, { headers: { authorization: `Bearer ${await gw.token('alice', { store_id: storeId })}` } });
+      return r.body.token as string;
+    };
+    const stores = await Promise.all([7, 7, 8].map(async (id) => connect(`${wsUrl}/ws?key=${await ticket(id)}`)));
+    const game = await connect(`${wsUrl}/?session_key=${await gw.token('bob')}`);
+    game.send({ stream: 'games', payload: { action: 'subscribe', pk: 3, request_id: 'r1', data: { action: 'update' } } });
+    await game.next((f) => f.payload?.request_id === 'r1');
+    const gone = new AbortController();
+    const polls = [
+      fetch(`${gw.url}/events/polling`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await gw.token('carol') }), signal: gone.signal }),
+      fetch(`${gw.url}/events/v1/events?clientId=c1&channel=news&secret=dev-api-secret`, { signal: gone.signal }),
+    ];
+    type Api = { api: string; kind: string; audiences: number; connections: number; largest: Array<{ audience: string; count: number }> };
+    const of = (body: { audiences: Api[] }, api: string) => body.audiences.find((a) => a.api === api)!;
+    try {
+      const counts = await waitFor(async () => {
+        const body = (await call(`${gw.url}/console/api/connections`)).body as { audiences: Api[] };
+        return of(body, 'messenger').connections === 1 && of(body, 'events').connections === 1 && of(body, 'pizza').connections === 3 ? body : undefined;
+      }, 'every connection counted');
+      expect(of(counts, 'pizza')).toEqual({ api: 'pizza', kind: 'sockets', audiences: 2, connections: 3, largest: [{ audience: 'store:7', count: 2 }, { audience: 'store:8', count: 1 }] });
+      expect(of(counts, 'games')).toMatchObject({ kind: 'sockets', largest: [{ audience: 'update:3', count: 1 }] });
+      expect(of(counts, 'messenger')).toMatchObject({ kind: 'long polls', largest: [{ audience: 'carol', count: 1 }] });
+      expect(of(counts, 'events')).toMatchObject({ kind: 'long polls', largest: [{ audience: 'news', count: 1 }] });
+      expect(of(counts, 'workspace')).toMatchObject({ kind: 'sockets', connections: 0 });
+    } finally {
+      gone.abort();
+      await Promise.allSettled(polls);
+      for (const s of [...stores, game]) s.ws.close();
+    }
+    // Gone when they are: nothing is left counted.
+    await waitFor(async () => {
+      const body = (await call(`${gw.url}/console/api/connections`)).body as { audiences: Api[] };
+      return body.audiences.every((a) => a.connections === 0) || undefined;
+    }, 'every audience empty');
   });
 
   it('has no dead letters without Kafka', async () => {

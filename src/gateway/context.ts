@@ -10,6 +10,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { ApiName, Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
+import type { Audiences } from './audiences';
 
 export type Catalogues = Readonly<Record<ApiName | 'gateway', ApiCatalogue>>;
 
@@ -23,6 +24,8 @@ export interface GatewayContext {
   readonly catalogues: Catalogues;
   /** Realtime connections of every API, counted against the node's and each address's limit. */
   readonly connections: ConnectionLimits;
+  /** Each API's connections per audience on this node, for the console (not a metric: see audiences.ts). */
+  readonly audiences: Audiences;
   /** Aborted when the node starts shutting down: long polls answer at once. */
   readonly shutdown: AbortSignal;
 }

@@ -21,6 +21,7 @@ import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
+import { Audiences } from './audiences';
 import { apiModules } from './modules';
 import { ConnectionLimits } from '../limits/connection-limits';
 import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
@@ -69,6 +70,7 @@ export class Gateway {
         { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
         metrics,
       ),
+      audiences: new Audiences(),
       shutdown: this.abort.signal,
     };
     this.modules = apiModules(this.context);

@@ -4,6 +4,7 @@
 // mints dev tokens when the gateway signs with a secret, and reads the gateway's own counters.
 // With CONSOLE_TOKEN set, every /console/api/* request must carry it as a bearer token.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { hostname } from 'node:os';
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { ApiCatalogue } from '../../generated';
@@ -19,6 +20,9 @@ import type { DeadLetters } from './dead-letters';
 import { sendSpecFile } from './docs-routes';
 import { renderPage } from './html';
 import type { SpecFiles } from './spec-files';
+
+/** The largest audiences of each API the connections overview lists. */
+const AUDIENCES_SHOWN = 20;
 
 function bearerMatches(k: ParameterizedContext, token: string): boolean {
   const header = k.get('authorization');
@@ -183,6 +187,9 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
       longPollsOpen: await read(ctx.metrics.longPollsOpen),
       eventsPublished: await read(ctx.metrics.eventsPublishedTotal),
       eventsDelivered: await read(ctx.metrics.eventsDeliveredTotal),
+      // Live from the APIs' own bookkeeping (gateway/audiences.ts): this node's connections only.
+      node: hostname(),
+      audiences: ctx.audiences.snapshot(AUDIENCES_SHOWN),
     };
   });
 }

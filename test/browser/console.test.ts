@@ -41,9 +41,11 @@ describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure 
       expect(await frame.locator('code').textContent()).toContain('"name":"Margherita"');
       await listener.page.screenshot({ path: screenshotPath('console-pizza-socket.png') });
 
-      // The overview counts the listener's socket.
-      await listener.page.goto(`${url()}/console#connections`);
-      await listener.page.waitForSelector('.sy-connections tr[data-api=pizza] td');
+      // The overview (another tab, so the listener's socket stays open) counts it, and its store.
+      await publisher.page.goto(`${url()}/console#connections`);
+      await publisher.page.waitForSelector('.sy-connections tr[data-api=pizza] td');
+      expect(await publisher.page.textContent('.sy-audiences tr[data-audience="store:7"] .sy-count')).toBe('1');
+      await publisher.page.screenshot({ path: screenshotPath('console-connections.png') });
       expect(listener.problems).toEqual([]);
       expect(publisher.problems).toEqual([]);
     } finally {

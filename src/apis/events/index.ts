@@ -42,6 +42,7 @@ async function settledBy(work: Promise<unknown>, deadline: number): Promise<stri
 
 export function eventsApi(ctx: GatewayContext): ApiModule {
   const { catalogues, store, bus, config, metrics, log } = ctx;
+  const polls = ctx.audiences.counter('events', 'long polls');
   const spec = catalogues.events;
   const poll = operation(spec, 'GET', '/events/v1/events');
   const emit = operation(spec, 'POST', '/events/v1/events');
@@ -126,6 +127,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
               if (events.length > 0 || remaining <= 0 || ctx.shutdown.aborted) break;
               if (!gone) {
                 metrics.longPollsOpen.inc({ api: 'events' });
+                polls.enter(query.channel);
                 gone = clientGone(k);
               }
               await watch.wait(remaining, [ctx.shutdown, gone]);
@@ -135,7 +137,10 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
             }
           }
         } finally {
-          if (gone) metrics.longPollsOpen.dec({ api: 'events' });
+          if (gone) {
+            metrics.longPollsOpen.dec({ api: 'events' });
+            polls.leave(query.channel);
+          }
         }
         respond(k, poll, 200, events);
       });

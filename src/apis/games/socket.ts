@@ -73,6 +73,7 @@ export class GamesSockets {
     const { config, metrics } = ctx;
     this.budget = new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'games' }));
     this.groups = new SocketGroups(this.budget);
+    ctx.audiences.register('games', 'sockets', () => this.groups.sizes());
     this.messages = ctx.catalogues.games.messages;
     this.rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
     this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'games', limit: 'auth_timeout' }));

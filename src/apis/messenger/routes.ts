@@ -118,12 +118,14 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     respond(k, startOp, 200, { code: SUCCESS });
   });
 
+  const polls = ctx.audiences.counter('messenger', 'long polls');
   router.post('/events/polling', async (k) => {
     const caller = await authenticate(k, pollOp);
     if (!caller) return;
     const gone = clientGone(k);
     const gauge = ctx.metrics.longPollsOpen.labels({ api: 'messenger' });
     gauge.inc();
+    polls.enter(caller.user);
     try {
       const result = await queues.next(caller.user, { timeoutMs: ctx.config.messengerPollTimeoutMs, shutdown: ctx.shutdown, gone });
       if (result.reason === 'gone') return;
@@ -141,6 +143,7 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
       ctx.metrics.eventsDeliveredTotal.inc({ api: 'messenger', message: event.type });
     } finally {
       gauge.dec();
+      polls.leave(caller.user);
     }
   });
 }

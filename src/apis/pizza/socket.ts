@@ -42,6 +42,7 @@ export class PizzaSockets {
   constructor(private readonly ctx: GatewayContext) {
     const { config, metrics } = ctx;
     this.groups = new SocketGroups(new SendBudget(config.wsMaxBufferedBytes, () => metrics.slowConsumersClosedTotal.inc({ api: 'pizza' })));
+    ctx.audiences.register('pizza', 'sockets', () => this.groups.sizes());
     this.authDeadline = new AuthDeadline(config.wsAuthTimeoutMs, () => metrics.limitsHitTotal.inc({ api: 'pizza', limit: 'auth_timeout' }));
     const rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
     const buckets = new WeakMap<WebSocket, number>();
