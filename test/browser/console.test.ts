@@ -1,6 +1,9 @@
 // /console in a real browser: it loads clean; a pizza socket opened in one tab receives the event
 // published from the form in another, marked valid; an invalid submission shows the gateway's 422
 // errors at their fields; a games socket's subscribe gets its reply; the counters see the socket.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startGateway } from '../helpers/gateway';
 import { describeWithBrowser, watchedPage } from './browser';
 import { screenshotPath } from './output';
@@ -34,7 +37,7 @@ describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure 
       await publisher.page.click('#panel-pizza form button[type=submit]');
       await publisher.page.waitForSelector('#panel-pizza .sy-result[data-status="202"]');
 
-      const frame = listener.page.locator('#panel-pizza .sy-frame[data-direction=in]');
+      const frame = listener.page.locator('#panel-pizza .sy-frame[data-direction=in][data-valid]');
       await frame.waitFor();
       expect(await frame.getAttribute('data-message')).toBe('CREATE_PIZZA');
       expect(await frame.getAttribute('data-valid')).toBe('true');
@@ -78,12 +81,45 @@ describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure 
     await page.waitForSelector('#panel-games .sy-status[data-state=open]');
     await page.selectOption('#panel-games select[name=preset]', 'subscribe-request');
     await page.click('#panel-games .sy-send button');
-    const reply = page.locator('#panel-games .sy-frame[data-direction=in]').first();
+    const reply = page.locator('#panel-games .sy-frame[data-direction=in][data-valid]').first();
     await reply.waitFor();
     expect(await reply.getAttribute('data-message')).toBe('subscribeReply');
     expect(await reply.getAttribute('data-valid')).toBe('true');
     expect(problems).toEqual([]);
     await page.context().close();
+  });
+
+  it('with JWKS (no token to mint) connects with a pasted token, as that token\'s user and store', async () => {
+    const keys = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const gw = await startGateway({ AUTH_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json` });
+    const token = await new SignJWT({ sub: 'pasted-user', store_id: 9 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuedAt().setExpirationTime('10m').sign(keys.privateKey);
+    const { page, problems } = await watchedPage(browser());
+    try {
+      await page.goto(`${gw.url}/console#pizza`);
+      await page.waitForSelector('#console[data-ready=true]');
+      // Nothing pasted yet: the client says what is missing instead of asking the gateway to mint.
+      await page.click('#panel-pizza .sy-connect');
+      expect(await page.textContent('#panel-pizza .sy-status[data-state=failed]')).toContain('paste a user token first');
+
+      await page.fill('textarea[name=user-token]', token);
+      await page.click('#panel-pizza .sy-connect');
+      await page.waitForSelector('#panel-pizza .sy-status[data-state=open]');
+      // The socket is the token's store's (9), whatever the store_id field says.
+      await page.fill('#panel-pizza input[name=audience-value]', '9');
+      await page.click('#panel-pizza form button[type=submit]');
+      const frame = page.locator('#panel-pizza .sy-frame[data-direction=in][data-valid]');
+      await frame.waitFor();
+      expect(await frame.getAttribute('data-valid')).toBe('true');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.context().close();
+      await gw.stop();
+      jwks.closeAllConnections();
+      await new Promise((resolve) => jwks.close(resolve));
+    }
   });
 
   it('behind CONSOLE_TOKEN asks for the token once, then opens', async () => {
