@@ -148,6 +148,40 @@ describe('the console behind CONSOLE_TOKEN', () => {
     }
   });
 
+  it('a callback inbox gets the signed deliveries in process, while the egress policy still refuses every other address', async () => {
+    const gw = await startGateway({ ...PRODUCTION, CONSOLE_TOKEN: TOKEN, WEBHOOK_RETRY_SCHEDULE_MS: '50' });
+    const operator = { authorization: `Bearer ${TOKEN}` };
+    try {
+      expect(gw.gateway.context.config.webhookAllowedNetworks).toEqual([]); // production: nothing special may be reached
+      expect((await call(`${gw.url}/console/api/inbox`, { method: 'POST' })).status).toBe(401);
+      const inbox = await call(`${gw.url}/console/api/inbox`, { method: 'POST', headers: operator });
+      expect(inbox).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), path: `/console/inbox/${inbox.body.id}` } });
+      const register = async (callback: string) => (await call(`${gw.url}/events/callback/start`, { body: { token: await gw.token('1'), callback } })).body;
+      // The gateway's own address is refused, but for a live inbox of this node.
+      expect(await register(`${gw.url}/elsewhere`)).toEqual({ code: -3, response: 'Parameters are invalid' });
+      expect(await register(`${gw.url}/console/inbox/00000000-0000-4000-8000-000000000000`)).toEqual({ code: -3, response: 'Parameters are invalid' });
+      expect(await register(`${gw.url}${inbox.body.path}`)).toEqual({ code: 10 });
+
+      const data = messageExample('messenger', 'new_message').event as { to_id: number };
+      const published = await call(`${gw.url}/console/api/publish/messenger`, { body: { message: 'new_message', to: { user_id: data.to_id }, data }, headers: operator });
+      expect(published.status).toBe(202);
+      const read = (after = 0) => call(`${gw.url}/console/api/inbox/${inbox.body.id}?after=${after}`, { headers: operator });
+      const [delivery] = await waitFor(async () => ((await read()).body.deliveries as unknown[]).length === 1 && (await read()).body.deliveries, 'the delivery in the inbox');
+      expect(delivery).toMatchObject({
+        n: 1,
+        headers: { 'content-type': 'application/json', 'webhook-id': published.body.id, 'webhook-signature': expect.stringMatching(/^v1,/) },
+        signature: { valid: true },
+        verdict: { message: 'new_message', valid: true },
+      });
+      expect(JSON.parse(delivery.body)).toMatchObject({ type: 'new_message' });
+      expect((await read(1)).body.deliveries).toEqual([]);
+      expect((await call(`${gw.url}/console/api/inbox/00000000-0000-4000-8000-000000000000`, { headers: operator })).status).toBe(404);
+      expect((await call(`${gw.url}/console/api/inbox/${inbox.body.id}`)).status).toBe(401);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('with AUTH_JWKS_URL it mints no token (409) and says to paste one', async () => {
     const gw = await startGateway({ AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks' });
     try {

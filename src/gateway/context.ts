@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics';
 import type { ApiName, Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
 import type { Audiences } from './audiences';
+import type { ConsoleInboxes } from '../egress/console-inboxes';
 
 export type Catalogues = Readonly<Record<ApiName | 'gateway', ApiCatalogue>>;
 
@@ -26,6 +27,8 @@ export interface GatewayContext {
   readonly connections: ConnectionLimits;
   /** Each API's connections per audience on this node, for the console (not a metric: see audiences.ts). */
   readonly audiences: Audiences;
+  /** The console's callback inboxes, delivered to in process (egress/console-inboxes.ts). */
+  readonly inboxes: ConsoleInboxes;
   /** Aborted when the node starts shutting down: long polls answer at once. */
   readonly shutdown: AbortSignal;
 }

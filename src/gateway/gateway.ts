@@ -22,6 +22,7 @@ import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
 import { Audiences } from './audiences';
+import { ConsoleInboxes } from '../egress/console-inboxes';
 import { apiModules } from './modules';
 import { ConnectionLimits } from '../limits/connection-limits';
 import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
@@ -71,6 +72,7 @@ export class Gateway {
         metrics,
       ),
       audiences: new Audiences(),
+      inboxes: new ConsoleInboxes(),
       shutdown: this.abort.signal,
     };
     this.modules = apiModules(this.context);

@@ -89,6 +89,29 @@ describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure 
     await page.context().close();
   });
 
+  it('the messenger callback inbox shows a delivery with its signed headers, body and verdict', async () => {
+    const { page, problems } = await watchedPage(browser(), { width: 1280, height: 1100 });
+    await page.goto(`${url()}/console#messenger`);
+    await page.waitForSelector('#panel-messenger form[data-ready=true]');
+    await page.fill('#panel-messenger input[name=sub]', '1');
+    await page.click('#panel-messenger .sy-inbox-open');
+    await page.waitForSelector('#panel-messenger .sy-inbox-status[data-state=open]');
+    await page.selectOption('#panel-messenger select[name=message]', 'new_message');
+    await page.fill('#panel-messenger input[name=audience-value]', '1');
+    await page.click('#panel-messenger form button[type=submit]');
+    await page.waitForSelector('#panel-messenger .sy-result[data-status="202"]');
+    const delivery = page.locator('#panel-messenger .sy-delivery');
+    await delivery.waitFor();
+    expect(await delivery.getAttribute('data-message')).toBe('new_message');
+    expect(await delivery.getAttribute('data-valid')).toBe('true');
+    expect(await delivery.getAttribute('data-signature')).toBe('true');
+    expect(await delivery.locator('.sy-headers').textContent()).toMatch(/webhook-signature: v1,/);
+    expect(await delivery.locator('code').textContent()).toContain('"type":"new_message"');
+    await page.screenshot({ path: screenshotPath('console-inbox.png') });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('with JWKS (no token to mint) connects with a pasted token, as that token\'s user and store', async () => {
     const keys = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };

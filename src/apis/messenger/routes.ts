@@ -95,7 +95,8 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
       return retryLater(k, startOp, 429, window.resetInMs / 1000);
     }
     const url = caller.params.callback as string;
-    const host = await policy.checkHost(new URL(url).hostname);
+    // A live console inbox is never connected to (its deliveries stay in process): nothing to check.
+    const host = ctx.inboxes.idOf(url) !== undefined ? { ok: true as const } : await policy.checkHost(new URL(url).hostname);
     if (!host.ok) {
       if (host.reason === 'lookup_failed') return retryLater(k, startOp, 503, DNS_RETRY_AFTER_SECONDS);
       if (host.reason === 'refused') ctx.metrics.webhookCallbacksRefusedTotal.inc({ stage: 'registration' });
