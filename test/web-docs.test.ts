@@ -58,6 +58,11 @@ describe('docs on (the dev default)', () => {
     const asyncapi = await call(`${gw.url}/docs/pizza`);
     expect(asyncapi.text).toContain('data-spec="/specs/pizza.asyncapi.yaml"');
     expect(asyncapi.text).toMatch(/<script src="\/assets\/asyncapi\.js\?v=[0-9a-f]{12}"><\/script>/);
+    // The document it renders was parsed at build time (web/asyncapi-docs.ts).
+    const parsed = /data-parsed="(\/assets\/pizza\.asyncapi\.json\?v=[0-9a-f]{12})"/.exec(asyncapi.text)!;
+    const doc = await call(`${gw.url}${parsed[1]}`);
+    expect(doc.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(doc.body).toMatchObject({ asyncapi: '3.0.0', 'x-parser-spec-parsed': true, 'x-parser-spec-stringified': true });
     const rest = await call(`${gw.url}/docs/pizza/rest`);
     expect(rest.text).toContain('data-spec="/specs/pizza.openapi.yaml"');
     expect(rest.text).toMatch(/<script src="\/assets\/redoc\.js\?v=[0-9a-f]{12}"><\/script>/);
