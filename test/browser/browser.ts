@@ -52,7 +52,7 @@ export function describeWithBrowser(name: string, weightsName: string, fn: (suit
     afterAll(async () => {
       await browser?.close();
       await gw?.stop();
-      recordWeights(weightsName, weights);
+      if (Object.keys(weights).length > 0) recordWeights(weightsName, weights);
     });
     fn({
       browser: () => browser!,
