@@ -45,6 +45,10 @@ describe('docs on (the dev default)', () => {
       expect(r.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
       expect(r.text).toBe(readFileSync(join(ROOT, path.slice(1)), 'utf8'));
     }
+    // Compressed when the client accepts it (the console loads every AsyncAPI document).
+    const br = await raw(`${gw.url}/specs/games.asyncapi.yaml`, { 'accept-encoding': 'br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString('utf8')).toBe(readFileSync(join(ROOT, 'specs', 'games.asyncapi.yaml'), 'utf8'));
     expect((await call(`${gw.url}/specs/nope.yaml`)).status).toBe(404);
     expect((await call(`${gw.url}/specs/..%2Fpackage.json`)).status).toBe(404);
   });

@@ -4,15 +4,15 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import { HttpError } from '../http/errors';
 import type { WebAssets } from './assets';
+import { sendAsset } from './asset-route';
 import { escapeHtml, renderPage } from './html';
 import type { SpecFiles } from './spec-files';
 
-/** Answers with the raw spec document named by the route's :file. */
-export function sendSpecFile(k: RouterContext, specs: SpecFiles): void {
-  const body = specs.files.get(k.params.file);
-  if (!body) throw new HttpError(404, `no spec file "${k.params.file}"`);
-  k.type = 'application/yaml; charset=utf-8';
-  k.body = body;
+/** Answers with the raw spec document named by the route's :file, compressed as accepted. */
+export async function sendSpecFile(k: RouterContext, specs: SpecFiles): Promise<void> {
+  const asset = specs.assets.get(k.params.file);
+  if (!asset) throw new HttpError(404, `no spec file "${k.params.file}"`);
+  await sendAsset(k, asset);
 }
 
 export function docsNav(specs: SpecFiles): Array<[string, string]> {
