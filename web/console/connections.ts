@@ -56,10 +56,12 @@ export function connectionsPanel(): HTMLElement {
       ),
     );
   };
-  void refresh();
-  setInterval(() => {
+  const shown = () => {
     if (location.hash === '#connections') void refresh();
-  }, 3000);
+  };
+  void refresh();
+  window.addEventListener('hashchange', shown); // fresh counts as soon as the tab is shown
+  setInterval(shown, 3000);
   return h(
     'div',
     { class: 'sy-connections' },
