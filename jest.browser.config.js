@@ -9,8 +9,8 @@ module.exports = {
   testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   maxWorkers: 1,
-  // A gateway on the in-process bus and memory store: no Kafka or Redis to start.
-  globalSetup: undefined,
-  globalTeardown: undefined,
+  // Their gateways run on the in-process bus and memory store, but for the dead-letter page's, which
+  // needs a real Kafka: that one is started (test/browser/global-setup.ts), Redis is not.
+  globalSetup: '<rootDir>/test/browser/global-setup.ts',
   testTimeout: 60000,
 };

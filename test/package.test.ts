@@ -51,9 +51,9 @@ describe('the npm package', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('holds the compiled runtime, the generated code and the specs, and nothing else', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example', 'dist/web/asyncapi.js', 'dist/web/redoc.js', 'dist/web/console.js']));
+    expect(files).toEqual(expect.arrayContaining(['bin/switchyard.js', 'dist/src/cli/main.js', 'dist/generated/index.js', 'dist/generated/games/validators.js', 'specs/games.asyncapi.yaml', '.env.example', 'dist/web/asyncapi.js', 'dist/web/redoc.js', 'dist/web/console.js', 'dist/web/games.asyncapi.json']));
     // dist/scripts/codegen: the generator's model and ajv setup, which the spec check of `switchyard verify` compiles with.
-    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|dist\/scripts\/codegen\/(catalogue|pointer|validators)\.js|dist\/web\/[^/]+\.(js|css)|specs\/[^/]+\.(yaml|md))$/;
+    const allowed = /^(package\.json|README\.md|\.env\.example|bin\/switchyard\.js|dist\/(src|generated)\/.+\.js|dist\/scripts\/codegen\/(catalogue|pointer|validators)\.js|dist\/web\/[^/]+\.(js|css|json)|specs\/[^/]+\.(yaml|md))$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /^(test|bench|scripts|contract|pacts|\.ci|src|generated)\//.test(f) || f.startsWith('dist/src/clients/'))).toEqual([]);
   });

@@ -45,6 +45,10 @@ describe('docs on (the dev default)', () => {
       expect(r.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
       expect(r.text).toBe(readFileSync(join(ROOT, path.slice(1)), 'utf8'));
     }
+    // Compressed when the client accepts it (the console loads every AsyncAPI document).
+    const br = await raw(`${gw.url}/specs/games.asyncapi.yaml`, { 'accept-encoding': 'br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString('utf8')).toBe(readFileSync(join(ROOT, 'specs', 'games.asyncapi.yaml'), 'utf8'));
     expect((await call(`${gw.url}/specs/nope.yaml`)).status).toBe(404);
     expect((await call(`${gw.url}/specs/..%2Fpackage.json`)).status).toBe(404);
   });
@@ -58,6 +62,11 @@ describe('docs on (the dev default)', () => {
     const asyncapi = await call(`${gw.url}/docs/pizza`);
     expect(asyncapi.text).toContain('data-spec="/specs/pizza.asyncapi.yaml"');
     expect(asyncapi.text).toMatch(/<script src="\/assets\/asyncapi\.js\?v=[0-9a-f]{12}"><\/script>/);
+    // The document it renders was parsed at build time (web/asyncapi-docs.ts).
+    const parsed = /data-parsed="(\/assets\/pizza\.asyncapi\.json\?v=[0-9a-f]{12})"/.exec(asyncapi.text)!;
+    const doc = await call(`${gw.url}${parsed[1]}`);
+    expect(doc.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(doc.body).toMatchObject({ asyncapi: '3.0.0', 'x-parser-spec-parsed': true, 'x-parser-spec-stringified': true });
     const rest = await call(`${gw.url}/docs/pizza/rest`);
     expect(rest.text).toContain('data-spec="/specs/pizza.openapi.yaml"');
     expect(rest.text).toMatch(/<script src="\/assets\/redoc\.js\?v=[0-9a-f]{12}"><\/script>/);

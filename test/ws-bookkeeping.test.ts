@@ -59,6 +59,18 @@ describe('SocketGroups', () => {
     expect(groups.size('update:1')).toBe(0);
   });
 
+  it('sizes() lists every group with its members, as they are now', () => {
+    const groups = new SocketGroups(noBudget());
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    groups.add('store:1', asWs(a));
+    groups.add('store:1', asWs(b));
+    groups.add('store:2', asWs(b));
+    expect(new Map(groups.sizes())).toEqual(new Map([['store:1', 2], ['store:2', 1]]));
+    groups.remove(asWs(b));
+    expect([...groups.sizes()]).toEqual([['store:1', 1]]);
+  });
+
   it('countOf() counts the distinct groups of a socket', () => {
     const groups = new SocketGroups(noBudget());
     const a = new FakeSocket();

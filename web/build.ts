@@ -1,10 +1,11 @@
 // Builds the files the browser pages load: the two vendored renderers (prebuilt bundles of
-// devDependencies, copied so that production installs none of them) and our own browser code,
-// bundled by esbuild. scripts/build-web.ts writes them to dist/web/; a gateway running from the
+// devDependencies, copied so that production installs none of them), our own browser code, bundled
+// by esbuild, and each AsyncAPI document parsed here rather than in the browser (asyncapi-docs.ts). scripts/build-web.ts writes them to dist/web/; a gateway running from the
 // TypeScript sources (tests, tsx) builds them in memory through this same function.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { parsedAsyncApiDocs } from './asyncapi-docs';
 
 export interface WebFile {
   name: string;
@@ -41,11 +42,13 @@ async function bundle(name: string, entry: string): Promise<WebFile> {
 
 export async function buildWebFiles(): Promise<WebFile[]> {
   return [
-    vendor('asyncapi.js', '@asyncapi/react-component/browser/standalone/index.js'),
+    // The component without its parser: it is handed the documents parsed at build time.
+    vendor('asyncapi.js', '@asyncapi/react-component/browser/standalone/without-parser.js'),
     vendor('asyncapi.css', '@asyncapi/react-component/styles/default.min.css'),
     vendor('redoc.js', 'redoc/bundles/redoc.standalone.js', withoutCdn),
     { name: 'web.css', body: readFileSync(join(__dirname, 'web.css')) },
     await bundle('docs.js', 'docs/main.ts'),
     await bundle('console.js', 'console/main.ts'),
+    ...(await parsedAsyncApiDocs(join(__dirname, '..', 'specs'))),
   ];
 }

@@ -29,6 +29,7 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
   const name = api as ApiName;
   const catalogue = ctx.catalogues[name];
   const endpoint = new SocketEndpoint(ctx, name, spec.path);
+  ctx.audiences.register(name, 'sockets', () => endpoint.groups.sizes());
   const subscriptions: Subscription[] = [];
   const missing = 'claim' in spec.from ? `The token has no "${spec.from.claim}" claim` : `The "${spec.from.query}" query parameter is required`;
 

@@ -11,6 +11,8 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Bus } from '../ports/bus';
 import type { Store } from '../ports/store';
+import type { Audiences } from './audiences';
+import type { ConsoleInboxes } from '../egress/console-inboxes';
 
 /** The generated catalogues, typed message by message (tests may pass ones built from a modified spec). */
 export type { Catalogues };
@@ -27,6 +29,10 @@ export interface GatewayContext {
   readonly socketEndpoints: Readonly<Record<string, SocketEndpoint>>;
   /** Realtime connections of every API, counted against the node's and each address's limit. */
   readonly connections: ConnectionLimits;
+  /** Each API's connections per audience on this node, for the console (not a metric: see audiences.ts). */
+  readonly audiences: Audiences;
+  /** The console's callback inboxes, delivered to in process (egress/console-inboxes.ts). */
+  readonly inboxes: ConsoleInboxes;
   /** Aborted when the node starts shutting down: long polls answer at once. */
   readonly shutdown: AbortSignal;
   /**

@@ -22,6 +22,8 @@ import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
 import type { ApiModule, Catalogues, GatewayContext } from './context';
+import { Audiences } from './audiences';
+import { ConsoleInboxes } from '../egress/console-inboxes';
 import { apiModules } from './modules';
 import { ConnectionLimits } from '../limits/connection-limits';
 import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
@@ -75,6 +77,8 @@ export class Gateway {
         { maxConnections: connectionLimit, maxConnectionsPerIp: config.wsMaxConnectionsPerIp, trustedProxies: config.trustedProxies },
         metrics,
       ),
+      audiences: new Audiences(),
+      inboxes: new ConsoleInboxes(),
       shutdown: this.abort.signal,
       sessionIds: options.sessionIds,
     };

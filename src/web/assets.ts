@@ -11,6 +11,8 @@ import { FROM_SOURCES, PACKAGE_ROOT } from './package-root';
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.yaml': 'application/yaml; charset=utf-8',
 };
 
 export type Encoding = 'br' | 'gzip';
@@ -30,7 +32,8 @@ const compress: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
   gzip: (body) => promisify(gzip)(body, { level: 9 }),
 };
 
-function asset(name: string, body: Buffer): Asset {
+/** A file served as the pages' assets are: compressed on first request, and kept. */
+export function webAsset(name: string, body: Buffer): Asset {
   const cache = new Map<Encoding, Promise<Buffer>>();
   return {
     name,
@@ -66,7 +69,7 @@ export class WebAssets {
 
   /** Every asset by name; loaded (or built) once, on first use. */
   all(): Promise<Map<string, Asset>> {
-    this.loading ??= webFiles().then((files) => new Map(files.map((f) => [f.name, asset(f.name, f.body)])));
+    this.loading ??= webFiles().then((files) => new Map(files.map((f) => [f.name, webAsset(f.name, f.body)])));
     return this.loading;
   }
 

@@ -4,9 +4,11 @@
 // mints dev tokens when the gateway signs with a secret, and reads the gateway's own counters.
 // With CONSOLE_TOKEN set, every /console/api/* request must carry it as a bearer token.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { hostname } from 'node:os';
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { ApiCatalogue } from '../../generated';
+import { sign, signingKey } from '../apis/messenger/signature';
 import { signToken } from '../auth/token';
 import { consoleMode } from '../config';
 import type { GatewayContext } from '../gateway/context';
@@ -19,6 +21,9 @@ import type { DeadLetters } from './dead-letters';
 import { sendSpecFile } from './docs-routes';
 import { renderPage } from './html';
 import type { SpecFiles } from './spec-files';
+
+/** The largest audiences of each API the connections overview lists. */
+const AUDIENCES_SHOWN = 20;
 
 function bearerMatches(k: ParameterizedContext, token: string): boolean {
   const header = k.get('authorization');
@@ -81,6 +86,29 @@ function valueAt(value: unknown, pointer: string): unknown {
     at = (at as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return at;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Standard Webhooks tolerance: a receiver refuses a delivery whose timestamp is further off than this. */
+const SIGNATURE_TOLERANCE_S = 5 * 60;
+
+/** What a Standard Webhooks receiver holding the secret would conclude of a delivery received at `at`. */
+function checkSignature(key: Buffer, headers: Record<string, string>, body: string, at: number): { valid: boolean; reason: string } {
+  const id = headers['webhook-id'];
+  const timestamp = Number(headers['webhook-timestamp']);
+  const given = (headers['webhook-signature'] ?? '').split(' ');
+  if (!id || !Number.isInteger(timestamp) || given[0] === '') return { valid: false, reason: 'webhook-id, webhook-timestamp or webhook-signature missing' };
+  if (Math.abs(at / 1000 - timestamp) > SIGNATURE_TOLERANCE_S) return { valid: false, reason: 'webhook-timestamp is more than 5 minutes off' };
+  const wanted = Buffer.from(sign(key, id, timestamp, body));
+  const matches = given.some((g) => Buffer.from(g).length === wanted.length && timingSafeEqual(Buffer.from(g), wanted));
+  return matches ? { valid: true, reason: 'v1 signature matches WEBHOOK_SECRET' } : { valid: false, reason: 'no v1 signature matches WEBHOOK_SECRET' };
 }
 
 /** Publishes `envelope` for `api` as POST /publish/v1/{api} would, or throws its 404/422. */
@@ -175,6 +203,27 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
     k.body = classify(ctx.catalogues[api], body.frame, direction, typeof body.message === 'string' ? body.message : undefined);
   });
 
+  // Callback inboxes (egress/console-inboxes.ts): the console registers `<origin>/console/inbox/<id>`
+  // through the public API and reads here what was delivered, with what a receiver would check.
+  const webhookKey = signingKey(ctx.config.webhookSecret);
+  router.post('/console/api/inbox', (k) => {
+    const id = ctx.inboxes.create();
+    k.status = 201;
+    k.body = { id, path: `/console/inbox/${id}` };
+  });
+
+  router.get('/console/api/inbox/:id', (k) => {
+    const deliveries = ctx.inboxes.deliveries(k.params.id, Number(k.query.after) || 0);
+    if (!deliveries) throw new HttpError(404, 'No such inbox on this node (inboxes are per node and the oldest go first)');
+    k.body = {
+      deliveries: deliveries.map((d) => ({
+        ...d,
+        signature: checkSignature(webhookKey, d.headers, d.body, d.at),
+        verdict: classify(ctx.catalogues.messenger, parseJson(d.body), 'send'),
+      })),
+    };
+  });
+
   router.get('/console/api/connections', async (k) => {
     const read = async (metric: { get(): Promise<{ values: Array<{ labels: Record<string, unknown>; value: number }> }> }) =>
       (await metric.get()).values.map((v) => ({ ...v.labels, value: v.value }));
@@ -183,6 +232,9 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
       longPollsOpen: await read(ctx.metrics.longPollsOpen),
       eventsPublished: await read(ctx.metrics.eventsPublishedTotal),
       eventsDelivered: await read(ctx.metrics.eventsDeliveredTotal),
+      // Live from the APIs' own bookkeeping (gateway/audiences.ts): this node's connections only.
+      node: hostname(),
+      audiences: ctx.audiences.snapshot(AUDIENCES_SHOWN),
     };
   });
 }

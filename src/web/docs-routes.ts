@@ -4,15 +4,15 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import { HttpError } from '../http/errors';
 import type { WebAssets } from './assets';
+import { sendAsset } from './asset-route';
 import { escapeHtml, renderPage } from './html';
 import type { SpecFiles } from './spec-files';
 
-/** Answers with the raw spec document named by the route's :file. */
-export function sendSpecFile(k: RouterContext, specs: SpecFiles): void {
-  const body = specs.files.get(k.params.file);
-  if (!body) throw new HttpError(404, `no spec file "${k.params.file}"`);
-  k.type = 'application/yaml; charset=utf-8';
-  k.body = body;
+/** Answers with the raw spec document named by the route's :file, compressed as accepted. */
+export async function sendSpecFile(k: RouterContext, specs: SpecFiles): Promise<void> {
+  const asset = specs.assets.get(k.params.file);
+  if (!asset) throw new HttpError(404, `no spec file "${k.params.file}"`);
+  await sendAsset(k, asset);
 }
 
 export function docsNav(specs: SpecFiles): Array<[string, string]> {
@@ -42,13 +42,15 @@ export function docsRoutes(router: Router, specs: SpecFiles, assets: WebAssets, 
   const byApi = new Map(specs.apis.map((a) => [a.api, a]));
   const page = async (title: string, current: string, kind: 'asyncapi' | 'openapi', file: string): Promise<string> => {
     const renderer = kind === 'asyncapi' ? ['asyncapi.js'] : ['redoc.js'];
+    const parsed = kind === 'asyncapi' ? await assets.url(file.replace(/\.yaml$/, '.json')) : undefined;
     return renderPage({
       title,
       nav,
       current,
       styles: await Promise.all([...(kind === 'asyncapi' ? ['asyncapi.css'] : []), 'web.css'].map((n) => assets.url(n))),
       scripts: await Promise.all([...renderer, 'docs.js'].map((n) => assets.url(n))),
-      body: `<main id="doc" class="sy-doc sy-doc-${kind}" data-kind="${kind}" data-spec="/specs/${escapeHtml(file)}"><p class="sy-loading">Loading ${escapeHtml(file)}…</p></main>`,
+      // An AsyncAPI page renders the document parsed at build time (web/asyncapi-docs.ts).
+      body: `<main id="doc" class="sy-doc sy-doc-${kind}" data-kind="${kind}" data-spec="/specs/${escapeHtml(file)}"${parsed ? ` data-parsed="${parsed}"` : ''}><p class="sy-loading">Loading ${escapeHtml(file)}…</p></main>`,
     });
   };
 

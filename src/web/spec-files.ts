@@ -1,6 +1,7 @@
 // The spec documents as files: what /specs/<file> serves and /docs renders, read once at start.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { webAsset, type Asset } from './assets';
 
 export interface ApiDocs {
   /** The spec file prefix: `pizza` for pizza.asyncapi.yaml and pizza.openapi.yaml. */
@@ -12,6 +13,8 @@ export interface ApiDocs {
 export interface SpecFiles {
   /** Raw documents by file name. */
   readonly files: ReadonlyMap<string, Buffer>;
+  /** The same, to serve compressed (a YAML document shrinks to a fifth or less). */
+  readonly assets: ReadonlyMap<string, Asset>;
   readonly apis: readonly ApiDocs[];
 }
 
@@ -29,5 +32,6 @@ export function readSpecFiles(dir: string): SpecFiles {
     entry[kind as 'asyncapi' | 'openapi'] = name;
     apis.set(api, entry);
   }
-  return { files, apis: [...apis.values()] };
+  const assets = new Map([...files].map(([name, body]) => [name, webAsset(name, body)]));
+  return { files, assets, apis: [...apis.values()] };
 }

@@ -52,6 +52,11 @@ export class SocketGroups {
     return this.groups.get(key)?.size ?? 0;
   }
 
+  /** Every group's key and member count, read live (the console's connections overview). */
+  *sizes(): IterableIterator<[string, number]> {
+    for (const [key, group] of this.groups) yield [key, group.size];
+  }
+
   /** Writes the frame to every member of the group; returns how many got it. */
   broadcast(key: string, frame: PreparedFrame): number {
     const group = this.groups.get(key);

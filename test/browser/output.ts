@@ -29,6 +29,6 @@ export function recordWeights(suite: string, weights: Record<string, PageWeight>
   }
   const lines = Object.entries(weights).map(([url, w]) => JSON.stringify({ suite, url, ...w }));
   writeFileSync(file, [...kept, ...lines].map((line) => `${line}\n`).join(''));
-  const summary = Object.entries(weights).map(([url, w]) => `  ${url}: ${(w.transferBytes / 1024).toFixed(0)} KiB in ${w.requests} requests, interactive at ${w.interactiveMs} ms`);
+  const summary = Object.entries(weights).map(([url, w]) => `  ${url}: ${(w.transferBytes / 1024).toFixed(0)} KiB in ${w.requests} requests, interactive at ${w.interactiveMs} ms (main thread busy ${w.mainThreadMs} ms)`);
   process.stdout.write(`[browser] ${suite} page weights (${file}):\n${summary.join('\n')}\n`);
 }

@@ -131,7 +131,12 @@ async function start(service: Service): Promise<void> {
   say(`${service} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${spec.envVar}=${value}`);
 }
 
-export default async function globalSetup(): Promise<void> {
+export default function globalSetup(): Promise<void> {
+  return startServices(['redis', 'kafka']);
+}
+
+/** Starts the `wanted` services (the browser tests want only Kafka: test/browser/global-setup.ts). */
+export async function startServices(wanted: readonly Service[]): Promise<void> {
   process.env.SWITCHYARD_SERVICES_SETUP = '1';
   if (process.env.SWITCHYARD_NO_SERVICES === '1') {
     say('SWITCHYARD_NO_SERVICES=1: not starting Kafka or Redis');
@@ -139,7 +144,9 @@ export default async function globalSetup(): Promise<void> {
   }
   const jobs: Array<Promise<void>> = [];
 
-  if (process.env.REDIS_URL) {
+  if (!wanted.includes('redis')) {
+    process.env.SWITCHYARD_REDIS_UNAVAILABLE = 'this run starts no Redis';
+  } else if (process.env.REDIS_URL) {
     say(`using REDIS_URL=${process.env.REDIS_URL}`);
   } else if (hasCommand('redis-server') || canInstallRedis()) {
     jobs.push(start('redis'));
@@ -148,7 +155,9 @@ export default async function globalSetup(): Promise<void> {
     say(`not starting Redis: ${process.env.SWITCHYARD_REDIS_UNAVAILABLE}`);
   }
 
-  if (process.env.KAFKA_BROKERS) {
+  if (!wanted.includes('kafka')) {
+    process.env.SWITCHYARD_KAFKA_UNAVAILABLE = 'this run starts no Kafka';
+  } else if (process.env.KAFKA_BROKERS) {
     say(`using KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
   } else if (hasCommand('java')) {
     jobs.push(start('kafka'));

@@ -1,10 +1,11 @@
 // One live client per API, opened from the browser the way that API's real clients connect:
 // pizza (ticket, then socket), games (socket with session_key; subscribe/join/retrieve), workspace
-// (socket.io with `auth`), events (long poll with the API secret), messenger (poll).
+// (socket.io with `auth`), events (long poll with the API secret), messenger (poll, and a callback inbox).
 import { io, type Socket } from 'socket.io-client';
 import { call, mintToken } from './api';
 import { h } from './dom';
 import { FrameLog } from './frames';
+import { inboxPanel } from './inbox';
 
 export interface ClientContext {
   api: string;
@@ -153,6 +154,7 @@ export function clientPanel(ctx: ClientContext): HTMLElement {
         }
       }, fail);
     controls.append(subRow, connect);
+    return h('div', { class: 'sy-client' }, h('h2', {}, 'Live client ', status), controls, log.element, inboxPanel(() => sub.value));
   }
   return h('div', { class: 'sy-client' }, h('h2', {}, 'Live client ', status), controls, log.element);
 }

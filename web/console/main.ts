@@ -1,6 +1,6 @@
 // /console: a tab per API with a live client and a publish form, and the gateway's connection
 // counters. With CONSOLE_TOKEN set, the operator token is asked for once per browser tab.
-import { call, setOperatorToken, type ApiInfo } from './api';
+import { call, setOperatorToken, usePastedToken, type ApiInfo } from './api';
 import { clientPanel } from './clients';
 import { connectionsPanel } from './connections';
 import { deadLettersPanel } from './dead-letters';
@@ -39,12 +39,24 @@ async function presets(info: ApiInfo): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** With JWKS the gateway signs nothing: the live clients use a token the user pastes here. */
+function pastedTokenBar(): HTMLElement {
+  const token = h('textarea', { name: 'user-token', rows: '2', spellcheck: false, autocomplete: 'off', placeholder: 'eyJhbGciOi…' });
+  usePastedToken(() => token.value);
+  return h(
+    'div',
+    { class: 'sy-paste' },
+    h('label', { class: 'sy-field' }, h('span', {}, 'User token'), token),
+    h('p', { class: 'sy-note' }, 'This gateway verifies tokens with JWKS (AUTH_JWKS_URL) and cannot mint them: paste one from your identity provider. The live clients connect with it, as its sub and with its claims (store_id, workspaces); the user fields below are then not used.'),
+  );
+}
+
 async function main(): Promise<void> {
   const root = document.getElementById('console');
   if (!root) return;
   const answer = await call<Apis>('/console/api/apis');
   if (answer.status === 401) return tokenPrompt(root, 'This gateway runs the console behind an operator token (CONSOLE_TOKEN).');
-  const { apis, devApiSecret, deadLetters } = answer.body;
+  const { apis, devApiSecret, deadLetters, signsTokens } = answer.body;
 
   const tabs = h('nav', { class: 'sy-tabs', role: 'tablist' });
   const panels = h('div', { class: 'sy-panels' });
@@ -65,7 +77,7 @@ async function main(): Promise<void> {
   };
   window.addEventListener('hashchange', select);
   select();
-  root.replaceChildren(tabs, panels);
+  root.replaceChildren(...(signsTokens ? [] : [pastedTokenBar()]), tabs, panels);
   root.dataset.ready = 'true';
 }
 

@@ -38,6 +38,7 @@ async function settledBy(work: Promise<unknown>, deadline: number): Promise<stri
 
 export function eventsApi(ctx: GatewayContext): ApiModule {
   const { catalogues, store, bus, config, metrics, log } = ctx;
+  const polls = ctx.audiences.counter('events', 'long polls');
   const spec = catalogues.events;
   const { pollEvents: poll, emitEvent: emit, latestEvents: latest, about, ping } = spec.operations;
   let subscription: Subscription | undefined;
@@ -119,6 +120,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
               if (events.length > 0 || remaining <= 0 || ctx.shutdown.aborted) break;
               if (!gone) {
                 metrics.longPollsOpen.inc({ api: 'events' });
+                polls.enter(query.channel);
                 gone = clientGone(k);
               }
               await watch.wait(remaining, [ctx.shutdown, gone]);
@@ -128,7 +130,10 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
             }
           }
         } finally {
-          if (gone) metrics.longPollsOpen.dec({ api: 'events' });
+          if (gone) {
+            metrics.longPollsOpen.dec({ api: 'events' });
+            polls.leave(query.channel);
+          }
         }
         respond(k, poll, 200, events);
       }, { validate: false });

@@ -63,6 +63,7 @@ export class GamesSockets {
   constructor(private readonly ctx: GatewayContext) {
     const { config } = ctx;
     this.endpoint = new SocketEndpoint(ctx, 'games', '/');
+    ctx.audiences.register('games', 'sockets', () => this.endpoint.groups.sizes());
     this.messages = ctx.catalogues.games.messages;
     this.rateLimit = new RateLimit(config.wsMessageRate, config.wsMessageBurst);
     this.forwarded = new Map(

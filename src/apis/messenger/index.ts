@@ -24,7 +24,8 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
     log.warn({ api: 'messenger', host: err.hostname, address: err.address }, 'webhook not sent: its address is not one webhooks may reach');
   });
   const deliverer = new WebhookDeliverer({
-    fetch: egress.fetch,
+    // A console inbox's URL is delivered to in process, never over the network (console-inboxes.ts).
+    fetch: ctx.inboxes.fetch(egress.fetch),
     key: signingKey(config.webhookSecret),
     retryScheduleMs: config.webhookRetryScheduleMs,
     timeoutMs: config.webhookTimeoutMs,

@@ -21,6 +21,7 @@ export class PizzaSockets {
 
   constructor(private readonly ctx: GatewayContext) {
     this.endpoint = new SocketEndpoint(ctx, 'pizza', '/ws');
+    ctx.audiences.register('pizza', 'sockets', () => this.endpoint.groups.sizes());
   }
 
   async start(server: Server): Promise<void> {

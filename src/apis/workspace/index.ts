@@ -114,6 +114,10 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   };
   let fanout: Subscription | undefined;
   let attached: { io: Server; detach(): void } | undefined;
+  // Its rooms (workspace:, channel:, user:), not the room socket.io gives each socket of its own.
+  ctx.audiences.register('workspace', 'sockets', function* () {
+    for (const [room, members] of attached?.io.of('/').adapter.rooms ?? []) if (room.includes(':')) yield [room, members.size] as const;
+  });
   let stopping = false;
   const badInput = (kind: string) => metrics.badInputTotal.inc({ ...API, kind });
   // socket.io reports a packet it cannot decode as an Error on the socket, then closes the
