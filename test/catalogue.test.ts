@@ -75,7 +75,7 @@ describe('message catalogues', () => {
     expect(ops.events).toEqual(['GET /events/v1/about', 'GET /events/v1/events', 'GET /events/v1/latest', 'GET /events/v1/ping/{token}', 'POST /events/v1/events']);
     expect(ops.messenger).toEqual(['POST /events/callback/start', 'POST /events/polling']);
     expect(ops.pizza).toEqual(['GET /api/v1/ws/ticket']);
-    expect(ops.gateway).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /publish/v1/{api}']);
+    expect(ops.gateway).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'POST /publish/v1/{api}', 'POST /publish/v1/{api}/batch']);
     const start = Object.values(catalogues.messenger.operations).find((o) => o.path === '/events/callback/start')!;
     expect(Object.keys(start.body).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
   });

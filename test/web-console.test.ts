@@ -28,7 +28,7 @@ describe('the console in dev mode (open)', () => {
   it('lists every API with its messages and audiences, and gives out the published dev API secret', async () => {
     const r = await call(`${gw.url}/console/api/apis`);
     expect(r.status).toBe(200);
-    expect(r.body.apis.map((a: { api: string }) => a.api)).toEqual(['games', 'messenger', 'pizza', 'workspace', 'events']);
+    expect(r.body.apis.map((a: { api: string }) => a.api)).toEqual(['events', 'games', 'messenger', 'pizza', 'workspace']);
     const pizzaApi = r.body.apis.find((a: { api: string }) => a.api === 'pizza');
     expect(pizzaApi).toMatchObject({ asyncapi: 'pizza.asyncapi.yaml', openapi: 'pizza.openapi.yaml' });
     expect(pizzaApi.messages).toContainEqual({ id: 'CREATE_PIZZA', name: 'CREATE_PIZZA', direction: 'send', protocol: 'ws', address: '/ws', audience: ['store_id'], dataPointer: '/data' });
