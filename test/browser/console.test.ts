@@ -14,7 +14,7 @@ describeWithBrowser('/console in chromium', 'console', ({ browser, url, measure 
     const { page, problems } = await watchedPage(browser());
     await measure(page, '/console', '#console[data-ready=true]');
     const tabs = await page.$$eval('.sy-tabs a', (as) => as.map((a) => a.textContent));
-    expect(tabs).toEqual(['games', 'messenger', 'pizza', 'workspace', 'events', 'connections']);
+    expect(tabs).toEqual(['events', 'games', 'messenger', 'pizza', 'workspace', 'connections']);
     expect(problems).toEqual([]);
     await page.context().close();
   });
