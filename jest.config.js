@@ -8,7 +8,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/test/browser/'],
   // pact-js pulls ESM-only packages; let ts-jest transform them.
   transformIgnorePatterns: ['/node_modules/(?!(@pact-foundation/pact/node_modules/)?(https-proxy-agent|agent-base|proxy-agent-negotiate)/)'],
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: { warnOnly: false } }] },
   testTimeout: 20000,
   // Real Kafka + Redis for the integration suites (scripts/kafka.sh, scripts/redis.sh);
   // SWITCHYARD_NO_SERVICES=1 skips starting them (those suites then skip, or fail under CI=true).
