@@ -1,6 +1,6 @@
-// events-client: a game back end reading and emitting channel events with src/clients/events.ts.
+// events-client: a game back end reading and emitting channel events with contract/clients/events.ts.
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { EventsApiError, EventsClient, parseStoredEvent } from '../../src/clients/events';
+import { EventsApiError, EventsClient, parseStoredEvent } from '../clients/events';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
 import { restError, storedEvent } from './shapes';
 

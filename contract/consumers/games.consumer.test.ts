@@ -1,7 +1,7 @@
 // games-client: a quiz app on the multiplexed games socket, decoding every frame it can be sent with
-// src/clients/games.ts (replies to its requests, those the game back-end answers included, and broadcasts).
+// contract/clients/games.ts (replies to its requests, those the game back-end answers included, and broadcasts).
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { parseGamesFrame } from '../../src/clients/games';
+import { parseGamesFrame } from '../clients/games';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
 import { coverPublished } from '../published';
 import { answer, gameSnapshot, generatedQuestion, player, type GamePhase } from './shapes';

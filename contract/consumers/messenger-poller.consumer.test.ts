@@ -1,7 +1,7 @@
 // messenger-poller: a client without a public URL, long-polling for its user's events with
-// src/clients/messenger.ts (form-encoded, as the original clients).
+// contract/clients/messenger.ts (form-encoded, as the original clients).
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { MessengerClient, parsePollAnswer } from '../../src/clients/messenger';
+import { MessengerClient, parsePollAnswer } from '../clients/messenger';
 import { CONSUMERS, consumerPact, formBody, specMessage } from '../pact';
 import { callbackDeprecated, codeError, newMessage } from './shapes';
 

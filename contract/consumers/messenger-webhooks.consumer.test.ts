@@ -1,7 +1,7 @@
 // messenger-webhook-receiver: a user's server that registers its callback URL with
-// src/clients/messenger.ts and decodes the `{type, event}` bodies Switchyard POSTs to it.
+// contract/clients/messenger.ts and decodes the `{type, event}` bodies Switchyard POSTs to it.
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { MessengerClient, MessengerError, parseMessengerEvent } from '../../src/clients/messenger';
+import { MessengerClient, MessengerError, parseMessengerEvent } from '../clients/messenger';
 import { CONSUMERS, consumerPact, formBody, specMessage } from '../pact';
 import { callbackDeprecated, codeError, newMessage } from './shapes';
 

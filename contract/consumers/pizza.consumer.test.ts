@@ -1,7 +1,7 @@
-// pizza-backoffice: a store's back office taking a one-off socket ticket with src/clients/pizza.ts and
+// pizza-backoffice: a store's back office taking a one-off socket ticket with contract/clients/pizza.ts and
 // decoding the store's notifications from the socket.
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { PizzaAuthError, PizzaClient, parsePizzaFrame } from '../../src/clients/pizza';
+import { PizzaAuthError, PizzaClient, parsePizzaFrame } from '../clients/pizza';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
 import { coverPublished } from '../published';
 import { pizza } from './shapes';

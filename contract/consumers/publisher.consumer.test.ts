@@ -1,6 +1,6 @@
-// publisher: a back-end service handing events to Switchyard with src/clients/publish.ts.
+// publisher: a back-end service handing events to Switchyard with contract/clients/publish.ts.
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { PublishError, Publisher } from '../../src/clients/publish';
+import { PublishError, Publisher } from '../clients/publish';
 import { CONSUMERS, consumerPact } from '../pact';
 import { errorBody } from './shapes';
 

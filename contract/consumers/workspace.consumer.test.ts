@@ -1,8 +1,8 @@
 // workspace-client: a voice-chat app on socket.io, decoding each server event with
-// src/clients/workspace.ts. A socket.io event is a name and a payload: the payload is the message
+// contract/clients/workspace.ts. A socket.io event is a name and a payload: the payload is the message
 // content, the name travels in the metadata as `event`.
 import { MatchersV3 as M } from '@pact-foundation/pact';
-import { parseWorkspaceEvent } from '../../src/clients/workspace';
+import { parseWorkspaceEvent } from '../clients/workspace';
 import { CONSUMERS, consumerPact, specMessage } from '../pact';
 import { coverPublished } from '../published';
 import { mediaState, onlineStatus, workspaceUser } from './shapes';
