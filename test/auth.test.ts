@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import {
   AuthError,
-  createAuthenticator,
   hasScope,
   type AuthFailure,
   type Authenticator,
   type Claims,
 } from '../src/auth/authenticator';
+import { createAuthenticator } from '../src/auth/create-authenticator';
 import { JwksAuthenticator } from '../src/auth/jwks-authenticator';
 import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import { signToken } from '../src/auth/token';

@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { AuthError, createAuthenticator, hasScope } from '../src/auth/authenticator';
+import { AuthError, hasScope } from '../src/auth/authenticator';
+import { createAuthenticator } from '../src/auth/create-authenticator';
 import { SecretAuthenticator } from '../src/auth/secret-authenticator';
 import { signToken } from '../src/auth/token';
 import { UsageError } from '../src/cli/command';

@@ -1,11 +1,7 @@
 // The auth port: turns a bearer token into verified identity claims. Two implementations live side by
-// side: a shared HS256 secret (secret-authenticator.ts) and a remote JWKS (jwks-authenticator.ts).
+// side: a shared HS256 secret (secret-authenticator.ts) and a remote JWKS (jwks-authenticator.ts);
+// create-authenticator.ts picks one from the config.
 import { errors, type JWTPayload } from 'jose';
-import type { Config } from '../config';
-import type { Logger } from '../log';
-import { JwksAuthenticator } from './jwks-authenticator';
-import { SecretAuthenticator } from './secret-authenticator';
-import { tokenRules } from './token-rules';
 
 export interface Claims {
   sub: string;
@@ -114,14 +110,4 @@ export function hasScope(claims: Claims, scope: string): boolean {
   const value: unknown = claims.scope;
   const scopes = typeof value === 'string' ? value.split(/\s+/) : Array.isArray(value) ? value : [];
   return scopes.includes(scope);
-}
-
-type AuthConfig = Pick<Config, 'authJwtSecret' | 'authJwksUrl' | 'authIssuer' | 'authAudience' | 'authMaxTokenAgeMs' | 'authClockToleranceMs'>;
-
-/** JWKS when AUTH_JWKS_URL is configured, otherwise the HS256 secret (which config always provides). */
-export function createAuthenticator(config: AuthConfig, log?: Logger): Authenticator {
-  const rules = tokenRules(config);
-  if (config.authJwksUrl !== undefined) return new JwksAuthenticator(config.authJwksUrl, { rules, log });
-  if (config.authJwtSecret !== undefined) return new SecretAuthenticator(config.authJwtSecret, rules);
-  throw new Error('no authentication configured: set AUTH_JWT_SECRET or AUTH_JWKS_URL');
 }
