@@ -26,7 +26,7 @@ import { log, quietest } from './lib/quiet';
 import { benchLine, check, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, range, renderTable, resultsDir, round, targetLines, writeResults, type BenchLine } from './lib/report';
 import { LOAD_CPU, runChildren, SERVER_CPU } from './lib/run';
 import { ensureService, type Service } from './lib/services';
-import { platformaticSupports } from '../src/bus/platformatic-kafka';
+import { platformaticSupports } from '../src/config';
 import { median, spread } from './lib/stats';
 import type { KafkaLoadSettings, KafkaPlan, KafkaResult, KafkaStep } from './clients/kafka-load';
 

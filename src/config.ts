@@ -14,7 +14,15 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { platformaticSupports } from './bus/platformatic-kafka';
+
+/**
+ * The Node versions @platformatic/kafka 2 supports (its README): 22.22+ and 24.6+. Here, not beside
+ * the bus that loads it, because KAFKA_CLIENT=platformatic on another Node is a configuration error.
+ */
+export function platformaticSupports(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major === 22 ? minor >= 22 : major === 24 ? minor >= 6 : major > 24 || major === 23;
+}
 
 export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me';
 export const DEV_API_SECRET = 'dev-api-secret';

@@ -1,5 +1,5 @@
-// The per-audience counts the console's connections overview reads (src/gateway/audiences.ts).
-import { AudienceCounter, Audiences } from '../src/gateway/audiences';
+// The per-audience counts the console's connections overview reads (src/apis/audiences.ts).
+import { AudienceCounter, Audiences } from '../src/apis/audiences';
 
 describe('AudienceCounter', () => {
   it('counts entries per audience and forgets an audience once its last one leaves', () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, USAGE } from '../src/cli/cli';
-import { packageVersion } from '../src/cli/version';
+import { packageVersion } from '../src/version';
 import { CLI, ROOT, cleanEnv } from './helpers/process';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { platformaticSupports } from '../src/bus/platformatic-kafka';
 import {
   ConfigError,
   DEV_API_SECRET,
@@ -9,6 +8,7 @@ import {
   consoleMode,
   describeConfig,
   loadConfig,
+  platformaticSupports,
 } from '../src/config';
 
 /** The ConfigError thrown for `env`; fails the test when loadConfig does not throw one. */
@@ -591,5 +591,19 @@ describe('WORKERS', () => {
 
   it.each(['0', '257', 'two', '1.5'])('refuses %s', (value) => {
     expect(problemsOf({ ...shared, WORKERS: value })).toEqual([`WORKERS: must be auto or an integer from 1 to 256 (got "${value}")`]);
+  });
+});
+
+describe('platformaticSupports', () => {
+  it.each([
+    ['20.20.2', false],
+    ['22.21.1', false],
+    ['22.22.0', true],
+    ['23.1.0', true],
+    ['24.5.0', false],
+    ['24.6.0', true],
+    ['25.0.0', true],
+  ])('Node %s: %s', (version, supported) => {
+    expect(platformaticSupports(version)).toBe(supported);
   });
 });

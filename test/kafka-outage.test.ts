@@ -21,7 +21,7 @@ import { sleep, waitFor } from './helpers/wait';
 import { connect, type TestSocket } from './helpers/ws';
 import { runScript } from './services/global-setup';
 import { describeWithKafka } from './services/services';
-import { platformaticSupports } from '../src/bus/platformatic-kafka';
+import { platformaticSupports } from '../src/config';
 
 jest.setTimeout(300_000);
 

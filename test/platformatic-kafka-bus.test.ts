@@ -2,7 +2,7 @@
 // same suites as the kafkajs bus (test/shared/kafka-bus-suite.ts). The client needs Node >= 22.22:
 // on an older Node this file says so and skips (CI runs it in its Node 24 step, .ci/run).
 import { PlatformaticKafkaBus } from '../src/bus/platformatic-kafka-bus';
-import { platformaticSupports } from '../src/bus/platformatic-kafka';
+import { platformaticSupports } from '../src/config';
 import { kafkaBusSuite } from './shared/kafka-bus-suite';
 import { describeWithKafka } from './services/services';
 

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { Catalogues } from '../src/gateway/context';
+import type { Catalogues } from '../src/apis/context';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { ROOT, runGenerate } from './helpers/run-generate';
 import { connect } from './helpers/ws';

@@ -11,7 +11,7 @@ import { signToken } from '../src/auth/token';
 import { KEYS_UNAVAILABLE_MESSAGE } from '../src/http/bearer';
 import { NOT_AUTHENTICATED as NOT_AUTHENTICATED_IN_TIME } from '../src/ws/auth-deadline';
 import { TOO_MANY_MESSAGES } from '../src/ws/socket-endpoint';
-import type { Catalogues } from '../src/gateway/context';
+import type { Catalogues } from '../src/apis/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { ROOT, runGenerate } from './helpers/run-generate';

@@ -2,7 +2,7 @@
 // even when its spec drifted along (so its own validators let the changed frame through).
 import Ajv from 'ajv';
 import { catalogues } from '../../generated';
-import type { Catalogues } from '../../src/gateway/context';
+import type { Catalogues } from '../../src/apis/context';
 import { startProvider, type Provider } from '../../src/pact-verification/provider';
 import { localSource } from '../../src/pact-verification/sources';
 import { verifySource } from '../../src/pact-verification/verify';

@@ -1,5 +1,5 @@
 // Operations endpoints: liveness, readiness (bus and store reachable), Prometheus metrics.
-import type { ApiModule, GatewayContext } from '../gateway/context';
+import type { ApiModule, GatewayContext } from './context';
 import { mount } from '../http/mount';
 import { respond } from '../http/respond';
 

@@ -4,7 +4,7 @@
 // that sends an Idempotency-Key may repeat a publish that got no 2xx harmlessly.
 import { randomUUID } from 'node:crypto';
 import type { ParameterizedContext } from 'koa';
-import type { ApiModule, GatewayContext } from '../gateway/context';
+import type { ApiModule, GatewayContext } from './context';
 import { HttpError } from '../http/errors';
 import { idempotencyKey, recordIdFor } from '../http/idempotency';
 import { mount } from '../http/mount';

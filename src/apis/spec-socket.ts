@@ -7,7 +7,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import WebSocket from 'ws';
 import type { SocketEndpoint as EndpointSpec } from '../../generated/socket-endpoints';
-import type { ApiModule, GatewayContext } from '../gateway/context';
+import type { ApiModule, GatewayContext } from './context';
 import { bearerToken, isKeysUnavailable, KEYS_UNAVAILABLE_MESSAGE, verifyOrUndefined } from '../http/bearer';
 import { requestTarget } from '../http/request-target';
 import type { ApiName, Subscription } from '../ports/bus';

@@ -1,14 +1,9 @@
 // Loads @platformatic/kafka (KAFKA_CLIENT=platformatic) only when it is chosen, with a clear error
 // where it cannot run: it needs Node >= 22.22 (or >= 24.6), and it is ESM-only.
 import type * as Platformatic from '@platformatic/kafka';
+import { platformaticSupports } from '../config';
 
 export type PlatformaticKafka = typeof Platformatic;
-
-/** The Node versions @platformatic/kafka 2 supports (its README): 22.22+ and 24.6+. */
-export function platformaticSupports(version: string): boolean {
-  const [major, minor] = version.split('.').map(Number);
-  return major === 22 ? minor >= 22 : major === 24 ? minor >= 6 : major > 24 || major === 23;
-}
 
 /** The client library, or an error saying why it cannot be used on this Node (`version`: for tests). */
 export function loadPlatformaticKafka(version = process.versions.node): PlatformaticKafka {

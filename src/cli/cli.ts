@@ -8,7 +8,7 @@ import { doctorCommand } from './doctor';
 import { serveCommand } from './serve';
 import { tokenCommand } from './token';
 import { verifyCommand } from './verify';
-import { packageVersion } from './version';
+import { packageVersion } from '../version';
 
 const COMMANDS: Record<string, Command> = { serve: serveCommand, token: tokenCommand, doctor: doctorCommand, verify: verifyCommand, contract: contractCommand };
 

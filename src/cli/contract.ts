@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exportContracts } from '../pact-verification/bundle';
 import { parseOptions, UsageError, type Command } from './command';
-import { packageVersion } from './version';
+import { packageVersion } from '../version';
 
 export const CONTRACT_USAGE = [
   'usage: switchyard contract export [--out <dir>]',

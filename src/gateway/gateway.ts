@@ -22,14 +22,14 @@ import { unmatchedRequests, type RoutedApi } from '../http/methods';
 import { requestLog } from '../http/request-log';
 import { requestMetrics } from '../http/request-metrics';
 import { refuseMalformedTargets } from '../http/request-target';
-import type { ApiModule, Catalogues, GatewayContext } from './context';
-import { Audiences } from './audiences';
+import type { ApiModule, Catalogues, GatewayContext } from '../apis/context';
+import { Audiences } from '../apis/audiences';
 import { ConsoleInboxes } from '../egress/console-inboxes';
 import { apiModules } from './modules';
 import { ConnectionLimits } from '../limits/connection-limits';
 import { CONNECTION_SHARE, maxConnections, openFilesLimit } from '../limits/open-files';
 import { startTracing, type Tracing } from '../tracing/setup';
-import { packageVersion } from '../cli/version';
+import { packageVersion } from '../version';
 
 export interface GatewayOptions {
   config: Config;

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { signToken } from '../auth/token';
 import { loadConfig } from '../config';
 import { Gateway, type GatewayOptions } from '../gateway/gateway';
-import type { GatewayContext } from '../gateway/context';
+import type { GatewayContext } from '../apis/context';
 
 export interface Provider {
   context: GatewayContext;

@@ -11,7 +11,7 @@ import type { ApiCatalogue } from '../../generated';
 import { sign, signingKey } from '../apis/messenger/signature';
 import { signToken } from '../auth/token';
 import { consoleMode } from '../config';
-import type { GatewayContext } from '../gateway/context';
+import type { GatewayContext } from '../apis/context';
 import { HttpError } from '../http/errors';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
 import { checkEnvelope } from '../routing/check-envelope';
@@ -232,7 +232,7 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
       longPollsOpen: await read(ctx.metrics.longPollsOpen),
       eventsPublished: await read(ctx.metrics.eventsPublishedTotal),
       eventsDelivered: await read(ctx.metrics.eventsDeliveredTotal),
-      // Live from the APIs' own bookkeeping (gateway/audiences.ts): this node's connections only.
+      // Live from the APIs' own bookkeeping (apis/audiences.ts): this node's connections only.
       node: hostname(),
       audiences: ctx.audiences.snapshot(AUDIENCES_SHOWN),
     };

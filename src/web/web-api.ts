@@ -1,7 +1,7 @@
 // The browser pages as one API module: /docs and /specs (DOCS_ENABLED), /console (consoleMode),
 // and the /assets they share. Mounted like any API; with both off it adds no route at all.
 import { join } from 'node:path';
-import type { ApiModule, GatewayContext } from '../gateway/context';
+import type { ApiModule, GatewayContext } from '../apis/context';
 import { consoleMode } from '../config';
 import { WebAssets } from './assets';
 import { assetRoute } from './asset-route';

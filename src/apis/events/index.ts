@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ParameterizedContext } from 'koa';
 import { packageRoot } from '../../package-root';
-import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { ApiModule, GatewayContext } from '../context';
 import { idempotencyKey, recordIdFor } from '../../http/idempotency';
 import { clientGone, watchTopic } from '../../http/long-poll';
 import { mount } from '../../http/mount';

@@ -1,5 +1,5 @@
 // The games API: a multiplexed WebSocket at `/` (socket.ts); no REST routes.
-import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { ApiModule, GatewayContext } from '../context';
 import { GamesSockets } from './socket';
 
 export function gamesApi(ctx: GatewayContext): ApiModule {

@@ -9,7 +9,7 @@ import WebSocket, { type RawData } from 'ws';
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
 import type { Claims } from '../../auth/authenticator';
-import type { GatewayContext } from '../../gateway/context';
+import type { GatewayContext } from '../context';
 import { isKeysUnavailable, verifyOrUndefined } from '../../http/bearer';
 import { isUnavailable } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';

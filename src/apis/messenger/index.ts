@@ -5,7 +5,7 @@
 // Store, so another node resumes those of a node that died (webhooks.ts).
 import { AddressPolicy } from '../../egress/address-policy';
 import { guardedFetch } from '../../egress/guarded-fetch';
-import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { ApiModule, GatewayContext } from '../context';
 import type { Subscription } from '../../ports/bus';
 import { dispatcher } from './dispatch';
 import { PollingQueues } from './polling';

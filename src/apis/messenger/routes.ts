@@ -12,7 +12,7 @@ import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { OperationEntry } from '../../../generated';
 import type { Claims } from '../../auth/authenticator';
-import type { GatewayContext } from '../../gateway/context';
+import type { GatewayContext } from '../context';
 import type { ErrorFormat } from '../../http/errors';
 import type { AddressPolicy } from '../../egress/address-policy';
 import { isKeysUnavailable, KEYS_RETRY_AFTER_SECONDS, verifyOrUndefined } from '../../http/bearer';

@@ -1,6 +1,6 @@
 // The pizza API: `GET /api/v1/ws/ticket` hands out one-off tickets for the `/ws` WebSocket
 // (socket.ts), where each store's sockets hear that store's events.
-import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { ApiModule, GatewayContext } from '../context';
 import { HttpError, type ErrorFormat } from '../../http/errors';
 import { bearerClaims } from '../../http/bearer';
 import { mount } from '../../http/mount';

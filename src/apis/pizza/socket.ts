@@ -2,7 +2,7 @@
 // sockets are grouped per store and hear only that store's CREATE_PIZZA / ACCEPT_PIZZA frames.
 import type { IncomingMessage, Server } from 'node:http';
 import WebSocket from 'ws';
-import type { GatewayContext } from '../../gateway/context';
+import type { GatewayContext } from '../context';
 import type { Subscription } from '../../ports/bus';
 import { workHandler } from '../../routing/validated';
 import { broadcastHandler } from '../../ws/broadcast';

@@ -29,7 +29,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
-import type { ApiModule, GatewayContext } from '../../gateway/context';
+import type { ApiModule, GatewayContext } from '../context';
 import { RateLimit } from '../../limits/token-bucket';
 import { isUnavailable } from '../../ports/availability';
 import type { Subscription } from '../../ports/bus';
