@@ -2,7 +2,7 @@
 // wait still wakes the poll. A wait ends on notify, timeout, or any of the given abort signals
 // (gateway shutdown, the client going away).
 import type { ParameterizedContext } from 'koa';
-import type { Store } from '../ports/store';
+import type { Notifier } from '../ports/store';
 
 export type WaitOutcome = 'notified' | 'elapsed' | 'aborted';
 
@@ -12,10 +12,10 @@ export interface TopicWatch {
   close(): void;
 }
 
-export function watchTopic(store: Store, topic: string): TopicWatch {
+export function watchTopic(notifier: Notifier, topic: string): TopicWatch {
   let notified = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = store.onNotify(topic, () => {
+  const unsubscribe = notifier.onNotify(topic, () => {
     notified = true;
     wake?.();
   });

@@ -5,7 +5,7 @@
 // so two concurrent polls of one user never get the same event; a poll that finds the queue empty
 // waits for a notification on the user's topic (store.notify after every enqueue, which crosses
 // nodes), for the poll timeout, for gateway shutdown, or for the client to go away.
-import type { Store } from '../../ports/store';
+import type { Notifier, Store } from '../../ports/store';
 import { watchTopic } from '../../http/long-poll';
 
 /** Store notification topic of a user's queue. */
@@ -18,14 +18,14 @@ export const queueTopic = (user: string): string => `messenger:queue:${user}`;
 const RECHECK_MS = 5_000;
 
 export class PollingQueues {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Pick<Store, 'polling'> & Notifier) {}
 
   /**
    * Queues a serialized event for the user and wakes their waiting polls. The `key` (the bus record
    * id) makes a redelivered record a no-op, so an event is queued once.
    */
   async enqueue(user: string, serialized: string, key?: string): Promise<void> {
-    await this.store.enqueue(user, serialized, key);
+    await this.store.polling.enqueue(user, serialized, key);
     await this.store.notify(queueTopic(user));
   }
 
@@ -41,7 +41,7 @@ export class PollingQueues {
       // Listen before looking, so an event queued between the look and the wait still wakes us.
       const wake = watchTopic(this.store, queueTopic(user));
       try {
-        const item = await this.store.dequeue(user);
+        const item = await this.store.polling.dequeue(user);
         if (item !== undefined) {
           if (opts.gone.aborted) {
             // The client left while we were taking it: put it back rather than lose it (it goes to
