@@ -7,7 +7,7 @@ import type { ParameterizedContext } from 'koa';
 import { packageRoot } from '../../package-root';
 import type { ApiModule, GatewayContext } from '../../gateway/context';
 import { idempotencyKey, recordIdFor } from '../../http/idempotency';
-import { clientGone, watchTopic } from '../../http/long-poll';
+import { clientGone, longPoll } from '../../http/long-poll';
 import { mount } from '../../http/mount';
 import { respond } from '../../http/respond';
 import { DependencyUnavailableError } from '../../ports/availability';
@@ -107,30 +107,29 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
 
         // Wait for data until the timeout (events-rest-longpoll.md): a wake-up that finds nothing new
         // (a notify for events this poll has already seen) waits on rather than answering `[]`.
-        const deadline = Date.now() + config.pollTimeoutMs;
+        const gone = clientGone(k);
+        let waiting = false;
         let events: StoredEvent[];
-        let gone: AbortSignal | undefined;
         try {
-          for (;;) {
-            // Listen before reading, so an event stored between the read and the wait still wakes us.
-            const watch = watchTopic(store, topicOf(query.channel));
-            try {
-              events = await store.events.read(query.channel, cursor, query.limit);
-              const remaining = deadline - Date.now();
-              if (events.length > 0 || remaining <= 0 || ctx.shutdown.aborted) break;
-              if (!gone) {
-                metrics.longPollsOpen.inc({ api: 'events' });
-                polls.enter(query.channel);
-                gone = clientGone(k);
-              }
-              await watch.wait(remaining, [ctx.shutdown, gone]);
-              if (gone.aborted) return;
-            } finally {
-              watch.close();
-            }
-          }
+          const result = await longPoll(store, topicOf(query.channel), {
+            look: async () => {
+              const found = await store.events.read(query.channel, cursor, query.limit);
+              return found.length > 0 ? found : undefined;
+            },
+            timeoutMs: config.pollTimeoutMs,
+            signals: [ctx.shutdown, gone],
+            onWait: () => {
+              if (waiting) return;
+              waiting = true;
+              metrics.longPollsOpen.inc({ api: 'events' });
+              polls.enter(query.channel);
+            },
+          });
+          if (gone.aborted) return;
+          // Timeout or shutdown: nothing new.
+          events = result.found ?? [];
         } finally {
-          if (gone) {
+          if (waiting) {
             metrics.longPollsOpen.dec({ api: 'events' });
             polls.leave(query.channel);
           }
