@@ -21,14 +21,14 @@ import {
 } from '../ports/store';
 import { reconnectOptions, StoreConnection, type ConnectionTimings } from './redis-connection';
 import {
-  ADD_WEBHOOK_JOB,
-  APPEND_EVENT,
-  CLAIM_WEBHOOK_JOBS,
+  ADD_LEASED_JOB,
+  APPEND_TO_LOG,
+  CLAIM_LEASED_JOBS,
   COMPARE_AND_SET,
   ENQUEUE,
-  FINISH_WEBHOOK_JOB,
+  FINISH_LEASED_JOB,
   HIT,
-  HOLD_WEBHOOK_JOB,
+  HOLD_LEASED_JOB,
   PRESENCE,
 } from './redis-scripts';
 
@@ -51,14 +51,14 @@ export interface RedisStoreOptions {
 
 /** Redis commands defined from our Lua scripts. */
 interface Scripts {
-  appendEvent(seq: string, log: string, dedupe: string, event: string, ttl: number): Promise<string>;
+  appendToLog(seq: string, log: string, dedupe: string, entryHead: string, ttl: number): Promise<string>;
   enqueueOnce(queue: string, dedupe: string, item: string, ttl: number): Promise<number>;
   compareAndSet(key: string, expected: string, next: string): Promise<number>;
   presence(key: string, member: string, now: number, expiry: string, ttl: number): Promise<number>;
-  addWebhookJob(...keysThenArgs: [...LeaseKeys, string, string, string, string, number, number]): Promise<string | null>;
-  claimWebhookJobs(...keysThenArgs: [...LeaseKeys, string, number, number]): Promise<string[]>;
-  holdWebhookJob(...keysThenArgs: [...LeaseKeys, string, string, number, number]): Promise<number>;
-  finishWebhookJob(...keysThenArgs: [...LeaseKeys, string, string]): Promise<number>;
+  addLeasedJob(...keysThenArgs: [...LeaseKeys, string, string, string, string, number, number]): Promise<string | null>;
+  claimLeasedJobs(...keysThenArgs: [...LeaseKeys, string, number, number]): Promise<string[]>;
+  holdLeasedJob(...keysThenArgs: [...LeaseKeys, string, string, number, number]): Promise<number>;
+  finishLeasedJob(...keysThenArgs: [...LeaseKeys, string, string]): Promise<number>;
   hit(key: string, windowMs: number): Promise<[number, number]>;
 }
 
@@ -162,7 +162,7 @@ class RedisLog<T extends object> implements Log<T> {
     // Without the closing brace: the script appends the id as the last member (the JSON text itself
     // is never decoded in Lua). An entry always has members, so the id follows a comma.
     const head = JSON.stringify(entry).slice(0, -1);
-    const stored = await this.s.redis.appendEvent(this.s.key(this.keys.seq, stream), this.s.key(this.name, stream), dedupe, head, this.s.dedupeTtl);
+    const stored = await this.s.redis.appendToLog(this.s.key(this.keys.seq, stream), this.s.key(this.name, stream), dedupe, head, this.s.dedupeTtl);
     return JSON.parse(stored) as Logged<T>;
   }
 
@@ -237,7 +237,7 @@ class RedisLeases<T extends { id: string }> implements Leases<T> {
   async add(job: T, owner: string, leaseMs: number): Promise<HeldJob<T> | undefined> {
     // The job is kept as the JSON text written here (the scripts never decode it).
     const text = JSON.stringify(job);
-    const key = await this.s.redis.addWebhookJob(
+    const key = await this.s.redis.addLeasedJob(
       ...this.keys, this.s.key(this.name, 'seq'), this.s.key(`${this.name}-id`, job.id), text, owner, wholeMs(leaseMs), this.s.dedupeTtl,
     );
     return key === null ? undefined : { key, job: JSON.parse(text) as T, attempts: 0 };
@@ -245,18 +245,18 @@ class RedisLeases<T extends { id: string }> implements Leases<T> {
 
   async claim(owner: string, leaseMs: number, limit: number): Promise<Array<HeldJob<T>>> {
     if (!(limit >= 1)) return [];
-    const flat = await this.s.redis.claimWebhookJobs(...this.keys, owner, wholeMs(leaseMs), Math.floor(limit));
+    const flat = await this.s.redis.claimLeasedJobs(...this.keys, owner, wholeMs(leaseMs), Math.floor(limit));
     const claimed: Array<HeldJob<T>> = [];
     for (let i = 0; i < flat.length; i += 3) claimed.push({ key: flat[i], job: JSON.parse(flat[i + 1]) as T, attempts: Number(flat[i + 2]) });
     return claimed;
   }
 
   async hold(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean> {
-    return (await this.s.redis.holdWebhookJob(...this.keys, key, owner, wholeMs(leaseMs), attempts)) === 1;
+    return (await this.s.redis.holdLeasedJob(...this.keys, key, owner, wholeMs(leaseMs), attempts)) === 1;
   }
 
   async finish(key: string, owner: string): Promise<boolean> {
-    return (await this.s.redis.finishWebhookJob(...this.keys, key, owner)) === 1;
+    return (await this.s.redis.finishLeasedJob(...this.keys, key, owner)) === 1;
   }
 }
 
@@ -286,14 +286,14 @@ export class RedisBackend implements StoreBackend {
     this.subscriber = new Redis(url, { ...reconnectOptions(timings), maxRetriesPerRequest: null });
     // Its connection errors are the same outage, reported by the command connection.
     this.subscriber.on('error', () => undefined);
-    redis.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
+    redis.defineCommand('appendToLog', { numberOfKeys: 3, lua: APPEND_TO_LOG });
     redis.defineCommand('enqueueOnce', { numberOfKeys: 2, lua: ENQUEUE });
     redis.defineCommand('compareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     redis.defineCommand('presence', { numberOfKeys: 1, lua: PRESENCE });
-    redis.defineCommand('addWebhookJob', { numberOfKeys: 6, lua: ADD_WEBHOOK_JOB });
-    redis.defineCommand('claimWebhookJobs', { numberOfKeys: 4, lua: CLAIM_WEBHOOK_JOBS });
-    redis.defineCommand('holdWebhookJob', { numberOfKeys: 4, lua: HOLD_WEBHOOK_JOB });
-    redis.defineCommand('finishWebhookJob', { numberOfKeys: 4, lua: FINISH_WEBHOOK_JOB });
+    redis.defineCommand('addLeasedJob', { numberOfKeys: 6, lua: ADD_LEASED_JOB });
+    redis.defineCommand('claimLeasedJobs', { numberOfKeys: 4, lua: CLAIM_LEASED_JOBS });
+    redis.defineCommand('holdLeasedJob', { numberOfKeys: 4, lua: HOLD_LEASED_JOB });
+    redis.defineCommand('finishLeasedJob', { numberOfKeys: 4, lua: FINISH_LEASED_JOB });
     redis.defineCommand('hit', { numberOfKeys: 1, lua: HIT });
     // One pattern subscription for every topic: onNotify stays synchronous and cannot miss a
     // notify sent right after it returns (once this subscription is live).
