@@ -131,7 +131,11 @@ export interface LogKeys {
   dedupe?: string;
 }
 
-/** A store implementation: makes each capability under a name (the same name, the same state). */
+/**
+ * A store implementation: makes each capability under a name (the same name, the same state). Names
+ * are unique within a store across kinds; the Redis backend also uses `<name>-key`, `<name>-seq` and
+ * `<name>-id` for bookkeeping, so no name should be another's plus one of those.
+ */
 export interface StoreBackend extends Notifier, Lifecycle {
   /** JSON values by default; `text` keeps string values as they are (no quotes in Redis). */
   keyValue<T>(name: string, options?: { text?: boolean }): KeyValue<T>;
