@@ -33,7 +33,7 @@ function depthSuite(env: () => Record<string, string>) {
     const r = await emit(nestedText(levels));
     expect(r).toMatchObject({ status: 400, body: { code: 'InvalidContent', message: TOO_DEEP.error } });
     expect(await badInput('events')).toBe(before + 1);
-    expect(await gw.gateway.context.store.readEvents(channel, 0, 100)).toEqual([]);
+    expect(await gw.gateway.context.store.events.read(channel, 0, 100)).toEqual([]);
   });
 
   it('events POST at the limit is stored and read back intact', async () => {

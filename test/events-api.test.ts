@@ -3,7 +3,6 @@ import { MemoryBus } from '../src/bus/memory-bus';
 import type { GatewayOptions } from '../src/gateway/gateway';
 import { DependencyUnavailableError } from '../src/ports/availability';
 import type { ApiName, Envelope } from '../src/ports/bus';
-import type { StoredEvent } from '../src/ports/store';
 import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 
@@ -209,15 +208,11 @@ describe('outages of the bus or the store', () => {
   }
   /** A store whose Redis is gone: every call fails as unavailable. */
   class DownStore extends MemoryStore {
-    override appendEvent(): Promise<StoredEvent> {
-      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
-    }
-    override readEvents(): Promise<StoredEvent[]> {
-      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
-    }
-    override latestEvents(): Promise<StoredEvent[]> {
-      return Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.'));
-    }
+    override readonly events = {
+      append: () => Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.')),
+      read: () => Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.')),
+      latest: () => Promise.reject(new DependencyUnavailableError('store', 'Redis: Connection is closed.')),
+    };
   }
   const withGateway = async (options: Partial<GatewayOptions>, run: (down: TestGateway) => Promise<void>) => {
     const down = await startGateway({ API_SECRET: SECRET, POLL_TIMEOUT_MS: '300' }, options);
@@ -235,7 +230,7 @@ describe('outages of the bus or the store', () => {
       const r = await emitTo(down, 'c1');
       expect(r).toMatchObject({ status: 503, body: { code: 'ServiceUnavailable', message: 'Service unavailable: try again later' } });
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(await store.readEvents('c1', 0, 10)).toEqual([]);
+      expect(await store.events.read('c1', 0, 10)).toEqual([]);
     });
   });
 
@@ -244,7 +239,7 @@ describe('outages of the bus or the store', () => {
     await withGateway({ bus: new DownBus(false), store }, async (down) => {
       const r = await emitTo(down, 'c1');
       expect(r).toMatchObject({ status: 200, body: { id: 1 } });
-      expect(await store.readEvents('c1', 0, 10)).toEqual([r.body]);
+      expect(await store.events.read('c1', 0, 10)).toEqual([r.body]);
     });
   });
 

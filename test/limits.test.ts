@@ -108,12 +108,9 @@ describe('unauthenticated sockets', () => {
   });
 
   it('closes a pizza socket whose ticket check does not finish in time with 1008', async () => {
-    class StalledTickets extends MemoryStore {
-      override takeTicket(): Promise<undefined> {
-        return new Promise(() => undefined);
-      }
-    }
-    gw = await startGateway({ WS_AUTH_TIMEOUT_MS: '300' }, { store: new StalledTickets() });
+    const stalled = new MemoryStore();
+    stalled.tickets.take = () => new Promise(() => undefined);
+    gw = await startGateway({ WS_AUTH_TIMEOUT_MS: '300' }, { store: stalled });
     const socket = await connect(`${wsUrl(gw)}/ws?key=some-ticket`);
     expect(await socket.closed).toEqual({ code: 1008, reason: 'Not authenticated' });
     expect(await hits(gw, 'pizza', 'auth_timeout')).toBe(1);

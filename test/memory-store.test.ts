@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { MemoryStore, type MemoryStoreOptions } from '../src/store/memory-store';
+import { MemoryBackend, MemoryStore, type MemoryStoreOptions } from '../src/store/memory-store';
 import { storeSuite, waitFor } from './shared/store-suite';
 
-storeSuite('MemoryStore', async () => ({ store: new MemoryStore() }));
+storeSuite('memory', async () => ({ backend: new MemoryBackend() }));
 
 describe('MemoryStore specifics', () => {
   const grant = { user_uuid: 'u', store_id: 1 };
-  const opened: MemoryStore[] = [];
-  /** Stores are closed after each test even when an assertion failed, so no timer outlives it. */
-  const open = (options?: MemoryStoreOptions): MemoryStore => {
-    const store = new MemoryStore(options);
+  const opened: MemoryBackend[] = [];
+  /** Backends are closed after each test even when an assertion failed, so no timer outlives it. */
+  const open = (options?: MemoryStoreOptions): MemoryBackend => {
+    const store = new MemoryBackend(options);
     opened.push(store);
     return store;
   };
@@ -20,36 +20,40 @@ describe('MemoryStore specifics', () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
 
-  it('sweeps expired tickets from memory without a take', async () => {
+  it('sweeps expired values from memory without a read', async () => {
     let now = 1_000;
-    const store = open({ now: () => now, sweepIntervalMs: 5 });
-    await store.putTicket('short', grant, 100);
-    await store.putTicket('long', grant, 10_000);
-    expect(store.ticketCount()).toBe(2);
+    const tickets = open({ now: () => now, sweepIntervalMs: 5 }).keyValue('ticket');
+    await tickets.set('short', grant, 100);
+    await tickets.set('long', grant, 10_000);
+    await tickets.set('forever', grant);
+    expect(tickets.size).toBe(3);
     now += 200;
-    await waitFor(() => store.ticketCount() === 1, 'the sweep to remove the expired ticket');
-    expect(await store.takeTicket('long')).toEqual(grant);
+    await waitFor(() => tickets.size === 2, 'the sweep to remove the expired value');
+    expect(await tickets.take('long')).toEqual(grant);
+    expect(await tickets.get('forever')).toEqual(grant);
   });
 
   it('sweeps closed rate-limit windows from memory, and counts from 1 in a new window', async () => {
     let now = 1_000;
-    const store = open({ now: () => now, sweepIntervalMs: 5 });
+    const store = open({ now: () => now, sweepIntervalMs: 5 }).windows('w');
     expect(await store.hit('a', 100)).toEqual({ count: 1, resetInMs: 100 });
     now += 40;
     expect(await store.hit('a', 100)).toEqual({ count: 2, resetInMs: 60 });
     await store.hit('b', 10_000);
     now += 60; // the window of 'a' closes exactly now
-    await waitFor(() => store.windowCount() === 1, 'the sweep to remove the closed window');
+    await waitFor(() => store.size === 1, 'the sweep to remove the closed window');
     expect(await store.hit('a', 100)).toEqual({ count: 1, resetInMs: 100 });
     expect((await store.hit('b', 10_000)).count).toBe(2);
   });
 
-  it('treats a ticket as expired at exactly its expiry time', async () => {
+  it('treats a value as expired at exactly its expiry time', async () => {
     let now = 1_000;
-    const store = open({ now: () => now });
-    await store.putTicket('t', grant, 100);
+    const tickets = open({ now: () => now }).keyValue('ticket');
+    await tickets.set('t', grant, 100);
+    await tickets.set('u', grant, 100);
     now += 100;
-    expect(await store.takeTicket('t')).toBeUndefined();
+    expect(await tickets.get('u')).toBeUndefined();
+    expect(await tickets.take('t')).toBeUndefined();
   });
 
   it('unrefs its sweep timer and clears it on close', async () => {
@@ -68,7 +72,7 @@ describe('MemoryStore specifics', () => {
     const code = [
       "import { MemoryStore } from './src/store/memory-store';",
       'const store = new MemoryStore({ sweepIntervalMs: 10 });',
-      "void store.putTicket('t', { user_uuid: 'u', store_id: 1 }, 60_000).then(() => console.log('stored'));",
+      "void store.tickets.set('t', { user_uuid: 'u', store_id: 1 }, 60_000).then(() => console.log('stored'));",
     ].join('\n');
     const result = spawnSync(tsx, ['-e', code], { cwd: path.join(__dirname, '..'), timeout: 15_000, encoding: 'utf8' });
     expect(result.error).toBeUndefined(); // a timeout (process kept alive) shows up here
@@ -80,8 +84,12 @@ describe('MemoryStore specifics', () => {
     const store = open();
     await store.close();
     await expect(store.ready()).resolves.toBe(false);
-    await expect(store.appendEvent('c', { timestamp: 1, type: 't', from: 'f' })).rejects.toThrow(/closed/);
-    await expect(store.takeTicket('t')).rejects.toThrow(/closed/);
+    await expect(store.log('events').append('c', { timestamp: 1, type: 't', from: 'f' })).rejects.toThrow(/closed/);
+    await expect(store.keyValue('ticket').take('t')).rejects.toThrow(/closed/);
+    await expect(store.queue('q').dequeue('u')).rejects.toThrow(/closed/);
+    await expect(store.leases('l').claim('o', 1, 1)).rejects.toThrow(/closed/);
+    await expect(store.presence('p').up('g', 'm')).rejects.toThrow(/closed/);
+    await expect(store.windows('w').hit('k', 1)).rejects.toThrow(/closed/);
   });
 
   it('calls listeners before notify resolves, and a throwing listener fails neither others nor notify', async () => {
@@ -125,16 +133,16 @@ describe('MemoryStore specifics', () => {
   });
 
   it('reads with a fractional or negative after as the id boundary it means, and nothing for a negative limit', async () => {
-    const store = open();
-    for (let n = 0; n < 3; n++) await store.appendEvent('c', { timestamp: n, type: 't', from: 'f' });
-    expect((await store.readEvents('c', -5, 10)).map((e) => e.id)).toEqual([1, 2, 3]);
-    expect((await store.readEvents('c', 1.5, 10)).map((e) => e.id)).toEqual([2, 3]);
-    expect(await store.readEvents('c', 0, -1)).toEqual([]);
+    const store = open().log('events');
+    for (let n = 0; n < 3; n++) await store.append('c', { timestamp: n, type: 't', from: 'f' });
+    expect((await store.read('c', -5, 10)).map((e) => e.id)).toEqual([1, 2, 3]);
+    expect((await store.read('c', 1.5, 10)).map((e) => e.id)).toEqual([2, 3]);
+    expect(await store.read('c', 0, -1)).toEqual([]);
   });
 
-  it('rejects a snapshot that cannot be copied', async () => {
-    const store = open();
-    await expect(store.putSnapshot('g', { f: () => 1 })).rejects.toThrow();
-    expect(await store.getSnapshot('g')).toBeUndefined();
+  it('rejects a value that cannot be copied', async () => {
+    const store = open().keyValue('snapshot');
+    await expect(store.set('g', { f: () => 1 })).rejects.toThrow();
+    expect(await store.get('g')).toBeUndefined();
   });
 });

@@ -56,13 +56,13 @@ describe('POST /events/callback/start', () => {
     const r = await start({ body: { token: await gw.token('1'), callback: 'https://203.0.113.10:8443/' } });
     expect(r).toMatchObject({ status: 200, body: { code: 10 } });
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await gw.gateway.context.store.getCallback('1')).toBe('https://203.0.113.10:8443/');
+    expect(await gw.gateway.context.store.callbacks.get('1')).toBe('https://203.0.113.10:8443/');
   });
 
   it('registers with a form-encoded body, as the original clients send it', async () => {
     const r = await start({ form: { token: await gw.token('2'), callback: 'http://198.51.100.7:8080/events' } });
     expect(r).toMatchObject({ status: 200, body: { code: 10 } });
-    expect(await gw.gateway.context.store.getCallback('2')).toBe('http://198.51.100.7:8080/events');
+    expect(await gw.gateway.context.store.callbacks.get('2')).toBe('http://198.51.100.7:8080/events');
   });
 
   const invalid = { code: -3, response: 'Parameters are invalid' };
@@ -83,7 +83,7 @@ describe('POST /events/callback/start', () => {
     expect(await start({ body: withToken })).toMatchObject({ status: 400, body: invalid });
     const form = Object.fromEntries(Object.entries(withToken).map(([k, v]) => [k, String(v)]));
     if (typeof params.callback !== 'number') expect(await start({ form })).toMatchObject({ status: 400, body: invalid });
-    expect(await gw.gateway.context.store.getCallback('3')).toBeUndefined();
+    expect(await gw.gateway.context.store.callbacks.get('3')).toBeUndefined();
   });
 
   it('answers -1 (401) for a token that is not a valid JWT, JSON or form', async () => {
@@ -92,7 +92,7 @@ describe('POST /events/callback/start', () => {
       expect(await start({ body: { token, callback: 'https://a.example/' } })).toMatchObject({ status: 401, body: invalidToken });
       expect(await start({ form: { token, callback: 'https://a.example/' } })).toMatchObject({ status: 401, body: invalidToken });
     }
-    expect(await gw.gateway.context.store.getCallback('4')).toBeUndefined();
+    expect(await gw.gateway.context.store.callbacks.get('4')).toBeUndefined();
   });
 
   it('answers -3 in the {code, response} shape for malformed, unreadable and too large bodies', async () => {
@@ -228,9 +228,13 @@ describe('re-registration during retries', () => {
 describe('a receiver that is down or hangs', () => {
   class SpyStore extends MemoryStore {
     readonly enqueued: Array<{ user: string; key?: string }> = [];
-    override async enqueue(user: string, item: string, key?: string): Promise<void> {
-      this.enqueued.push({ user, key });
-      return super.enqueue(user, item, key);
+    constructor() {
+      super();
+      const enqueue = this.polling.enqueue.bind(this.polling);
+      this.polling.enqueue = (user, item, key) => {
+        this.enqueued.push({ user, key });
+        return enqueue(user, item, key);
+      };
     }
   }
   let gw: TestGateway;

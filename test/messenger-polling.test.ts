@@ -6,9 +6,13 @@ import { newMessage, startReceiver, waitFor } from './helpers/webhook-receiver';
 /** Counts enqueues that completed, so a test knows an event is queued before it polls. */
 class SpyStore extends MemoryStore {
   queued = 0;
-  override async enqueue(user: string, item: string, key?: string): Promise<void> {
-    await super.enqueue(user, item, key);
-    this.queued += 1;
+  constructor() {
+    super();
+    const enqueue = this.polling.enqueue.bind(this.polling);
+    this.polling.enqueue = async (user, item, key) => {
+      await enqueue(user, item, key);
+      this.queued += 1;
+    };
   }
 }
 

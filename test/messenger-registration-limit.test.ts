@@ -42,7 +42,7 @@ describe('one node (memory store)', () => {
     const before = await limitHits(gw);
     expectTooMany(await register(gw, 'busy', url(4)));
     expectTooMany(await register(gw, 'busy', url(5)));
-    expect(await gw.gateway.context.store.getCallback('busy')).toBe(url(3));
+    expect(await gw.gateway.context.store.callbacks.get('busy')).toBe(url(3));
     expect((await limitHits(gw)) - before).toBe(2);
   });
 
@@ -80,6 +80,6 @@ describeWithRedis('several nodes (Redis store)', (redisUrl) => {
     expect((await register(a, user, url(3))).status).toBe(200);
     expectTooMany(await register(b, user, url(4)));
     expectTooMany(await register(a, user, url(5)));
-    expect(await b.gateway.context.store.getCallback(user)).toBe(url(3));
+    expect(await b.gateway.context.store.callbacks.get(user)).toBe(url(3));
   });
 });

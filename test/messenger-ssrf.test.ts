@@ -71,13 +71,13 @@ describe('with no special networks allowed (as in production)', () => {
       const r = await call(`${gw.url}/events/callback/start`, encoding === 'form' ? { form: { token, callback: url() } } : { body: { token, callback: url() } });
       expect(r).toMatchObject({ status: 400, body: INVALID });
     }
-    expect(await gw.gateway.context.store.getCallback(user)).toBeUndefined();
+    expect(await gw.gateway.context.store.callbacks.get(user)).toBeUndefined();
     expect((await refusedCount(gw, 'registration')) - before).toBe(2);
   });
 
   it('does not POST to a stored callback that points at a refused address; the event is queued for polling', async () => {
     // Stored before the policy applied (or when its name resolved elsewhere): checked again on delivery.
-    await gw.gateway.context.store.setCallback('31', hook.url);
+    await gw.gateway.context.store.callbacks.set('31', hook.url);
     const before = await refusedCount(gw, 'delivery');
     await publish(gw, '31', 1);
     expect(await poll(gw, '31')).toMatchObject({ status: 200, body: { code: 10, type: 'new_message', event: newMessage(1, 31) } });
@@ -87,7 +87,7 @@ describe('with no special networks allowed (as in production)', () => {
   });
 
   it('does not POST callback_deprecated to a retired callback at a refused address', async () => {
-    await gw.gateway.context.store.setCallback('32', hook.url);
+    await gw.gateway.context.store.callbacks.set('32', hook.url);
     expect(await register(gw, '32', HARMLESS)).toMatchObject({ status: 200, body: { code: 10 } });
     const polled = await poll(gw, '32');
     expect(polled).toMatchObject({ status: 200, body: { code: 10, type: 'callback_deprecated', event: { old_callback: hook.url, new_callback: HARMLESS } } });

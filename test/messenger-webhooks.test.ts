@@ -70,7 +70,7 @@ describe('WebhookDeliverer', () => {
       retryScheduleMs: [10, 20],
       timeoutMs: 5000,
       leaseMs: LEASE,
-      jobs: store,
+      jobs: store.webhookJobs,
       log,
       metrics,
       currentUrl: async () => 'http://receiver.test/current',
@@ -221,15 +221,15 @@ describe('WebhookDeliverer', () => {
 
     it('holds a failed job while its retry waits, until the retry is due and a lease beyond', async () => {
       const f = scriptedFetch(() => 503);
-      const hold = jest.spyOn(store, 'holdWebhookJob');
+      const hold = jest.spyOn(store.webhookJobs, 'hold');
       const d = make(f.fn, { retryScheduleMs: [60_000] }); // no jitter: the retry is due in exactly 60 s
       await d.deliver(job('kept'));
       const recorded = await waitFor(() => hold.mock.calls.findIndex((c) => c[3] === 1) + 1, 'the failed attempt recorded');
       expect(await hold.mock.results[recorded - 1].value).toBe(true);
       clock += 60_000 + LEASE - 1;
-      expect(await store.claimWebhookJobs(OTHER, LEASE, 10)).toEqual([]);
+      expect(await store.webhookJobs.claim(OTHER, LEASE, 10)).toEqual([]);
       clock += 1;
-      expect(await store.claimWebhookJobs(OTHER, LEASE, 10)).toEqual([{ key: expect.any(String), job: job('kept'), attempts: 1 }]);
+      expect(await store.webhookJobs.claim(OTHER, LEASE, 10)).toEqual([{ key: expect.any(String), job: job('kept'), attempts: 1 }]);
     });
 
     it('removes a delivered job from the store', async () => {
@@ -238,16 +238,16 @@ describe('WebhookDeliverer', () => {
       await d.deliver(job('done'));
       await waitFor(() => d.size === 0, 'delivery');
       clock += 10 * LEASE;
-      expect(await store.claimWebhookJobs(OTHER, LEASE, 10)).toEqual([]);
+      expect(await store.webhookJobs.claim(OTHER, LEASE, 10)).toEqual([]);
       expect(ids(f.calls)).toEqual(['done']);
     });
 
     it("resumes a dead node's jobs once their leases run out, in order, from their recorded attempts", async () => {
-      const left = (await store.addWebhookJob(job('left-1', 'carol'), 'dead-node', LEASE))!;
-      await store.holdWebhookJob(left.key, 'dead-node', LEASE, 2); // failed twice: one attempt is left
-      await store.addWebhookJob(job('left-2', 'carol'), 'dead-node', LEASE);
+      const left = (await store.webhookJobs.add(job('left-1', 'carol'), 'dead-node', LEASE))!;
+      await store.webhookJobs.hold(left.key, 'dead-node', LEASE, 2); // failed twice: one attempt is left
+      await store.webhookJobs.add(job('left-2', 'carol'), 'dead-node', LEASE);
       const f = scriptedFetch((c) => (c.headers['webhook-id'] === 'left-1' ? 503 : 200));
-      const claims = jest.spyOn(store, 'claimWebhookJobs');
+      const claims = jest.spyOn(store.webhookJobs, 'claim');
       const d = make(f.fn, { sweepIntervalMs: 5 });
       d.start();
       await waitFor(() => claims.mock.calls.length >= 2, 'two sweeps');
@@ -261,7 +261,7 @@ describe('WebhookDeliverer', () => {
       expect(lines.some((l) => /resuming 2 webhook deliveries/.test(l.msg))).toBe(true);
       await waitFor(() => d.size === 0, 'both done');
       clock += 10 * LEASE;
-      expect(await store.claimWebhookJobs(OTHER, LEASE, 10)).toEqual([]);
+      expect(await store.webhookJobs.claim(OTHER, LEASE, 10)).toEqual([]);
     });
 
     it('drops a job another node took over while it waited in the lane, and does not queue it at stop', async () => {
@@ -273,7 +273,7 @@ describe('WebhookDeliverer', () => {
       await d.deliver(job('queued', 'dave'));
       await waitFor(() => f.calls.length === 1, 'first attempt');
       clock += LEASE; // this node stalls past both leases; another node claims the jobs
-      const taken = await store.claimWebhookJobs(OTHER, LEASE, 10);
+      const taken = await store.webhookJobs.claim(OTHER, LEASE, 10);
       expect(taken.map((j) => j.job.id)).toEqual(['slow', 'queued']);
       release(200);
       await waitFor(() => lines.some((l) => l.id === 'queued' && /taken over/.test(l.msg)), "'queued' dropped");
@@ -281,14 +281,14 @@ describe('WebhookDeliverer', () => {
       expect(d.size).toBe(0);
       await d.stop();
       expect(fallen).toEqual([]);
-      for (const held of taken) expect(await store.finishWebhookJob(held.key, OTHER)).toBe(true); // still the other node's
+      for (const held of taken) expect(await store.webhookJobs.finish(held.key, OTHER)).toBe(true); // still the other node's
     });
 
     it('renews the holds of jobs waiting in a lane behind a slow attempt, so no other node takes them', async () => {
       let release!: (status: number) => void;
       const slow = new Promise<number>((r) => (release = r));
       const f = scriptedFetch((c) => (c.headers['webhook-id'] === 'slow' ? slow : 200));
-      const hold = jest.spyOn(store, 'holdWebhookJob');
+      const hold = jest.spyOn(store.webhookJobs, 'hold');
       const d = make(f.fn, { now: () => clock, sweepIntervalMs: 5 });
       await d.deliver(job('slow', 'erin'));
       await d.deliver(job('waiting', 'erin'));
@@ -300,7 +300,7 @@ describe('WebhookDeliverer', () => {
       clock += LEASE * 0.6;
       await waitFor(() => renewalsOfWaiting() === 1, "the waiting job's renewal");
       clock += LEASE * 0.6; // past the first lease of 'waiting', not past its renewal
-      expect((await store.claimWebhookJobs(OTHER, LEASE, 10)).map((j) => j.job.id)).toEqual(['slow']); // overran its lease
+      expect((await store.webhookJobs.claim(OTHER, LEASE, 10)).map((j) => j.job.id)).toEqual(['slow']); // overran its lease
       release(200);
       await waitFor(() => lines.some((l) => l.id === 'waiting' && /taken over/.test(l.msg)) || f.calls.length === 2, "'waiting' handled");
       expect(ids(f.calls)).toEqual(['slow', 'waiting']);
@@ -309,7 +309,7 @@ describe('WebhookDeliverer', () => {
     it('rejects when the store cannot keep the job, so that the bus retries the record', async () => {
       const f = scriptedFetch(() => 200);
       const d = make(f.fn);
-      jest.spyOn(store, 'addWebhookJob').mockRejectedValueOnce(new Error('store down'));
+      jest.spyOn(store.webhookJobs, 'add').mockRejectedValueOnce(new Error('store down'));
       await expect(d.deliver(job('unsaved'))).rejects.toThrow('store down');
       expect(await d.deliver(job('unsaved'))).toBe(true); // the retried record
       await waitFor(() => f.calls.length === 1, 'delivery');
@@ -318,7 +318,7 @@ describe('WebhookDeliverer', () => {
     it('leaves a job it cannot renew to its lease: it is delivered once the lease runs out', async () => {
       const f = scriptedFetch(() => 200);
       const d = make(f.fn, { sweepIntervalMs: 5 });
-      jest.spyOn(store, 'holdWebhookJob').mockRejectedValueOnce(new Error('store down'));
+      jest.spyOn(store.webhookJobs, 'hold').mockRejectedValueOnce(new Error('store down'));
       await d.deliver(job('flaky'));
       await waitFor(() => lines.some((l) => l.id === 'flaky' && /renewing a webhook job/.test(l.msg)), 'the failed renewal');
       expect(f.calls).toHaveLength(0);
@@ -330,7 +330,7 @@ describe('WebhookDeliverer', () => {
     });
 
     it('logs one line when looking for jobs starts failing and one when it works again', async () => {
-      const claims = jest.spyOn(store, 'claimWebhookJobs').mockRejectedValue(new Error('store down'));
+      const claims = jest.spyOn(store.webhookJobs, 'claim').mockRejectedValue(new Error('store down'));
       const d = make(scriptedFetch(() => 200).fn, { sweepIntervalMs: 5 });
       d.start();
       await waitFor(() => claims.mock.calls.length >= 3, 'three failed sweeps');
@@ -342,8 +342,8 @@ describe('WebhookDeliverer', () => {
     it('queues for polling a job stored while the gateway stopped', async () => {
       let stored!: () => void;
       const slowAdd = new Promise<void>((r) => (stored = r));
-      const add = store.addWebhookJob.bind(store);
-      jest.spyOn(store, 'addWebhookJob').mockImplementationOnce(async (...args: Parameters<Store['addWebhookJob']>) => {
+      const add = store.webhookJobs.add.bind(store.webhookJobs);
+      jest.spyOn(store.webhookJobs, 'add').mockImplementationOnce(async (...args: Parameters<Store['webhookJobs']['add']>) => {
         await slowAdd;
         return add(...args);
       });
@@ -356,7 +356,7 @@ describe('WebhookDeliverer', () => {
       await waitFor(() => fallen.length === 1, 'the fallback');
       expect(f.calls).toHaveLength(0);
       clock += 10 * LEASE;
-      expect(await store.claimWebhookJobs(OTHER, LEASE, 10)).toEqual([]);
+      expect(await store.webhookJobs.claim(OTHER, LEASE, 10)).toEqual([]);
     });
   });
 });

@@ -14,15 +14,15 @@ it('issues a one-off ticket bound to the user and store of the token', async () 
   const r = await ticket(`Bearer ${token}`);
   expect(r.status).toBe(200);
   expect(r.body).toEqual({ success: true, info: 'Your ws connection token is valid for 60s', token: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
-  const grant = await gw.gateway.context.store.takeTicket(r.body.token);
+  const grant = await gw.gateway.context.store.tickets.take(r.body.token);
   expect(grant).toEqual({ user_uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6', store_id: 7, username: 'alice' });
-  expect(await gw.gateway.context.store.takeTicket(r.body.token)).toBeUndefined();
+  expect(await gw.gateway.context.store.tickets.take(r.body.token)).toBeUndefined();
 });
 
 it('binds the ticket to `uuid` when the token has one, else to `sub` (pizza.openapi.yaml: `uuid` wins, as in the original)', async () => {
   const grantOf = async (claims: Record<string, unknown>) => {
     const r = await ticket(`Bearer ${await gw.token('the-sub', { store_id: 1, ...claims })}`);
-    return (await gw.gateway.context.store.takeTicket(r.body.token))?.user_uuid;
+    return (await gw.gateway.context.store.tickets.take(r.body.token))?.user_uuid;
   };
   expect(await grantOf({ uuid: 'the-uuid' })).toBe('the-uuid');
   expect(await grantOf({})).toBe('the-sub');

@@ -24,9 +24,9 @@ describe('RedisStore while Redis is unreachable', () => {
   it('fails every operation with DependencyUnavailableError, which callers answer with 503', async () => {
     const store = new RedisStore(NOWHERE, { reconnectMs: 10 });
     try {
-      await expect(store.appendEvent('c', { timestamp: 1, type: 't', from: 'f' })).rejects.toBeInstanceOf(DependencyUnavailableError);
-      await expect(store.readEvents('c', 0, 10)).rejects.toBeInstanceOf(DependencyUnavailableError);
-      await expect(store.takeTicket('t')).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(store.events.append('c', { timestamp: 1, type: 't', from: 'f' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(store.events.read('c', 0, 10)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(store.tickets.take('t')).rejects.toBeInstanceOf(DependencyUnavailableError);
       expect(await store.ready()).toBe(false);
     } finally {
       await store.close();

@@ -45,7 +45,7 @@ it('a published event reaches the workspace sockets of every node, once each', a
 it('presence spans nodes: online on the first socket anywhere, offline after the last one anywhere', async () => {
   const observerA = keep(await member(nodeA, 'obs-a', W));
   const observerB = keep(await member(nodeB, 'obs-b', W));
-  const down = jest.spyOn(store, 'presenceDown');
+  const down = jest.spyOn(store.presence, 'down');
   try {
     const fromA = keep(await member(nodeA, 'cat', W));
     await observerB.waitFor('online-status-updated', (d) => d.userId === 'cat');
@@ -54,7 +54,7 @@ it('presence spans nodes: online on the first socket anywhere, offline after the
 
     const aId = fromA.id;
     fromA.close();
-    await until(() => down.mock.calls.some((c) => c[2] === aId), 'node A counted the socket out');
+    await until(() => down.mock.calls.some((c) => c[1] === aId), 'node A counted the socket out');
     await new Promise((r) => setImmediate(r));
     await publish(nodeA, 'user-leaved-workspace', { workspaceId: W }, { userId: 'marker' });
     await observerB.waitFor('user-leaved-workspace', (d) => d.userId === 'marker');
@@ -76,7 +76,7 @@ it('presence spans nodes: online on the first socket anywhere, offline after the
 });
 
 it('channel-created is recorded once for the cluster, and routes a channel event published on another node right after it', async () => {
-  const setOwner = jest.spyOn(store, 'setChannelWorkspace');
+  const setOwner = jest.spyOn(store.channels, 'set');
   try {
     const onA = keep(await member(nodeA, 'dee', W));
     const onB = keep(await member(nodeB, 'eli', W));
@@ -86,7 +86,7 @@ it('channel-created is recorded once for the cluster, and routes a channel event
       expect(await c.waitFor('channel-created')).toEqual({ channelId: 'c-cluster', workspaceId: W });
       expect(await c.waitFor('user-unselected-channel')).toEqual({ userId: 'dee', channelId: 'c-cluster' });
     }
-    await until(async () => (await store.getChannelWorkspace('c-cluster')) === W, 'the store write');
+    await until(async () => (await store.channels.get('c-cluster')) === W, 'the store write');
     // Both nodes' fanout handlers have run (both sockets got the event): still one write.
     expect(setOwner.mock.calls).toEqual([['c-cluster', W]]);
   } finally {

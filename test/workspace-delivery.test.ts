@@ -108,7 +108,7 @@ describe('audiences and isolation', () => {
     expect(count(aliceInB, 'user-selected-channel', () => true)).toBe(0);
     expect(carol.of('channel-created')).toEqual([]);
     // The store write happens exactly once (the bus work consumer).
-    await until(async () => (await gw.gateway.context.store.getChannelWorkspace('c-owned')) === WA, 'store ownership');
+    await until(async () => (await gw.gateway.context.store.channels.get('c-owned')) === WA, 'store ownership');
   });
 
   it('channel by ownership: back to back on the bus (same tick), the channel event still reaches the workspace', async () => {
@@ -151,14 +151,14 @@ describe('audiences and isolation', () => {
     expect(await bob.waitFor('media-state-updated', (d) => d.userId === 'u5')).toEqual(data);
     await barrier(alice);
     expect(count(alice, 'media-state-updated', (d) => d.userId === 'u5')).toBe(0);
-    await until(async () => (await gw.gateway.context.store.getChannelWorkspace('c-owned')) === undefined, 'store forgets the channel');
+    await until(async () => (await gw.gateway.context.store.channels.get('c-owned')) === undefined, 'store forgets the channel');
   });
 
   it('channel-deleted published to another workspace does not take the channel away', async () => {
     await publish(gw, 'channel-deleted', { workspaceId: WA }, { channelId: 'c-b' }); // c-b belongs to WB
     await publish(gw, 'user-unselected-channel', { channelId: 'c-b' }, { userId: 'u6', channelId: 'c-b' });
     expect(await aliceInB.waitFor('user-unselected-channel', (d) => d.userId === 'u6')).toBeDefined();
-    expect(await gw.gateway.context.store.getChannelWorkspace('c-b')).toBe(WB);
+    expect(await gw.gateway.context.store.channels.get('c-b')).toBe(WB);
   });
 
   it('an unknown channel reaches nobody but claim holders (none here)', async () => {
@@ -212,7 +212,7 @@ describe('presence', () => {
 
   it('a user with two sockets goes offline only after the second disconnects', async () => {
     const observer = keep(await member(gw, 'observer', WP));
-    const presenceDown = jest.spyOn(gw.gateway.context.store, 'presenceDown');
+    const presenceDown = jest.spyOn(gw.gateway.context.store.presence, 'down');
     try {
       const first = keep(await member(gw, 'dave', WP));
       const second = keep(await member(gw, 'dave', WP, {}, { onlineStatus: 'idle' }));
@@ -221,8 +221,8 @@ describe('presence', () => {
       const firstId = first.id;
       first.close();
       // Wait until the server has counted the socket out (and published whatever it would).
-      await until(() => presenceDown.mock.calls.some((c) => c[2] === firstId), 'first presenceDown');
-      const i = presenceDown.mock.calls.findIndex((c) => c[2] === firstId);
+      await until(() => presenceDown.mock.calls.some((c) => c[1] === firstId), 'first presenceDown');
+      const i = presenceDown.mock.calls.findIndex((c) => c[1] === firstId);
       expect(await presenceDown.mock.results[i].value).toBe(1);
       await new Promise((r) => setImmediate(r));
       await publish(gw, 'user-leaved-workspace', { workspaceId: WP }, { userId: 'marker' });
@@ -244,8 +244,8 @@ describe('presence', () => {
 
   it('sockets that never authenticated, or failed to, change nobody\'s presence', async () => {
     const observer = keep(await member(gw, 'observer-2', WP));
-    const presenceUp = jest.spyOn(gw.gateway.context.store, 'presenceUp');
-    const presenceDown = jest.spyOn(gw.gateway.context.store, 'presenceDown');
+    const presenceUp = jest.spyOn(gw.gateway.context.store.presence, 'up');
+    const presenceDown = jest.spyOn(gw.gateway.context.store.presence, 'down');
     try {
       const anon = await connect(gw.url);
       const failed = await connect(gw.url);

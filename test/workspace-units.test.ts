@@ -32,11 +32,11 @@ describe('rooms', () => {
 
   it('audience keys map to rooms; a channel adds its owner workspace when known', async () => {
     const store = new MemoryStore();
-    const dir = new ChannelDirectory(store);
+    const dir = new ChannelDirectory(store.channels);
     expect(await audienceRooms('workspaceId', 'w1', dir)).toEqual(['workspace:w1']);
     expect(await audienceRooms('userId', '7', dir)).toEqual(['user:7']);
     expect(await audienceRooms('channelId', 'c1', dir)).toEqual(['channel:c1']);
-    await store.setChannelWorkspace('c1', 'w1');
+    await store.channels.set('c1', 'w1');
     expect(await audienceRooms('channelId', 'c1', dir)).toEqual(['channel:c1', 'workspace:w1']);
     await expect(audienceRooms('storeId', '1', dir)).rejects.toThrow('storeId');
     await store.close();
@@ -44,14 +44,14 @@ describe('rooms', () => {
 });
 
 describe('ChannelDirectory', () => {
-  const storeWith = (owners: Record<string, string>) => ({ getChannelWorkspace: jest.fn(async (c: string) => owners[c]) });
+  const storeWith = (owners: Record<string, string>) => ({ get: jest.fn(async (c: string) => owners[c]) });
 
   it('prefers what this node saw on its stream over a store that has not caught up', async () => {
     const store = storeWith({});
     const dir = new ChannelDirectory(store);
     dir.created('c', 'w1');
     expect(await dir.owner('c')).toBe('w1');
-    expect(store.getChannelWorkspace).not.toHaveBeenCalled();
+    expect(store.get).not.toHaveBeenCalled();
   });
 
   it('a deletion seen here hides the stale store entry of that workspace only', async () => {
@@ -234,14 +234,14 @@ describe('Presence.takeOver', () => {
   it('counts the earlier socket out, true only when it was still counted', async () => {
     const store = new MemoryStore();
     const bus = { publish: jest.fn() } as unknown as Bus;
-    const presence = new Presence({ store, bus, catalogue, metrics: new Metrics() });
+    const presence = new Presence({ presence: store.presence, bus, catalogue, metrics: new Metrics() });
     const member = { workspaceId: 'w', userId: 'u' };
     try {
       await presence.up(member, 'old');
       const count = await presence.up(member, 'new');
       expect(await presence.takeOver(member, 'old', count)).toBe(true);
       expect(await presence.takeOver(member, 'never-seen', await presence.up(member, 'new'))).toBe(false);
-      expect(await store.presenceDown('w', 'u', 'new')).toBe(0); // only the new socket was left
+      expect(await store.presence.down(['w', 'u'], 'new')).toBe(0); // only the new socket was left
       expect(bus.publish).not.toHaveBeenCalled();
     } finally {
       presence.stop();
@@ -300,7 +300,7 @@ describe('a disconnect while auth is pending', () => {
     };
     const gw = await startGateway({}, { auth: slow });
     const { store, bus, metrics } = gw.gateway.context;
-    const up = jest.spyOn(store, 'presenceUp');
+    const up = jest.spyOn(store.presence, 'up');
     const publish = jest.spyOn(bus, 'publish');
     try {
       const c = await connect(gw.url);

@@ -1,21 +1,56 @@
-// Long polls: watch a store topic BEFORE reading, so a write that lands between the read and the
-// wait still wakes the poll. A wait ends on notify, timeout, or any of the given abort signals
-// (gateway shutdown, the client going away).
+// Long polls (events, messenger): look for something, and while there is nothing, wait for a store
+// notification on the topic, the deadline, or an abort (gateway shutdown, the client going away).
+// The topic is watched BEFORE each look, so a write that lands between the look and the wait still
+// wakes the poll.
 import type { ParameterizedContext } from 'koa';
-import type { Store } from '../ports/store';
+import type { Notifier } from '../ports/store';
 
-export type WaitOutcome = 'notified' | 'elapsed' | 'aborted';
+export interface LongPollOptions<T> {
+  /** What the poll answers when found; undefined: nothing yet. Called again after every wake-up. */
+  look(): Promise<T | undefined>;
+  timeoutMs: number;
+  /** Looks again at least this often even without a notification (one may be lost between nodes). */
+  recheckMs?: number;
+  /** Any of them aborted: the poll ends without looking again. */
+  signals: AbortSignal[];
+  /** Called before each wait (the poll is about to hold the request open). */
+  onWait?(): void;
+}
 
-export interface TopicWatch {
+export type LongPollResult<T> = { found: T; ended?: undefined } | { found?: undefined; ended: 'timeout' | 'aborted' };
+
+export async function longPoll<T>(notifier: Notifier, topic: string, options: LongPollOptions<T>): Promise<LongPollResult<T>> {
+  const { look, signals } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const watch = watchTopic(notifier, topic);
+    try {
+      const found = await look();
+      if (found !== undefined) return { found };
+      if (signals.some((s) => s.aborted)) return { ended: 'aborted' };
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return { ended: 'timeout' };
+      options.onWait?.();
+      // notified or elapsed: look again (the loop ends on the deadline)
+      if ((await watch.wait(Math.min(remaining, options.recheckMs ?? Infinity), signals)) === 'aborted') return { ended: 'aborted' };
+    } finally {
+      watch.close();
+    }
+  }
+}
+
+type WaitOutcome = 'notified' | 'elapsed' | 'aborted';
+
+interface TopicWatch {
   /** Resolves on the first notify since the watch began (at once if one came already). */
   wait(ms: number, signals: AbortSignal[]): Promise<WaitOutcome>;
   close(): void;
 }
 
-export function watchTopic(store: Store, topic: string): TopicWatch {
+function watchTopic(notifier: Notifier, topic: string): TopicWatch {
   let notified = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = store.onNotify(topic, () => {
+  const unsubscribe = notifier.onNotify(topic, () => {
     notified = true;
     wake?.();
   });

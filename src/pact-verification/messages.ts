@@ -105,7 +105,7 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
       // A stored event, as the channel's store holds and a poll answers it.
       event: async (request) => {
         const channel = text(stateParam(request, 'channel', '"channel has events" {channel, count, event}'), 'channel');
-        const [event] = await store.readEvents(channel, 0, 1);
+        const [event] = await store.events.read(channel, 0, 1);
         if (!event) throw new Error(`no event stored on ${channel}`);
         return sent('events', catalogues.events.messages.event, event);
       },

@@ -17,7 +17,7 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
   const queues = new PollingQueues(store);
 
   const drain = async (userId: string) => {
-    while ((await store.dequeue(userId)) !== undefined);
+    while ((await store.polling.dequeue(userId)) !== undefined);
   };
 
   /**
@@ -47,7 +47,7 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
       const channel = text(p, 'channel');
       const count = integer(p, 'count');
       const event = object(p, 'event');
-      const held = async () => (await store.readEvents(channel, 0, 100)).length;
+      const held = async () => (await store.events.read(channel, 0, 100)).length;
       for (let n = await held(); n < count; n++) {
         await bus.publish('events', { id: randomUUID(), message: 'event', to: { channel }, data: event });
       }
@@ -57,7 +57,7 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
 
     'the client acknowledged events of the channel': async (raw) => {
       const p = params(raw);
-      await store.setCursor(text(p, 'clientId'), text(p, 'channel'), integer(p, 'after'));
+      await store.cursors.set([text(p, 'channel'), text(p, 'clientId')], integer(p, 'after'));
       return undefined;
     },
 
@@ -96,7 +96,7 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
     'game is waiting for players': async (raw) => {
       const pk = integer(params(raw), 'pk');
       const game: GameSnapshot = { ...gameSnapshot(pk), players: messageExample('games', 'update').payload.data.players };
-      await store.putSnapshot(String(pk), game);
+      await store.snapshots.set(String(pk), game);
       return undefined;
     },
   };

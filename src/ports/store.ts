@@ -1,15 +1,16 @@
-// The Store port: what must be shared between nodes or survive a restart. Each method is atomic
-// on its own. Implementations: in-memory (src/store/memory-store.ts) and Redis (src/store/redis-store.ts).
+// The Store: what must be shared between nodes or survive a restart, as named state of the generic
+// capabilities in store-capabilities.ts. New state of a kind that exists is one line below. The
+// backends: in-memory (src/store/memory-store.ts) and Redis (src/store/redis-store.ts).
 
 import type { StoredEvent } from '../../generated/events/models';
+import type { KeyValue, Leases, Log, Notifier, Presence, Queue, StoreBackend, Windows } from './store-capabilities';
+
+export * from './store-capabilities';
 
 /** An event of the events API as stored and answered (specs/events.asyncapi.yaml `StoredEvent`). */
 export type { StoredEvent };
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
-
-/** How long a shared store keeps a presence entry that is not refreshed with presenceUp. */
-export const PRESENCE_TTL_MS = 60_000;
 
 export interface TicketGrant {
   user_uuid: string;
@@ -33,105 +34,67 @@ export interface WebhookJob {
   url?: string;
 }
 
-/** A webhook job as its holder sees it: the store's key for it and the attempts that failed so far. */
-export interface HeldWebhookJob {
-  key: string;
-  job: WebhookJob;
-  attempts: number;
-}
+export class Store implements Notifier {
+  /** events API: one log per channel (the names are those of the Redis keys before the split). */
+  readonly events: Log<NewEvent>;
+  /** events API: where each client is in a channel, by [channel, clientId]. */
+  readonly cursors: KeyValue<number>;
+  /** messenger: per-user FIFO queues of serialized events (polling). */
+  readonly polling: Queue;
+  /** messenger: each user's webhook callback URL. */
+  readonly callbacks: KeyValue<string>;
+  /** messenger: pending webhook deliveries, so that they outlive the node that accepted them. */
+  readonly webhookJobs: Leases<WebhookJob>;
+  /** pizza: one-off tickets, taken once before they expire. */
+  readonly tickets: KeyValue<TicketGrant>;
+  /** games: the latest snapshot per game. */
+  readonly snapshots: KeyValue<unknown>;
+  /** workspace: a user's sockets per [workspaceId, userId]; online while at least one is live. */
+  readonly presence: Presence;
+  /** workspace: the workspace whose channel-created announced each channel. */
+  readonly channels: KeyValue<string>;
+  /** rate limits: fixed windows, shared by every node. */
+  readonly windows: Windows;
 
-export interface WindowCount {
-  count: number;
-  resetInMs: number;
-}
+  constructor(private readonly backend: StoreBackend) {
+    this.events = backend.log('events', { seq: 'seq', dedupe: 'event-key' });
+    this.cursors = backend.keyValue('cursor');
+    this.polling = backend.queue('queue');
+    this.callbacks = backend.keyValue('callback', { text: true });
+    this.webhookJobs = backend.leases('webhook');
+    this.tickets = backend.keyValue('ticket');
+    this.snapshots = backend.keyValue('snapshot');
+    this.presence = backend.presence('presence');
+    this.channels = backend.keyValue('channel', { text: true });
+    this.windows = backend.windows('window');
+  }
 
-export interface Store {
-  // events API: per-channel ids from 1, in order
-  /**
-   * With a `key` (the bus record id), appending again with the same key returns the event stored
-   * the first time instead of a second copy, so a redelivered record is stored once.
-   */
-  appendEvent(channel: string, event: NewEvent, key?: string): Promise<StoredEvent>;
-  /** Events with id > after, oldest first, at most limit. */
-  readEvents(channel: string, after: number, limit: number): Promise<StoredEvent[]>;
-  /** The newest `limit` events of the channel, oldest first. */
-  latestEvents(channel: string, limit: number): Promise<StoredEvent[]>;
-  getCursor(clientId: string, channel: string): Promise<number | undefined>;
-  setCursor(clientId: string, channel: string, after: number): Promise<void>;
+  notify(topic: string): Promise<void> {
+    return this.backend.notify(topic);
+  }
 
-  // messenger: per-user FIFO queues (polling) and webhook registrations
-  /** With a `key`, an item enqueued again under the same key is not queued twice. */
-  enqueue(user: string, item: string, key?: string): Promise<void>;
-  /** Removes and returns the oldest item, or undefined when the queue is empty. */
-  dequeue(user: string): Promise<string | undefined>;
-  /** Stores the callback URL and returns the one it replaced, if any. */
-  setCallback(user: string, url: string): Promise<string | undefined>;
-  getCallback(user: string): Promise<string | undefined>;
+  onNotify(topic: string, listener: () => void): () => void {
+    return this.backend.onNotify(topic, listener);
+  }
 
-  // messenger: pending webhook deliveries, so that they outlive the node that accepted them. A job
-  // is held by one owner (a node) at a time under a lease that the store's own clock times; once a
-  // lease runs out, any owner may claim the job, so a crashed node's deliveries resume elsewhere.
-  // Every change but a claim is made only by the current holder.
-  /**
-   * Stores a job held by `owner` for `leaseMs`. Undefined when a job with this id was added before
-   * (kept as long as idempotency keys are), so a redelivered record is delivered once.
-   */
-  addWebhookJob(job: WebhookJob, owner: string, leaseMs: number): Promise<HeldWebhookJob | undefined>;
-  /**
-   * Claims jobs whose lease has run out, at most `limit`: the earliest expiry first, jobs that expire
-   * together in the order they were added. Each is then held by `owner` for `leaseMs`.
-   */
-  claimWebhookJobs(owner: string, leaseMs: number, limit: number): Promise<HeldWebhookJob[]>;
-  /**
-   * Keeps holding a job for `leaseMs` from now and records its failed `attempts`. False when
-   * `owner` does not hold it (another owner claimed it, or it is finished).
-   */
-  holdWebhookJob(key: string, owner: string, leaseMs: number, attempts: number): Promise<boolean>;
-  /** Deletes a job that `owner` holds (delivered, or handed to polling); false when it does not. */
-  finishWebhookJob(key: string, owner: string): Promise<boolean>;
+  ready(): Promise<boolean> {
+    return this.backend.ready();
+  }
 
-  // pizza: one-off tickets
-  putTicket(ticket: string, grant: TicketGrant, ttlMs: number): Promise<void>;
-  /** Returns the grant and deletes the ticket in one step: of two racing takers exactly one wins. */
-  takeTicket(ticket: string): Promise<TicketGrant | undefined>;
+  close(): Promise<void> {
+    return this.backend.close();
+  }
 
-  // games: latest snapshot per game
-  getSnapshot<T>(pk: string): Promise<T | undefined>;
-  /** Every stored snapshot with its key, in no particular order (the games API's `list`). */
-  listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>>;
-  putSnapshot<T>(pk: string, snapshot: T): Promise<void>;
-  /**
-   * Atomic read-modify-write: `change` gets the current snapshot and returns the new one, or
-   * undefined to leave it as it is. Returns what is stored afterwards. `change` may run more than
-   * once (optimistic retries), so it must be pure.
-   */
-  updateSnapshot<T>(pk: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  // The games API reads snapshots under these names (src/apis/games is edited elsewhere for now).
+  getSnapshot<T>(pk: string): Promise<T | undefined> {
+    return this.snapshots.get(pk) as Promise<T | undefined>;
+  }
 
-  // workspace presence: a user is online while they have at least one live socket anywhere.
-  // A shared store may forget a socket not counted up again within PRESENCE_TTL_MS, so that a
-  // crashed node's sockets expire: holders of live sockets call presenceUp again meanwhile.
-  /** Counts one more socket of the user; returns the count after. */
-  presenceUp(workspaceId: string, userId: string, socketId: string): Promise<number>;
-  /** Counts one socket fewer; returns the count after. */
-  presenceDown(workspaceId: string, userId: string, socketId: string): Promise<number>;
+  async listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>> {
+    return (await this.snapshots.list()).map(({ key, value }) => ({ pk: key[0], snapshot: value as T }));
+  }
 
-  // workspace channels: a channel belongs to the workspace whose channel-created announced it
-  setChannelWorkspace(channelId: string, workspaceId: string): Promise<void>;
-  /** Forgets the channel (channel-deleted). */
-  deleteChannel(channelId: string): Promise<void>;
-  getChannelWorkspace(channelId: string): Promise<string | undefined>;
-
-  // rate limits: fixed windows, shared by every node
-  /**
-   * Counts one more hit on `key` in its current window, which opens at the window's first hit and
-   * lasts `windowMs`. Returns the hits so far in this window and the milliseconds until it closes.
-   */
-  hit(key: string, windowMs: number): Promise<WindowCount>;
-
-  // change notification, so that a long poll on one node wakes when another node writes
-  notify(topic: string): Promise<void>;
-  onNotify(topic: string, listener: () => void): () => void;
-
-  ready(): Promise<boolean>;
-  close(): Promise<void>;
+  updateSnapshot<T>(pk: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    return this.snapshots.update(pk, change as (current: unknown) => unknown) as Promise<T | undefined>;
+  }
 }

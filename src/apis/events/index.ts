@@ -7,7 +7,7 @@ import type { ParameterizedContext } from 'koa';
 import { packageRoot } from '../../package-root';
 import type { ApiModule, GatewayContext } from '../context';
 import { idempotencyKey, recordIdFor } from '../../http/idempotency';
-import { clientGone, watchTopic } from '../../http/long-poll';
+import { clientGone, longPoll } from '../../http/long-poll';
 import { mount } from '../../http/mount';
 import { respond } from '../../http/respond';
 import { DependencyUnavailableError } from '../../ports/availability';
@@ -72,7 +72,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
   const appendEvent = (channel: string, input: EventInput, recordId: string): Promise<StoredEvent> => {
     const event: NewEvent = { timestamp: Date.now(), type: input.type, from: input.from };
     if (input.data !== undefined) event.data = input.data;
-    return store.appendEvent(channel, event, recordId);
+    return store.events.append(channel, event, recordId);
   };
   /** Wakes the channel's long polls on every node. */
   const wake = (channel: string) => store.notify(topicOf(channel));
@@ -100,37 +100,36 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         let cursor: number;
         if (query.after !== undefined) {
           cursor = query.after;
-          await store.setCursor(query.clientId, query.channel, cursor);
+          await store.cursors.set([query.channel, query.clientId], cursor);
         } else {
-          cursor = (await store.getCursor(query.clientId, query.channel)) ?? 0;
+          cursor = (await store.cursors.get([query.channel, query.clientId])) ?? 0;
         }
 
         // Wait for data until the timeout (events-rest-longpoll.md): a wake-up that finds nothing new
         // (a notify for events this poll has already seen) waits on rather than answering `[]`.
-        const deadline = Date.now() + config.pollTimeoutMs;
+        const gone = clientGone(k);
+        let waiting = false;
         let events: StoredEvent[];
-        let gone: AbortSignal | undefined;
         try {
-          for (;;) {
-            // Listen before reading, so an event stored between the read and the wait still wakes us.
-            const watch = watchTopic(store, topicOf(query.channel));
-            try {
-              events = await store.readEvents(query.channel, cursor, query.limit);
-              const remaining = deadline - Date.now();
-              if (events.length > 0 || remaining <= 0 || ctx.shutdown.aborted) break;
-              if (!gone) {
-                metrics.longPollsOpen.inc({ api: 'events' });
-                polls.enter(query.channel);
-                gone = clientGone(k);
-              }
-              await watch.wait(remaining, [ctx.shutdown, gone]);
-              if (gone.aborted) return;
-            } finally {
-              watch.close();
-            }
-          }
+          const result = await longPoll(store, topicOf(query.channel), {
+            look: async () => {
+              const found = await store.events.read(query.channel, cursor, query.limit);
+              return found.length > 0 ? found : undefined;
+            },
+            timeoutMs: config.pollTimeoutMs,
+            signals: [ctx.shutdown, gone],
+            onWait: () => {
+              if (waiting) return;
+              waiting = true;
+              metrics.longPollsOpen.inc({ api: 'events' });
+              polls.enter(query.channel);
+            },
+          });
+          if (gone.aborted) return;
+          // Timeout or shutdown: nothing new.
+          events = result.found ?? [];
         } finally {
-          if (gone) {
+          if (waiting) {
             metrics.longPollsOpen.dec({ api: 'events' });
             polls.leave(query.channel);
           }
@@ -170,7 +169,7 @@ export function eventsApi(ctx: GatewayContext): ApiModule {
         const secret = requireSecret(k);
         const query = { secret, channel: String(firstOf(k.query.channel) ?? ''), limit: parseLimit(k.query.limit) };
         if (!latest.query!({ ...query })) throw invalidContent(latest.query!.errors);
-        respond(k, latest, 200, await store.latestEvents(query.channel, query.limit));
+        respond(k, latest, 200, await store.events.latest(query.channel, query.limit));
       }, { validate: false });
 
       mount(router, about, (k) => respond(k, about, 200, aboutBody));

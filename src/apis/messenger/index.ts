@@ -16,7 +16,7 @@ import { WebhookDeliverer } from './webhooks';
 export function messengerApi(ctx: GatewayContext): ApiModule {
   const { config, store, log } = ctx;
   const queues = new PollingQueues(store);
-  const currentUrl = (user: string): Promise<string | undefined> => store.getCallback(user);
+  const currentUrl = (user: string): Promise<string | undefined> => store.callbacks.get(user);
   // Callbacks are checked at registration (routes.ts) and every connection again (guarded-fetch.ts).
   const policy = new AddressPolicy(config.webhookAllowedNetworks);
   const egress = guardedFetch(policy, (err) => {
@@ -30,7 +30,7 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
     retryScheduleMs: config.webhookRetryScheduleMs,
     timeoutMs: config.webhookTimeoutMs,
     leaseMs: config.webhookLeaseMs,
-    jobs: store,
+    jobs: store.webhookJobs,
     log: log.child({ api: 'messenger' }),
     metrics: ctx.metrics,
     currentUrl,

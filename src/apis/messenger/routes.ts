@@ -91,7 +91,7 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     const caller = await authenticate(k, startOp, (p) => isHttpUrl(p.callback));
     if (!caller) return;
     // Counted before the address check, so that the DNS lookups a user can cause are limited too.
-    const window = await ctx.store.hit(`callback-registrations:${caller.user}`, MINUTE_MS);
+    const window = await ctx.store.windows.hit(`callback-registrations:${caller.user}`, MINUTE_MS);
     if (window.count > ctx.config.webhookRegistrationsPerMinute) {
       ctx.metrics.limitsHitTotal.inc({ api: 'messenger', limit: 'webhook_registrations' });
       return retryLater(k, startOp, 429, window.resetInMs / 1000);
@@ -104,9 +104,9 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
       if (host.reason === 'refused') ctx.metrics.webhookCallbacksRefusedTotal.inc({ stage: 'registration' });
       return respond(k, startOp, 400, INVALID_PARAMETERS);
     }
-    // setCallback answers the URL it replaced in the same atomic step, so of two racing
+    // Setting answers the URL it replaced in the same atomic step, so of two racing
     // registrations each retired URL is told exactly once.
-    const previous = await ctx.store.setCallback(caller.user, url);
+    const previous = await ctx.store.callbacks.set(caller.user, url);
     if (previous !== undefined && previous !== url) {
       const framed = frameEvent(deprecated, { old_callback: previous, new_callback: url });
       if (framed.ok) {

@@ -31,13 +31,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
 import { isUnavailable } from '../../ports/availability';
-import type { HeldWebhookJob, Store, WebhookJob } from '../../ports/store';
+import type { HeldJob, Leases, WebhookJob } from '../../ports/store';
 import { webhookHeaders } from './signature';
 
 export type { WebhookJob };
 
-/** The part of the Store that keeps pending webhook jobs. */
-export type WebhookJobStore = Pick<Store, 'addWebhookJob' | 'claimWebhookJobs' | 'holdWebhookJob' | 'finishWebhookJob'>;
+/** Where pending webhook jobs are kept (the Store's webhookJobs). */
+export type WebhookJobStore = Leases<WebhookJob>;
+type HeldWebhookJob = HeldJob<WebhookJob>;
 
 export interface WebhookDelivererOptions {
   key: Buffer;
@@ -125,7 +126,7 @@ export class WebhookDeliverer {
       return true;
     }
     const since = this.now();
-    const held = await this.options.jobs.addWebhookJob(job, this.owner, this.options.leaseMs);
+    const held = await this.options.jobs.add(job, this.owner, this.options.leaseMs);
     if (!held) return false;
     this.take(held, since);
     return true;
@@ -263,7 +264,7 @@ export class WebhookDeliverer {
     const where = { id: held.job.id, user: held.job.user, message: held.job.message };
     const since = this.now();
     try {
-      if (await this.options.jobs.holdWebhookJob(held.key, this.owner, ms, attempts)) {
+      if (await this.options.jobs.hold(held.key, this.owner, ms, attempts)) {
         held.attempts = attempts;
         const local = this.held.get(held.key);
         if (local) local.until = since + ms;
@@ -281,7 +282,7 @@ export class WebhookDeliverer {
   private async finish(held: HeldWebhookJob): Promise<void> {
     this.held.delete(held.key);
     try {
-      await this.options.jobs.finishWebhookJob(held.key, this.owner);
+      await this.options.jobs.finish(held.key, this.owner);
     } catch (err) {
       this.options.log.warn({ err, id: held.job.id, user: held.job.user }, 'removing a finished webhook job failed; it may be sent again once its lease runs out');
     }
@@ -338,7 +339,7 @@ export class WebhookDeliverer {
     const since = this.now();
     let claimed: HeldWebhookJob[];
     try {
-      claimed = await jobs.claimWebhookJobs(this.owner, leaseMs, room);
+      claimed = await jobs.claim(this.owner, leaseMs, room);
     } catch (err) {
       // One line per failure, not one per sweep; a store outage is the store's to report (once).
       if (!this.sweepFailing && !isUnavailable(err)) {

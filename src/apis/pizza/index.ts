@@ -27,7 +27,7 @@ export function pizzaApi(ctx: GatewayContext): ApiModule {
         const storeId = claims?.store_id;
         if (!claims || storeId === undefined || storeId === '') throw new HttpError(401, WRONG_AUTH);
         const ticket = newTicket();
-        await store.putTicket(ticket, { user_uuid: claims.uuid || claims.sub, store_id: storeId, username: claims.username }, config.ticketTtlMs);
+        await store.tickets.set(ticket, { user_uuid: claims.uuid || claims.sub, store_id: storeId, username: claims.username }, config.ticketTtlMs);
         respond(k, getTicket, 200, { success: true, info: `Your ws connection token is valid for ${ttlSeconds}s`, token: ticket });
       });
     },

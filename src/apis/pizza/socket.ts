@@ -44,7 +44,7 @@ export class PizzaSockets {
     if (!key) return ws.close(CLOSE_BAD_KEY, EMPTY_KEY);
     // A ticket check that does not finish in time (a stalled store) does not hold the socket open.
     const deadline = this.endpoint.authDeadline.start(ws);
-    const grant = await this.ctx.store.takeTicket(key).catch(() => undefined);
+    const grant = await this.ctx.store.tickets.take(key).catch(() => undefined);
     clearTimeout(deadline);
     if (ws.readyState !== WebSocket.OPEN) return;
     if (!grant) return ws.close(CLOSE_BAD_KEY, WRONG_KEY);

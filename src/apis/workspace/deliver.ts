@@ -8,7 +8,7 @@ import type { ApiCatalogue } from '../../../generated';
 import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
 import type { Envelope, EnvelopeHandler } from '../../ports/bus';
-import type { Store } from '../../ports/store';
+import type { KeyValue } from '../../ports/store';
 import { checkEnvelope } from '../../routing/check-envelope';
 import { workHandler as validatedWorkHandler } from '../../routing/validated';
 import type { Replies } from './frames';
@@ -116,19 +116,19 @@ function fanout(deps: FanoutDeps): EnvelopeHandler {
 }
 
 /** Channel bookkeeping in the shared store: one write per record, whichever node handles it. */
-export function channelBookkeeping(deps: { catalogue: ApiCatalogue; store: Store }): EnvelopeHandler {
-  const { catalogue, store } = deps;
+export function channelBookkeeping(deps: { catalogue: ApiCatalogue; channels: KeyValue<string> }): EnvelopeHandler {
+  const { catalogue, channels } = deps;
   // Every record is checked (a rejected one is dead-lettered); only channel events change anything.
   return validatedWorkHandler(catalogue, async (envelope, check) => {
     if (envelope.message !== CHANNEL_CREATED && envelope.message !== CHANNEL_DELETED) return;
     if (check.key !== 'workspaceId') return;
     const channelId = channelIdOf(envelope.data);
     if (envelope.message === CHANNEL_CREATED) {
-      await store.setChannelWorkspace(channelId, check.value);
-    } else if ((await store.getChannelWorkspace(channelId)) === check.value) {
+      await channels.set(channelId, check.value);
+    } else if ((await channels.get(channelId)) === check.value) {
       // Only the owning workspace deletes its channel (not atomic: a concurrent re-create of the
       // same id by another workspace could be lost; channel ids are unique in practice).
-      await store.deleteChannel(channelId);
+      await channels.delete(channelId);
     }
   });
 }

@@ -83,8 +83,8 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const replies = new Replies(catalogue, log);
   // A store outage is logged once, by the store, not per socket and refresh.
   const onError = (err: unknown) => isUnavailable(err) || log.warn({ err }, 'workspace: presence refresh failed');
-  const presence = new Presence({ store, bus, catalogue, metrics, onError });
-  const channels = new ChannelDirectory(store);
+  const presence = new Presence({ presence: store.presence, bus, catalogue, metrics, onError });
+  const channels = new ChannelDirectory(store.channels);
   const sessions = new Map<string, Session>(); // by socket id
   // auth-success waits at most this long for this node's delivery of the announcement before it.
   const deliveries = new Deliveries(config.wsAuthTimeoutMs);
@@ -226,7 +226,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
       // closes the bus right after its modules, and bus.close() flushes what was published (this
       // node's last offline announcements too) before it stops every subscription. Closing it here
       // would strand those records in a work group without members.
-      await bus.subscribe('workspace', 'work', channelBookkeeping({ catalogue, store }));
+      await bus.subscribe('workspace', 'work', channelBookkeeping({ catalogue, channels: store.channels }));
     },
 
     async stop() {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiCatalogue } from '../../../generated';
 import type { Metrics } from '../../metrics';
 import type { Bus, Envelope } from '../../ports/bus';
-import { PRESENCE_TTL_MS, type Store } from '../../ports/store';
+import { PRESENCE_TTL_MS, type Presence as PresenceCounts } from '../../ports/store';
 import { checkEnvelope } from '../../routing/check-envelope';
 import type { OnlineStatus } from './auth';
 
@@ -23,7 +23,7 @@ export class Presence {
   private readonly refresher: NodeJS.Timeout;
 
   constructor(
-    private readonly deps: { store: Store; bus: Bus; catalogue: ApiCatalogue; metrics: Metrics; onError?: (err: unknown) => void },
+    private readonly deps: { presence: PresenceCounts; bus: Bus; catalogue: ApiCatalogue; metrics: Metrics; onError?: (err: unknown) => void },
   ) {
     this.refresher = setInterval(() => void this.refresh(), PRESENCE_TTL_MS / 3);
     this.refresher.unref();
@@ -32,12 +32,12 @@ export class Presence {
   /** Counts the socket in; returns the user's socket count in the workspace. */
   up(member: PresenceMember, socketId: string): Promise<number> {
     this.live.set(socketId, member);
-    return this.deps.store.presenceUp(member.workspaceId, member.userId, socketId);
+    return this.deps.presence.up([member.workspaceId, member.userId], socketId);
   }
 
   private async refresh(): Promise<void> {
     for (const [socketId, member] of this.live) {
-      await this.deps.store.presenceUp(member.workspaceId, member.userId, socketId).catch((err: unknown) => this.deps.onError?.(err));
+      await this.deps.presence.up([member.workspaceId, member.userId], socketId).catch((err: unknown) => this.deps.onError?.(err));
     }
   }
 
@@ -48,7 +48,7 @@ export class Presence {
   /** Counts the socket out; when it was the user's last one, announces them offline. */
   async down(member: PresenceMember, socketId: string): Promise<void> {
     this.live.delete(socketId);
-    const left = await this.deps.store.presenceDown(member.workspaceId, member.userId, socketId);
+    const left = await this.deps.presence.down([member.workspaceId, member.userId], socketId);
     if (left === 0) await this.announce(member, 'offline');
   }
 
@@ -59,7 +59,7 @@ export class Presence {
    */
   async takeOver(member: PresenceMember, previousId: string, count: number): Promise<boolean> {
     this.live.delete(previousId);
-    const left = await this.deps.store.presenceDown(member.workspaceId, member.userId, previousId);
+    const left = await this.deps.presence.down([member.workspaceId, member.userId], previousId);
     return left === count - 1;
   }
 

@@ -3,7 +3,7 @@
 // claim. An event published `to: {channelId}` reaches that channel's room plus the workspace room of
 // the workspace that owns the channel (the one whose `channel-created` announced it).
 import type { Claims } from '../../auth/authenticator';
-import type { Store } from '../../ports/store';
+import type { KeyValue } from '../../ports/store';
 
 export const workspaceRoom = (workspaceId: string): string => `workspace:${workspaceId}`;
 export const userRoom = (userId: string): string => `user:${userId}`;
@@ -30,7 +30,7 @@ export class ChannelDirectory {
   private readonly seen = new Map<string, Known>();
 
   constructor(
-    private readonly store: Pick<Store, 'getChannelWorkspace'>,
+    private readonly store: Pick<KeyValue<string>, 'get'>,
     private readonly capacity = 10_000,
   ) {}
 
@@ -49,7 +49,7 @@ export class ChannelDirectory {
   async owner(channelId: string): Promise<string | undefined> {
     const known = this.seen.get(channelId);
     if (known && 'live' in known) return known.live;
-    const stored = await this.store.getChannelWorkspace(channelId);
+    const stored = await this.store.get(channelId);
     // A deletion this node saw beats a store that has not caught up with it yet.
     if (known && 'dead' in known && stored === known.dead) return undefined;
     return stored;
