@@ -49,5 +49,5 @@ export function locateCentrifugo(build: boolean): { binary: string } | { missing
   const path = res.stdout?.trim().split('\n').pop();
   if (res.status === 0 && path) return { binary: path };
   const why = (res.stderr ?? '').trim().split('\n').pop() || String(res.error ?? `exit ${res.status}`);
-  return { missing: build ? `scripts/centrifugo.sh could not build Centrifugo: ${why}` : `Centrifugo is not built and this size does not build it (run scripts/centrifugo.sh): ${why}` };
+  return { missing: build ? `scripts/centrifugo.sh could not build it: ${why}` : `${why}; this size does not build it` };
 }
