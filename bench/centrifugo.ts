@@ -41,6 +41,11 @@ interface Options {
   latencySeconds: number;
   /** Events per batch publish request. */
   batch: number;
+  /**
+   * Batch runs publish this many times the events of per-request runs: batched, the fastest target
+   * would otherwise finish within /proc's shortest meaningful CPU window (0.5 s) and show no CPU.
+   */
+  batchScale: number;
   concurrency: number;
   /** The publish case: events published to one subscriber, and requests in flight. */
   publishEvents: number;
@@ -64,6 +69,7 @@ const FULL: Options = {
   latencyDeliveries: 20_000,
   latencySeconds: 5,
   batch: 20,
+  batchScale: 4,
   concurrency: 4,
   publishEvents: 20_000,
   publishConcurrency: 16,
@@ -86,6 +92,7 @@ const OPTIONS = defineOptions<Options>(
     { flag: '--latency-deliveries', key: 'latencyDeliveries', kind: 'int', help: 'deliveries/s of the latency phase' },
     { flag: '--latency-seconds', key: 'latencySeconds', kind: 'number', min: 0.1, help: 'length of the latency phase' },
     { flag: '--batch', key: 'batch', kind: 'int', min: 2, help: 'events per batch publish request' },
+    { flag: '--batch-scale', key: 'batchScale', kind: 'int', help: 'batch runs publish this many times the events of per-request runs (long enough for CPU accounting)' },
     { flag: '--concurrency', key: 'concurrency', kind: 'int', help: 'publish requests in flight in the fan-out throughput phase' },
     { flag: '--publish-events', key: 'publishEvents', kind: 'int', help: 'events of the publish case (one subscriber)' },
     { flag: '--publish-concurrency', key: 'publishConcurrency', kind: 'int', help: 'publish requests in flight in the publish case' },
@@ -102,7 +109,7 @@ const OPTIONS = defineOptions<Options>(
     quick: { ...FULL, size: 'quick', apis: ['pizza'], clients: [1000], throughputDeliveries: 200_000, latencySeconds: 2, publishEvents: 5_000, repeat: 1, retries: 1, build: false },
     tiny: {
       // Smoke size: the fan-out path of each target, per request and batched; games is fanout.ts's to smoke.
-      ...FULL, size: 'tiny', cases: ['fanout'], apis: ['pizza'], clients: [50], throughputDeliveries: 1_000, latencyDeliveries: 1_000, latencySeconds: 1, batch: 5, publishEvents: 40,
+      ...FULL, size: 'tiny', cases: ['fanout'], apis: ['pizza'], clients: [50], throughputDeliveries: 1_000, latencyDeliveries: 1_000, latencySeconds: 1, batch: 5, batchScale: 1, publishEvents: 40,
       warmup: 3, repeat: 1, retries: 0, stallSeconds: 30, build: false,
     },
   },
@@ -148,15 +155,16 @@ function caseSpecs(options: Options): CaseSpec[] {
   for (const mode of options.modes) {
     // Latency is measured once per fan-out size, in the per-request runs.
     const latencySeconds = (mode: Mode): number => (mode === 'request' ? options.latencySeconds : 0);
+    const scale = mode === 'batch' ? options.batchScale : 1;
     if (options.cases.includes('fanout')) {
       for (const clients of options.clients) {
-        const events = Math.max(20, Math.ceil(options.throughputDeliveries / clients));
+        const events = Math.max(20, Math.ceil((options.throughputDeliveries * scale) / clients));
         const rate = Number(Math.max(1, options.latencyDeliveries / clients).toFixed(2));
         specs.push({ kind: 'fanout', mode, clients, events, rate, latencySeconds: latencySeconds(mode), concurrency: options.concurrency });
       }
     }
     if (options.cases.includes('publish')) {
-      specs.push({ kind: 'publish', mode, clients: 1, events: options.publishEvents, rate: 1, latencySeconds: 0, concurrency: options.publishConcurrency });
+      specs.push({ kind: 'publish', mode, clients: 1, events: options.publishEvents * scale, rate: 1, latencySeconds: 0, concurrency: options.publishConcurrency });
     }
   }
   return specs;
