@@ -112,7 +112,7 @@ function headline(line: BenchLine): string {
     const perCore = f.deliveriesPerCoreSec == null ? 'n/a' : Math.round(f.deliveriesPerCoreSec).toLocaleString('en-US');
     const r = line.ratios as Record<string, number | null>;
     return (
-      `${p.publish}${p.publish === 'batch' ? ` of ${p.batch}` : ''}: ${Math.round(f.deliveriesPerSec).toLocaleString('en-US')} ${what}, ${perCore}/core-s` +
+      `${p.publish}${p.publish === 'batch' ? ` of ${p.batch}` : ''}: ${Math.round(f.deliveriesPerSec).toLocaleString('en-US')} ${what}, ${perCore} per core-s` +
       (p.latencySeconds ? `, p99 ${f.latencyMs.p99} ms at ${Number(p.latencyDeliveriesPerSec).toLocaleString('en-US')}/s` : '') +
       `; per core ${fmtRatio(r.perCoreToBareWs)} bare ws (n=${p.clients})`
     );
