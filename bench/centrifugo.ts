@@ -307,9 +307,21 @@ async function main(): Promise<void> {
   const specs = caseSpecs(options);
   const launcher = new Launcher(Math.max(...options.clients, 1));
   const results: Array<Map<string, PeerSummary>> = [];
+  const done: CaseSpec[] = [];
+  const failures: string[] = [];
   const lines: BenchLine[] = [];
   for (const spec of specs) {
-    const summaries = await runCase(launcher, spec, peers, options, binary);
+    // A case that fails (a server closing clients under load, say) is reported; the others still run
+    // and their figures are written.
+    let summaries: Map<string, PeerSummary>;
+    try {
+      summaries = await runCase(launcher, spec, peers, options, binary);
+    } catch (err) {
+      failures.push(`${caseName(spec)}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      log(`case ${failures[failures.length - 1]}`);
+      continue;
+    }
+    done.push(spec);
     results.push(summaries);
     for (const line of caseLines(spec, summaries, options, missing)) {
       lines.push(line);
@@ -317,7 +329,7 @@ async function main(): Promise<void> {
     }
   }
   const files = writeResults('centrifugo', lines, options.size);
-  console.log(`\n${table(specs, results)}\n`);
+  console.log(`\n${table(done, results)}\n`);
   console.log('deliveries/s: throughput phase (publish case: one subscriber, so publishes/s); per core: deliveries per second of server CPU (srv µs/dlv: µs of server CPU per delivery, per publish in the publish case)');
   console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
   console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are larger${options.pin ? '; server pinned to one core' : ''}`);
@@ -327,6 +339,7 @@ async function main(): Promise<void> {
   const contended = lines.reduce((n, l) => n + l.contendedRuns, 0);
   if (contended > 0) console.log(`WARNING: in ${contended} run(s) other processes used > ${CONTENDED_CORES} cores; figures are noisy, rerun on a quiet machine`);
   console.log(`written: ${files.join(', ')}`);
+  if (failures.length > 0) throw new Error(`${failures.length} case(s) failed:\n  ${failures.join('\n  ')}`);
 }
 
 scriptMain('centrifugo', main);
