@@ -1,6 +1,8 @@
 // bench/connections: memory per idle connection and time to accept N connections, for switchyard's
 // WebSocket APIs (games: session key + subscribe; pizza: ticket) vs a bare `ws` server, and for the
-// workspace socket.io API (auth) vs a bare socket.io server (join a room).
+// workspace socket.io API (auth) vs a bare socket.io server (join a room); the WebSocket APIs also
+// against Centrifugo (connect with a token, subscribe to one channel), when it is built
+// (scripts/centrifugo.sh; the full size builds it, the others only use it when already built).
 //
 // Each run: a fresh server (with --expose-gc), a load generator that opens `base` connections (so
 // one-off costs such as JIT and lazily built tables are paid), a checkpoint at which the parent reads
@@ -10,12 +12,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Launcher } from './lib/children';
+import { locateCentrifugo } from './lib/centrifugo';
 import { scriptMain } from './lib/main';
 import { defineOptions, optionsOrExit, SCENARIOS, type Scenario, type Size } from './lib/options';
 import type { LoadPlan, MemorySample, Target } from './lib/protocol';
 import { log, quietest } from './lib/quiet';
 import { benchLine, check, CONTENDED_CORES, fmtInt, fmtRatio, range, renderTable, resultsDir, round, targetLines, writeResults, type BenchLine } from './lib/report';
-import { LOAD_CPU, runChildren, SERVER_CPU, SERVER_SCRIPTS, type RunOutcome } from './lib/run';
+import { LOAD_CPU, runChildren, SERVER_CPU, SERVER_SCRIPTS, serverArgs, type RunOutcome } from './lib/run';
 import { spread } from './lib/stats';
 import type { ConnectResult } from './clients/fanout-clients';
 
@@ -35,9 +38,15 @@ interface Options {
   stallSeconds: number;
   pin: boolean;
   heapSnapshot: boolean;
+  /** Measure Centrifugo too; `build`: build it when it is not built yet (minutes, once). */
+  centrifugo: boolean;
+  build: boolean;
 }
 
-const FULL: Options = { size: 'full', kinds: [...KINDS], clients: 10_000, baseClients: 500, connectInFlight: 50, repeat: 3, retries: 2, stallSeconds: 60, pin: false, heapSnapshot: false };
+const FULL: Options = {
+  size: 'full', kinds: [...KINDS], clients: 10_000, baseClients: 500, connectInFlight: 50, repeat: 3, retries: 2, stallSeconds: 60, pin: false, heapSnapshot: false,
+  centrifugo: true, build: true,
+};
 const OPTIONS = defineOptions<Options>(
   'npx tsx bench/connections.ts',
   [
@@ -50,11 +59,13 @@ const OPTIONS = defineOptions<Options>(
     { flag: '--stall-seconds', key: 'stallSeconds', kind: 'number', min: 1, help: 'abort when connecting makes no progress this long' },
     { flag: '--pin', key: 'pin', kind: 'boolean', help: 'pin the server to one core and the load generator to the other' },
     { flag: '--heap-snapshot', key: 'heapSnapshot', kind: 'boolean', help: 'write server heap snapshots at both checkpoints (bench/results/profiles/); compare with bench/heap-diff.ts' },
+    { flag: '--centrifugo', key: 'centrifugo', kind: 'boolean', help: 'measure Centrifugo too, next to the WebSocket APIs (--centrifugo=false: leave it out)' },
+    { flag: '--build', key: 'build', kind: 'boolean', help: 'build Centrifugo (scripts/centrifugo.sh) when it is not built yet' },
   ],
   {
     full: FULL,
-    quick: { ...FULL, size: 'quick', clients: 2000, baseClients: 200, repeat: 1, retries: 1 },
-    tiny: { ...FULL, size: 'tiny', clients: 50, baseClients: 5, repeat: 1, retries: 0, stallSeconds: 30 },
+    quick: { ...FULL, size: 'quick', clients: 2000, baseClients: 200, repeat: 1, retries: 1, build: false },
+    tiny: { ...FULL, size: 'tiny', clients: 50, baseClients: 5, repeat: 1, retries: 0, stallSeconds: 30, build: false },
   },
 );
 
@@ -84,7 +95,7 @@ function measured(outcome: RunOutcome<ConnectResult>): Measured {
   };
 }
 
-async function runTarget(launcher: Launcher, target: Target, scenario: Scenario, options: Options): Promise<Measured> {
+async function runTarget(launcher: Launcher, target: Target, scenario: Scenario, options: Options, centrifugoBinary: string | undefined): Promise<Measured> {
   const plan: Omit<LoadPlan, 'port'> = {
     target,
     scenario,
@@ -104,7 +115,7 @@ async function runTarget(launcher: Launcher, target: Target, scenario: Scenario,
       measured(
         await runChildren<typeof plan, ConnectResult>(launcher, {
           label: `connections ${scenario}/${target}`,
-          server: { script: SERVER_SCRIPTS[target], cpu: options.pin ? SERVER_CPU : undefined },
+          server: { script: SERVER_SCRIPTS[target], args: serverArgs(target, { centrifugoBinary }), cpu: options.pin ? SERVER_CPU : undefined },
           load: { script: 'bench/clients/fanout-clients.ts', cpu: options.pin ? LOAD_CPU : undefined },
           plan,
           stallMs: options.stallSeconds * 1000,
@@ -155,11 +166,13 @@ function summary(target: Target, runs: Measured[]): Record<string, unknown> {
 }
 
 function table(lines: BenchLine[]): string {
-  const header = ['scenario', 'target', 'conns', 'RSS KB/conn', '(min-max)', 'heap KB/conn', 'ext KB/conn', 'accept ms', 'conns/s', 'srv µs/conn', 'RSS ratio', 'heap ratio'];
+  const header = ['scenario', 'target', 'conns', 'RSS KB/conn', '(min-max)', 'heap KB/conn', 'ext KB/conn', 'accept ms', 'conns/s', 'srv µs/conn', 'RSS ratio', 'heap ratio', 'RSS x cf'];
   const rows: string[][] = [];
   for (const line of lines) {
-    for (const s of [line.figures, line.baseline!] as Array<Record<string, any>>) {
+    const peer = line.centrifugo as Record<string, any> | null | undefined;
+    for (const s of [line.figures, line.baseline!, ...(peer ? [peer] : [])] as Array<Record<string, any>>) {
       const sw = s.target === 'switchyard';
+      const toBare = (key: string): string => fmtRatio(round(s[key] / (line.baseline as Record<string, any>)[key], 3));
       rows.push([
         line.scenario,
         s.target,
@@ -171,8 +184,9 @@ function table(lines: BenchLine[]): string {
         fmtInt(s.acceptMs),
         fmtInt(s.connectionsPerSec),
         s.serverUsPerConn === null ? 'n/a' : String(s.serverUsPerConn),
-        sw ? fmtRatio(line.ratio) : '1.00x',
-        sw ? fmtRatio(line.heapRatio as number) : '1.00x',
+        toBare('rssBytesPerConn'),
+        toBare('heapBytesPerConn'),
+        peer ? fmtRatio(round(s.rssBytesPerConn / peer.rssBytesPerConn, 3)) : '',
       ]);
     }
   }
@@ -183,17 +197,24 @@ async function main(): Promise<void> {
   const options = optionsOrExit(OPTIONS, process.argv.slice(2), 'connections');
   const launcher = new Launcher(options.clients + options.baseClients);
   const baselines = [...new Set(options.kinds.map((k) => BASELINE[k]))];
+  // Centrifugo next to the WebSocket APIs (it has no socket.io counterpart).
+  const wantCentrifugo = options.centrifugo && options.kinds.some((k) => BASELINE[k] === 'bare-ws');
+  const found = wantCentrifugo ? locateCentrifugo(options.build) : undefined;
+  const centrifugoBinary = found && 'binary' in found ? found.binary : undefined;
+  const missing = found && 'missing' in found ? found.missing : undefined;
+  if (missing) log(`centrifugo: skipped, the other targets still run: ${missing}`);
   const runs = new Map<string, Measured[]>();
   const add = (key: string, m: Measured) => runs.set(key, [...(runs.get(key) ?? []), m]);
   for (let rep = 1; rep <= options.repeat; rep++) {
     const cases: Array<[Target, Scenario]> = [
       ...options.kinds.map((k): [Target, Scenario] => ['switchyard', k]),
       ...baselines.map((b): [Target, Scenario] => [b, b === 'bare-ws' ? 'games' : 'workspace']),
+      ...(centrifugoBinary ? [['centrifugo', 'pizza'] satisfies [Target, Scenario]] : []),
     ];
     if (rep % 2 === 0) cases.reverse(); // alternate the order so drift favours no one
     for (const [target, scenario] of cases) {
       log(`[connections ${rep}/${options.repeat}] ${target === 'switchyard' ? `switchyard ${scenario}` : target}: ${options.baseClients} + ${options.clients} connections`);
-      add(target === 'switchyard' ? scenario : target, await runTarget(launcher, target, scenario, options));
+      add(target === 'switchyard' ? scenario : target, await runTarget(launcher, target, scenario, options, centrifugoBinary));
     }
   }
   const lines = options.kinds.map((kind) => {
@@ -202,6 +223,9 @@ async function main(): Promise<void> {
     const ratio = round((sw.rssBytesPerConn as number) / (bare.rssBytesPerConn as number), 3);
     const heapRatio = round((sw.heapBytesPerConn as number) / (bare.heapBytesPerConn as number), 3);
     const transport = kind === 'workspace' ? 'socket.io' : 'ws';
+    // The issue's goal: idle memory per connection no worse than Centrifugo's.
+    const peer = transport === 'ws' && wantCentrifugo ? (runs.has('centrifugo') ? summary('centrifugo', runs.get('centrifugo')!) : null) : undefined;
+    const ratioToCentrifugo = peer ? round((sw.rssBytesPerConn as number) / (peer.rssBytesPerConn as number), 3) : null;
     return benchLine({
       scenario: `connections-${kind}`,
       size: options.size,
@@ -213,11 +237,15 @@ async function main(): Promise<void> {
       ratioOf: 'rssBytesPerConn',
       heapRatio,
       acceptTimeRatio: round((sw.acceptMs as number) / (bare.acceptMs as number), 3),
+      ...(peer === undefined ? {} : { centrifugo: peer, ratioToCentrifugo }),
       targets: [
         check(`idle ${transport} connection RSS <= ${MEMORY_TARGET}x bare`, `RSS per connection ratio to ${BASELINE[kind]}`, ratio, '<=', MEMORY_TARGET),
         check(`idle ${transport} connection heap <= ${MEMORY_TARGET}x bare`, `heap per connection ratio to ${BASELINE[kind]}`, heapRatio, '<=', MEMORY_TARGET),
+        ...(peer === undefined
+          ? []
+          : [check(`idle ${transport} connection RSS <= Centrifugo`, 'RSS per connection ratio to centrifugo', ratioToCentrifugo, '<=', 1, peer ? undefined : `no Centrifugo: ${missing}`)]),
       ],
-      contendedRuns: (sw.contendedRuns as number) + (bare.contendedRuns as number),
+      contendedRuns: (sw.contendedRuns as number) + (bare.contendedRuns as number) + ((peer?.contendedRuns as number | undefined) ?? 0),
     });
   });
   for (const line of lines) console.log(JSON.stringify(line));
@@ -225,6 +253,8 @@ async function main(): Promise<void> {
   console.log(`\n${table(lines)}\n`);
   for (const t of targetLines(lines)) console.log(t);
   console.log('accept: time to open and join N connections, 50 handshakes in flight, including the client side of each handshake');
+  if (centrifugoBinary) console.log("centrifugo: RSS of the Go process; heap: Go's HeapAlloc after a full GC (/debug/pprof/heap?gc=1); RSS x cf: the row's RSS per connection / Centrifugo's");
+  if (missing) console.log(`centrifugo: not measured: ${missing}`);
   if (options.size === 'tiny') console.log('tiny run: figures only show that the bench works');
   console.log(`written: ${files.join(', ')}`);
 }

@@ -18,7 +18,7 @@ import { installCleanup, onExit, REPO_ROOT } from './lib/children';
 import { UsageError, type Size } from './lib/options';
 import { fmtRatio, renderTable, resultsDir, type BenchLine } from './lib/report';
 
-export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'events-api', 'connections', 'kafka-latency', 'workers', 'soak'] as const;
+export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'centrifugo', 'events-api', 'connections', 'kafka-latency', 'workers', 'soak'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 /** No scenario may run longer than this (its own watchdogs normally stop it far earlier). */
@@ -106,6 +106,21 @@ function runScenario(scenario: ScenarioName, size: Size): Promise<Outcome> {
 function headline(line: BenchLine): string {
   const f = line.figures as Record<string, any>;
   if (line.skipped) return `skipped: ${String(line.skipped).slice(0, 60)}`;
+  if (line.scenario.startsWith('centrifugo-')) {
+    const p = line.params;
+    const what = line.scenario.startsWith('centrifugo-publish') ? 'publishes/s (1 subscriber)' : 'deliveries/s';
+    const perCore = f.deliveriesPerCoreSec == null ? 'n/a' : Math.round(f.deliveriesPerCoreSec).toLocaleString('en-US');
+    const r = line.ratios as Record<string, number | null>;
+    return (
+      `${p.publish}${p.publish === 'batch' ? ` of ${p.batch}` : ''}: ${Math.round(f.deliveriesPerSec).toLocaleString('en-US')} ${what}, ${perCore} per core-s` +
+      (p.latencySeconds ? `, p99 ${f.latencyMs.p99} ms at ${Number(p.latencyDeliveriesPerSec).toLocaleString('en-US')}/s` : '') +
+      `; per core ${fmtRatio(r.perCoreToBareWs)} bare ws (n=${p.clients})`
+    );
+  }
+  if (line.scenario.startsWith('connections') && line.centrifugo !== undefined) {
+    const c = line.centrifugo as Record<string, number> | null;
+    return `${(f.rssBytesPerConn / 1024).toFixed(1)} KB RSS/conn (bare ${((line.baseline as any).rssBytesPerConn / 1024).toFixed(1)}, Centrifugo ${c ? (c.rssBytesPerConn / 1024).toFixed(1) : 'n/a'}); ${line.params.clients} in ${f.acceptMs} ms`;
+  }
   if (line.scenario.startsWith('fanout-')) return `${Math.round(f.deliveriesPerSec).toLocaleString('en-US')} deliveries/s, p99 ${f.latencyMs.p99} ms (n=${line.params.clients})`;
   if (line.scenario.startsWith('events-api')) return `${Math.round(f.postsPerSec).toLocaleString('en-US')} POST/s, long-poll p99 ${f.pollLatencyMs.p99} ms (${line.params.pollers} pollers)`;
   if (line.scenario.startsWith('connections')) return `${(f.rssBytesPerConn / 1024).toFixed(1)} KB RSS, ${(f.heapBytesPerConn / 1024).toFixed(1)} KB heap per conn; ${line.params.clients} in ${f.acceptMs} ms`;

@@ -24,6 +24,8 @@ const SCENARIOS: Record<string, string> = {
   validators: 'validators-',
   fanout: 'fanout-',
   'socketio-fanout': 'fanout-workspace',
+  // Centrifugo only when scripts/centrifugo.sh already built it (tiny never builds); the rest runs either way.
+  centrifugo: 'centrifugo-',
   'events-api': 'events-api-',
   connections: 'connections-',
   'kafka-latency': 'kafka-latency',

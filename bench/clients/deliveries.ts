@@ -3,6 +3,8 @@
 import type WebSocket from 'ws';
 import { nowMs, readMark, readPhase } from '../lib/payloads';
 
+const NEWLINE = 0x0a;
+
 export class Deliveries {
   /** Highest warm-up sequence number each client has seen. */
   readonly lastWarm: Int32Array;
@@ -18,8 +20,9 @@ export class Deliveries {
     this.lastWarm = new Int32Array(clients);
   }
 
-  listen(ws: WebSocket, index: number): void {
-    ws.on('message', (data: Buffer) => this.onFrame(index, data));
+  /** `multi`: a frame may hold several newline-delimited messages (Centrifugo), each counted. */
+  listen(ws: WebSocket, index: number, multi = false): void {
+    ws.on('message', multi ? (data: Buffer) => this.onMessages(index, data) : (data: Buffer) => this.onFrame(index, data));
   }
 
   expectThroughput(total: number): void {
@@ -35,6 +38,15 @@ export class Deliveries {
   /** Latency samples in ms, sorted. */
   sortedLatencies(): Float64Array {
     return this.latencies.subarray(0, this.latencyCount).sort();
+  }
+
+  private onMessages(index: number, data: Buffer): void {
+    let from = 0;
+    for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
+      this.onFrame(index, data.subarray(from, nl));
+      from = nl + 1;
+    }
+    this.onFrame(index, from === 0 ? data : data.subarray(from));
   }
 
   private onFrame(index: number, data: Buffer): void {

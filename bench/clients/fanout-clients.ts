@@ -99,7 +99,7 @@ class LoadRun {
         const index = next++;
         const ws = await this.target.connect(index);
         this.sockets.push(ws);
-        if (listen) this.deliveries.listen(ws, index);
+        if (listen) this.deliveries.listen(ws, index, this.target.multiMessageFrames);
         // A client dropped mid-run (e.g. cut off as a slow consumer) would stall the count: say why now.
         ws.once('close', (code, reason) => {
           if (!this.closing) this.failure ??= new Error(`client ${index} was closed by the server: ${code} ${reason.toString()}`);
@@ -132,6 +132,7 @@ class LoadRun {
 
   private async throughput(): Promise<LoadResult['throughput']> {
     const { clients, events, concurrency } = this.plan;
+    const batch = this.plan.batch ?? 1;
     const total = clients * events;
     this.deliveries.expectThroughput(total);
     send({ type: 'phase', phase: 'throughput', state: 'start' });
@@ -139,11 +140,19 @@ class LoadRun {
     let next = 0;
     const publisher = async (): Promise<void> => {
       while (next < events) {
-        const seq = next++;
-        await this.target.publish(marker('t', seq, nowMs()));
+        if (batch === 1) {
+          const seq = next++;
+          await this.target.publish(marker('t', seq, nowMs()));
+          continue;
+        }
+        const first = next;
+        next = Math.min(events, next + batch);
+        const at = nowMs();
+        await this.target.publishBatch(Array.from({ length: next - first }, (_, i) => marker('t', first + i, at)));
       }
     };
-    const publishers = Promise.all(Array.from({ length: Math.min(concurrency, events) }, publisher));
+    const requests = Math.ceil(events / batch);
+    const publishers = Promise.all(Array.from({ length: Math.min(concurrency, requests) }, publisher));
     await Promise.all([publishers, until('throughput', total, () => (this.check(), this.deliveries.throughput))]);
     const elapsedMs = this.deliveries.throughputDoneAt - started;
     send({ type: 'phase', phase: 'throughput', state: 'end' });
@@ -152,6 +161,7 @@ class LoadRun {
 
   private async latency(): Promise<LatencySummary> {
     const { clients, rate, latencySeconds } = this.plan;
+    if (latencySeconds <= 0) return latencyFigures([]);
     const events = Math.max(1, Math.round(rate * latencySeconds));
     const total = clients * events;
     this.deliveries.expectLatency(total);

@@ -19,6 +19,17 @@ export class HttpClient {
   }
 
   call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpResponse> {
+    return this.send(method, path, headers, body).catch((err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+      // A kept-alive socket the server closed as idle just as this request went out on it: the server
+      // never read the request, so it is sent once more (the retry Node's http docs recommend). A
+      // server whose event loop is blocked for more than its keep-alive timeout (5 s) closes sockets
+      // that way under a heavy fan-out.
+      if (err.reusedSocket && err.code === 'ECONNRESET') return this.send(method, path, headers, body);
+      throw err;
+    });
+  }
+
+  private send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const allHeaders: Record<string, string | number> = { ...headers };
       if (body !== undefined) {
@@ -31,7 +42,10 @@ export class HttpClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+        err.reusedSocket = req.reusedSocket;
+        reject(err);
+      });
       req.end(body);
     });
   }

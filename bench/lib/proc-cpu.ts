@@ -67,15 +67,17 @@ export interface CpuUse {
   serverWrites: number | undefined;
 }
 
-const sumCpu = (pids: readonly number[]): number | undefined => {
+/** The sum of `read` over `pids`; undefined when any is unreadable. */
+const sumOver = (pids: readonly (number | undefined)[], read: (pid: number | undefined) => number | undefined): number | undefined => {
   let total = 0;
   for (const pid of pids) {
-    const s = processCpuSeconds(pid);
+    const s = read(pid);
     if (s === undefined) return undefined;
     total += s;
   }
   return total;
 };
+const sumCpu = (pids: readonly (number | undefined)[]): number | undefined => sumOver(pids, processCpuSeconds);
 
 /** /proc counts in clock ticks (10 ms): shorter windows would report quantization, not CPU use. */
 const MIN_WINDOW_SECONDS = 0.5;
@@ -84,25 +86,28 @@ const MIN_WINDOW_SECONDS = 0.5;
 export class CpuWindow {
   private readonly start: { at: number; server?: number; load?: number; service?: number; machine?: number; writes?: number };
 
-  /** `servicePids`: processes of services the scenario runs (Redis, Kafka), reported apart from `other`. */
+  /**
+   * `serverPids`: the server's processes (one, or a wrapper and the server it runs, e.g. Centrifugo);
+   * `servicePids`: processes of services the scenario runs (Redis, Kafka), reported apart from `other`.
+   */
   constructor(
-    private readonly serverPid: number | undefined,
+    private readonly serverPids: readonly (number | undefined)[],
     private readonly loadPid: number | undefined,
     private readonly servicePids: readonly number[] = [],
   ) {
     this.start = {
       at: performance.now(),
-      server: processCpuSeconds(serverPid),
+      server: sumCpu(serverPids),
       load: processCpuSeconds(loadPid),
       service: sumCpu(servicePids),
       machine: machineBusySeconds(),
-      writes: processWriteCalls(serverPid),
+      writes: sumOver(serverPids, processWriteCalls),
     };
   }
 
   end(): CpuUse | undefined {
     const seconds = (performance.now() - this.start.at) / 1000;
-    const server = processCpuSeconds(this.serverPid);
+    const server = sumCpu(this.serverPids);
     const load = processCpuSeconds(this.loadPid);
     const service = sumCpu(this.servicePids);
     const machine = machineBusySeconds();
@@ -113,7 +118,7 @@ export class CpuWindow {
     const loadSeconds = load - s.load;
     const serviceSeconds = service === undefined || s.service === undefined ? 0 : service - s.service;
     const other = Math.max(0, machine - s.machine - serverSeconds - loadSeconds - serviceSeconds);
-    const writes = processWriteCalls(this.serverPid);
+    const writes = sumOver(this.serverPids, processWriteCalls);
     const serverWrites = writes === undefined || s.writes === undefined ? undefined : writes - s.writes;
     return { server: serverSeconds / seconds, load: loadSeconds / seconds, service: serviceSeconds / seconds, other: other / seconds, serverSeconds, serverWrites };
   }

@@ -3,8 +3,8 @@
 import type { Scenario } from './options';
 import type { LatencyFigures } from './stats';
 
-/** Servers of the fan-out and connection scenarios: switchyard, or a bare baseline. */
-export type Target = 'switchyard' | 'bare-ws' | 'bare-socketio';
+/** Servers of the fan-out and connection scenarios: switchyard, a bare baseline, or the peer Centrifugo. */
+export type Target = 'switchyard' | 'bare-ws' | 'bare-socketio' | 'centrifugo';
 
 /** Given to the fan-out load generator (clients/fanout-clients.ts) as its one argument (JSON). */
 export interface LoadPlan {
@@ -14,9 +14,16 @@ export interface LoadPlan {
   clients: number;
   events: number;
   rate: number;
+  /** 0: no latency phase (its figures are then empty). */
   latencySeconds: number;
   warmup: number;
   concurrency: number;
+  /**
+   * Events per publish request in the throughput phase: 1 (default) publishes each event on its
+   * own; more sends them as batch publishes (switchyard's /publish/v1/{api}/batch, Centrifugo's
+   * /api/batch, the bare server's /publish-batch). The latency phase always publishes one by one.
+   */
+  batch?: number;
   /**
    * `fanout` (default): connect, warm up, throughput, latency. `connect`: connect `baseClients`,
    * checkpoint `base`, connect `clients` more (timed), checkpoint `connected`, report, stay idle.

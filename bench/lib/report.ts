@@ -160,7 +160,8 @@ export interface TargetSummary {
 }
 
 export function summarize(target: Target, runs: RunResult[]): TargetSummary {
-  const of = (pick: (r: RunResult) => number): Spread => spread(runs.map(pick));
+  // A run without a latency phase has no latency figures: NaN, which crossed the IPC channel as null.
+  const of = (pick: (r: RunResult) => number | null): Spread => spread(runs.map((r) => pick(r) ?? NaN));
   const dps = of((r) => r.throughput.deliveriesPerSec);
   const p50 = of((r) => r.latency.p50);
   const p99 = of((r) => r.latency.p99);

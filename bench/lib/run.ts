@@ -11,6 +11,7 @@ export const SERVER_SCRIPTS: Record<Target, string> = {
   switchyard: 'bench/servers/switchyard-server.ts',
   'bare-ws': 'bench/servers/bare-ws-server.ts',
   'bare-socketio': 'bench/servers/bare-socketio-server.ts',
+  centrifugo: 'bench/servers/centrifugo-server.ts',
 };
 const FANOUT_LOAD_SCRIPT = 'bench/clients/fanout-clients.ts';
 const START_TIMEOUT_MS = 90_000;
@@ -72,27 +73,28 @@ export async function runChildren<P extends object, R>(launcher: Launcher, spec:
   const serverErr = tail(server.stderr);
   let load: ChildProcess | undefined;
   try {
-    const port = await readPort(server, spec.label, serverErr);
+    const { port, pids } = await readPort(server, spec.label, serverErr);
     load = launcher.start(l.script, [JSON.stringify({ ...spec.plan, port }), ...(l.args ?? [])], l.nodeFlags ?? [], l.cpu);
-    return await watch<P, R>(server, load, spec, serverErr, tail(load.stderr));
+    return await watch<P, R>(server, [server.pid, ...pids], load, spec, serverErr, tail(load.stderr));
   } finally {
     if (load) await stopChild(load);
     await stopChild(server);
   }
 }
 
-function readPort(server: ChildProcess, label: string, stderr: () => string): Promise<number> {
+/** The port line: `{"port": N}`, and `pids` when the server runs in processes of its own (Centrifugo). */
+function readPort(server: ChildProcess, label: string, stderr: () => string): Promise<{ port: number; pids: number[] }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label}: the server printed no port within ${START_TIMEOUT_MS / 1000} s\n${stderr()}`)), START_TIMEOUT_MS);
     const lines = createInterface({ input: server.stdout! });
     lines.on('line', (line) => {
       try {
-        const { port } = JSON.parse(line) as { port?: unknown };
+        const { port, pids } = JSON.parse(line) as { port?: unknown; pids?: number[] };
         if (typeof port !== 'number') return;
         clearTimeout(timer);
         lines.close();
         server.stdout!.resume(); // keep draining: a full pipe would block the server
-        resolve(port);
+        resolve({ port, pids: pids ?? [] });
       } catch {
         // not the port line: ignore
       }
@@ -106,6 +108,7 @@ function readPort(server: ChildProcess, label: string, stderr: () => string): Pr
 
 function watch<P extends object, R>(
   server: ChildProcess,
+  serverPids: Array<number | undefined>,
   load: ChildProcess,
   spec: RunSpec<P>,
   serverErr: () => string,
@@ -163,7 +166,7 @@ function watch<P extends object, R>(
           const measured = spec.cpuPhases?.includes(message.phase);
           const profiled = spec.profile?.phase === message.phase;
           if (message.state === 'start') {
-            if (measured) windows.set(message.phase, new CpuWindow(server.pid, load.pid, spec.servicePids));
+            if (measured) windows.set(message.phase, new CpuWindow(serverPids, load.pid, spec.servicePids));
             if (profiled) command(server, { type: 'profile-start', tool: spec.profile!.tool, file: spec.profile!.file });
           } else {
             const window = windows.get(message.phase);
@@ -250,7 +253,19 @@ export interface RunOptions {
   pin?: boolean;
   /** Extra environment for switchyard (JSON argument of servers/switchyard-server.ts). */
   serverEnv?: Record<string, string>;
+  /** The Centrifugo binary, for the centrifugo target. */
+  centrifugoBinary?: string;
   onPhase?: (text: string) => void;
+}
+
+/** The server script's argument: switchyard's extra environment, or Centrifugo's binary. */
+export function serverArgs(target: Target, options: Pick<RunOptions, 'serverEnv' | 'centrifugoBinary'>): string[] {
+  if (target === 'switchyard' && options.serverEnv) return [JSON.stringify(options.serverEnv)];
+  if (target === 'centrifugo') {
+    if (!options.centrifugoBinary) throw new Error('the centrifugo target needs the binary (bench/lib/centrifugo.ts locateCentrifugo)');
+    return [JSON.stringify({ binary: options.centrifugoBinary })];
+  }
+  return [];
 }
 
 export async function runOnce(launcher: Launcher, plan: Omit<LoadPlan, 'port'>, options: RunOptions): Promise<RunResult> {
@@ -258,7 +273,7 @@ export async function runOnce(launcher: Launcher, plan: Omit<LoadPlan, 'port'>, 
     label: `${plan.scenario}/${plan.target}`,
     server: {
       script: SERVER_SCRIPTS[plan.target],
-      args: plan.target === 'switchyard' && options.serverEnv ? [JSON.stringify(options.serverEnv)] : [],
+      args: serverArgs(plan.target, options),
       cpu: options.pin ? SERVER_CPU : undefined,
     },
     load: { script: FANOUT_LOAD_SCRIPT, cpu: options.pin ? LOAD_CPU : undefined },

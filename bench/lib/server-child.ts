@@ -12,6 +12,12 @@ import type { MemorySample, ProfileTool, ServerCommand, ServerReply } from './pr
 export interface RunningServer {
   port: number;
   stop(): Promise<void>;
+  /**
+   * A server that runs in another process (Centrifugo): its pids, printed with the port so the
+   * parent counts their CPU as the server's, and its own memory reading instead of this process's.
+   */
+  pids?: number[];
+  memory?(): Promise<MemorySample>;
 }
 
 /**
@@ -51,8 +57,15 @@ export function runServerChild(name: string, start: () => Promise<RunningServer>
   const profiler = new PhaseProfiler();
   process.on('message', (command: ServerCommand) => {
     const reply = (r: ServerReply): void => void process.send?.(r);
-    if (command.type === 'profile-start') profiler.start(command.tool, command.file);
+    if (command.type === 'profile-start') profiler.start(command.tool, command.file, running?.pids?.[0]);
     else if (command.type === 'memory') {
+      if (running?.memory) {
+        running.memory().then(
+          (memory) => reply({ type: 'memory', memory }),
+          (err: unknown) => reply({ type: 'profile-error', message: `memory: ${String(err)}` }),
+        );
+        return;
+      }
       const memory = memorySample();
       if (command.snapshotFile) writeHeapSnapshot(command.snapshotFile);
       reply({ type: 'memory', memory });
@@ -68,7 +81,7 @@ export function runServerChild(name: string, start: () => Promise<RunningServer>
   start().then(
     (server) => {
       running = server;
-      process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+      process.stdout.write(`${JSON.stringify(server.pids ? { port: server.port, pids: server.pids } : { port: server.port })}\n`);
     },
     (err: unknown) => {
       process.stderr.write(`${name}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -86,9 +99,10 @@ class PhaseProfiler {
   private session: { session: Session; file: string } | undefined;
   private perf: { child: ChildProcess; file: string; exited: Promise<string | undefined> } | undefined;
 
-  start(tool: ProfileTool, file: string): void {
+  /** `pid`: the process perf records (default this one; a server running elsewhere gives its own). */
+  start(tool: ProfileTool, file: string, pid = process.pid): void {
     if (tool === 'perf') {
-      const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(process.pid), '-o', file], { stdio: 'ignore' });
+      const child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(pid), '-o', file], { stdio: 'ignore' });
       const exited = new Promise<string | undefined>((resolve) => {
         child.once('error', (err) => resolve(`perf could not be started: ${err.message}`));
         child.once('exit', (code, signal) => resolve(code === 0 || signal === 'SIGINT' ? undefined : `perf record exited with ${signal ?? code}`));

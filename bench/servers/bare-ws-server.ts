@@ -6,20 +6,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import WebSocket, { WebSocketServer } from 'ws';
 import { listenLocal, runServerChild } from '../lib/server-child';
 
-function publish(wss: WebSocketServer, req: IncomingMessage, res: ServerResponse): void {
+/** POST /publish: one frame; POST /publish-batch: an array of frames, each sent as in /publish. */
+function publish(wss: WebSocketServer, req: IncomingMessage, res: ServerResponse, batch: boolean): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    let frame: unknown;
+    let body: unknown;
     try {
-      frame = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       res.writeHead(400).end();
       return;
     }
-    const text = JSON.stringify(frame);
-    for (const client of wss.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(text);
+    for (const frame of batch && Array.isArray(body) ? body : [body]) {
+      const text = JSON.stringify(frame);
+      for (const client of wss.clients) {
+        if (client.readyState === WebSocket.OPEN) client.send(text);
+      }
     }
     res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
   });
@@ -27,7 +30,7 @@ function publish(wss: WebSocketServer, req: IncomingMessage, res: ServerResponse
 
 runServerChild('bare-ws-server', async () => {
   const server = createServer((req, res) => {
-    if (req.method === 'POST' && req.url === '/publish') publish(wss, req, res);
+    if (req.method === 'POST' && (req.url === '/publish' || req.url === '/publish-batch')) publish(wss, req, res, req.url === '/publish-batch');
     else res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server });
