@@ -117,3 +117,17 @@ it('answers a bad request with the spec error frame {type: "error", id, status, 
   expect(await alice.next((f) => f.id === 'r6')).toMatchObject({ type: 'list-reply', id: 'r6' });
   alice.ws.close();
 }, 60_000);
+
+it('answers every request once, in order, and those beyond the message rate with a 429 error frame (WS_MESSAGE_BURST 40)', async () => {
+  const bob = await open('bob', 'groceries');
+  const ids = Array.from({ length: 100 }, (_, i) => `b${i}`);
+  for (const id of ids) bob.send({ type: 'list', id });
+  await bob.next((f) => f.id === 'b99', 30_000);
+  const answers = bob.frames.filter((f: any) => ids.includes(f.id));
+  expect(answers.map((f: any) => f.id)).toEqual(ids);
+  expect(answers.filter((f: any) => f.type === 'list-reply').length).toBeGreaterThan(0);
+  expect(answers.filter((f: any) => f.type === 'error')).toEqual(
+    expect.arrayContaining([{ type: 'error', id: expect.any(String), status: 429, errors: ['Too many requests: at most 20 per second (bursts of 40)'] }]),
+  );
+  bob.ws.close();
+}, 60_000);

@@ -123,8 +123,13 @@ function actionsOf(doc: Json, channelAt: string, fail: (path: string, message: s
     if (!isObject(op) || op.action !== 'receive' || !isObject(op.reply) || refTarget(op.channel) !== `#${channelAt}`) continue;
     const request = one(op.messages);
     const reply = one(op.reply.messages);
+    const rule = request ? atPointer(doc, `#/components/messages/${escapePointer(request)}/x-switchyard`) : undefined;
     if (!request || !reply) {
-      fail(`${channelAt}/x-switchyard`, `operation ${id}: a client action lists exactly one request message and one reply message (errors go to x-switchyard error)`);
+      fail('/x-switchyard', `operation ${id}: a client action lists exactly one request message and one reply message (errors go to x-switchyard error)`);
+      ok = false;
+    } else if (isObject(rule) && rule.snapshot !== undefined) {
+      // Snapshots are the games API's own state; a spec socket API keeps none to send along.
+      fail('/x-switchyard', `operation ${id}: x-switchyard snapshot is not served on a spec socket endpoint (forward only)`);
       ok = false;
     } else actions[id] = { request, reply };
   }

@@ -205,13 +205,20 @@ export class SpecActions {
     return reply;
   }
 
+  /**
+   * The error frame, held to the spec like every frame: a correlation id its schema cannot carry is
+   * left out (null), and errors from a back-end it does not allow become a 502.
+   */
   private errorFrame(correlation: string | number | null, status: number, errors: unknown[]): unknown {
-    const frame = this.frame(this.error, { status, errors }, correlation);
-    if (!this.error.validate(frame)) {
-      // The generator checked the error message's shape; only `errors` from a back-end can break it.
-      this.ctx.log.error({ api: this.api, errors: describeErrors(this.error.validate.errors) }, 'an error reply breaks the spec');
-      return this.frame(this.error, { status: 502, errors: ['The back-end answered errors the spec does not allow'] }, correlation);
+    const replaced = ['The back-end answered errors the spec does not allow'];
+    const tries: [string | number | null, number, unknown[]][] = [[correlation, status, errors], [null, status, errors], [correlation, 502, replaced], [null, 502, replaced]];
+    let frame: unknown;
+    for (const [id, code, list] of tries) {
+      frame = this.frame(this.error, { status: code, errors: list }, id);
+      if (this.error.validate(frame)) return frame;
     }
+    // The generator checked the error message's shape (status, errors): only a stricter schema gets here.
+    this.ctx.log.error({ api: this.api, errors: describeErrors(this.error.validate.errors) }, 'an error reply breaks the spec');
     return frame;
   }
 
