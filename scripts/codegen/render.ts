@@ -143,6 +143,13 @@ export function renderCatalogue(model: ApiModel, has: { models: boolean; coercin
       '',
     );
   }
+  const typed = new Set(model.messages.map((m) => m.id));
+  const actions = model.actions.filter((a) => typed.has(a.request) && typed.has(a.reply));
+  if (has.models && actions.length) {
+    lines.push('/** The request/reply operations (`receive` with a `reply`), by operationId: the request and success reply types. */', 'export interface Actions {');
+    for (const a of actions) lines.push(`  ${key(a.operationId)}: { request: Payloads[${q(a.request)}]; reply: Payloads[${q(a.reply)}] };`);
+    lines.push('}', '');
+  }
   if (has.models && endpoint && Object.keys(endpoint.actions).length) lines.push(...renderHandlers(model, endpoint));
   return lines.join('\n');
 }
@@ -159,14 +166,14 @@ function renderHandlers(model: ApiModel, endpoint: SocketEndpointInfo): string[]
     if (endpoint.correlation && /^\/[^/]+$/.test(endpoint.correlation)) keys.push(endpoint.correlation);
     return [...new Set(keys.map((p) => p.slice(1).replace(/~1/g, '/').replace(/~0/g, '~')))];
   };
-  const result = (id: string) => {
+  const result = (op: string, id: string) => {
     const keys = fixed(id);
-    return keys.length ? `Omit<${byId.get(id)!.type}, ${keys.map(q).join(' | ')}>` : byId.get(id)!.type;
+    return keys.length ? `Omit<Actions[${q(op)}]["reply"], ${keys.map(q).join(' | ')}>` : `Actions[${q(op)}]["reply"]`;
   };
   const lines = [
     '/** What a handler returns for each action: the reply without the fields the runtime fills in. */',
     'export interface ActionResults {',
-    ...Object.entries(endpoint.actions).map(([op, a]) => `  ${key(op)}: ${result(a.reply)};`),
+    ...Object.entries(endpoint.actions).map(([op, a]) => `  ${key(op)}: ${result(op, a.reply)};`),
     '}',
     '',
     '/** The actions a back-end answers (x-switchyard `forward` on the request): no handler. */',
@@ -177,7 +184,7 @@ function renderHandlers(model: ApiModel, endpoint: SocketEndpointInfo): string[]
   ];
   for (const [op, a] of Object.entries(endpoint.actions)) {
     if (byId.get(a.request)?.forward) continue;
-    lines.push(`  ${key(op)}(request: ${byId.get(a.request)!.type}, context: C): ActionResults[${q(op)}] | Promise<ActionResults[${q(op)}]>;`);
+    lines.push(`  ${key(op)}(request: Actions[${q(op)}]["request"], context: C): ActionResults[${q(op)}] | Promise<ActionResults[${q(op)}]>;`);
   }
   lines.push('}', '');
   return lines;
