@@ -67,7 +67,7 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
    * that wait for it; a socket that is refused gets no answers). Beyond the message rate a request
    * is answered 429 and not served.
    */
-  function serveActions(server: SpecActions): (ws: WebSocket, req: IncomingMessage) => void {
+  function serveActions(answers: SpecActions): (ws: WebSocket, req: IncomingMessage) => void {
     const rateLimit = new RateLimit(ctx.config.wsMessageRate, ctx.config.wsMessageBurst);
     const tooMany = `Too many requests: at most ${ctx.config.wsMessageRate} per second (bursts of ${ctx.config.wsMessageBurst})`;
     return (ws, req) => {
@@ -84,7 +84,7 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
         queue = queue.then(async () => {
           const who = await caller;
           if (!who) return;
-          const frame = taken === REFUSED ? server.refusal(text, 429, tooMany) : await server.answer(text, who);
+          const frame = taken === REFUSED ? answers.refusal(text, 429, tooMany) : await answers.answer(text, who);
           if (ws.readyState !== WebSocket.OPEN) return;
           ws.send(JSON.stringify(frame));
           // Replies count against the socket's send budget like broadcasts.
