@@ -6,6 +6,7 @@ import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import type { ApiCatalogue } from '../generated';
 import type { SocketEndpoint } from '../generated/socket-endpoints';
+import { specSocketApi } from '../src/apis/spec-socket';
 import { ActionError, loadHandlers, SpecActions, type Caller, type Handlers } from '../src/apis/spec-actions';
 import type { Catalogues } from '../src/gateway/context';
 import type { ApiName } from '../src/ports/bus';
@@ -89,6 +90,10 @@ describe('loadHandlers', () => {
     expect(() => loadHandlers('todos', endpoint, todos(), dir)).toThrow('todos: src/apis/todos/handlers.ts has no handler for list');
     write('exports.handlers = { add() {}, list() {}, archive() {}, rename() {} };');
     expect(() => loadHandlers('todos', endpoint, todos(), dir)).toThrow('has handlers for archive, rename, which the spec does not serve by handler');
+  });
+
+  it('stops the spec socket API from being built when its handler file is missing (src/apis/todos/ has none)', () => {
+    expect(() => specSocketApi(gw.gateway.context, 'todos', endpoint)).toThrow('write src/apis/todos/handlers.ts exporting `handlers`');
   });
 
   it('lets an error inside the handler file through as it is', () => {
