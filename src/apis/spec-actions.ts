@@ -118,9 +118,10 @@ export class SpecActions {
   async answer(text: string | undefined, caller: Caller): Promise<unknown> {
     let correlation: string | number | null = null;
     try {
-      const frame = this.parse(text);
-      const id = this.endpoint.correlation === null ? undefined : getAt(frame, this.endpoint.correlation);
-      if (typeof id === 'string' || typeof id === 'number') correlation = id;
+      const read = this.read(text);
+      if ('kind' in read) throw this.badInput(read.kind, read.message);
+      const { frame } = read;
+      correlation = this.correlationOf(frame);
       const action = this.actions.find((a) => Object.entries(a.request.consts).every(([at, v]) => at !== '' && getAt(frame, at) === v));
       if (!action) throw this.badInput('unknown_action', `Unknown request: expected one of ${this.actions.map((a) => a.operationId).join(', ')}`);
       if (!action.request.validate(frame)) throw this.badInput('invalid_request', describeErrors(action.request.validate.errors));
@@ -133,29 +134,28 @@ export class SpecActions {
     }
   }
 
-  /** A reply or error frame built by the gateway itself for a frame it does not serve (over the rate). */
+  /** The error frame for a frame the gateway does not serve (over the rate), with its correlation id when it has one. */
   refusal(text: string | undefined, status: number, message: string): unknown {
-    let correlation: string | number | null = null;
-    try {
-      const id = this.endpoint.correlation === null ? undefined : getAt(this.parse(text), this.endpoint.correlation);
-      if (typeof id === 'string' || typeof id === 'number') correlation = id;
-    } catch {
-      // unreadable: no correlation id
-    }
-    return this.errorFrame(correlation, status, [message]);
+    const read = this.read(text);
+    return this.errorFrame('frame' in read ? this.correlationOf(read.frame) : null, status, [message]);
   }
 
-  private parse(text: string | undefined): unknown {
-    if (text === undefined) throw this.badInput('binary_frame', 'Send JSON text frames');
+  /** The parsed frame, or why there is none (the depth is checked before anything walks it). */
+  private read(text: string | undefined): { frame: unknown } | { kind: string; message: string } {
+    if (text === undefined) return { kind: 'binary_frame', message: 'Send JSON text frames' };
     let frame: unknown;
     try {
       frame = JSON.parse(text);
     } catch {
-      throw this.badInput('invalid_json', 'The frame is not JSON');
+      return { kind: 'invalid_json', message: 'The frame is not JSON' };
     }
     const max = this.ctx.config.jsonMaxDepth;
-    if (deeperThan(frame, max)) throw this.badInput('too_deep', tooDeep(max));
-    return frame;
+    return deeperThan(frame, max) ? { kind: 'too_deep', message: tooDeep(max) } : { frame };
+  }
+
+  private correlationOf(frame: unknown): string | number | null {
+    const id = this.endpoint.correlation === null ? undefined : getAt(frame, this.endpoint.correlation);
+    return typeof id === 'string' || typeof id === 'number' ? id : null;
   }
 
   private badInput(kind: string, errors: string | string[]): ActionError {
