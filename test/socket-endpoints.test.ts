@@ -24,7 +24,9 @@ function problems(edit: (channel: Json, doc: Json) => void): string[] {
 
 it('reads the example: path, audience key, where its value and the token come from', () => {
   expect(socketEndpoints([pizza(), spec(example())])).toEqual({
-    endpoints: { notifications: { path: '/notifications', audience: 'user_id', from: { claim: 'user_id' }, token: ['header', 'query'] } },
+    endpoints: {
+      notifications: { path: '/notifications', audience: 'user_id', from: { claim: 'user_id' }, token: ['header', 'query'], actions: {}, error: null, correlation: null },
+    },
     errors: [],
   });
 });
@@ -64,7 +66,60 @@ it('leaves a misspelt key to the spec lint, which names it; the rule then misses
   rule.audiences = rule.audience;
   delete rule.audience;
   expect(lintSwitchyardKeys(spec(doc))).toEqual([
-    `${FILE}: /channels/notifications/x-switchyard/audiences: unknown x-switchyard key "audiences": did you mean "audience"? (known on a channel: audience, from, token)`,
+    `${FILE}: /channels/notifications/x-switchyard/audiences: unknown x-switchyard key "audiences": did you mean "audience"? (known on a channel: audience, from, token, error)`,
   ]);
   expect(socketEndpoints([spec(doc)]).errors).toEqual([`${FILE}: /channels/notifications/x-switchyard/audience: must name the envelope \`to\` key that groups the sockets`]);
+});
+
+describe('client actions (examples/todos)', () => {
+  const TODOS = 'todos.asyncapi.yaml';
+  const todos = (): Json => parse(readFileSync(join(ROOT, 'examples', 'todos', TODOS), 'utf8'));
+  const messages = (doc: Json) => (doc.components as Json).messages as Json;
+  const channel = (doc: Json) => (doc.channels as Json).todos as Json;
+  function todoProblems(edit: (doc: Json) => void): string[] {
+    const doc = todos();
+    edit(doc);
+    return socketEndpoints([spec(doc, TODOS)]).errors;
+  }
+
+  it('reads the receive operations with a reply by operationId, the error reply and the correlation id', () => {
+    expect(socketEndpoints([spec(todos(), TODOS)])).toEqual({
+      endpoints: {
+        todos: {
+          path: '/todos', audience: 'list_id', from: { query: 'list' }, token: ['header', 'query'],
+          actions: { add: { request: 'addRequest', reply: 'addReply' }, list: { request: 'listRequest', reply: 'listReply' }, archive: { request: 'archiveRequest', reply: 'archiveReply' } },
+          error: 'error',
+          correlation: '/id',
+        },
+      },
+      errors: [],
+    });
+  });
+
+  it.each<[string, (doc: Json) => void, string]>([
+    ['actions without an error reply', (doc) => delete (channel(doc)['x-switchyard'] as Json).error, '/x-switchyard/error: a channel with client actions names its error reply'],
+    ['an error reply that is not a message $ref', (doc) => ((channel(doc)['x-switchyard'] as Json).error = 'error'), '/x-switchyard/error: must be a $ref to the message'],
+    [
+      'an error reply without status and errors',
+      (doc) => delete ((((doc.components as Json).schemas as Json).Error as Json).properties as Json).status,
+      '/x-switchyard/error: the error reply payload must have the properties status (integer) and errors (array)',
+    ],
+    [
+      'an action with two replies',
+      (doc) => ((((doc.operations as Json).add as Json).reply as Json).messages as unknown[]).push({ $ref: '#/channels/todos/messages/error' }),
+      '/x-switchyard: operation add: a client action lists exactly one request message and one reply message',
+    ],
+    [
+      'requests no const tells apart',
+      (doc) => ((((doc.components as Json).schemas as Json).ListRequest as Json).properties as Json).type = { type: 'string', const: 'add' },
+      '/x-switchyard: operation add: its request needs a const field that tells it apart from operation list\'s',
+    ],
+    ['messages with different correlation ids', (doc) => ((messages(doc).listReply as Json).correlationId = { location: '$message.payload#/re' }), '/x-switchyard: requests, replies and the error reply share one correlationId location'],
+    ['a forwarded request with a snapshot', (doc) => (((messages(doc).archiveRequest as Json)['x-switchyard'] as Json).snapshot = '/id'), '/x-switchyard: operation archive: x-switchyard snapshot is not served on a spec socket endpoint'],
+  ])('refuses %s', (_what, edit, message) => {
+    const [problem, ...more] = todoProblems(edit);
+    expect(more).toEqual([]);
+    const expected = `${TODOS}: /channels/todos${message}`;
+    expect(problem.slice(0, expected.length)).toBe(expected);
+  });
 });

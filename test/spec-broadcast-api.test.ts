@@ -1,73 +1,32 @@
 // Issue 12's proof that a broadcast-only WebSocket API is served from its spec alone: in a copy of
 // the project, add examples/notifications' spec, run `npm run generate`, start `switchyard serve`,
 // and a socket hears what `POST /publish/v1/notifications` publishes, with no change under src/.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { call } from './helpers/gateway';
-import { cleanEnv, freePort, ROOT } from './helpers/process';
+import { startServeProcess, type ServeProcess } from './helpers/process';
+import { copyProject, type ProjectCopy } from './helpers/project-copy';
 import { connect } from './helpers/ws';
 
-const SPEC = join(ROOT, 'examples', 'notifications', 'notifications.asyncapi.yaml');
-let copy: string;
-let serve: ReturnType<typeof spawn> | undefined;
-let output = '';
+let copy: ProjectCopy;
+let serve: ServeProcess | undefined;
 let url: string;
-
-function run(cmd: string, args: string[]): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd: copy, encoding: 'utf8', env: cleanEnv(), timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-const git = (...args: string[]) => run('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args]).stdout;
-const cli = (...args: string[]) => run(process.execPath, ['--require', 'tsx/cjs', join('src', 'cli', 'main.ts'), ...args]).stdout.trim();
+const cli = (...args: string[]) => copy.cli(...args);
+const git = (...args: string[]) => copy.git(...args);
 
 beforeAll(async () => {
-  // The project as a user's checkout has it (tracked and new files, no node_modules), committed.
-  copy = mkdtempSync(join(tmpdir(), 'switchyard-broadcast-'));
-  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).stdout.split('\0');
-  for (const file of files.filter((f) => f !== '')) {
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    try {
-      copyFileSync(join(ROOT, file), join(copy, file));
-    } catch {
-      // deleted in the working tree but not yet in git
-    }
-  }
-  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(copy, 'node_modules'));
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'the project as it was');
-
+  copy = copyProject('switchyard-broadcast-');
   // What a user does: one spec file, then generate.
-  copyFileSync(SPEC, join(copy, 'specs', 'notifications.asyncapi.yaml'));
-  run('npm', ['run', 'generate', '--silent']);
-
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  serve = spawn(process.execPath, ['--require', 'tsx/cjs', join('src', 'cli', 'main.ts'), 'serve'], {
-    cwd: copy,
-    env: { ...cleanEnv(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stdout!.on('data', (d) => (output += d));
-  serve.stderr!.on('data', (d) => (output += d));
-  for (const deadline = Date.now() + 60_000; ; ) {
-    if (serve.exitCode !== null) throw new Error(`serve exited:\n${output}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`serve did not come up:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  copy.add('examples/notifications/notifications.asyncapi.yaml', 'specs/notifications.asyncapi.yaml');
+  copy.run('npm', ['run', 'generate', '--silent']);
+  serve = await startServeProcess({ LOG_LEVEL: 'warn' }, 60_000, copy.dir);
+  url = serve.url;
 }, 240_000);
 
 afterAll(async () => {
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((resolve) => serve!.once('exit', resolve));
-    serve.kill('SIGTERM');
-    await exited;
+  if (serve && serve.child.exitCode === null) {
+    serve.child.kill('SIGTERM');
+    await serve.exited;
   }
-  rmSync(copy, { recursive: true, force: true });
+  copy?.remove();
 });
 
 it('serves a broadcast-only API written as one spec file: a published notification reaches its user only', async () => {

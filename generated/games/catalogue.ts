@@ -204,3 +204,14 @@ export interface PublishAudience {
 
 /** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
 export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];
+
+/** The request/reply operations (`receive` with a `reply`), by operationId: the request and success reply types. */
+export interface Actions {
+  subscribe: { request: Payloads["subscribeRequest"]; reply: Payloads["subscribeReply"] };
+  join: { request: Payloads["joinRequest"]; reply: Payloads["joinReply"] };
+  retrieve: { request: Payloads["retrieveRequest"]; reply: Payloads["retrieveReply"] };
+  list: { request: Payloads["listRequest"]; reply: Payloads["listReply"] };
+  nextQuestion: { request: Payloads["nextQuestionRequest"]; reply: Payloads["nextQuestionReply"] };
+  answer: { request: Payloads["answerRequest"]; reply: Payloads["answerReply"] };
+  check: { request: Payloads["checkRequest"]; reply: Payloads["checkReply"] };
+}

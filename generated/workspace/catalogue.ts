@@ -258,3 +258,8 @@ export interface PublishAudience {
 
 /** A publish envelope of this API (the value of every record on its topic), one variant per publishable message. */
 export type Envelope = { [N in keyof PublishData]: { id: string; message: N; to: PublishAudience[N]; data: PublishData[N] } }[keyof PublishData];
+
+/** The request/reply operations (`receive` with a `reply`), by operationId: the request and success reply types. */
+export interface Actions {
+  receiveAuth: { request: Payloads["auth"]; reply: Payloads["auth-success"] };
+}

@@ -29,10 +29,18 @@ export interface OperationInfo {
   responses: Record<string, Record<string, string>>;
 }
 
+/** A request/reply operation (`receive` with a `reply`, one message each way), by operationId. */
+export interface ActionModel {
+  operationId: string;
+  request: string;
+  reply: string;
+}
+
 export interface ApiModel {
   api: string;
   topic: string | null;
   messages: MessageInfo[];
+  actions: ActionModel[];
   operations: OperationInfo[];
   validators: ValidatorDef[];
   /** Query/path validators: compiled with type coercion (see validators.ts). */
@@ -44,7 +52,7 @@ const entries = (v: unknown): [string, unknown][] => (isObject(v) ? Object.entri
 const refTarget = (v: unknown): string | undefined => (isObject(v) && typeof v.$ref === 'string' ? v.$ref : undefined);
 
 export function buildApiModel(api: string, specs: Spec[]): ApiModel {
-  const model: ApiModel = { api, topic: null, messages: [], operations: [], validators: [], coercingValidators: [], errors: [] };
+  const model: ApiModel = { api, topic: null, messages: [], actions: [], operations: [], validators: [], coercingValidators: [], errors: [] };
   for (const spec of specs) {
     if (spec.kind === 'asyncapi') addAsyncApi(model, spec);
     else addOpenApi(model, spec);
@@ -68,7 +76,7 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
     return m ? m[1].replace(/~1/g, '/').replace(/~0/g, '~') : undefined;
   };
   const channelId = (ref: string | undefined): string => (ref ?? '').replace(/^#\/channels\//, '');
-  for (const [, op] of entries(doc.operations)) {
+  for (const [operationId, op] of entries(doc.operations)) {
     if (!isObject(op)) continue;
     const action = op.action === 'send' ? 'send' : 'receive';
     const channel = channelId(refTarget(op.channel));
@@ -91,6 +99,9 @@ function addAsyncApi(model: ApiModel, spec: Spec): void {
         if (key && requestKey) replyOf.set(requestKey, key);
       }
     }
+    const request = listed.length === 1 ? messageKey(listed[0]) : undefined;
+    const replyKey = reply && Array.isArray(reply.messages) && reply.messages.length === 1 ? messageKey(refTarget(reply.messages[0])) : undefined;
+    if (action === 'receive' && request && replyKey) model.actions.push({ operationId, request, reply: replyKey });
   }
 
   for (const [channel, ch] of entries(doc.channels)) {

@@ -34,6 +34,8 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
 
   const apis = [...new Set(specs.map((s) => s.api))].sort();
   const topics = new Set<string>();
+  const sockets = socketEndpoints(specs);
+  errors.push(...sockets.errors);
   for (const api of apis) {
     const own = specs.filter((s) => s.api === api);
     const model = buildApiModel(api, own);
@@ -64,10 +66,9 @@ export async function generate(specsDir: string): Promise<GenerateResult> {
     } catch (e) {
       errors.push(`${own[0].file}: (validators): ${(e as Error).message.split('\n')[0]}`);
     }
-    files.set(`${api}/catalogue.ts`, renderCatalogue(model, { models: !!asyncapi, coercing: model.coercingValidators.length > 0 }));
+    const has = { models: !!asyncapi, coercing: model.coercingValidators.length > 0 };
+    files.set(`${api}/catalogue.ts`, renderCatalogue(model, has, sockets.endpoints[api]));
   }
-  const sockets = socketEndpoints(specs);
-  errors.push(...sockets.errors);
   files.set('socket-endpoints.ts', renderSocketEndpoints(sockets.endpoints));
   files.set('catalogue-types.ts', CATALOGUE_TYPES);
   files.set('index.ts', renderIndex(apis, apis.filter((api) => topics.has(api))));

@@ -4,8 +4,8 @@
 export const SWITCHYARD_KEYS = {
   /** components/messages/<id> (and channels/<id>/messages/<id>): publish or forward rules. */
   message: ['audience', 'data', 'input', 'forward', 'snapshot'],
-  /** channels/<id>: a broadcast-only socket endpoint (socket-endpoints.ts). */
-  channel: ['audience', 'from', 'token'],
+  /** channels/<id>: a spec-driven socket endpoint and its error reply (socket-endpoints.ts). */
+  channel: ['audience', 'from', 'token', 'error'],
   /** operations/<id> */
   operation: [],
   /** servers/<id> */

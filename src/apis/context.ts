@@ -25,7 +25,7 @@ export interface GatewayContext {
   readonly store: Store;
   readonly auth: Authenticator;
   readonly catalogues: Catalogues;
-  /** The broadcast-only socket APIs their specs describe (x-switchyard on a channel), by API name. */
+  /** The socket APIs their specs describe (x-switchyard on a channel), by API name. */
   readonly socketEndpoints: Readonly<Record<string, SocketEndpoint>>;
   /** Realtime connections of every API, counted against the node's and each address's limit. */
   readonly connections: ConnectionLimits;

@@ -1,5 +1,5 @@
 // The API modules one gateway node serves, in the order their routes are mounted: the hand-written
-// ones, then a spec socket module for every API whose spec describes a broadcast-only socket
+// ones, then a spec socket module for every API whose spec describes a socket
 // endpoint and that no hand-written module serves.
 import type { ApiModule, GatewayContext } from '../apis/context';
 import { opsApi } from '../apis/ops';

@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-/** The CLI from the TypeScript sources (a built dist/ might be stale). */
-export const CLI = ['--require', 'tsx/cjs', join(ROOT, 'src', 'cli', 'main.ts')];
+/** The CLI of the project at `root` from its TypeScript sources (a built dist/ might be stale). */
+export const cliOf = (root: string) => ['--require', 'tsx/cjs', join(root, 'src', 'cli', 'main.ts')];
+export const CLI = cliOf(ROOT);
 export { ROOT };
 
 /**
@@ -37,11 +38,12 @@ export interface ServeProcess {
 /**
  * `env.PORT` picks the port (e.g. to restart a node where it was); otherwise a free one. A node on
  * Kafka joins every consumer group before it listens: `upWithinMs` allows for a slow machine.
+ * `root`: the project to serve (a copy of it, in the spec proofs).
  */
-export async function startServeProcess(env: Record<string, string> = {}, upWithinMs = 30_000): Promise<ServeProcess> {
+export async function startServeProcess(env: Record<string, string> = {}, upWithinMs = 30_000, root = ROOT): Promise<ServeProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, [...CLI, 'serve'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...cliOf(root), 'serve'], {
+    cwd: root,
     // One process unless a test asks for workers (WORKERS=auto would fork one per core with Kafka and Redis).
     env: { ...cleanEnv(), HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
 // Reply frames of the games stream (channels-api shape): `{errors, data, action, response_status,
 // request_id}` inside `{stream: "games", payload}`.
+import type { Actions } from '../../../generated/games/catalogue';
+import type { ErrorReply } from '../../../generated/games/models';
 import { KEYS_UNAVAILABLE_MESSAGE } from '../../http/bearer';
 
 export const STREAM = 'games';
@@ -18,15 +20,10 @@ export const ERRORS = {
 } as const;
 
 /** A message, or (from a game back-end) field errors such as `{"question": ["Be late."]}`. */
-export type ReplyError = string | Record<string, string[]>;
+export type ReplyError = ErrorReply['errors'][number];
 
-export interface ReplyPayload {
-  errors: ReplyError[];
-  data: unknown;
-  action: string | null;
-  response_status: number;
-  request_id: string | null;
-}
+/** The payload of a reply frame: the success reply of an action, or the error reply (both from the spec). */
+export type ReplyPayload = Actions[keyof Actions]['reply']['payload'] | ErrorReply;
 
 export function reply(action: string | null, requestId: string | null, status: number, data: unknown, errors: ReplyError[] = []) {
   const payload: ReplyPayload = { errors, data, action, response_status: status, request_id: requestId };

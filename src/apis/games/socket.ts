@@ -26,6 +26,10 @@ import { ActionProxy } from '../../routing/action-proxy';
 import { findPlayer, userFromClaims, withPlayer } from './player';
 import { ERRORS, GamesError, reply, STREAM, type ReplyError } from './replies';
 
+/**
+ * A request as read before it is validated: the original's check order reads `action` and `pk`
+ * before the data (spec), so this stays looser than the generated request types (`Actions`).
+ */
 interface Request {
   action: string;
   pk?: unknown;
