@@ -8,7 +8,7 @@ import type { ApiCatalogue } from '../generated';
 import type { SocketEndpoint } from '../generated/socket-endpoints';
 import { specSocketApi } from '../src/apis/spec-socket';
 import { ActionError, loadHandlers, SpecActions, type Caller, type Handlers } from '../src/apis/spec-actions';
-import type { Catalogues } from '../src/gateway/context';
+import type { Catalogues } from '../src/apis/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { ROOT, runGenerate } from './helpers/run-generate';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ApiCatalogue, MessageEntry } from '../../generated';
 import type { SocketEndpoint } from '../../generated/socket-endpoints';
 import type { Claims } from '../auth/authenticator';
-import type { GatewayContext } from '../gateway/context';
+import type { GatewayContext } from './context';
 import { isUnavailable } from '../ports/availability';
 import type { ApiName } from '../ports/bus';
 import { ActionProxy } from '../routing/action-proxy';
