@@ -14,8 +14,9 @@ import { TOO_MANY_MESSAGES } from '../src/ws/socket-endpoint';
 import type { Catalogues } from '../src/apis/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
+import { waitFor } from './helpers/wait';
 import { ROOT, runGenerate } from './helpers/run-generate';
-import { connect, sleep, type TestSocket } from './helpers/ws';
+import { connect, type TestSocket } from './helpers/ws';
 
 const work = join(ROOT, '.tmp', `spec-socket-${process.pid}`);
 let generated: { catalogues: Catalogues; socketEndpoints: Record<string, SocketEndpoint> };
@@ -51,11 +52,22 @@ async function publish(to: string | number, id: string, data: unknown = notifica
   await gw.gateway.context.bus.publish('notifications' as ApiName, { id: randomUUID(), message: 'notification', to: { user_id: to }, data });
 }
 
-/** A socket admitted as `user` (the token check follows the upgrade: wait for it). */
+/** How many sockets the gateway has admitted to `audience` of the notifications endpoint now. */
+function admitted(audience: string, on: TestGateway = gw): number {
+  const api = on.gateway.context.audiences.snapshot(Number.MAX_SAFE_INTEGER).find((a) => a.api === 'notifications');
+  return api?.largest.find((a) => a.audience === audience)?.count ?? 0;
+}
+
+/**
+ * A socket admitted as `user`. The token check follows the upgrade, so wait until the gateway has
+ * put the socket in its audience (a fixed sleep lost that race on a loaded machine, and the publish
+ * that followed was never heard). Each test uses its own users, so no other socket moves the count.
+ */
 async function socketOf(userId: unknown, how: 'header' | 'query' = 'header'): Promise<TestSocket> {
   const token = await gw.token(`sub-${String(userId)}`, { user_id: userId });
+  const before = admitted(String(userId));
   const s = how === 'header' ? await connect(ws, { headers: { authorization: `Bearer ${token}` } }) : await connect(`${ws}?token=${token}`);
-  await sleep(100);
+  await waitFor(() => admitted(String(userId)) === before + 1, `admission of a socket of ${String(userId)}`, 60_000);
   return s;
 }
 
@@ -117,7 +129,7 @@ describe('an endpoint whose audience is a query parameter and whose token may on
     expect(await (await connect(`${url}?user=u9&token=${token}`)).closed).toEqual({ code: CLOSE_UNAUTHORIZED, reason: NOT_AUTHENTICATED });
     const missing = await connect(url, { headers: { authorization: `Bearer ${token}` } });
     expect(await missing.closed).toEqual({ code: CLOSE_NO_AUDIENCE, reason: 'The "user" query parameter is required' });
-    await sleep(100);
+    await waitFor(() => admitted('u9', other) === 1, 'admission of the socket of u9', 60_000);
     await other.gateway.context.bus.publish('notifications' as ApiName, { id: randomUUID(), message: 'notification', to: { user_id: 'u9' }, data: notification('q') });
     expect(await s.next()).toEqual({ type: 'notification', notification: notification('q') });
     s.ws.close();

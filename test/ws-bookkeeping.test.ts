@@ -13,7 +13,6 @@ import { SendBudget } from '../src/ws/send-budget';
 import { shapeListeners } from '../src/ws/listener-table';
 import { SocketBookkeeping } from '../src/ws/socket-bookkeeping';
 import { SocketGroups } from '../src/ws/socket-groups';
-import { sleep } from './helpers/wait';
 
 class FakeSocket extends EventEmitter {
   readyState = 1;
@@ -102,17 +101,24 @@ describe('SocketGroups', () => {
 });
 
 describe('AuthDeadline', () => {
-  it('closes an open socket with 1008 at its deadline, and leaves one whose deadline was cleared', async () => {
-    let expired = 0;
-    const deadline = new AuthDeadline(5, () => expired++);
-    const slow = new FakeSocket();
-    const authenticated = new FakeSocket();
-    deadline.start(asWs(slow));
-    clearTimeout(deadline.start(asWs(authenticated)));
-    for (let i = 0; i < 200 && slow.closedWith === undefined; i++) await sleep(10);
-    expect(slow.closedWith).toBe(1008);
-    expect(authenticated.closedWith).toBeUndefined();
-    expect(expired).toBe(1);
+  it('closes an open socket with 1008 at its deadline, and leaves one whose deadline was cleared', () => {
+    jest.useFakeTimers();
+    try {
+      let expired = 0;
+      const deadline = new AuthDeadline(5, () => expired++);
+      const slow = new FakeSocket();
+      const authenticated = new FakeSocket();
+      deadline.start(asWs(slow));
+      clearTimeout(deadline.start(asWs(authenticated)));
+      jest.advanceTimersByTime(4);
+      expect(slow.closedWith).toBeUndefined();
+      jest.advanceTimersByTime(1);
+      expect(slow.closedWith).toBe(1008);
+      expect(authenticated.closedWith).toBeUndefined();
+      expect(expired).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
@@ -132,7 +138,12 @@ describe('SendBudget', () => {
 });
 
 describe('Heartbeat', () => {
-  it('pings in rounds, drops a silent socket, keeps one that answers, and forgets on request', async () => {
+  // Fake timers drive the heartbeat's interval and its performance.now() clock together, so a busy
+  // machine cannot starve the answering socket's pongs into looking silent.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('pings in rounds, drops a silent socket, keeps one that answers, and forgets on request', () => {
     const heartbeat = new Heartbeat(20, 60);
     try {
       const answering = new FakeSocket();
@@ -142,7 +153,11 @@ describe('Heartbeat', () => {
       expect(answering.listenerCount('close')).toBe(0);
       heartbeat.forget(asWs(forgotten));
       const answer = setInterval(() => answering.emit('pong'), 10);
-      await sleep(200);
+      jest.advanceTimersByTime(50); // two rounds (at 20 and 40 ms), nobody past the 60 ms timeout
+      expect(answering.pings).toBe(2);
+      expect(silent.pings).toBe(2);
+      expect(silent.terminated).toBe(false);
+      jest.advanceTimersByTime(150);
       clearInterval(answer);
       expect(answering.pings).toBeGreaterThan(2);
       expect(answering.terminated).toBe(false);

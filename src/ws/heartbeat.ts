@@ -1,6 +1,5 @@
 // Pings every socket each `intervalMs` and drops one that has not answered for `timeoutMs`
 // (the pizza original: ping every 27 s, drop a socket silent for 30 s).
-import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 
 export class Heartbeat {
@@ -62,4 +61,5 @@ export class Heartbeat {
   }
 }
 
+// The global `performance` (not node:perf_hooks' binding): the clock Jest's fake timers replace.
 const now = (): number => Math.floor(performance.now());
