@@ -22,7 +22,7 @@ const publish = (message: string, pk: number | string, data: unknown) =>
 /** Publishes a snapshot and waits until the gateway stored it. */
 async function seedGame(pk: number, state = 'players_waiting') {
   expect((await publish('update', pk, { ...gameSnapshot(pk, state), updated_at: new Date(Date.now() - 1000).toISOString() })).status).toBe(202);
-  for (let i = 0; i < 100 && !(await gw.gateway.context.store.getSnapshot(String(pk))); i++) await sleep(20);
+  for (let i = 0; i < 100 && !(await gw.gateway.context.store.snapshots.get(String(pk))); i++) await sleep(20);
 }
 
 describe('requests and replies', () => {
@@ -172,7 +172,7 @@ describe('join', () => {
     const sockets = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((u) => open({ username: u }, u)));
     sockets.forEach((s, i) => request(s, { action: 'join', pk: 402, request_id: `c${i}` }));
     await Promise.all(sockets.map((s, i) => replyTo(s, `c${i}`)));
-    const stored: any = await gw.gateway.context.store.getSnapshot('402');
+    const stored: any = await gw.gateway.context.store.snapshots.get('402');
     expect(stored.players.map((p: any) => p.user.username).sort()).toEqual(['p1', 'p2', 'p3', 'p4']);
     expect(stored.players.map((p: any) => p.id).sort()).toEqual([1, 2, 3, 4]);
     for (const s of sockets) s.ws.close();
@@ -202,8 +202,8 @@ describe('join', () => {
     // The back-end's next snapshot, built from the game as it was before the join.
     const later = { ...gameSnapshot(405, 'answering'), players: [], updated_at: new Date(Date.now() + 1000).toISOString() };
     expect((await publish('update', 405, later)).status).toBe(202);
-    for (let i = 0; i < 100 && (await gw.gateway.context.store.getSnapshot<any>('405'))?.state !== 'answering'; i++) await sleep(20);
-    const stored: any = await gw.gateway.context.store.getSnapshot('405');
+    for (let i = 0; i < 100 && (await gw.gateway.context.store.snapshots.get('405'))?.state !== 'answering'; i++) await sleep(20);
+    const stored: any = await gw.gateway.context.store.snapshots.get('405');
     expect(stored.state).toBe('answering');
     expect(stored.players.map((p: any) => p.user.username)).toEqual(['meanwhile']);
     s.ws.close();

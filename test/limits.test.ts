@@ -221,7 +221,7 @@ describe('one send budget per games socket (replies count)', () => {
   it('closes a socket that sends requests and never reads their replies (1013, slow_consumers_closed_total)', async () => {
     gw = await startGateway({ WS_MAX_BUFFERED_BYTES: '262144' });
     const big = { ...gameSnapshot(7), label: 'x'.repeat(50_000) };
-    await gw.gateway.context.store.updateSnapshot('7', () => big);
+    await gw.gateway.context.store.snapshots.update('7', () => big);
     const s = await games(gw);
     (s.ws as unknown as { _socket: TcpSocket })._socket.pause(); // stop reading
     // ~50 KB per reply: 2,000 of them are far more than loopback socket buffers hold.
@@ -238,14 +238,15 @@ describe('one send budget per games socket (replies count)', () => {
   it('stops reading a socket whose requests pile up unanswered, and serves them all in order once it can', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    class SlowSnapshots extends MemoryStore {
-      override async getSnapshot<T>(pk: string): Promise<T | undefined> {
-        await gate;
-        return super.getSnapshot<T>(pk);
-      }
-    }
+    // Snapshot reads wait at the gate, so the games API's requests pile up unanswered.
+    const store = new MemoryStore();
+    const get = store.snapshots.get.bind(store.snapshots);
+    store.snapshots.get = async (key) => {
+      await gate;
+      return get(key);
+    };
     const serverSockets: TcpSocket[] = [];
-    gw = await startGateway({}, { store: new SlowSnapshots() });
+    gw = await startGateway({}, { store });
     gw.gateway.server.on('connection', (socket: TcpSocket) => serverSockets.push(socket));
     const s = keep(await games(gw));
     const [server] = serverSockets;

@@ -121,6 +121,16 @@ describe('MemoryBus specifics', () => {
     expect(work).toHaveLength(5);
   });
 
+  it('runs the work already accepted before its last work subscription closes (a gateway stopping)', async () => {
+    const work: string[] = [];
+    const sub = await bus.subscribe('pizza', 'work', async (e) => void work.push(e.id));
+    for (let n = 0; n < 3; n++) await bus.publish('pizza', envelope(n));
+    await sub.close(); // before the bus has handed anything out
+    expect(work).toEqual(['e0', 'e1', 'e2']);
+    await bus.close();
+    expect(failures).toEqual([]);
+  });
+
   it('holds work published while the group has no member for the next member', async () => {
     const first = await bus.subscribe('messenger', 'work', () => undefined);
     await first.close();

@@ -76,7 +76,7 @@ describeWithRedis('RedisStore', (url) => {
         await store.polling.enqueue('u', 'item', 'rec');
         await store.callbacks.set('u', 'https://a.example/hook');
         await store.tickets.set('t', { user_uuid: 'u', store_id: 1 }, 60_000);
-        await store.snapshots.set('7', { id: 7 });
+        await store.snapshots.set('7', { id: 7 } as never);
         await store.presence.up(['w', 'u'], 's');
         await store.windows.hit('k', 60_000);
         await store.webhookJobs.add({ id: 'job', user: 'u', message: 'm', body: '{}' }, 'node', 60_000);

@@ -159,6 +159,12 @@ export class MemoryBus implements Bus {
     if (group.queue.length > 0) this.track(nextTurn().then(() => this.pump(api, joined)));
     return {
       close: async () => {
+        // The last member finishes the work already accepted first: in-process, nobody else would
+        // (a gateway stops its API modules, and so their subscriptions, before it closes the bus).
+        while (joined.workers.length === 1 && (worker.running || joined.queue.length > 0)) {
+          if (!worker.running) this.pump(api, joined);
+          await worker.running;
+        }
         worker.closed = true;
         joined.workers = joined.workers.filter((w) => w !== worker);
         await worker.running;

@@ -58,7 +58,7 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
 
   const storedGame = async (request: MessageRequest): Promise<GameSnapshot> => {
     const pk = integer(stateParam(request, 'pk', 'e.g. "game is waiting for players" {pk}'), 'pk');
-    const game = await store.getSnapshot<GameSnapshot>(String(pk));
+    const game = await store.snapshots.get(String(pk));
     if (!game) throw new Error(`no snapshot of game ${pk}: use provider state "game is waiting for players" {pk}`);
     return game;
   };
@@ -118,11 +118,11 @@ export function messageProducers(provider: Provider): (metadata: Record<string, 
       },
       retrieveReply: async (request) => sent('games', games.messages.retrieveReply, reply('retrieve', REQUEST_ID, 200, await storedGame(request))),
       errorReply: async () => {
-        if (await store.getSnapshot('404')) throw new Error('game 404 exists');
+        if (await store.snapshots.get('404')) throw new Error('game 404 exists');
         return sent('games', games.messages.errorReply, reply('retrieve', REQUEST_ID, 404, null, [ERRORS.notFound]));
       },
       listReply: async () => {
-        const snapshots = (await store.listSnapshots<GameSnapshot>()).map((s) => s.snapshot).sort((a, b) => a.id - b.id);
+        const snapshots = (await store.snapshots.list()).map((s) => s.value).sort((a, b) => a.id - b.id);
         return sent('games', games.messages.listReply, reply('list', REQUEST_ID, 200, snapshots));
       },
       // Forwarded requests: the game back-end's answer (the spec's example data) relayed as the reply.

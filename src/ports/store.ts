@@ -3,6 +3,7 @@
 // backends: in-memory (src/store/memory-store.ts) and Redis (src/store/redis-store.ts).
 
 import type { StoredEvent } from '../../generated/events/models';
+import type { GameSnapshot } from '../../generated/games/models';
 import type { KeyValue, Leases, Log, Notifier, Presence, Queue, StoreBackend, Windows } from './store-capabilities';
 
 export * from './store-capabilities';
@@ -48,7 +49,7 @@ export class Store implements Notifier {
   /** pizza: one-off tickets, taken once before they expire. */
   readonly tickets: KeyValue<TicketGrant>;
   /** games: the latest snapshot per game. */
-  readonly snapshots: KeyValue<unknown>;
+  readonly snapshots: KeyValue<GameSnapshot>;
   /** workspace: a user's sockets per [workspaceId, userId]; online while at least one is live. */
   readonly presence: Presence;
   /** workspace: the workspace whose channel-created announced each channel. */
@@ -83,18 +84,5 @@ export class Store implements Notifier {
 
   close(): Promise<void> {
     return this.backend.close();
-  }
-
-  // The games API reads snapshots under these names (src/apis/games is edited elsewhere for now).
-  getSnapshot<T>(pk: string): Promise<T | undefined> {
-    return this.snapshots.get(pk) as Promise<T | undefined>;
-  }
-
-  async listSnapshots<T>(): Promise<Array<{ pk: string; snapshot: T }>> {
-    return (await this.snapshots.list()).map(({ key, value }) => ({ pk: key[0], snapshot: value as T }));
-  }
-
-  updateSnapshot<T>(pk: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    return this.snapshots.update(pk, change as (current: unknown) => unknown) as Promise<T | undefined>;
   }
 }

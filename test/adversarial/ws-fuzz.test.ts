@@ -42,7 +42,7 @@ beforeAll(async () => {
     const r = await call(`${gw.url}/publish/v1/games`, { headers: { authorization: `Bearer ${publisher}` }, body: { message: 'update', to: { pk }, data: gameSnapshot(pk, 'players_waiting') } });
     expect(r.status).toBe(202);
   }
-  await waitFor(async () => gw.gateway.context.store.getSnapshot('3'), 'the seeded games');
+  await waitFor(async () => gw.gateway.context.store.snapshots.get('3'), 'the seeded games');
 });
 
 afterAll(() => gw.stop());

@@ -23,7 +23,7 @@ beforeAll(async () => {
   gateway.url = gw.url;
   gateway.token = await gw.token('quiz-backend', {}, 'publish');
   await backend.createGame(demoGame({ id: PK, owner: 'teacher' }));
-  await waitFor(() => gw.gateway.context.store.getSnapshot(String(PK)), 'the game to be stored');
+  await waitFor(() => gw.gateway.context.store.snapshots.get(String(PK)), 'the game to be stored');
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -136,7 +136,7 @@ describe('a whole game against examples/quiz-backend', () => {
     const tail = alex.payloads.filter((p) => p.model).slice(-2).map((p) => `${p.action}/${p.model}`);
     expect(tail).toEqual(['update/api.game', 'finish/Game']);
     // retrieve agrees once the snapshot is stored.
-    await waitFor(async () => ((await gw.gateway.context.store.getSnapshot<any>(String(PK)))?.state === 'finish') || undefined, 'stored finish');
+    await waitFor(async () => ((await gw.gateway.context.store.snapshots.get(String(PK)))?.state === 'finish') || undefined, 'stored finish');
     expect((await alex.request({ action: 'retrieve', pk: PK, request_id: id() })).data.state).toBe('finish');
   });
 });

@@ -187,7 +187,7 @@ export class GamesSockets {
       }
       case 'list': {
         if (!m.listRequest.validate(frame)) throw invalid(m.listRequest.validate.errors);
-        const games = (await this.ctx.store.listSnapshots<GameSnapshot>()).map((s) => s.snapshot).sort((a, b) => a.id - b.id);
+        const games = (await this.ctx.store.snapshots.list()).map((s) => s.value).sort((a, b) => a.id - b.id);
         return this.send(ws, m.listReply.validate, reply('list', requestId, 200, games));
       }
       case 'retrieve': {
@@ -206,7 +206,7 @@ export class GamesSockets {
 
   /** The stored game of a request's pk: 404 when there is none, or the pk is not an integer (as in the original). */
   private async game(pk: unknown): Promise<GameSnapshot> {
-    const game = Number.isInteger(pk) ? await this.ctx.store.getSnapshot<GameSnapshot>(String(pk)) : undefined;
+    const game = Number.isInteger(pk) ? await this.ctx.store.snapshots.get(String(pk)) : undefined;
     if (!game) throw new GamesError(404, ERRORS.notFound);
     return game;
   }
@@ -221,7 +221,7 @@ export class GamesSockets {
     const requestId = request.request_id ?? null;
     if (!entry.validate(frame)) throw invalid(entry.validate.errors);
     const key = rule.snapshot === null ? undefined : getAt(frame, rule.snapshot);
-    const snapshot = Number.isInteger(key) || (typeof key === 'string' && key !== '') ? await this.ctx.store.getSnapshot(String(key)) : undefined;
+    const snapshot = Number.isInteger(key) || (typeof key === 'string' && key !== '') ? await this.ctx.store.snapshots.get(String(key)) : undefined;
     const { answer, outcome } = await this.proxy.forward(rule.backend, {
       api: 'games', action: request.action, request_id: requestId, payload: request, user: claims, snapshot: snapshot ?? null,
     });
@@ -243,13 +243,13 @@ export class GamesSockets {
   private async join(pk: number, claims: Claims): Promise<GameSnapshot> {
     const { store, bus } = this.ctx;
     const user = userFromClaims(claims);
-    const current = await store.getSnapshot<GameSnapshot>(String(pk));
+    const current = await store.snapshots.get(String(pk));
     if (!current) throw new GamesError(404, ERRORS.notFound);
     if (findPlayer(current, user)) return current;
 
     // Any state: the original let players join a running game.
     let added = false; // set by the run of `change` whose result is stored
-    const game = await store.updateSnapshot<GameSnapshot>(String(pk), (g) => {
+    const game = await store.snapshots.update(String(pk), (g) => {
       added = !!g && !findPlayer(g, user);
       return added ? withPlayer(g!, user, new Date()).game : undefined;
     });
@@ -292,7 +292,7 @@ export class GamesSockets {
   private async keepSnapshot(e: Envelope, check: AcceptedEnvelope): Promise<void> {
     if (!this.messages.update.publish!.validateData(e.data)) return;
     const incoming = e.data as GameSnapshot;
-    await this.ctx.store.updateSnapshot<GameSnapshot>(check.value, (current) => {
+    await this.ctx.store.snapshots.update(check.value, (current) => {
       if (current && Date.parse(incoming.updated_at) < Date.parse(current.updated_at)) return undefined;
       const joined = (current?.players ?? []).filter((p) => !findPlayer(incoming, p.user));
       return joined.length ? { ...incoming, players: [...incoming.players, ...joined] } : incoming;
