@@ -10,7 +10,8 @@ import { HttpError } from './errors';
 export type BadBodyKind = 'malformed_body' | 'body_too_large' | 'too_deep';
 
 export function parseBody(limitBytes: number, maxDepth: number, onBadBody: (kind: BadBodyKind) => void) {
-  const limit = `${limitBytes}b`;
+  // A number: raw-body parses a string limit ("1048576b") again on every request.
+  const limit = limitBytes;
   const parse = bodyParser({
     enableTypes: ['json', 'form'],
     jsonLimit: limit,
