@@ -1,6 +1,6 @@
 // bench/publish-cost: server CPU per `POST /publish/v1/{api}` (µs of user + system time of the
-// server process per accepted publish), with one pizza client admitted to the audience, so each
-// publish is also one delivery. The load generator is this process (node:http keep-alive, as the
+// server process per accepted event) and its write system calls per event, with pizza clients
+// admitted to the audience (`--subscribers`, default 1), so each event is a delivery to each. The load generator is this process (node:http keep-alive, as the
 // fan-out's publisher). `--compare <dir>` (repeatable) runs other checkouts (e.g. main, for a
 // before/after figure) the same way, interleaved with this one, alternating the order. CPU time per
 // publish only grows when other processes share the cores (caches, switches), so the least
@@ -9,6 +9,7 @@
 //   npx tsx bench/publish-cost.ts                               # this checkout, 3 runs
 //   npx tsx bench/publish-cost.ts --compare /tmp/sy-main --repeat 5
 //   npx tsx bench/publish-cost.ts --profile                     # + a V8 profile per run, see profile-top.ts
+//   npx tsx bench/publish-cost.ts --batch 100 --subscribers 100 # 100 events per request, 100 clients
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { HttpClient } from './clients/http';
 import { open } from './clients/targets';
 import { REPO_ROOT, stopChild } from './lib/children';
 import { AUDIENCE_ID, EventFactory } from './lib/payloads';
-import { machineBusySeconds, processCpuSeconds } from './lib/proc-cpu';
+import { machineBusySeconds, processCpuSeconds, processWriteCalls } from './lib/proc-cpu';
 import type { ServerCommand, ServerReply } from './lib/protocol';
 
 const { values: args } = parseArgs({
@@ -32,17 +33,24 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '16' },
     profile: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '0' },
+    subscribers: { type: 'string', default: '1' },
   },
 });
 const repeat = Number(args.repeat);
 const seconds = Number(args.seconds);
 const warmupSeconds = Number(args.warmup);
 const concurrency = Number(args.concurrency);
+/** Events per request to /publish/v1/pizza/batch; 0: one event per POST /publish/v1/pizza. */
+const batch = Number(args.batch);
+const subscriberCount = Math.max(1, Number(args.subscribers));
 
 interface Run {
   publishes: number;
   perSec: number;
   serverUsPerPublish: number;
+  /** Write system calls of the server (/proc/<pid>/io syscw) per event published. */
+  writesPerPublish: number;
   otherCores: number;
   delivered: number;
 }
@@ -81,24 +89,31 @@ async function runOnce(root: string, label: string, rep: number): Promise<Run> {
   const port = await server.port;
   const http = new HttpClient(port, concurrency);
   const events = new EventFactory('pizza');
-  let subscriber: WebSocket | undefined;
+  const subscribers: WebSocket[] = [];
   try {
     const manager = await signToken(DEV_JWT_SECRET, { sub: 'bench-manager', claims: { store_id: AUDIENCE_ID } });
-    const ticket = await http.call('GET', '/api/v1/ws/ticket', { authorization: `Bearer ${manager}` });
-    subscriber = await open(`ws://127.0.0.1:${port}/ws?key=${(JSON.parse(ticket.text) as { token: string }).token}`);
     let delivered = 0;
-    subscriber.on('message', () => delivered++);
+    for (let i = 0; i < subscriberCount; i++) {
+      const ticket = await http.call('GET', '/api/v1/ws/ticket', { authorization: `Bearer ${manager}` });
+      const ws = await open(`ws://127.0.0.1:${port}/ws?key=${(JSON.parse(ticket.text) as { token: string }).token}`);
+      ws.on('message', () => delivered++);
+      subscribers.push(ws);
+    }
     const publisher = await signToken(DEV_JWT_SECRET, { sub: 'bench-publisher', scope: 'publish' });
     const headers = { authorization: `Bearer ${publisher}` };
-    const body = JSON.stringify(events.switchyardEnvelope('bench|t|0|0'));
+    const envelope = events.switchyardEnvelope('bench|t|0|0');
+    const [path, body, ok, perRequest] =
+      batch > 0
+        ? ['/publish/v1/pizza/batch', JSON.stringify({ events: Array.from({ length: batch }, () => envelope) }), 200, batch]
+        : ['/publish/v1/pizza', JSON.stringify(envelope), 202, 1];
 
     let stopAt = 0;
     let count = 0;
     const worker = async (): Promise<void> => {
       while (Date.now() < stopAt) {
-        const res = await http.call('POST', '/publish/v1/pizza', headers, body);
-        if (res.status !== 202) throw new Error(`HTTP ${res.status} ${res.text}`);
-        count++;
+        const res = await http.call('POST', path, headers, body);
+        if (res.status !== ok) throw new Error(`HTTP ${res.status} ${res.text}`);
+        count += perRequest;
       }
     };
     const phase = (ms: number) => {
@@ -116,18 +131,20 @@ async function runOnce(root: string, label: string, rep: number): Promise<Run> {
     }
     count = 0;
     const cpu0 = processCpuSeconds(server.child.pid)!;
+    const writes0 = processWriteCalls(server.child.pid)!;
     const busy0 = machineBusySeconds()!;
     const self0 = process.cpuUsage();
     const t0 = performance.now();
     await phase(seconds * 1000);
     const elapsed = (performance.now() - t0) / 1000;
     const cpu = processCpuSeconds(server.child.pid)! - cpu0;
+    const writes = processWriteCalls(server.child.pid)! - writes0;
     const self = process.cpuUsage(self0);
     const other = machineBusySeconds()! - busy0 - cpu - (self.user + self.system) / 1e6;
     if (args.profile) await ask(server.child, { type: 'profile-stop' });
-    return { publishes: count, perSec: count / elapsed, serverUsPerPublish: (cpu * 1e6) / count, otherCores: other / elapsed, delivered };
+    return { publishes: count, perSec: count / elapsed, serverUsPerPublish: (cpu * 1e6) / count, writesPerPublish: writes / count, otherCores: other / elapsed, delivered };
   } finally {
-    subscriber?.terminate();
+    for (const ws of subscribers) ws.terminate();
     http.close();
     await stopChild(server.child);
   }
@@ -144,7 +161,7 @@ async function main(): Promise<void> {
       const r = await runOnce(t.root, t.label, rep);
       runs.get(t.label)!.push(r);
       console.error(
-        `[${rep}/${repeat}] ${t.label} (${t.root}): ${Math.round(r.perSec)} publishes/s, server ${r.serverUsPerPublish.toFixed(1)} µs/publish, other ${r.otherCores.toFixed(2)} cores`,
+        `[${rep}/${repeat}] ${t.label} (${t.root}): ${Math.round(r.perSec)} publishes/s, server ${r.serverUsPerPublish.toFixed(1)} µs/publish, ${r.writesPerPublish.toFixed(2)} writes/publish, other ${r.otherCores.toFixed(2)} cores`,
       );
     }
   }
@@ -157,12 +174,15 @@ async function main(): Promise<void> {
         target: t.label,
         root: t.root,
         concurrency,
+        batch,
+        subscribers: subscriberCount,
         seconds,
         runs: rs.length,
         publishesPerSec: Math.round(median(rs.map((r) => r.perSec))),
         serverUsPerPublish: Number(median(us).toFixed(1)),
         bestServerUsPerPublish: Number(Math.min(...us).toFixed(1)),
         serverUsPerPublishMax: Number(Math.max(...us).toFixed(1)),
+        writesPerPublish: Number(median(rs.map((r) => r.writesPerPublish)).toFixed(2)),
         otherCoresMedian: Number(median(rs.map((r) => r.otherCores)).toFixed(2)),
       }),
     );
