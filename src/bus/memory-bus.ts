@@ -172,10 +172,9 @@ export class MemoryBus implements Bus {
     await nextTurn(); // never inside publish's call stack
     while (member.queue.length > 0 && !member.closed) {
       const queued = member.queue.shift() as Queued;
-      const { trace } = queued;
       const envelope = copyOf(queued);
       try {
-        await consumeInContext('switchyard.memory', api, envelope.id, trace, () => member.handler(envelope));
+        await consumeInContext('switchyard.memory', api, envelope.id, queued.trace, () => member.handler(envelope));
       } catch (error) {
         this.report(error, envelope, api); // live delivery is best effort: log and go on
       }
