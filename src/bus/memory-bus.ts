@@ -2,7 +2,7 @@
 // (asynchronous delivery, per-api order, fanout vs. work groups) so code behaves the same on both.
 import type { Context } from '@opentelemetry/api';
 import { consumeInContext, contextOf, startProduce } from '../tracing/spans';
-import { DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
+import { checkedAgainst, DeadLetterError, markChecked, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 
 export interface MemoryBusOptions {
   /** Called when a fanout handler fails, or a work envelope is dropped after its last attempt. */
@@ -24,6 +24,8 @@ interface Member {
 interface Queued {
   record: string;
   trace: Context | undefined;
+  /** The catalogue the publisher checked the envelope with, carried to each copy (ports/bus.ts). */
+  checked: object | undefined;
 }
 
 /** A fanout subscriber: its own queue, drained one handler call at a time (keeps publish order). */
@@ -76,7 +78,7 @@ export class MemoryBus implements Bus {
     // its own copy, and a value Kafka could not carry fails here too.
     const record = JSON.stringify(envelope);
     const span = startProduce('switchyard.memory', api, envelope.id);
-    const queued: Queued = { record, trace: span && contextOf(span) };
+    const queued: Queued = { record, trace: span && contextOf(span), checked: checkedAgainst(envelope) };
     span?.end(); // in process, sent is enqueued
     for (const member of this.fanout.get(api) ?? []) {
       member.queue.push(queued);
@@ -175,10 +177,10 @@ export class MemoryBus implements Bus {
   private async drain(api: ApiName, member: FanoutMember): Promise<void> {
     await nextTurn(); // never inside publish's call stack
     while (member.queue.length > 0 && !member.closed) {
-      const { record, trace } = member.queue.shift() as Queued;
-      const envelope = parse(record);
+      const queued = member.queue.shift() as Queued;
+      const envelope = copyOf(queued);
       try {
-        await consumeInContext('switchyard.memory', api, envelope.id, trace, () => member.handler(envelope));
+        await consumeInContext('switchyard.memory', api, envelope.id, queued.trace, () => member.handler(envelope));
       } catch (error) {
         this.report(error, envelope, api); // live delivery is best effort: log and go on
       }
@@ -216,7 +218,7 @@ export class MemoryBus implements Bus {
         group.queue.unshift(item); // the worker left: another member gets the envelope
         break;
       }
-      const envelope = parse(item.record);
+      const envelope = copyOf(item);
       item.attempts += 1;
       try {
         await consumeInContext('switchyard.memory', api, envelope.id, item.trace, () => worker.handler(envelope));
@@ -260,4 +262,11 @@ function release(member: FanoutMember, handled: number): void {
 
 function parse(record: string): Envelope {
   return JSON.parse(record) as Envelope;
+}
+
+/** A handler's own copy of a queued envelope, with the publisher's check mark. */
+function copyOf(queued: Queued): Envelope {
+  const envelope = parse(queued.record);
+  if (queued.checked) markChecked(envelope, queued.checked);
+  return envelope;
 }

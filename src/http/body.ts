@@ -10,11 +10,11 @@ import { HttpError } from './errors';
 export type BadBodyKind = 'malformed_body' | 'body_too_large' | 'too_deep';
 
 export function parseBody(limitBytes: number, maxDepth: number, onBadBody: (kind: BadBodyKind) => void) {
-  const limit = `${limitBytes}b`;
   const parse = bodyParser({
     enableTypes: ['json', 'form'],
-    jsonLimit: limit,
-    formLimit: limit,
+    // Numbers: raw-body parses a string limit ("1048576b") again on every request.
+    jsonLimit: limitBytes,
+    formLimit: limitBytes,
     // Strict JSON: a top-level string or number is a malformed body, not an empty object.
     jsonStrict: true,
     onError: (err) => {

@@ -35,6 +35,22 @@ export class DeadLetterError extends Error {
   }
 }
 
+/**
+ * Envelopes a publisher in this process has checked against the spec (checkEnvelope), by the
+ * catalogue it checked them with. The in-process bus keeps the mark on the copies its handlers get,
+ * so their data is not validated again against the same catalogue; a record read from Kafka never
+ * has it and is checked in full.
+ */
+const checked = new WeakMap<Envelope, object>();
+
+export function markChecked(envelope: Envelope, catalogue: object): void {
+  checked.set(envelope, catalogue);
+}
+
+export function checkedAgainst(envelope: Envelope): object | undefined {
+  return checked.get(envelope);
+}
+
 export type EnvelopeHandler = (envelope: Envelope) => Promise<void> | void;
 
 /**

@@ -1,7 +1,7 @@
 // Bus handlers see only envelopes the spec accepts. A `work` handler dead-letters the rest (one
 // node reports each bad record); a `fanout` handler skips them quietly (every node sees them).
 import type { ApiCatalogue } from '../../generated';
-import { DeadLetterError, type Envelope, type EnvelopeHandler } from '../ports/bus';
+import { checkedAgainst, DeadLetterError, type Envelope, type EnvelopeHandler } from '../ports/bus';
 import { checkEnvelope, type AcceptedEnvelope } from './check-envelope';
 
 export type AcceptedHandler = (envelope: Envelope, accepted: AcceptedEnvelope) => Promise<void> | void;
@@ -10,7 +10,7 @@ function accept(catalogue: ApiCatalogue, envelope: Envelope): AcceptedEnvelope |
   if (typeof envelope !== 'object' || envelope === null || typeof envelope.message !== 'string' || typeof envelope.to !== 'object' || envelope.to === null) {
     return 'not a publish envelope {message, to, data}';
   }
-  const check = checkEnvelope(catalogue, envelope.message, envelope.to, envelope.data);
+  const check = checkEnvelope(catalogue, envelope.message, envelope.to, envelope.data, checkedAgainst(envelope) === catalogue);
   return check.ok ? check : `${check.error}${check.errors ? `: ${check.errors.map((e) => e.message).join('; ')}` : ''}`;
 }
 

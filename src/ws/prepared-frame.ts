@@ -1,6 +1,7 @@
 // A text frame built once and written to many sockets: the WebSocket header and payload are the
 // same bytes for every recipient of a broadcast (server frames are not masked).
 import WebSocket from 'ws';
+import { corkForTurn } from './turn-cork';
 
 /** The parts of ws' Sender we use to write a ready-made frame (not in its typings). */
 interface FrameSender {
@@ -23,10 +24,12 @@ export class PreparedFrame {
 
   /**
    * Writes the frame to one socket. Servers here run without permessage-deflate and never send
-   * blobs, so ws' sender has no queue of its own and writing the frame directly keeps order.
+   * blobs, so ws' sender has no queue of its own and writing the frame directly keeps order. The
+   * socket's frames of this turn go out in one write (turn-cork.ts).
    */
   writeTo(ws: WebSocket): void {
     if (ws.readyState !== WebSocket.OPEN) return;
+    corkForTurn(ws);
     const sender = (ws as unknown as { _sender?: FrameSender })._sender;
     if (sender && typeof sender.sendFrame === 'function') sender.sendFrame(this.parts);
     else ws.send(this.text);

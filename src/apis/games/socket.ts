@@ -19,6 +19,7 @@ import { buildFrame, getAt } from '../../routing/frame';
 import { describeErrors } from '../../validation/describe-errors';
 import { broadcastHandler, type BroadcastTarget } from '../../ws/broadcast';
 import { SocketEndpoint } from '../../ws/socket-endpoint';
+import { corkForTurn } from '../../ws/turn-cork';
 import { requestTarget } from '../../http/request-target';
 import { FULL_BUCKET, RateLimit, REFUSED } from '../../limits/token-bucket';
 import { deeperThan, tooDeep } from '../../validation/json-depth';
@@ -306,6 +307,7 @@ export class GamesSockets {
       throw new Error('games: reply breaks the spec');
     }
     if (ws.readyState !== WebSocket.OPEN) return;
+    corkForTurn(ws); // in one write with the broadcasts of this turn
     ws.send(JSON.stringify(frame));
     // Replies count against the socket's send budget like broadcasts: a client that sends requests
     // and never reads their replies is cut off too.

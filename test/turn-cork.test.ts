@@ -1,0 +1,140 @@
+// Frames a raw WebSocket is sent within one turn of the event loop leave in one system write, and
+// nothing waits past the turn. Real sockets on loopback: the server side's TCP stream counts the
+// writes it hands to the kernel (`_write`/`_writev`, one system call each).
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { PreparedFrame } from '../src/ws/prepared-frame';
+import { SendBudget } from '../src/ws/send-budget';
+import { SocketGroups } from '../src/ws/socket-groups';
+import { corkForTurn } from '../src/ws/turn-cork';
+
+interface Pair {
+  server: WebSocket;
+  client: WebSocket;
+  /** Writes the server's TCP stream handed to the kernel so far. */
+  writes(): number;
+  /** Resolves with the client's first `count` text frames. */
+  received(count: number): Promise<string[]>;
+}
+
+let wss: WebSocketServer;
+const clients: WebSocket[] = [];
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await once(wss, 'listening');
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.terminate();
+});
+afterAll(async () => {
+  await new Promise((resolve) => wss.close(resolve));
+});
+
+async function pair(): Promise<Pair> {
+  const serverSide = once(wss, 'connection') as Promise<[WebSocket]>;
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  clients.push(client);
+  const frames: string[] = [];
+  client.on('message', (data) => frames.push(data.toString()));
+  const [[server]] = await Promise.all([serverSide, once(client, 'open')]);
+  const tcp = (server as unknown as { _socket: Record<string, (...args: unknown[]) => unknown> })._socket;
+  let writes = 0;
+  for (const method of ['_write', '_writev']) {
+    const original = tcp[method];
+    tcp[method] = function (this: unknown, ...args: unknown[]) {
+      writes++;
+      return original.apply(this, args);
+    };
+  }
+  return {
+    server,
+    client,
+    writes: () => writes,
+    received: async (count) => {
+      while (frames.length < count) await once(client, 'message');
+      return frames.slice(0, count);
+    },
+  };
+}
+
+const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+it('writes the frames of one turn in one write, and the client gets them all, in order', async () => {
+  const p = await pair();
+  for (const text of ['a', 'b', 'c']) new PreparedFrame(text).writeTo(p.server);
+  expect(p.writes()).toBe(0); // corked until the turn ends
+  await endOfTurn();
+  expect(p.writes()).toBe(1);
+  expect(await p.received(3)).toEqual(['a', 'b', 'c']);
+});
+
+it('coalesces across the awaits of async handlers in one turn (a bus batch), not only in one call stack', async () => {
+  const p = await pair();
+  const handle = async (text: string) => {
+    await Promise.resolve();
+    new PreparedFrame(text).writeTo(p.server);
+  };
+  await Promise.all(['1', '2', '3', '4'].map(handle));
+  await endOfTurn();
+  expect(p.writes()).toBe(1);
+  expect(await p.received(4)).toEqual(['1', '2', '3', '4']);
+});
+
+it('holds nothing past the turn: the next turn starts uncorked and its frames go in a write of their own', async () => {
+  const p = await pair();
+  new PreparedFrame('first').writeTo(p.server);
+  await endOfTurn();
+  const tcp = (p.server as unknown as { _socket: { writableCorked: number; writableLength: number } })._socket;
+  expect(tcp.writableCorked).toBe(0);
+  expect(p.writes()).toBe(1);
+  // A frame written from a setImmediate callback (the check phase) goes out in the next turn's flush.
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      new PreparedFrame('second').writeTo(p.server);
+      resolve();
+    }),
+  );
+  await endOfTurn();
+  expect(tcp.writableCorked).toBe(0);
+  expect(p.writes()).toBe(2);
+  expect(await p.received(2)).toEqual(['first', 'second']);
+});
+
+it("puts ws' own sends (a games reply) in the same write as the turn's broadcasts", async () => {
+  const p = await pair();
+  new PreparedFrame('broadcast').writeTo(p.server);
+  corkForTurn(p.server);
+  p.server.send('reply');
+  await endOfTurn();
+  expect(p.writes()).toBe(1);
+  expect(await p.received(2)).toEqual(['broadcast', 'reply']);
+});
+
+it('counts corked bytes against the send budget at once: a socket over it is cut off in the same turn', async () => {
+  const p = await pair();
+  let cutOff = 0;
+  const groups = new SocketGroups(new SendBudget(1_000, () => cutOff++));
+  groups.add('g', p.server);
+  groups.broadcast('g', new PreparedFrame('x'.repeat(600)));
+  expect(cutOff).toBe(0);
+  expect(p.server.bufferedAmount).toBeGreaterThan(600); // the corked frame counts before any write
+  groups.broadcast('g', new PreparedFrame('y'.repeat(600)));
+  expect(cutOff).toBe(1);
+  expect(groups.size('g')).toBe(0);
+  await endOfTurn();
+});
+
+it("does not pile up a long turn: a socket's corked frames go out each time they reach 16 KiB", async () => {
+  const p = await pair();
+  const frame = new PreparedFrame('z'.repeat(1_000)); // 1,004 bytes on the wire
+  for (let i = 0; i < 40; i++) {
+    frame.writeTo(p.server);
+    expect(p.server.bufferedAmount).toBeLessThan(16_384 + 1_004);
+  }
+  expect(p.writes()).toBe(2); // 17 frames each, the 18th and 35th flush them
+  await endOfTurn();
+  expect(p.writes()).toBe(3); // the last 6
+  expect(await p.received(40)).toHaveLength(40);
+});
