@@ -1,7 +1,7 @@
-// The HTTP action proxy (src/routing/action-proxy.ts) against a local back-end.
+// The HTTP action proxy (src/envelopes/action-proxy.ts) against a local back-end.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ActionProxy, type ForwardedAction } from '../src/routing/action-proxy';
+import { ActionProxy, type ForwardedAction } from '../src/envelopes/action-proxy';
 
 let server: Server;
 let url: string;

@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['gateway'],
   ['apis', 'web'],
   ['ws'],
-  ['routing', 'auth', 'http', 'limits', 'egress'],
+  ['envelopes', 'auth', 'http', 'limits', 'egress'],
   ['bus', 'store', 'ports', 'config', 'log', 'metrics', 'tracing', 'validation', 'package-root', 'version'],
 ];
 

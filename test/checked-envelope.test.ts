@@ -4,8 +4,8 @@
 import { catalogues } from '../generated';
 import { MemoryBus } from '../src/bus/memory-bus';
 import { markChecked, type Envelope } from '../src/ports/bus';
-import { publishable } from '../src/routing/check-envelope';
-import { fanoutHandler, workHandler } from '../src/routing/validated';
+import { publishable } from '../src/envelopes/check-envelope';
+import { fanoutHandler, workHandler } from '../src/envelopes/validated';
 
 const catalogue = catalogues.pizza;
 const entry = publishable(catalogue).get('CREATE_PIZZA')!;

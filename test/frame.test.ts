@@ -1,6 +1,6 @@
 // Frames built from the catalogue alone: consts, data at its pointer, the API's extra values.
 import { catalogues } from '../generated';
-import { buildFrame, setAt } from '../src/routing/frame';
+import { buildFrame, setAt } from '../src/envelopes/frame';
 
 it('puts consts, extras and data in place for a games broadcast', () => {
   const frame = buildFrame(catalogues.games.messages.join, { id: 1 }, { '/payload/pk': 7 });

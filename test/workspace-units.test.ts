@@ -15,7 +15,7 @@ import { hasBinary, Replies, transactionOf } from '../src/apis/workspace/frames'
 import { Presence } from '../src/apis/workspace/presence';
 import { Metrics } from '../src/metrics';
 import type { Bus } from '../src/ports/bus';
-import { buildFrame as frameOf } from '../src/routing/frame';
+import { buildFrame as frameOf } from '../src/envelopes/frame';
 import { audienceRooms, ChannelDirectory, roomsOf } from '../src/apis/workspace/rooms';
 import { MemoryStore } from '../src/store/memory-store';
 import { startGateway } from './helpers/gateway';

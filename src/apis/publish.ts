@@ -13,7 +13,7 @@ import { bearerClaims } from '../http/bearer';
 import { hasScope, type Claims } from '../auth/authenticator';
 import { isApiName, type ApiName } from '../../generated';
 import { markChecked, type Envelope } from '../ports/bus';
-import { checkEnvelope, type EnvelopeCheck } from '../routing/check-envelope';
+import { checkEnvelope, type EnvelopeCheck } from '../envelopes/check-envelope';
 import { problems } from '../validation/describe-errors';
 import { tracePublish } from '../tracing/spans';
 

@@ -13,9 +13,9 @@ import type { Claims } from '../auth/authenticator';
 import type { GatewayContext } from './context';
 import { isUnavailable } from '../ports/availability';
 import type { ApiName } from '../ports/bus';
-import { ActionProxy } from '../routing/action-proxy';
-import { checkEnvelope } from '../routing/check-envelope';
-import { getAt, setAt } from '../routing/frame';
+import { ActionProxy } from '../envelopes/action-proxy';
+import { checkEnvelope } from '../envelopes/check-envelope';
+import { getAt, setAt } from '../envelopes/frame';
 import { describeErrors } from '../validation/describe-errors';
 import { deeperThan, tooDeep } from '../validation/json-depth';
 

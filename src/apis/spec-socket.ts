@@ -13,7 +13,7 @@ import { bearerToken, isKeysUnavailable, KEYS_UNAVAILABLE_MESSAGE, verifyOrUndef
 import { requestTarget } from '../http/request-target';
 import { FULL_BUCKET, RateLimit, REFUSED } from '../limits/token-bucket';
 import type { ApiName, Subscription } from '../ports/bus';
-import { workHandler } from '../routing/validated';
+import { workHandler } from '../envelopes/validated';
 import { broadcastHandler } from '../ws/broadcast';
 import { CLOSE_TRY_AGAIN_LATER } from '../ws/send-budget';
 import { SocketEndpoint } from '../ws/socket-endpoint';

@@ -11,7 +11,7 @@ import { ERRORS, reply } from '../apis/games/replies';
 import { broadcastFrame } from '../apis/games/socket';
 import { frameEvent } from '../apis/messenger/framing';
 import { Replies, type Emitter } from '../apis/workspace/frames';
-import { buildFrame, getAt } from '../routing/frame';
+import { buildFrame, getAt } from '../envelopes/frame';
 import { describeErrors } from '../validation/describe-errors';
 import { integer, params, text, type AnyJson, type JsonMap } from './params';
 import type { Provider } from './provider';

@@ -14,7 +14,7 @@ import { consoleMode } from '../config';
 import type { GatewayContext } from '../apis/context';
 import { HttpError } from '../http/errors';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
-import { checkEnvelope } from '../routing/check-envelope';
+import { checkEnvelope } from '../envelopes/check-envelope';
 import { problems } from '../validation/describe-errors';
 import type { WebAssets } from './assets';
 import type { DeadLetters } from './dead-letters';

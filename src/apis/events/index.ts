@@ -14,7 +14,7 @@ import { DependencyUnavailableError } from '../../ports/availability';
 import type { Envelope, Subscription } from '../../ports/bus';
 import type { EventInput } from '../../../generated/events/models';
 import type { NewEvent, StoredEvent } from '../../ports/store';
-import { workHandler } from '../../routing/validated';
+import { workHandler } from '../../envelopes/validated';
 import { eventsError, invalidContent, invalidCredentials } from './errors';
 import { firstOf, parseAfter, parseLimit, type PollQuery } from './query';
 import { secretMatches } from './secret';

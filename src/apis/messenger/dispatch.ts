@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiCatalogue } from '../../../generated';
 import type { Logger } from '../../log';
 import { DeadLetterError, type Envelope } from '../../ports/bus';
-import { checkEnvelope } from '../../routing/check-envelope';
+import { checkEnvelope } from '../../envelopes/check-envelope';
 import { frameEvent } from './framing';
 import type { PollingQueues } from './polling';
 import type { WebhookDeliverer } from './webhooks';

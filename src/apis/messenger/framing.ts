@@ -5,7 +5,7 @@
 // Nothing here knows a particular message; a new publishable message in the spec just works.
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import { describeErrors } from '../../validation/describe-errors';
-import { buildFrame } from '../../routing/frame';
+import { buildFrame } from '../../envelopes/frame';
 
 /** Where a messenger event's data goes when the catalogue names no pointer. */
 export const EVENT_POINTER = '/event';

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import WebSocket from 'ws';
 import type { GatewayContext } from '../context';
 import type { Subscription } from '../../ports/bus';
-import { workHandler } from '../../routing/validated';
+import { workHandler } from '../../envelopes/validated';
 import { broadcastHandler } from '../../ws/broadcast';
 import { SocketEndpoint } from '../../ws/socket-endpoint';
 import { requestTarget } from '../../http/request-target';

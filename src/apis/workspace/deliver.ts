@@ -9,10 +9,10 @@ import type { Logger } from '../../log';
 import type { Metrics } from '../../metrics';
 import type { Envelope, EnvelopeHandler } from '../../ports/bus';
 import type { KeyValue } from '../../ports/store';
-import { checkEnvelope } from '../../routing/check-envelope';
-import { workHandler as validatedWorkHandler } from '../../routing/validated';
+import { checkEnvelope } from '../../envelopes/check-envelope';
+import { workHandler as validatedWorkHandler } from '../../envelopes/validated';
 import type { Replies } from './frames';
-import { buildFrame } from '../../routing/frame';
+import { buildFrame } from '../../envelopes/frame';
 import { audienceRooms, type ChannelDirectory } from './rooms';
 import { endDeliver, startDeliver } from '../../tracing/spans';
 

@@ -7,7 +7,7 @@ import type { ApiCatalogue } from '../../../generated';
 import type { Metrics } from '../../metrics';
 import type { Bus, Envelope } from '../../ports/bus';
 import { PRESENCE_TTL_MS, type Presence as PresenceCounts } from '../../ports/store';
-import { checkEnvelope } from '../../routing/check-envelope';
+import { checkEnvelope } from '../../envelopes/check-envelope';
 import type { OnlineStatus } from './auth';
 
 export const ONLINE_STATUS_UPDATED = 'online-status-updated';
