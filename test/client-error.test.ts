@@ -65,22 +65,24 @@ it('a malformed request after an answered one on the same connection drops the c
 
 // answerClientErrors on its own, with a stand-in for the socket Node hands 'clientError'.
 describe('answerClientErrors', () => {
-  function socketStub(state: { writable?: boolean; bytesWritten?: number } = {}) {
-    const socket = Object.assign(new EventEmitter(), {
-      writable: state.writable ?? true,
-      bytesWritten: state.bytesWritten ?? 0,
-      written: undefined as string | undefined,
-      destroyed: false,
-      end(text: string) {
-        this.written = text;
-        this.emit('finish');
-      },
-      destroy() {
-        this.destroyed = true;
-      },
-    });
-    return socket;
+  class SocketStub extends EventEmitter {
+    written: string | undefined;
+    destroyed = false;
+    constructor(
+      readonly writable = true,
+      readonly bytesWritten = 0,
+    ) {
+      super();
+    }
+    end(text: string) {
+      this.written = text;
+      this.emit('finish');
+    }
+    destroy() {
+      this.destroyed = true;
+    }
   }
+  const socketStub = (state: { writable?: boolean; bytesWritten?: number } = {}) => new SocketStub(state.writable, state.bytesWritten);
 
   function setup() {
     const server = createServer();

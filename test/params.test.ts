@@ -1,5 +1,5 @@
 // Provider-state parameters are consumer-chosen JSON: read without trusting their shape.
-import { eventually, integer, object, params, text } from '../src/pact-verification/params';
+import { eventually, integer, object, params, text, type JsonMap } from '../src/pact-verification/params';
 
 describe('params', () => {
   it('is the object given, or an empty one for anything else', () => {
@@ -15,7 +15,7 @@ describe('text', () => {
     expect(text({ id: 0 }, 'id')).toBe('0');
   });
 
-  it.each([[{}], [{ id: '' }], [{ id: null }], [{ id: true }], [{ id: ['x'] }], [{ id: { v: 1 } }]])('throws naming the parameter and what it got: %p', (p) => {
+  it.each<[JsonMap]>([[{}], [{ id: '' }], [{ id: null }], [{ id: true }], [{ id: ['x'] }], [{ id: { v: 1 } }]])('throws naming the parameter and what it got: %p', (p) => {
     expect(() => text(p, 'id')).toThrow(`provider state parameter "id" is missing (got ${JSON.stringify(p.id)})`);
   });
 });
