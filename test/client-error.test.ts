@@ -1,6 +1,10 @@
 // Requests Node's HTTP parser refuses are answered like Node's default (400, 431), counted, and
 // never end the process.
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
+import { answerClientErrors } from '../src/http/client-error';
+import { Metrics } from '../src/metrics';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { waitFor } from './helpers/wait';
 import { metricValue, rawRequest } from './helpers/raw-http';
@@ -57,4 +61,71 @@ it('a malformed request after an answered one on the same connection drops the c
   socket.write('GARBAGE\r\n\r\n');
   await closed;
   expect(text.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 200']);
+});
+
+// answerClientErrors on its own, with a stand-in for the socket Node hands 'clientError'.
+describe('answerClientErrors', () => {
+  class SocketStub extends EventEmitter {
+    written: string | undefined;
+    destroyed = false;
+    constructor(
+      readonly writable = true,
+      readonly bytesWritten = 0,
+    ) {
+      super();
+    }
+    end(text: string) {
+      this.written = text;
+      this.emit('finish');
+    }
+    destroy() {
+      this.destroyed = true;
+    }
+  }
+  const socketStub = (state: { writable?: boolean; bytesWritten?: number } = {}) => new SocketStub(state.writable, state.bytesWritten);
+
+  function setup() {
+    const server = createServer();
+    const metrics = new Metrics({ defaultMetrics: false });
+    answerClientErrors(server, metrics);
+    const emit = (code: string | undefined, socket = socketStub()) => {
+      server.emit('clientError', Object.assign(new Error('parse error'), { code }), socket);
+      return socket;
+    };
+    const count = async (kind: string) => (await metrics.badInputTotal.get()).values.find((v) => v.labels.kind === kind && v.labels.api === 'http')?.value ?? 0;
+    return { emit, count };
+  }
+
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 431, 'Request Header Fields Too Large', 'headers_too_large'],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413, 'Payload Too Large', 'chunk_extensions_too_large'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'Request Timeout', 'request_timeout'],
+    ['HPE_INVALID_METHOD', 400, 'Bad Request', 'malformed_request'],
+    [undefined, 400, 'Bad Request', 'malformed_request'],
+  ])('%s: answered %d, counted as %s, the connection closed after the answer', async (code, status, reason, kind) => {
+    const { emit, count } = setup();
+    const socket = emit(code);
+    expect(socket.written).toBe(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    expect(socket.destroyed).toBe(true);
+    expect(await count(kind)).toBe(1);
+  });
+
+  it('a client that hung up (ECONNRESET): no answer, not counted, the socket destroyed', async () => {
+    const { emit, count } = setup();
+    const socket = emit('ECONNRESET');
+    expect(socket.written).toBeUndefined();
+    expect(socket.destroyed).toBe(true);
+    expect(await count('malformed_request')).toBe(0);
+  });
+
+  it.each([
+    ['something was already written on the connection', { bytesWritten: 10 }],
+    ['the socket is no longer writable', { writable: false }],
+  ])('%s: counted, dropped without a status line', async (_what, state) => {
+    const { emit, count } = setup();
+    const socket = emit('HPE_INVALID_METHOD', socketStub(state));
+    expect(socket.written).toBeUndefined();
+    expect(socket.destroyed).toBe(true);
+    expect(await count('malformed_request')).toBe(1);
+  });
 });
