@@ -1,7 +1,7 @@
 // checkEnvelope: the one decision whether a publish envelope fits an API's spec (message, `to`, data).
 import Ajv from 'ajv';
 import type { ApiCatalogue, MessageEntry } from '../generated';
-import { checkEnvelope, publishable } from '../src/routing/check-envelope';
+import { checkEnvelope, publishable } from '../src/envelopes/check-envelope';
 
 const ajv = new Ajv({ allErrors: true });
 const validateData = ajv.compile({

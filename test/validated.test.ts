@@ -3,7 +3,7 @@
 import Ajv from 'ajv';
 import type { ApiCatalogue, MessageEntry } from '../generated';
 import { DeadLetterError, type Envelope } from '../src/ports/bus';
-import { fanoutHandler, workHandler, type AcceptedHandler } from '../src/routing/validated';
+import { fanoutHandler, workHandler, type AcceptedHandler } from '../src/envelopes/validated';
 
 const validateData = new Ajv().compile({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] });
 const catalogue = {
