@@ -20,6 +20,7 @@ import {
   type Windows,
 } from '../ports/store';
 import { reconnectOptions, StoreConnection, type ConnectionTimings } from './redis-connection';
+import { migrateLegacyLayout } from './redis-migration';
 import {
   ADD_LEASED_JOB,
   APPEND_TO_LOG,
@@ -47,6 +48,8 @@ export interface RedisStoreOptions {
   availability?: AvailabilityListener;
   /** Errors that are no outage (a notification listener that threw). */
   onError?: (error: unknown) => void;
+  /** Where the start-up migration of the old key layout says what it moved (pino's signature). */
+  log?: { info(details: object, message: string): void; warn(details: object, message: string): void };
 }
 
 /** Redis commands defined from our Lua scripts. */
@@ -268,6 +271,10 @@ export class RedisBackend implements StoreBackend {
   private readonly prefix: string;
   private readonly subscribed: Promise<unknown>;
   private readonly availability: Availability;
+  /** Settles once the old key layout is moved (redis-migration.ts); not ready before. */
+  private readonly migrated: Promise<void>;
+  private migrationDone = false;
+  private closed = false;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     const prefix = (this.prefix = options.prefix ?? 'switchyard:');
@@ -295,6 +302,7 @@ export class RedisBackend implements StoreBackend {
     redis.defineCommand('holdLeasedJob', { numberOfKeys: 4, lua: HOLD_LEASED_JOB });
     redis.defineCommand('finishLeasedJob', { numberOfKeys: 4, lua: FINISH_LEASED_JOB });
     redis.defineCommand('hit', { numberOfKeys: 1, lua: HIT });
+    this.migrated = this.migrate(prefix, timings.reconnectMs, options.log);
     // One pattern subscription for every topic: onNotify stays synchronous and cannot miss a
     // notify sent right after it returns (once this subscription is live).
     this.subscribed = this.subscriber.psubscribe(`${prefix}notify:*`);
@@ -311,9 +319,26 @@ export class RedisBackend implements StoreBackend {
     });
   }
 
-  /** Resolves once the notification subscription is live. */
+  /** Moves the old layout, retrying while Redis is unreachable, until it succeeds or the store closes. */
+  private async migrate(prefix: string, retryMs: number, log: RedisStoreOptions['log']): Promise<void> {
+    while (!this.closed) {
+      try {
+        const { cursors, channels } = await migrateLegacyLayout(this.shared.redis, prefix);
+        if (cursors.moved + cursors.superseded + channels.moved + channels.superseded > 0) {
+          log?.info({ cursors, channels }, 'redis: moved the pre-split key layout (superseded: a newer value was already there)');
+        }
+        this.migrationDone = true;
+        return;
+      } catch (err) {
+        log?.warn({ err }, 'redis: moving the pre-split key layout failed; retrying');
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
+  }
+
+  /** Resolves once the notification subscription is live and the old key layout is moved. */
   async connected(): Promise<void> {
-    await this.subscribed;
+    await Promise.all([this.subscribed, this.migrated]);
   }
 
   keyValue<T>(name: string, options: { text?: boolean } = {}): KeyValue<T> {
@@ -357,13 +382,14 @@ export class RedisBackend implements StoreBackend {
   async ready(): Promise<boolean> {
     const { redis } = this.shared;
     try {
-      return this.subscriber.status === 'ready' && redis.status === 'ready' && (await redis.ping()) === 'PONG';
+      return this.migrationDone && this.subscriber.status === 'ready' && redis.status === 'ready' && (await redis.ping()) === 'PONG';
     } catch {
       return false;
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.availability.close();
     this.listeners.clear();
     // quit() waits for pending replies; a connection that is down has none to wait for.
@@ -382,7 +408,7 @@ export class RedisStore extends Store {
     this.redisBackend = backend;
   }
 
-  /** Resolves once the notification subscription is live. */
+  /** Resolves once the notification subscription is live and the old key layout is moved. */
   connected(): Promise<void> {
     return this.redisBackend.connected();
   }
