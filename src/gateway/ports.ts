@@ -69,6 +69,7 @@ export function createBus(config: Config, log: Logger, metrics: Metrics): Bus {
 export function createStore(config: Config, log: Logger, metrics: Metrics): Store {
   if (!config.redisUrl) return new MemoryStore();
   return new RedisStore(config.redisUrl, {
+    log,
     timeoutMs: config.dependencyTimeoutMs,
     reconnectMs: config.dependencyReconnectMs,
     availability: availabilityReport('redis', log, metrics),
