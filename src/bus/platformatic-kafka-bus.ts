@@ -48,6 +48,8 @@ interface Member extends HandledPositions {
   stopped: boolean;
   /** Fanout: partition -> when its offset was last committed. */
   commits: Map<number, number>;
+  /** The group generation whose partition assignment the consumer holds (set once it has synced). */
+  synced: number;
 }
 
 /** How often a fanout consumer commits the offset it delivered up to. */
@@ -151,7 +153,7 @@ export class PlatformaticKafkaBus implements Bus {
     if (this.closed) throw new Error('PlatformaticKafkaBus is closed');
     const groupId = mode === 'work' ? `${this.clientId}.work.${api}` : `${this.clientId}.fanout.${api}.${this.nodeId}.${randomUUID().slice(0, 8)}`;
     const target = { api, mode, topic: this.topic(api), maxJsonDepth: this.maxJsonDepth, handler, onError: this.options.onError };
-    const member: Member = { api, mode, groupId, target, chains: new Map(), joined: false, stopped: false, commits: new Map(), waiters: new Set() };
+    const member: Member = { api, mode, groupId, target, chains: new Map(), joined: false, stopped: false, commits: new Map(), synced: -1, waiters: new Set() };
     this.members.add(member);
     const started = this.runConsumer(member, 0);
     // As kafkajs's: with the broker up the subscription counts once consuming (a fanout group's
@@ -184,6 +186,8 @@ export class PlatformaticKafkaBus implements Bus {
         deserializers: this.kafka.stringDeserializers,
       });
       consumer.on('error', (err: unknown) => this.reportError(err, { api, mode, event: 'consumer error' }));
+      // generationId changes at JoinGroup, the assignment only at SyncGroup, which emits this.
+      consumer.on('consumer:group:join', (event: { generationId: number }) => (member.synced = event.generationId));
       try {
         await this.ensureTopics();
         if (mode === 'fanout' && !member.handled) {
@@ -197,6 +201,7 @@ export class PlatformaticKafkaBus implements Bus {
         const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: mode === 'work' ? 'earliest' : 'latest', autocommit: false });
         member.consumer = consumer;
         member.stream = stream;
+        member.synced = Math.max(member.synced, consumer.generationId);
         member.joined = true;
         this.read(member, stream);
         if (mode === 'work') await this.othersRejoined(member, consumer.generationId);
@@ -211,13 +216,13 @@ export class PlatformaticKafkaBus implements Bus {
 
   /**
    * Our join made this node's other members of the group rebalance: wait (at most a session timeout)
-   * until they have joined the new generation, so that no record is handled under the old
-   * assignment and then again by the member it moved to.
+   * until they hold their assignment of the new generation, so that no record is handled under the
+   * old assignment and then again by the member it moved to.
    */
   private async othersRejoined(member: Member, generation: number): Promise<void> {
     const others = () => [...this.members].filter((m) => m !== member && m.groupId === member.groupId && m.consumer);
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && !this.closed; ) {
-      if (others().every((m) => m.consumer!.generationId >= generation)) return;
+      if (others().every((m) => m.synced >= generation)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -228,7 +233,7 @@ export class PlatformaticKafkaBus implements Bus {
     stream.on('data', (message: Record_) => {
       if (++queued >= MAX_QUEUED) stream.pause();
       const previous = member.chains.get(message.partition) ?? Promise.resolve();
-      const next = previous.then(() => this.handle(member, message));
+      const next = previous.then(() => this.handle(member, stream.consumer, message));
       member.chains.set(message.partition, next);
       void next.finally(() => {
         if (--queued < MAX_QUEUED / 2 && stream.isPaused() && !stream.destroyed) stream.resume();
@@ -251,8 +256,11 @@ export class PlatformaticKafkaBus implements Bus {
   }
 
   /** Handles one record; never rejects (a work record is tried again until it is done or the consumer stops). */
-  private async handle(member: Member, message: Record_): Promise<void> {
+  private async handle(member: Member, consumer: StringConsumer, message: Record_): Promise<void> {
     const { api, mode } = member;
+    // A fetch sent before a rebalance can answer after it with records of a partition that moved to
+    // another member (the client does not drop them): that member handles them, not this one.
+    if (mode === 'work' && !owns(consumer, message)) return;
     for (let attempt = 0; ; attempt++) {
       if (member.stopped && mode === 'work') return; // not committed: another member gets it
       try {
@@ -328,6 +336,11 @@ export class PlatformaticKafkaBus implements Bus {
     await Promise.allSettled(members.map((m) => this.stop(m)));
     await Promise.allSettled([this.producer.close(), this.admin.close(), this.prober.close()]);
   }
+}
+
+/** Whether the record's partition is assigned to the consumer now. */
+function owns(consumer: StringConsumer, message: Record_): boolean {
+  return consumer.assignments?.some((a) => a.topic === message.topic && a.partitions.includes(message.partition)) ?? false;
 }
 
 /** Every error inside a @platformatic/kafka error (it nests them in `errors` and `cause`). */
