@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import { endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
+import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { kafkaTopic } from './topics';
 import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 import { BrokerProbe } from './kafka-probe';
@@ -98,6 +99,7 @@ export class KafkaBus implements Bus {
     this.reconnectMs = options.reconnectMs ?? 500;
     this.retry = { initialRetryTime: Math.min(100, this.reconnectMs), maxRetryTime: this.reconnectMs, retries: 10 };
     this.availability = new Availability(options.availability);
+    stopKafkajsIdleLoop(); // an idle connection would otherwise spin a 1 ms timer (see the file)
     const client = { clientId: this.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING };
     this.kafka = new Kafka({ ...client, retry: this.retry });
     // Idempotent: a retried send is written once (kafkajs needs one request in flight for it). Its
