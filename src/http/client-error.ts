@@ -1,8 +1,8 @@
 // Requests Node's HTTP parser refuses (a malformed request line or header, an unknown version,
 // headers over the limit, a request that took too long to arrive) never reach Koa: the server's
 // 'clientError' answers them as Node would by default (400, 431, 413 or 408, only while nothing
-// else was written on the connection, then the connection is dropped) and counts them. So is an
-// HTTP/2 connection preface, or any PRI request, which the parser would leave hanging.
+// else was written on the connection, then the connection is dropped) and counts them. An HTTP/2
+// connection preface, or any PRI request, which the parser may leave hanging, is answered likewise.
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Metrics } from '../metrics';

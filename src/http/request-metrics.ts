@@ -9,7 +9,6 @@ export function requestMetrics(metrics: Metrics) {
     try {
       await next();
     } finally {
-      // The route template, not the raw path, keeps label cardinality bounded.
       const labels = { route: routeTemplate(ctx), method: ctx.method, status: String(ctx.status) };
       metrics.httpRequestsTotal.inc(labels);
       end(labels);
