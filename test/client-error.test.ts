@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { answerClientErrors } from '../src/http/client-error';
+import { answerClientErrors, priLine } from '../src/http/client-error';
 import { Metrics } from '../src/metrics';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { waitFor } from './helpers/wait';
@@ -45,6 +45,55 @@ it('headers over the limit get 431', async () => {
   const answer = await rawRequest(gw.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   expect(answer).toMatchObject({ status: 431, closed: true });
   expect(await badInput('headers_too_large')).toBe(before + 1);
+});
+
+// Node's parser waits for the rest of an HTTP/2 preface after a PRI line and an empty line, and
+// would leave these hanging until its headers timeout.
+it.each([
+  ['a PRI request line (fuzz seed 874913678)', ['PRI /Bdq3IWZ HTTP/1.1\r\n\r\n']],
+  ['the start of an HTTP/2 preface', ['PRI * HTTP/2.0\r\n\r\n']],
+  ['a PRI request line after empty lines', ['\r\n\r\nPRI / HTTP/1.0\r\n\r\n']],
+  ['a PRI request line in pieces', ['P', 'RI / HTTP/1.1\r\n', '\r\n']],
+  ['a whole HTTP/2 preface (the parser refuses it itself)', ['PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0']],
+])('%s gets 400 at once, is counted as http2_preface, and the connection is closed', async (_what, pieces) => {
+  const before = await badInput('http2_preface');
+  const answer = await rawRequest(gw.url, pieces[0], 5_000, pieces.slice(1));
+  expect(answer).toMatchObject({ status: 400, closed: true });
+  expect(answer.text.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 400']);
+  expect(await badInput('http2_preface')).toBe(before + 1);
+  expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+});
+
+it('a request that starts like PRI but is not is served as usual, in pieces too', async () => {
+  const request = 'PROPFIND /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  expect(await rawRequest(gw.url, request)).toMatchObject({ status: 501, closed: true });
+  expect(await rawRequest(gw.url, request.slice(0, 2), 5_000, [request.slice(2)])).toMatchObject({ status: 501, closed: true });
+});
+
+describe('priLine', () => {
+  it.each([
+    ['PRI / HTTP/1.1\r\n', true],
+    ['\r\n\nPRI * HTTP/2.0', true],
+    ['PRI ', true],
+    ['GET / HTTP/1.1', false],
+    ['PRIX / HTTP/1.1', false],
+    ['pri / HTTP/1.1', false],
+    ['\r\nPOST', false],
+    ['PRO', false],
+  ])('%j: %s', (bytes, verdict) => {
+    expect(priLine(Buffer.from(bytes, 'latin1'))).toBe(verdict);
+  });
+
+  it.each([
+    ['', ''],
+    ['\r\n', ''],
+    ['P', 'P'],
+    ['\r\nPR', 'PR'],
+    ['PRI', 'PRI'],
+  ])('%j is too short to say: it keeps %j for the next bytes', (bytes, kept) => {
+    const verdict = priLine(Buffer.from(bytes, 'latin1'));
+    expect(Buffer.isBuffer(verdict) && verdict.toString('latin1')).toBe(kept);
+  });
 });
 
 it('an HTTP/0.9 request line is answered as HTTP/1.x (the parser accepts it)', async () => {
@@ -100,6 +149,7 @@ describe('answerClientErrors', () => {
     ['HPE_HEADER_OVERFLOW', 431, 'Request Header Fields Too Large', 'headers_too_large'],
     ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413, 'Payload Too Large', 'chunk_extensions_too_large'],
     ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'Request Timeout', 'request_timeout'],
+    ['HPE_PAUSED_H2_UPGRADE', 400, 'Bad Request', 'http2_preface'],
     ['HPE_INVALID_METHOD', 400, 'Bad Request', 'malformed_request'],
     [undefined, 400, 'Bad Request', 'malformed_request'],
   ])('%s: answered %d, counted as %s, the connection closed after the answer', async (code, status, reason, kind) => {

@@ -44,6 +44,13 @@ describe('request log', () => {
     expect(JSON.stringify(started.lines)).not.toContain('query-secret-value');
   });
 
+  it('names a request a router middleware refused (a malformed body) by its route template', async () => {
+    const started = await gatewayLogging({});
+    gw = started.gw;
+    expect((await call(`${gw.url}/publish/v1/pizza/batch`, { body: '{"events": [' })).status).toBe(400);
+    expect(requests(started.lines)).toEqual([expect.objectContaining({ method: 'POST', route: '/publish/v1/:api/batch', status: 400 })]);
+  });
+
   it('keeps a usable X-Request-Id from the caller and replaces an unusable one', async () => {
     const started = await gatewayLogging({});
     gw = started.gw;

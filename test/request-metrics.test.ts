@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { AddressInfo } from 'node:net';
 import { Metrics } from '../src/metrics';
 import { requestMetrics } from '../src/http/request-metrics';
+import { call, startGateway } from './helpers/gateway';
 
 async function serve(metrics: Metrics) {
   const router = new Router();
@@ -48,4 +49,14 @@ it('counts by route template (not the raw path), method and status, and times ea
     [{ route: 'unmatched', method: 'GET', status: '404' }, 1],
     [{ route: '/boom', method: 'GET', status: expect.any(String) }, 1],
   ]);
+});
+
+it('counts a request a router middleware of the gateway refused (a malformed body) under its route template', async () => {
+  const gw = await startGateway();
+  try {
+    expect((await call(`${gw.url}/publish/v1/pizza/batch`, { body: '{"events": [' })).status).toBe(400);
+    expect(await counted(gw.gateway.context.metrics)).toEqual([[{ route: '/publish/v1/:api/batch', method: 'POST', status: '400' }, 1]]);
+  } finally {
+    await gw.stop();
+  }
 });

@@ -9,6 +9,7 @@ import { DEV_JWT_SECRET } from '../src/config';
 import { signToken } from '../src/auth/token';
 import { AppClient, type Connect } from './compat/workspace-app';
 import { startServeProcess, type ServeProcess } from './helpers/process';
+import { rawRequest } from './helpers/raw-http';
 import { waitFor } from './helpers/wait';
 import { describeWithKafka } from './services/services';
 
@@ -72,6 +73,11 @@ describeWithKafka('serve with two workers', (brokers) => {
     const before = await healthzCount(node.url);
     for (let i = 0; i < 20; i++) expect(await getFresh(`${node.url}/healthz`)).toBe(200);
     expect(await healthzCount(node.url)).toBe(before + 20);
+  });
+
+  it('a PRI request line (an HTTP/2 preface) gets 400 from either worker at once, not a hang', async () => {
+    // node:cluster hands connections to the workers in turn: four reach both.
+    for (let i = 0; i < 4; i++) expect(await rawRequest(node.url, 'PRI /Bdq3IWZ HTTP/1.1\r\n\r\n')).toMatchObject({ status: 400, closed: true });
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParameterizedContext } from 'koa';
 import type { LogLevel } from '../config';
 import type { Logger } from '../log';
+import { routeTemplate } from './route-template';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 // Printable, bounded and free of spaces and quotes: it goes into logs and back into a header.
@@ -28,7 +29,7 @@ export function requestLog(log: Logger, level: LogLevel) {
       await next();
     } finally {
       // The route template, not the raw path: paths carry secrets (`?secret=`) and ids.
-      const route = String((ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched');
+      const route = routeTemplate(ctx);
       const lineLevel = OPS_ROUTES.has(route) && ctx.status < 400 ? quiet : level;
       if (lineLevel !== 'silent' && log.isLevelEnabled(lineLevel)) {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;

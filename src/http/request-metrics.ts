@@ -1,6 +1,7 @@
 // Counts every HTTP request by matched route, method and status.
 import type { ParameterizedContext } from 'koa';
 import type { Metrics } from '../metrics';
+import { routeTemplate } from './route-template';
 
 export function requestMetrics(metrics: Metrics) {
   return async (ctx: ParameterizedContext, next: () => Promise<unknown>): Promise<void> => {
@@ -8,9 +9,7 @@ export function requestMetrics(metrics: Metrics) {
     try {
       await next();
     } finally {
-      // The route template, not the raw path, keeps label cardinality bounded.
-      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      const labels = { route: String(route), method: ctx.method, status: String(ctx.status) };
+      const labels = { route: routeTemplate(ctx), method: ctx.method, status: String(ctx.status) };
       metrics.httpRequestsTotal.inc(labels);
       end(labels);
     }

@@ -2,6 +2,7 @@
 // lines, bad upgrades). Resolves with what the server wrote once it closes the connection, or when
 // `waitMs` has passed (then `closed` is false).
 import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface RawAnswer {
   text: string;
@@ -10,11 +11,19 @@ export interface RawAnswer {
   closed: boolean;
 }
 
-export function rawRequest(url: string, bytes: string | Buffer, waitMs = 5_000): Promise<RawAnswer> {
+export function rawRequest(url: string, bytes: string | Buffer, waitMs = 5_000, later: (string | Buffer)[] = []): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    // Each of `later` goes in a TCP segment of its own, a moment after the one before.
+    const send = async () => {
+      socket.setNoDelay(true);
+      for (const [i, piece] of [bytes, ...later].entries()) {
+        if (i > 0) await delay(50);
+        if (socket.writable) socket.write(piece);
+      }
+    };
+    const socket = connect(Number(port), hostname, () => void send());
     const finish = (closed: boolean) => {
       clearTimeout(timer);
       socket.destroy();
