@@ -46,13 +46,24 @@ export class Heartbeat {
     // Pings go out in rounds shared by all sockets, so a socket needs no ping time of its own.
     const ping = t >= this.nextRound;
     if (ping) this.nextRound = t + this.intervalMs;
+    let overdue: WebSocket[] | undefined;
     for (const [ws, last] of this.lastPong) {
-      if (t - last > this.timeoutMs) {
-        this.lastPong.delete(ws);
-        ws.terminate();
-      } else if (ping) {
-        ws.ping();
-      }
+      if (t - last > this.timeoutMs) (overdue ??= []).push(ws);
+      else if (ping) ws.ping();
+    }
+    // Timers run before the loop reads sockets: after a long turn (a big fan-out) a pong may be
+    // waiting unread. Judge again once the loop has read them, so a starved server does not drop
+    // clients that answered.
+    if (overdue) setImmediate(() => this.drop(overdue));
+  }
+
+  private drop(overdue: WebSocket[]): void {
+    const t = now();
+    for (const ws of overdue) {
+      const last = this.lastPong.get(ws);
+      if (last === undefined || t - last <= this.timeoutMs) continue;
+      this.lastPong.delete(ws);
+      ws.terminate();
     }
   }
 
