@@ -49,6 +49,19 @@ describe('CachingAuthenticator', () => {
     expect(inner.checks).toBe(2);
   });
 
+  it('refuses a token the wrapped authenticator stops accepting (its key dropped from the JWKS) within the TTL', async () => {
+    const { inner, cache, nowS, advance } = setup();
+    inner.valid.set('t', { sub: 'alice', iat: nowS(), exp: nowS() + 600 });
+    await cache.verify('t');
+    inner.valid.delete('t');
+    advance(TOKEN_CACHE_TTL_MS - 1);
+    await expect(cache.verify('t')).resolves.toMatchObject({ sub: 'alice' }); // the bounded delay
+    advance(1);
+    await expect(cache.verify('t')).rejects.toMatchObject({ reason: 'signature' });
+    await expect(cache.verify('t')).rejects.toMatchObject({ reason: 'signature' });
+    expect(cache.size).toBe(0);
+  });
+
   it('never answers from the cache at or after the token\'s exp, even within the TTL', async () => {
     const { inner, cache, nowS, advance } = setup();
     inner.valid.set('t', { sub: 'alice', iat: nowS(), exp: nowS() + 2 });
