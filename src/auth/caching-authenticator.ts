@@ -42,7 +42,7 @@ export class CachingAuthenticator implements Authenticator {
   ) {
     this.ttlMs = options.ttlMs ?? TOKEN_CACHE_TTL_MS;
     this.maxEntries = options.maxEntries ?? TOKEN_CACHE_MAX_ENTRIES;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now()); // read at each call: a test's fake clock applies
   }
 
   /** Tokens remembered now (tests). */
