@@ -7,7 +7,9 @@ import Router from '@koa/router';
 import { catalogues as generatedCatalogues } from '../../generated';
 import { socketEndpoints, type SocketEndpoint } from '../../generated/socket-endpoints';
 import type { Authenticator } from '../auth/authenticator';
+import { CachingAuthenticator } from '../auth/caching-authenticator';
 import { createAuthenticator } from '../auth/create-authenticator';
+import { tokenRules } from '../auth/token-rules';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../log';
 import { Metrics } from '../metrics';
@@ -71,7 +73,7 @@ export class Gateway {
       metrics,
       bus: options.bus ?? createBus(config, log, metrics),
       store: options.store ?? createStore(config, log, metrics),
-      auth: options.auth ?? createAuthenticator(config, log),
+      auth: options.auth ?? new CachingAuthenticator(createAuthenticator(config, log), tokenRules(config)),
       catalogues: options.catalogues ?? generatedCatalogues,
       socketEndpoints: options.socketEndpoints ?? socketEndpoints,
       connections: new ConnectionLimits(
