@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { gameSnapshot, messageExample } from './helpers/examples';
 import { connect, sleep, type TestSocket } from './helpers/ws';
+import { metricValue } from './helpers/workspace-client';
 
 let gw: TestGateway;
 let publishToken: string;
@@ -122,7 +123,7 @@ describe('requests and replies', () => {
 
 describe('replies that break the spec', () => {
   /** outgoing_invalid_total of a games message: replies refused before sending. */
-  const refused = async (message: string) => (await gw.gateway.context.metrics.outgoingInvalidTotal.get()).values.find((v) => v.labels.api === 'games' && v.labels.message === message)?.value ?? 0;
+  const refused = (message: string) => metricValue(gw.gateway.context.metrics.outgoingInvalidTotal, { api: 'games', message });
 
   it('a reply of the gateway\'s own that breaks the spec is not sent: 400 Request failed, counted', async () => {
     // A stored game the spec refuses (written past the bus, which would have dead-lettered it).

@@ -12,6 +12,7 @@ import type { Catalogues } from '../src/apis/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { ROOT, runGenerate } from './helpers/run-generate';
+import { metricValue } from './helpers/workspace-client';
 
 const work = join(ROOT, '.tmp', `spec-actions-${process.pid}`);
 let catalogues: Catalogues;
@@ -58,7 +59,7 @@ const actions = (handlers: Handlers = good) => new SpecActions(gw.gateway.contex
 const ask = (frame: unknown, handlers?: Handlers) => actions(handlers).answer(typeof frame === 'string' ? frame : JSON.stringify(frame), caller);
 const error = (id: string | null, status: number, errors: unknown[]) => ({ type: 'error', id, status, errors });
 /** outgoing_invalid_total of a todos message (the frames refused before sending). */
-const refused = async (message: string) => (await gw.gateway.context.metrics.outgoingInvalidTotal.get()).values.find((v) => v.labels.api === 'todos' && v.labels.message === message)?.value ?? 0;
+const refused = (message: string) => metricValue(gw.gateway.context.metrics.outgoingInvalidTotal, { api: 'todos', message });
 
 describe('loadHandlers', () => {
   // A new folder per file: Jest's resolver remembers what it found (or did not) at a path.
