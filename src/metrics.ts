@@ -40,6 +40,8 @@ export class Metrics {
    * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
    */
   readonly badInputTotal: Counter<'api' | 'kind'>;
+  /** Frames the gateway was about to send that break their spec message, so were not sent (envelopes/sendable.ts). */
+  readonly outgoingInvalidTotal: Counter<'api' | 'message'>;
   /** 1 while Kafka / Redis answer, 0 during an outage. */
   readonly dependencyUp: Gauge<'dependency'>;
   readonly dependencyOutagesTotal: Counter<'dependency'>;
@@ -134,6 +136,12 @@ export class Metrics {
       name: 'bad_input_total',
       help: 'Malformed or refused input (request lines, upgrades, bodies, frames, packets, records) by API and kind',
       labelNames: ['api', 'kind'],
+      registers,
+    });
+    this.outgoingInvalidTotal = new Counter({
+      name: 'outgoing_invalid_total',
+      help: 'Frames, replies and webhook bodies not sent because they break their spec message, by API and message id',
+      labelNames: ['api', 'message'],
       registers,
     });
     this.dependencyUp = new Gauge({

@@ -1,15 +1,26 @@
 // The games WebSocket (games-websocket.md + ORIGINALS.md) end to end.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { gameSnapshot, messageExample } from './helpers/examples';
 import { connect, sleep, type TestSocket } from './helpers/ws';
+import { metricValue } from './helpers/workspace-client';
 
 let gw: TestGateway;
 let publishToken: string;
+/** The game back-end of forwarded requests: answers whatever `backendAnswer` holds. */
+let backend: Server;
+let backendAnswer: unknown = { response_status: 200, errors: [], data: null };
 beforeAll(async () => {
-  gw = await startGateway({ WS_MAX_FRAME_BYTES: '4096' });
+  backend = createServer((_req, res) => res.end(JSON.stringify(backendAnswer)));
+  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  gw = await startGateway({ WS_MAX_FRAME_BYTES: '4096', ACTION_BACKENDS: `games=http://127.0.0.1:${(backend.address() as AddressInfo).port}/` });
   publishToken = await gw.token('game-service', {}, 'publish');
 });
-afterAll(() => gw.stop());
+afterAll(async () => {
+  await gw.stop();
+  await new Promise((resolve) => backend.close(resolve));
+});
 
 const open = async (claims: Record<string, unknown> | null, sub = 'alice'): Promise<TestSocket> => {
   const key = claims === null ? '' : `?session_key=${await gw.token(sub, claims)}`;
@@ -107,6 +118,34 @@ describe('requests and replies', () => {
     const s = await open({});
     s.send('x'.repeat(8192));
     expect((await s.closed).code).toBe(1009);
+  });
+});
+
+describe('replies that break the spec', () => {
+  /** outgoing_invalid_total of a games message: replies refused before sending. */
+  const refused = (message: string) => metricValue(gw.gateway.context.metrics.outgoingInvalidTotal, { api: 'games', message });
+
+  it('a reply of the gateway\'s own that breaks the spec is not sent: 400 Request failed, counted', async () => {
+    // A stored game the spec refuses (written past the bus, which would have dead-lettered it).
+    await gw.gateway.context.store.snapshots.set('161', { ...gameSnapshot(161), state: 'no such state' });
+    const before = await refused('retrieveReply');
+    const s = await open({});
+    request(s, { action: 'retrieve', pk: 161, request_id: 'bad' });
+    expect((await replyTo(s, 'bad')).payload).toEqual({ errors: ['Request failed'], data: null, action: 'retrieve', response_status: 400, request_id: 'bad' });
+    expect(await refused('retrieveReply')).toBe(before + 1);
+    s.ws.close();
+  });
+
+  it('a back-end answer that is not a valid reply is not relayed: 502, counted', async () => {
+    backendAnswer = { response_status: 200, errors: [], data: { not: 'a game' } };
+    const s = await open({});
+    const before = await refused('nextQuestionReply');
+    request(s, { action: 'next_question', pk: 1, request_id: 'nq' });
+    expect((await replyTo(s, 'nq')).payload).toEqual({
+      errors: ["next_question: the game back-end's answer is not a valid reply"], data: null, action: 'next_question', response_status: 502, request_id: 'nq',
+    });
+    expect(await refused('nextQuestionReply')).toBe(before + 1);
+    s.ws.close();
   });
 });
 

@@ -14,6 +14,7 @@ describe('Metrics', () => {
     metrics.connectionsOpen.set({ api: 'workspace' }, 4);
     metrics.badInputTotal.inc({ api: 'http', kind: 'malformed_request' });
     metrics.limitsHitTotal.inc({ api: 'games', limit: 'connections_per_ip' });
+    metrics.outgoingInvalidTotal.inc({ api: 'games', message: 'joinReply' });
 
     const text = await metrics.text();
     expect(text).toContain('http_requests_total{route="/publish/v1/:api",method="POST",status="202"} 1');
@@ -28,6 +29,7 @@ describe('Metrics', () => {
     expect(text).toContain('connections_open{api="workspace"} 4');
     expect(text).toContain('bad_input_total{api="http",kind="malformed_request"} 1');
     expect(text).toContain('limits_hit_total{api="games",limit="connections_per_ip"} 1');
+    expect(text).toContain('outgoing_invalid_total{api="games",message="joinReply"} 1');
   });
 
   it('includes default process metrics unless turned off', async () => {

@@ -12,6 +12,7 @@ import type { Catalogues } from '../src/apis/context';
 import type { ApiName } from '../src/ports/bus';
 import { startGateway, type TestGateway } from './helpers/gateway';
 import { ROOT, runGenerate } from './helpers/run-generate';
+import { metricValue } from './helpers/workspace-client';
 
 const work = join(ROOT, '.tmp', `spec-actions-${process.pid}`);
 let catalogues: Catalogues;
@@ -57,6 +58,8 @@ const good: Handlers = { add: async () => ({ item }), list: () => ({ items: [ite
 const actions = (handlers: Handlers = good) => new SpecActions(gw.gateway.context, 'todos' as ApiName, endpoint, handlers);
 const ask = (frame: unknown, handlers?: Handlers) => actions(handlers).answer(typeof frame === 'string' ? frame : JSON.stringify(frame), caller);
 const error = (id: string | null, status: number, errors: unknown[]) => ({ type: 'error', id, status, errors });
+/** outgoing_invalid_total of a todos message (the frames refused before sending). */
+const refused = (message: string) => metricValue(gw.gateway.context.metrics.outgoingInvalidTotal, { api: 'todos', message });
 
 describe('loadHandlers', () => {
   // A new folder per file: Jest's resolver remembers what it found (or did not) at a path.
@@ -129,7 +132,9 @@ describe('SpecActions.answer', () => {
     const throws: Handlers = { ...good, list: () => { throw new Error('bug'); } };
     expect(await ask({ type: 'list', id: 'r3' }, throws)).toEqual(error('r3', 500, ['Internal error']));
     const wrong: Handlers = { ...good, list: () => ({ items: 'none' }) };
+    const before = await refused('listReply');
     expect(await ask({ type: 'list', id: 'r4' }, wrong)).toEqual(error('r4', 500, ["list: the handler's reply breaks the spec"]));
+    expect(await refused('listReply')).toBe(before + 1);
   });
 
   it('refuses a handler publish that breaks the spec (500), and delivers a good one to the caller\'s audience', async () => {
@@ -150,7 +155,9 @@ describe('SpecActions.answer', () => {
     answer = { status: 200, body: JSON.stringify({ response_status: 403, errors: ['Not your list'], data: null }) };
     expect(await ask({ type: 'archive', id: 'a2' })).toEqual(error('a2', 403, ['Not your list']));
     answer = { status: 200, body: JSON.stringify({ response_status: 200, errors: [], data: { archived: -1 } }) };
+    const before = await refused('archiveReply');
     expect(await ask({ type: 'archive', id: 'a3' })).toEqual(error('a3', 502, ["archive: the back-end's answer is not a valid reply"]));
+    expect(await refused('archiveReply')).toBe(before + 1);
     answer = { status: 500, body: 'oops' };
     expect(await ask({ type: 'archive', id: 'a4' })).toEqual(error('a4', 502, ['Archive back-end answered HTTP 500']));
   });
@@ -166,6 +173,15 @@ describe('SpecActions.answer', () => {
     } finally {
       await bare.stop();
     }
+  });
+
+  it('sends nothing (undefined) when not even an error frame the spec accepts can be built, and counts it', async () => {
+    // An error message stricter than the generator checks: the list reply (it requires `items`).
+    const strict = new SpecActions(gw.gateway.context, 'todos' as ApiName, { ...endpoint, error: 'listReply' }, good);
+    const before = await refused('listReply');
+    expect(await strict.answer(JSON.stringify({ type: 'rename', id: 'r8' }), caller)).toBeUndefined();
+    expect(strict.refusal(undefined, 429, 'Too many requests')).toBeUndefined();
+    expect(await refused('listReply')).toBe(before + 2);
   });
 
   it('builds the refusal of a request it does not serve (over the rate) with the request id', () => {

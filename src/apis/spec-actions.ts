@@ -16,6 +16,7 @@ import type { ApiName } from '../ports/bus';
 import { ActionProxy } from '../envelopes/action-proxy';
 import { checkEnvelope } from '../envelopes/check-envelope';
 import { getAt, setAt } from '../envelopes/frame';
+import { sendable } from '../envelopes/sendable';
 import { describeErrors } from '../validation/describe-errors';
 import { deeperThan, tooDeep } from '../validation/json-depth';
 
@@ -114,7 +115,10 @@ export class SpecActions {
     return [...new Set(this.actions.flatMap((a) => (a.request.forward && !this.proxy.has(a.request.forward.backend) ? [a.request.forward.backend] : [])))];
   }
 
-  /** The frame that answers one client frame (`text` undefined: a binary frame); always one. */
+  /**
+   * The frame that answers one client frame (`text` undefined: a binary frame): always one, unless
+   * not even an error frame the spec accepts can be built (undefined: nothing is sent).
+   */
   async answer(text: string | undefined, caller: Caller): Promise<unknown> {
     let correlation: string | number | null = null;
     try {
@@ -134,7 +138,7 @@ export class SpecActions {
     }
   }
 
-  /** The error frame for a frame the gateway does not serve (over the rate), with its correlation id when it has one. */
+  /** The error frame for a frame the gateway does not serve (over the rate), with its correlation id when it has one (undefined: as answer's). */
   refusal(text: string | undefined, status: number, message: string): unknown {
     const read = this.read(text);
     return this.errorFrame('frame' in read ? this.correlationOf(read.frame) : null, status, [message]);
@@ -178,8 +182,7 @@ export class SpecActions {
     };
     const result = await action.handler!(request, context);
     const reply = this.frame(action.reply, result, correlation);
-    if (!action.reply.validate(reply)) {
-      this.ctx.log.error({ api: this.api, action: action.operationId, errors: describeErrors(action.reply.validate.errors) }, 'a handler reply breaks the spec');
+    if (!sendable(this.ctx, this.api, action.reply, reply, { action: action.operationId })) {
       throw new ActionError(500, `${action.operationId}: the handler's reply breaks the spec`);
     }
     if (published) await this.settled();
@@ -197,8 +200,7 @@ export class SpecActions {
     await this.settled();
     if (answer.status !== 200) return this.errorFrame(correlation, answer.status, answer.errors);
     const reply = this.frame(action.reply, answer.data, correlation);
-    if (!action.reply.validate(reply)) {
-      this.ctx.log.error({ api: this.api, action: action.operationId, errors: describeErrors(action.reply.validate.errors) }, 'a back-end answer is not a valid reply');
+    if (!sendable(this.ctx, this.api, action.reply, reply, { action: action.operationId, backend: rule.backend })) {
       this.ctx.metrics.forwardedRequestsTotal.inc({ api: this.api, action: action.operationId, outcome: 'bad_answer' });
       throw new ActionError(502, `${action.operationId}: the back-end's answer is not a valid reply`);
     }
@@ -207,19 +209,19 @@ export class SpecActions {
 
   /**
    * The error frame, held to the spec like every frame: a correlation id its schema cannot carry is
-   * left out (null), and errors from a back-end it does not allow become a 502.
+   * left out (null), and errors from a back-end it does not allow become a 502. The generator checked
+   * the error message's shape (status, errors): only a stricter schema refuses the last try, and then
+   * nothing is sent (undefined).
    */
   private errorFrame(correlation: string | number | null, status: number, errors: unknown[]): unknown {
     const replaced = ['The back-end answered errors the spec does not allow'];
     const tries: [string | number | null, number, unknown[]][] = [[correlation, status, errors], [null, status, errors], [correlation, 502, replaced], [null, 502, replaced]];
-    let frame: unknown;
-    for (const [id, code, list] of tries) {
-      frame = this.frame(this.error, { status: code, errors: list }, id);
-      if (this.error.validate(frame)) return frame;
+    for (const [n, [id, code, list]] of tries.entries()) {
+      const frame = this.frame(this.error, { status: code, errors: list }, id);
+      // A try the spec refuses falls through to the next; only the last one's refusal is a fault.
+      if (n < tries.length - 1 ? this.error.validate(frame) : sendable(this.ctx, this.api, this.error, frame)) return frame;
     }
-    // The generator checked the error message's shape (status, errors): only a stricter schema gets here.
-    this.ctx.log.error({ api: this.api, errors: describeErrors(this.error.validate.errors) }, 'an error reply breaks the spec');
-    return frame;
+    return undefined;
   }
 
   /** The handler's (or back-end's) fields, then the message's consts and the correlation id. */

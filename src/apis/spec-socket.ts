@@ -85,7 +85,8 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
           const who = await caller;
           if (!who) return;
           const frame = taken === REFUSED ? answers.refusal(text, 429, tooMany) : await answers.answer(text, who);
-          if (ws.readyState !== WebSocket.OPEN) return;
+          // undefined: not even an error frame the spec accepts could be built (logged and counted).
+          if (frame === undefined || ws.readyState !== WebSocket.OPEN) return;
           ws.send(JSON.stringify(frame));
           // Replies count against the socket's send budget like broadcasts.
           endpoint.budget.check(ws);

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GameSnapshot } from '../../generated/games/models';
 import { frameEvent, messageNamed } from '../apis/messenger/framing';
+import { describeErrors } from '../validation/describe-errors';
 import { PollingQueues } from '../apis/messenger/polling';
 import { eventually, integer, object, params, text, type AnyJson, type JsonMap } from './params';
 import type { Provider } from './provider';
@@ -25,8 +26,9 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
    * user without a callback (the next poll answers it).
    */
   const queue = async (userId: string, name: string, data: unknown) => {
-    const framed = frameEvent(messageNamed(catalogues.messenger, name), data);
-    if (!framed.ok) throw new Error(`${name} does not frame: ${framed.errors.join('; ')}`);
+    const entry = messageNamed(catalogues.messenger, name);
+    const framed = frameEvent(entry, data);
+    if (!entry.validate(framed.body)) throw new Error(`${name} does not frame: ${describeErrors(entry.validate.errors).join('; ')}`);
     await drain(userId);
     await queues.enqueue(userId, framed.serialized);
   };

@@ -3,13 +3,11 @@
 // (PreparedFrame) -> written to every socket of the group -> counted. Nothing is built for a group
 // no socket of this node is in.
 import type { ApiCatalogue } from '../../generated';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
 import type { EnvelopeHandler } from '../ports/bus';
 import type { AcceptedEnvelope } from '../envelopes/check-envelope';
 import { buildFrame } from '../envelopes/frame';
+import { sendable, type SendableDeps } from '../envelopes/sendable';
 import { fanoutHandler } from '../envelopes/validated';
-import { describeErrors } from '../validation/describe-errors';
 import { PreparedFrame } from './prepared-frame';
 import type { SocketGroups } from './socket-groups';
 
@@ -19,17 +17,12 @@ export interface BroadcastTarget {
   extra?: Readonly<Record<string, unknown>>;
 }
 
-export interface BroadcastDeps {
-  readonly log: Logger;
-  readonly metrics: Metrics;
-}
-
 /**
  * The bus `fanout` handler of an API: `target` names the group of an accepted envelope (undefined:
  * nobody on any node can be in it, e.g. an audience value the spec's type excludes).
  */
 export function broadcastHandler(
-  deps: BroadcastDeps,
+  deps: SendableDeps,
   api: string,
   catalogue: ApiCatalogue,
   groups: SocketGroups,
@@ -39,10 +32,7 @@ export function broadcastHandler(
     const to = target(accepted);
     if (!to || groups.size(to.group) === 0) return;
     const frame = buildFrame(accepted.entry, envelope.data, to.extra);
-    if (!accepted.entry.validate(frame)) {
-      deps.log.error({ id: envelope.id, errors: describeErrors(accepted.entry.validate.errors) }, `${api}: frame breaks the spec`);
-      return;
-    }
+    if (!sendable(deps, api, accepted.entry, frame, { id: envelope.id })) return;
     const sent = groups.broadcast(to.group, new PreparedFrame(JSON.stringify(frame)));
     deps.metrics.eventsDeliveredTotal.inc({ api, message: envelope.message }, sent);
   });

@@ -17,6 +17,8 @@ export const ERRORS = {
   tooManySubscriptions: 'Too many subscriptions',
   /** 503: the store or bus is down (an outage, not the request's fault). */
   unavailable: 'Service unavailable: try again later',
+  /** 400: the request failed on the gateway's side (an unexpected error, a reply that breaks the spec). */
+  requestFailed: 'Request failed',
 } as const;
 
 /** A message, or (from a game back-end) field errors such as `{"question": ["Be late."]}`. */

@@ -4,7 +4,6 @@
 // (event, pk).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { ValidateFunction } from 'ajv';
 import WebSocket, { type RawData } from 'ws';
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type { GameSnapshot } from '../../../generated/games/models';
@@ -16,6 +15,7 @@ import type { Envelope, Subscription } from '../../ports/bus';
 import type { AcceptedEnvelope } from '../../envelopes/check-envelope';
 import { workHandler } from '../../envelopes/validated';
 import { buildFrame, getAt } from '../../envelopes/frame';
+import { sendable } from '../../envelopes/sendable';
 import { describeErrors } from '../../validation/describe-errors';
 import { broadcastHandler, type BroadcastTarget } from '../../ws/broadcast';
 import { SocketEndpoint } from '../../ws/socket-endpoint';
@@ -140,7 +140,7 @@ export class GamesSockets {
     const { action, requestId } = requestIds(typeof parsed === 'string' ? undefined : parsed.payload);
     const { wsMessageRate, wsMessageBurst } = this.ctx.config;
     const message = `${ERRORS.tooManyRequests}: at most ${wsMessageRate} per second (bursts of ${wsMessageBurst})`;
-    this.send(ws, this.messages.errorReply.validate, reply(action, requestId, 429, null, [message]));
+    this.send(ws, this.messages.errorReply, reply(action, requestId, 429, null, [message]));
   }
 
   /** `text` is undefined for a binary frame. */
@@ -158,16 +158,21 @@ export class GamesSockets {
       await this.perform(ws, parsed.frame, payload as Request, claims);
     } catch (err) {
       // A store outage is logged once, by the store; the client is told to try again.
-      const e = err instanceof GamesError ? err : isUnavailable(err) ? new GamesError(503, ERRORS.unavailable) : new GamesError(400, 'Request failed');
+      const e = err instanceof GamesError ? err : isUnavailable(err) ? new GamesError(503, ERRORS.unavailable) : new GamesError(400, ERRORS.requestFailed);
       if (e.status === 400 && !(err instanceof GamesError)) this.ctx.log.error({ err }, 'games: request failed');
       if (e.badInput) this.ctx.metrics.badInputTotal.inc({ api: STREAM, kind: e.badInput });
-      this.send(ws, this.messages.errorReply.validate, reply(action, requestId, e.status, null, [e.message]));
+      this.send(ws, this.messages.errorReply, reply(action, requestId, e.status, null, [e.message]));
     }
   }
 
   private async perform(ws: WebSocket, frame: unknown, request: Request, claims: Claims): Promise<void> {
     const requestId = request.request_id ?? null;
     const m = this.messages;
+    // A reply of the gateway's own that breaks the spec (e.g. a stored game that does not) is not
+    // sent; the client is answered as for any request that failed on the gateway's side.
+    const answer = (entry: MessageEntry, frame: unknown) => {
+      if (!this.send(ws, entry, frame, { action: request.action })) throw new GamesError(400, ERRORS.requestFailed);
+    };
     const forwarded = this.forwarded.get(request.action);
     if (forwarded) return this.forward(ws, frame, request, claims, forwarded);
     if (!OWN_ACTIONS.has(request.action)) throw new GamesError(400, ERRORS.invalidAction, 'invalid_action');
@@ -184,23 +189,23 @@ export class GamesSockets {
           throw new GamesError(400, `${ERRORS.tooManySubscriptions}: at most ${max} per socket`);
         }
         groups.add(key, ws);
-        return this.send(ws, m.subscribeReply.validate, reply('subscribe', requestId, 200, { action: event }));
+        return answer(m.subscribeReply, reply('subscribe', requestId, 200, { action: event }));
       }
       case 'list': {
         if (!m.listRequest.validate(frame)) throw invalid(m.listRequest.validate.errors);
         const games = (await this.ctx.store.snapshots.list()).map((s) => s.value).sort((a, b) => a.id - b.id);
-        return this.send(ws, m.listReply.validate, reply('list', requestId, 200, games));
+        return answer(m.listReply, reply('list', requestId, 200, games));
       }
       case 'retrieve': {
         const game = await this.game(request.pk);
         if (!m.retrieveRequest.validate(frame)) throw invalid(m.retrieveRequest.validate.errors);
-        return this.send(ws, m.retrieveReply.validate, reply('retrieve', requestId, 200, game));
+        return answer(m.retrieveReply, reply('retrieve', requestId, 200, game));
       }
       default: {
         // join, the last of OWN_ACTIONS
         await this.game(request.pk);
         if (!m.joinRequest.validate(frame)) throw invalid(m.joinRequest.validate.errors);
-        return this.send(ws, m.joinReply.validate, reply('join', requestId, 200, await this.join(request.pk as number, claims)));
+        return answer(m.joinReply, reply('join', requestId, 200, await this.join(request.pk as number, claims)));
       }
     }
   }
@@ -231,13 +236,10 @@ export class GamesSockets {
     await this.settled();
     const ok = answer.status === 200;
     const out = ok ? reply(request.action, requestId, 200, answer.data) : reply(request.action, requestId, answer.status, null, answer.errors as ReplyError[]);
-    const validate = ok ? this.messages[rule.reply].validate : this.messages.errorReply.validate;
-    if (!validate(out)) {
-      this.ctx.log.error({ action: request.action, errors: describeErrors(validate.errors) }, 'games: the back-end answer is not a valid reply');
+    if (!this.send(ws, ok ? this.messages[rule.reply] : this.messages.errorReply, out, { action: request.action, backend: rule.backend })) {
       this.ctx.metrics.forwardedRequestsTotal.inc({ api: 'games', action: request.action, outcome: 'bad_answer' });
       throw new GamesError(502, `${request.action}: the game back-end's answer is not a valid reply`);
     }
-    this.send(ws, validate, out);
   }
 
   /** Adds the token's user to the game once; announces a new player on the bus. */
@@ -300,18 +302,16 @@ export class GamesSockets {
     });
   }
 
-  /** Every reply is checked against its spec message before it leaves. */
-  private send(ws: WebSocket, validate: ValidateFunction, frame: unknown): void {
-    if (!validate(frame)) {
-      this.ctx.log.error({ frame, errors: describeErrors(validate.errors) }, 'games: reply breaks the spec');
-      throw new Error('games: reply breaks the spec');
-    }
-    if (ws.readyState !== WebSocket.OPEN) return;
+  /** Every reply is checked against its spec message before it leaves: false when it breaks it (not sent). */
+  private send(ws: WebSocket, entry: MessageEntry, frame: unknown, context?: Record<string, unknown>): boolean {
+    if (!sendable(this.ctx, 'games', entry, frame, context)) return false;
+    if (ws.readyState !== WebSocket.OPEN) return true;
     corkForTurn(ws); // in one write with the broadcasts of this turn
     ws.send(JSON.stringify(frame));
     // Replies count against the socket's send budget like broadcasts: a client that sends requests
     // and never reads their replies is cut off too.
     this.endpoint.budget.check(ws);
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -4,34 +4,31 @@
 // queued for polling, under the record id either way (a redelivered record is taken once).
 import { randomUUID } from 'node:crypto';
 import type { ApiCatalogue } from '../../../generated';
-import type { Logger } from '../../log';
 import { DeadLetterError, type Envelope } from '../../ports/bus';
 import { checkEnvelope } from '../../envelopes/check-envelope';
-import { frameEvent } from './framing';
+import type { SendableDeps } from '../../envelopes/sendable';
+import { sendableEvent } from './framing';
 import type { PollingQueues } from './polling';
 import type { WebhookDeliverer } from './webhooks';
 
-export interface DispatchDeps {
+export interface DispatchDeps extends SendableDeps {
   catalogue: ApiCatalogue;
-  log: Logger;
   currentUrl(user: string): Promise<string | undefined>;
   queues: PollingQueues;
   deliverer: WebhookDeliverer;
 }
 
 export function dispatcher(deps: DispatchDeps): (envelope: Envelope) => Promise<void> {
-  const { catalogue, log, queues, deliverer } = deps;
+  const { catalogue, queues, deliverer } = deps;
   return async (envelope) => {
     const to = typeof envelope.to === 'object' && envelope.to !== null ? envelope.to : {};
     const check = checkEnvelope(catalogue, envelope.message, to, envelope.data);
     // Records published over HTTP were checked already; this is a bad record from Kafka.
     if (!check.ok) throw new DeadLetterError(check.error);
-    const framed = frameEvent(check.entry, envelope.data);
-    if (!framed.ok) {
-      log.error({ id: envelope.id, message: envelope.message, errors: framed.errors }, 'messenger event does not frame to a valid message');
-      return;
-    }
     const user = check.value;
+    // Its data passed the publish schema: only a spec whose frame disagrees with it gets here.
+    const framed = sendableEvent(deps, check.entry, envelope.data, { id: envelope.id, user });
+    if (!framed) return;
     // Every record published through the gateway has an id; a hand-made Kafka record may not. It
     // then gets a fresh one (its redelivery is not recognised as such).
     const id = typeof envelope.id === 'string' && envelope.id !== '' ? envelope.id : randomUUID();

@@ -4,21 +4,31 @@
 // messages the gateway produces itself, like callback_deprecated).
 // Nothing here knows a particular message; a new publishable message in the spec just works.
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
-import { describeErrors } from '../../validation/describe-errors';
 import { buildFrame } from '../../envelopes/frame';
+import { sendable, type SendableDeps } from '../../envelopes/sendable';
 
 /** Where a messenger event's data goes when the catalogue names no pointer. */
 export const EVENT_POINTER = '/event';
 
-export type Framed =
-  | { ok: true; body: Record<string, unknown>; /** What is POSTed and queued: serialized once. */ serialized: string }
-  | { ok: false; errors: string[] };
+export interface Framed {
+  body: Record<string, unknown>;
+  /** What is POSTed and queued: serialized once. */
+  serialized: string;
+}
 
-/** Builds a message's frame around `data` and validates it with the message's generated validator. */
+/** A message's frame around `data` (not validated: see sendableEvent). */
 export function frameEvent(entry: MessageEntry, data: unknown): Framed {
-  const frame = buildFrame(entry, data, {}, entry.publish?.dataPointer ?? EVENT_POINTER);
-  if (!entry.validate(frame)) return { ok: false, errors: describeErrors(entry.validate.errors) };
-  return { ok: true, body: frame as Record<string, unknown>, serialized: JSON.stringify(frame) };
+  const body = buildFrame(entry, data, {}, entry.publish?.dataPointer ?? EVENT_POINTER) as Record<string, unknown>;
+  return { body, serialized: JSON.stringify(body) };
+}
+
+/**
+ * The frame the gateway POSTs or queues, if the spec accepts it; undefined when it breaks the
+ * message schema (not sent; logged with `context` and counted by envelopes/sendable.ts).
+ */
+export function sendableEvent(deps: SendableDeps, entry: MessageEntry, data: unknown, context: Record<string, unknown>): Framed | undefined {
+  const framed = frameEvent(entry, data);
+  return sendable(deps, 'messenger', entry, framed.body, context) ? framed : undefined;
 }
 
 /** The message a gateway-produced event uses, by name; throws at start-up when the spec lacks it. */

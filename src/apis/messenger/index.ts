@@ -46,7 +46,7 @@ export function messengerApi(ctx: GatewayContext): ApiModule {
       messengerRoutes(router, { ctx, queues, deliverer, policy });
     },
     async start() {
-      const handle = dispatcher({ catalogue: ctx.catalogues.messenger, log, currentUrl, queues, deliverer });
+      const handle = dispatcher({ catalogue: ctx.catalogues.messenger, log, metrics: ctx.metrics, currentUrl, queues, deliverer });
       subscription = await ctx.bus.subscribe('messenger', 'work', handle);
       deliverer.start(); // resumes pending deliveries whose node died
     },

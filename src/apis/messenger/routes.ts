@@ -19,7 +19,7 @@ import { isKeysUnavailable, KEYS_RETRY_AFTER_SECONDS, verifyOrUndefined } from '
 import { mount } from '../../http/mount';
 import { respond } from '../../http/respond';
 import { clientGone } from '../../http/long-poll';
-import { frameEvent, messageNamed } from './framing';
+import { messageNamed, sendableEvent } from './framing';
 import type { PollingQueues } from './polling';
 import type { WebhookDeliverer } from './webhooks';
 
@@ -108,14 +108,12 @@ export function messengerRoutes(router: Router, deps: RouteDeps): void {
     // registrations each retired URL is told exactly once.
     const previous = await ctx.store.callbacks.set(caller.user, url);
     if (previous !== undefined && previous !== url) {
-      const framed = frameEvent(deprecated, { old_callback: previous, new_callback: url });
-      if (framed.ok) {
+      // Only a stored URL the spec's `format: uri` rejects is refused (registered before a spec change).
+      const framed = sendableEvent(ctx, deprecated, { old_callback: previous, new_callback: url }, { user: caller.user });
+      if (framed) {
         const job = { id: randomUUID(), user: caller.user, message: deprecated.name, body: framed.serialized, url: previous };
         // The registration itself is done: a store failure costs the notice, not the answer.
         await deliverer.deliver(job).catch((err: unknown) => ctx.log.error({ err, user: caller.user }, 'callback_deprecated not sent: storing it failed'));
-      } else {
-        // Only a stored URL the spec's `format: uri` rejects gets here (registered before a spec change).
-        ctx.log.warn({ user: caller.user, errors: framed.errors }, 'callback_deprecated not sent: it does not fit the spec');
       }
     }
     respond(k, startOp, 200, { code: SUCCESS });

@@ -11,8 +11,8 @@ import type { Envelope, EnvelopeHandler } from '../../ports/bus';
 import type { KeyValue } from '../../ports/store';
 import { checkEnvelope } from '../../envelopes/check-envelope';
 import { workHandler as validatedWorkHandler } from '../../envelopes/validated';
-import type { Replies } from './frames';
 import { buildFrame } from '../../envelopes/frame';
+import { sendable } from '../../envelopes/sendable';
 import { audienceRooms, type ChannelDirectory } from './rooms';
 import { endDeliver, startDeliver } from '../../tracing/spans';
 
@@ -26,7 +26,6 @@ export interface FanoutDeps {
   catalogue: ApiCatalogue;
   io: Server;
   channels: ChannelDirectory;
-  replies: Replies;
   metrics: Metrics;
   log: Logger;
   /** Called after each broadcast with the byte size of its frame (flow control, flow.ts). */
@@ -81,7 +80,7 @@ export function fanoutHandler(deps: FanoutDeps): EnvelopeHandler {
 }
 
 function fanout(deps: FanoutDeps): EnvelopeHandler {
-  const { catalogue, io, channels, replies, metrics, log, broadcast } = deps;
+  const { catalogue, io, channels, metrics, log, broadcast } = deps;
   return async (envelope: Envelope) => {
     const check = checkEnvelope(catalogue, envelope.message, envelope.to ?? {}, envelope.data);
     if (!check.ok) {
@@ -101,7 +100,7 @@ function fanout(deps: FanoutDeps): EnvelopeHandler {
     }
 
     const frame = buildFrame(entry, envelope.data);
-    if (!replies.valid(entry, frame)) return; // once per broadcast, never per recipient
+    if (!sendable(deps, 'workspace', entry, frame, { id: envelope.id })) return; // once per broadcast, never per recipient
     const rooms = await audienceRooms(key, value, channels);
     const adapterRooms = io.of('/').adapter.rooms;
     if (!rooms.some((room) => adapterRooms.has(room))) return;

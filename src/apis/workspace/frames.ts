@@ -1,9 +1,8 @@
-// Outgoing frames: every payload is checked with its generated validator before it is emitted, and
-// a socket's own replies (`auth-success`, `socket-api-error`, `socket-api-error-<transaction>`).
+// A socket's own replies (`auth-success`, `socket-api-error`, `socket-api-error-<transaction>`),
+// each checked against its spec message before it is emitted (envelopes/sendable.ts).
 import type { ApiCatalogue, MessageEntry } from '../../../generated';
 import type * as M from '../../../generated/workspace/models';
-import type { Logger } from '../../log';
-import { describeErrors } from '../../validation/describe-errors';
+import { sendable, type SendableDeps } from '../../envelopes/sendable';
 
 /** `auth-success` but its `transaction` (that is the request's). */
 export type AuthSuccess = Omit<M.AuthSuccess, 'transaction'>;
@@ -40,32 +39,29 @@ export class Replies {
 
   constructor(
     catalogue: ApiCatalogue,
-    private readonly log: Logger,
+    private readonly deps: SendableDeps,
   ) {
     this.authSuccess = entryOf(catalogue, 'auth-success');
     this.apiError = entryOf(catalogue, 'socket-api-error');
     this.transactionError = entryOf(catalogue, 'socket-api-error-transaction');
   }
 
-  /** True when `payload` is a valid `entry` frame; a bad one is a gateway bug: logged, not sent. */
-  valid(entry: MessageEntry, payload: unknown): boolean {
-    if (entry.validate(payload)) return true;
-    this.log.error({ message: entry.id, errors: describeErrors(entry.validate.errors) }, 'workspace: refusing to send an invalid frame');
-    return false;
-  }
-
   authenticated(socket: Emitter, success: AuthSuccess, transaction: string | undefined): void {
     const payload = transaction === undefined ? success : { transaction, ...success };
-    if (this.valid(this.authSuccess, payload)) socket.emit(this.authSuccess.name, payload);
+    if (this.sendable(this.authSuccess, payload, socket)) socket.emit(this.authSuccess.name, payload);
   }
 
   /** `socket-api-error {event, message}`, plus `socket-api-error-<transaction> {message}` when given. */
   error(socket: Emitter, event: string, message: string, transaction: string | undefined): void {
     const payload = { event, message };
-    if (this.valid(this.apiError, payload)) socket.emit(this.apiError.name, payload);
+    if (this.sendable(this.apiError, payload, socket)) socket.emit(this.apiError.name, payload);
     if (transaction === undefined) return;
     const scoped = { message };
-    if (this.valid(this.transactionError, scoped)) socket.emit(`socket-api-error-${transaction}`, scoped);
+    if (this.sendable(this.transactionError, scoped, socket)) socket.emit(`socket-api-error-${transaction}`, scoped);
+  }
+
+  private sendable(entry: MessageEntry, payload: unknown, socket: Emitter): boolean {
+    return sendable(this.deps, 'workspace', entry, payload, { socket: socket.id });
   }
 }
 

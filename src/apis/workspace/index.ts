@@ -80,7 +80,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
   const validateAuth = catalogue.messages[AUTH_EVENT]?.validate;
   const validateBroadcast = catalogue.messages['conversation-broadcast-request']?.validate;
   if (!validateAuth || !validateBroadcast) throw new Error('workspace catalogue lacks "auth" or "conversation-broadcast-request"');
-  const replies = new Replies(catalogue, log);
+  const replies = new Replies(catalogue, ctx);
   // A store outage is logged once, by the store, not per socket and refresh.
   const onError = (err: unknown) => isUnavailable(err) || log.warn({ err }, 'workspace: presence refresh failed');
   const presence = new Presence({ presence: store.presence, bus, catalogue, metrics, onError });
@@ -214,7 +214,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
       });
 
       fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({
-        catalogue, io, channels, replies, metrics, log,
+        catalogue, io, channels, metrics, log,
         broadcast: (bytes) => flow.broadcast(bytes),
         delivered: (id) => deliveries.delivered(id),
         selection: (socketId, userId, channelId, unselected) => {
