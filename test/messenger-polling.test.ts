@@ -1,4 +1,5 @@
-// POST /events/polling end to end: a real gateway, real HTTP.
+// POST /events/polling end to end: a real gateway, real HTTP; and PollingQueues on its own.
+import { PollingQueues, queueTopic } from '../src/apis/messenger/polling';
 import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { newMessage, startReceiver, waitFor } from './helpers/webhook-receiver';
@@ -206,5 +207,79 @@ describe('POST /events/polling during shutdown', () => {
     const r = await waiting;
     expectTimedOut(r);
     expect(r.headers.get('x-poll-timeout')).toBe('the gateway is shutting down; poll again');
+  });
+});
+
+// Short timeouts below only end polls that would otherwise hang; no test depends on their length.
+describe('PollingQueues (src/apis/messenger/polling.ts) on the in-memory store', () => {
+  let store: MemoryStore;
+  let queues: PollingQueues;
+  let shutdown: AbortController;
+  let gone: AbortController;
+  beforeEach(() => {
+    store = new MemoryStore();
+    queues = new PollingQueues(store);
+    shutdown = new AbortController();
+    gone = new AbortController();
+  });
+  afterEach(() => store.close());
+  const next = (user: string, timeoutMs = 60_000) => queues.next(user, { timeoutMs, shutdown: shutdown.signal, gone: gone.signal });
+
+  it('answers queued events one per poll, oldest first, and only the user\'s own', async () => {
+    await queues.enqueue('1', 'a');
+    await queues.enqueue('2', 'other');
+    await queues.enqueue('1', 'b');
+    expect(await next('1')).toEqual({ item: 'a' });
+    expect(await next('1')).toEqual({ item: 'b' });
+    expect(await next('1', 10)).toEqual({ reason: 'timeout' });
+    expect(await next('2')).toEqual({ item: 'other' });
+  });
+
+  it('queues a keyed (redelivered) event once', async () => {
+    await queues.enqueue('1', 'a', 'rec-1');
+    await queues.enqueue('1', 'a', 'rec-1');
+    expect(await next('1')).toEqual({ item: 'a' });
+    expect(await next('1', 10)).toEqual({ reason: 'timeout' });
+  });
+
+  it('wakes a waiting poll when an event is queued (enqueue notifies the user\'s topic)', async () => {
+    const notified: string[] = [];
+    const off = store.onNotify(queueTopic('1'), () => notified.push('1'));
+    const waiting = next('1');
+    await queues.enqueue('1', 'late');
+    expect(await waiting).toEqual({ item: 'late' });
+    expect(notified).toEqual(['1']);
+    off();
+  });
+
+  it('ends a waiting poll with "shutdown" when the gateway stops', async () => {
+    const waiting = next('1');
+    shutdown.abort();
+    expect(await waiting).toEqual({ reason: 'shutdown' });
+  });
+
+  it('takes nothing for a client that has already gone', async () => {
+    await queues.enqueue('1', 'kept');
+    gone.abort();
+    expect(await next('1')).toEqual({ reason: 'gone' });
+    gone = new AbortController();
+    expect(await next('1')).toEqual({ item: 'kept' });
+  });
+
+  it('puts an event back when the client goes while it is being taken, rather than lose it', async () => {
+    await queues.enqueue('1', 'first');
+    await queues.enqueue('1', 'second');
+    const dequeue = store.polling.dequeue.bind(store.polling);
+    store.polling.dequeue = async (user) => {
+      const item = await dequeue(user);
+      gone.abort(); // the client disconnects while the store answers
+      return item;
+    };
+    expect(await next('1')).toEqual({ reason: 'gone' });
+    store.polling.dequeue = dequeue;
+    gone = new AbortController();
+    // Not lost: back at the end of the queue.
+    expect(await next('1')).toEqual({ item: 'second' });
+    expect(await next('1')).toEqual({ item: 'first' });
   });
 });
