@@ -1,4 +1,5 @@
-// GET /api/v1/ws/ticket (pizza-ticket-websocket.md).
+// GET /api/v1/ws/ticket (pizza-ticket-websocket.md), and the ticket maker on its own.
+import { newTicket } from '../src/apis/pizza/ticket';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 
 let gw: TestGateway;
@@ -43,4 +44,19 @@ it.each([
 ])('401 "Wrong authorization data" for %s', async (_label, header) => {
   const r = await ticket(await header());
   expect(r).toMatchObject({ status: 401, body: { success: false, error: 'Wrong authorization data' } });
+});
+
+describe('newTicket (src/apis/pizza/ticket.ts)', () => {
+  it('is 32 alphanumerics by default, or as many as asked for', () => {
+    expect(newTicket()).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(newTicket(8)).toMatch(/^[A-Za-z0-9]{8}$/);
+    expect(newTicket(0)).toBe('');
+  });
+
+  it('draws from all 62 characters, and does not repeat itself', () => {
+    const tickets = Array.from({ length: 2_000 }, () => newTicket());
+    expect(new Set(tickets).size).toBe(tickets.length);
+    // 64,000 draws: each of 62 characters turns up (a miss has odds far below 1e-400).
+    expect(new Set(tickets.join('')).size).toBe(62);
+  });
 });
