@@ -1,6 +1,11 @@
-// The request log line and the X-Request-Id header, through a real gateway.
+// The request log line and the X-Request-Id header, through a real gateway, and the middleware on its own.
+import Router from '@koa/router';
+import Koa from 'koa';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LogLevel } from '../src/config';
 import type { GatewayOptions } from '../src/gateway/gateway';
+import { requestLog } from '../src/http/request-log';
 import { createLogger } from '../src/log';
 import { MemoryStore } from '../src/store/memory-store';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
@@ -96,5 +101,92 @@ describe('request log', () => {
       expect.objectContaining({ route: '/healthz', status: 200, level: 20 }),
       expect.objectContaining({ route: '/readyz', status: 503, level: 40 }),
     ]);
+  });
+});
+
+// requestLog on a bare Koa app: the level rules, the id rules and a throwing handler.
+describe('requestLog (src/http/request-log.ts)', () => {
+  let server: Server | undefined;
+  const stop = async () => {
+    server?.closeAllConnections();
+    if (server) await new Promise((resolve) => server!.close(resolve));
+    server = undefined;
+  };
+  afterEach(stop);
+
+  /** An app logging at LOG_LEVEL `logLevel`, request lines at `level`; `seen` holds each handler's ctx.state.requestId. */
+  async function app(logLevel: LogLevel, level: LogLevel) {
+    const lines: Line[] = [];
+    const seen: unknown[] = [];
+    const log = createLogger({ logLevel }, { write: (s: string) => lines.push(JSON.parse(s)) });
+    const router = new Router();
+    router.get('/items/:id', (k) => {
+      seen.push(k.state.requestId);
+      k.body = { ok: true };
+    });
+    router.get('/healthz', (k) => void (k.body = 'ok'));
+    router.get('/readyz', (k) => void (k.status = 503));
+    router.get('/boom', () => {
+      throw new Error('boom');
+    });
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(requestLog(log, level));
+    koa.use(router.routes());
+    server = createServer(koa.callback());
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+    return { lines, seen, get };
+  }
+
+  it('gives the handler the id it answers with and logs, under the route template rather than the raw path', async () => {
+    const { lines, seen, get } = await app('info', 'info');
+    const res = await get('/items/user-secret-42?token=abc');
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen).toEqual([id]);
+    expect(requests(lines)).toEqual([expect.objectContaining({ level: 30, requestId: id, method: 'GET', route: '/items/:id', status: 200 })]);
+    expect(JSON.stringify(lines)).not.toMatch(/user-secret-42|abc/);
+  });
+
+  it('keeps a caller\'s id of up to 200 usable characters, and replaces a longer one or one with other characters', async () => {
+    const { get } = await app('info', 'info');
+    const idOf = async (given: string) => (await get('/items/1', { 'X-Request-Id': given })).headers.get('x-request-id');
+    const longest = 'a'.repeat(200);
+    expect(await idOf(longest)).toBe(longest);
+    expect(await idOf('svc:a/b+c=d@e_f.g-h')).toBe('svc:a/b+c=d@e_f.g-h');
+    expect(await idOf(`${longest}a`)).not.toBe(`${longest}a`);
+    for (const bad of ['a b', 'a"b', "a'b", 'a,b', 'a%20b']) expect(await idOf(bad)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs a successful probe one level down (debug), a failing one at the request level', async () => {
+    const { lines, get } = await app('debug', 'info');
+    await get('/healthz');
+    await get('/readyz');
+    expect(requests(lines).map((l) => [l.route, l.level])).toEqual([['/healthz', 20], ['/readyz', 30]]);
+  });
+
+  it('keeps probes at trace when requests are logged at trace (never above the request level)', async () => {
+    const { lines, get } = await app('trace', 'trace');
+    await get('/healthz');
+    await get('/items/1');
+    expect(requests(lines).map((l) => [l.route, l.level])).toEqual([['/healthz', 10], ['/items/:id', 10]]);
+  });
+
+  it('writes no line, but still answers with an id, when the level is silent or below the logger\'s', async () => {
+    for (const [logLevel, level] of [['info', 'silent'], ['info', 'debug'], ['warn', 'info']] as const) {
+      const { lines, get } = await app(logLevel, level);
+      const res = await get('/items/1');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(requests(lines)).toEqual([]);
+      await stop();
+    }
+  });
+
+  it('still logs a line when the handler throws, and lets the error through', async () => {
+    const { lines, get } = await app('info', 'warn');
+    expect((await get('/boom')).status).toBe(500);
+    expect(requests(lines)).toEqual([expect.objectContaining({ level: 40, route: '/boom', method: 'GET' })]);
   });
 });
