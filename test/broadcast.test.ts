@@ -47,7 +47,7 @@ async function member(group: string): Promise<TestSocket> {
 }
 
 const pizzaData = () => messageExample('pizza', 'CREATE_PIZZA').data;
-const pizza = (to: Record<string, unknown>, data: unknown = pizzaData(), message = 'CREATE_PIZZA'): Envelope => ({ id: 'e-1', message, to, data });
+const pizza = (to: Envelope['to'], data: unknown = pizzaData(), message = 'CREATE_PIZZA'): Envelope => ({ id: 'e-1', message, to, data });
 const deps = () => ({ log: pino({ level: 'silent' }), metrics });
 const byStore = (a: AcceptedEnvelope): BroadcastTarget => ({ group: `store:${a.value}` });
 const delivered = async (message: string) => (await metrics.eventsDeliveredTotal.get()).values.find((v) => v.labels.message === message)?.value ?? 0;
