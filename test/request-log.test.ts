@@ -187,6 +187,6 @@ describe('requestLog (src/http/request-log.ts)', () => {
   it('still logs a line when the handler throws, and lets the error through', async () => {
     const { lines, get } = await app('info', 'warn');
     expect((await get('/boom')).status).toBe(500);
-    expect(requests(lines)).toEqual([expect.objectContaining({ level: 40, route: '/boom', method: 'GET' })]);
+    expect(requests(lines)).toEqual([expect.objectContaining({ level: 40, route: '/boom', method: 'GET', status: 500 })]);
   });
 });

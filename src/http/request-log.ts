@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParameterizedContext } from 'koa';
 import type { LogLevel } from '../config';
 import type { Logger } from '../log';
+import { escapedErrorStatus } from './escaped-error-status';
 import { routeTemplate } from './route-template';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -25,15 +26,20 @@ export function requestLog(log: Logger, level: LogLevel) {
     const id = requestId(ctx);
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
+    let status: number | undefined; // set when an error escaped: Koa answers it after this
     try {
       await next();
+    } catch (err) {
+      status = escapedErrorStatus(err);
+      throw err;
     } finally {
+      status ??= ctx.status;
       // The route template, not the raw path: paths carry secrets (`?secret=`) and ids.
       const route = routeTemplate(ctx);
-      const lineLevel = OPS_ROUTES.has(route) && ctx.status < 400 ? quiet : level;
+      const lineLevel = OPS_ROUTES.has(route) && status < 400 ? quiet : level;
       if (lineLevel !== 'silent' && log.isLevelEnabled(lineLevel)) {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        log[lineLevel]({ requestId: id, method: ctx.method, route, status: ctx.status, durationMs: Math.round(durationMs * 1000) / 1000 }, 'request');
+        log[lineLevel]({ requestId: id, method: ctx.method, route, status, durationMs: Math.round(durationMs * 1000) / 1000 }, 'request');
       }
     }
   };
