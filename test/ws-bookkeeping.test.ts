@@ -135,6 +135,31 @@ describe('SendBudget', () => {
     expect(cut).toEqual([socket]);
     expect(socket.closedWith).toBe(1013);
   });
+
+  describe('after the close', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('waits while the client reads its backlog (it gets the 1013), and terminates one that stopped reading for a second', () => {
+      const budget = new SendBudget(10, () => undefined);
+      const reading = new FakeSocket();
+      const stuck = new FakeSocket();
+      for (const s of [reading, stuck]) {
+        s.bufferedAmount = 1_000;
+        budget.check(asWs(s));
+      }
+      jest.advanceTimersByTime(900);
+      reading.bufferedAmount = 400; // read some
+      jest.advanceTimersByTime(200); // a second after the close
+      expect(stuck.terminated).toBe(true);
+      expect(reading.terminated).toBe(false);
+      reading.bufferedAmount = 0; // read the rest; the close frame is in the kernel now
+      jest.advanceTimersByTime(1_000);
+      expect(reading.terminated).toBe(false);
+      jest.advanceTimersByTime(1_000); // no handshake a second after the last progress
+      expect(reading.terminated).toBe(true);
+    });
+  });
 });
 
 describe('Heartbeat', () => {

@@ -29,7 +29,20 @@ export class SendBudget {
     if (ws.readyState !== WebSocket.OPEN) return; // already cut off, or closing anyway
     this.onSlowConsumer(ws);
     ws.close(CLOSE_TRY_AGAIN_LATER, 'Slow consumer');
-    // The close frame waits behind the unread backlog: don't wait for a handshake that may never come.
-    setTimeout(() => ws.terminate(), TERMINATE_AFTER_CLOSE_MS).unref();
+    terminateUnlessDraining(ws, ws.bufferedAmount);
   }
+}
+
+/**
+ * The close frame waits behind the unread backlog: a client that reads it gets the 1013 (and knows to
+ * come back later), so wait while the backlog shrinks; one that has not read for a second is
+ * terminated rather than waited for.
+ */
+function terminateUnlessDraining(ws: WebSocket, backlog: number): void {
+  setTimeout(() => {
+    if (ws.readyState === WebSocket.CLOSED) return;
+    const now = ws.bufferedAmount;
+    if (now < backlog) terminateUnlessDraining(ws, now);
+    else ws.terminate();
+  }, TERMINATE_AFTER_CLOSE_MS).unref();
 }
