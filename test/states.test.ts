@@ -41,6 +41,12 @@ it('a missing or malformed parameter is named', async () => {
   await expect(states['user is signed in']({ userId: '' })).rejects.toThrow('provider state parameter "userId" is missing (got "")');
 });
 
+it('channel has events: an event the events API would refuse is named at once (not a 10 s wait that times out)', async () => {
+  const attempt = states['channel has events']({ channel: 'ch-bad', count: 1, event: { type: 'MOVE', from: 'x', data: 1 } });
+  await expect(attempt).rejects.toThrow(/^provider state "channel has events": the event does not fit the events API: data does not match the spec of event \(\/data\/data: /);
+  expect(await provider.context.store.events.read('ch-bad', 0, 10)).toEqual([]);
+});
+
 it('the client acknowledged events: sets its cursor', async () => {
   await states['the client acknowledged events of the channel']({ channel: 'ch-b', clientId: 'w1', after: 4 });
   expect(await provider.context.store.cursors.get(['ch-b', 'w1'])).toBe(4);
