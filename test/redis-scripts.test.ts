@@ -49,6 +49,8 @@ describeWithRedis('redis-scripts against real Redis', (url) => {
   });
 
   it("COMPARE_AND_SET: '' expects the key absent; otherwise the exact text", async () => {
+    expect(await run(scripts.COMPARE_AND_SET, [`${p}cas`], '{"v":0}', '{"v":1}')).toBe(0); // absent is not any value
+    expect(await redis.exists(`${p}cas`)).toBe(0);
     expect(await run(scripts.COMPARE_AND_SET, [`${p}cas`], '', '{"v":1}')).toBe(1);
     expect(await run(scripts.COMPARE_AND_SET, [`${p}cas`], '', '{"v":2}')).toBe(0);
     expect(await run(scripts.COMPARE_AND_SET, [`${p}cas`], '{"v": 1}', '{"v":2}')).toBe(0);
