@@ -8,7 +8,7 @@ import { describeWithRedis } from './services/services';
 
 describeWithRedis('redis-scripts against real Redis', (url) => {
   const redis = new Redis(url);
-  const run = (script: string, keys: string[], ...args: Array<string | number>) => redis.eval(script, keys.length, ...keys, ...args);
+  const run = (script: string, keys: string[], ...args: Array<string | number>) => redis.eval(script, keys.length, ...keys, ...args.map(String));
   let p: string;
   beforeEach(() => {
     p = `scripts-test:${randomUUID()}:`;
@@ -64,7 +64,7 @@ describeWithRedis('redis-scripts against real Redis', (url) => {
     expect(await run(scripts.PRESENCE, [z], 'bob', 1000, 3000, 60_000)).toBe(2);
     // At 3000 bob's entry (expiring at 3000) is gone.
     expect(await run(scripts.PRESENCE, [z], 'carol', 3000, 9000, 60_000)).toBe(2);
-    expect(await redis.zrange(z, 0, -1)).toEqual(['alice', 'carol']);
+    expect(await redis.zrange(z, '0', '-1')).toEqual(['alice', 'carol']);
     expect(await run(scripts.PRESENCE, [z], 'alice', 3000, '', 60_000)).toBe(1);
     expect(await redis.pttl(z)).toBeGreaterThan(50_000);
   });
