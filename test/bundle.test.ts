@@ -6,7 +6,6 @@ import type { SpecDocument } from '../src/pact-verification/specs';
 
 const docs: SpecDocument[] = [];
 jest.mock('../src/pact-verification/specs', () => ({ specDocuments: () => docs }));
-// eslint-disable-next-line import/first
 import { exportContracts } from '../src/pact-verification/bundle';
 
 const spec = (file: string, raw: Record<string, unknown>): SpecDocument => ({ file, path: `/specs/${file}`, raw });
