@@ -7,6 +7,7 @@ import { Parser } from '@asyncapi/parser';
 import { validate as validateOpenApi } from '@readme/openapi-parser';
 import { catalogues } from '../generated';
 import { runCli } from '../src/cli/cli';
+import { contractCommand } from '../src/cli/contract';
 
 const out = mkdtempSync(join(tmpdir(), 'contracts-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -44,4 +45,24 @@ it('says what it needs', async () => {
   let err = '';
   expect(await runCli(['contract'], { write: () => 0 }, { write: (t: string) => (err += t) })).toBe(2);
   expect(err).toMatch(/^switchyard: which contract command: export\nusage: switchyard contract export/);
+});
+
+describe('contractCommand (src/cli/contract.ts) directly', () => {
+  it('refuses a sub-command other than export, and an unknown option, as usage errors', async () => {
+    const out = { write: () => true };
+    await expect(contractCommand.run(['import'], out)).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^unknown contract command "import"\nusage: /) });
+    await expect(contractCommand.run(['export', '--outdir', 'x'], out)).rejects.toMatchObject({ name: 'UsageError' });
+  });
+
+  it('creates a missing --out folder, however deep, and prints each file it wrote', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'contracts-'));
+    const deep = join(fresh, 'a', 'b');
+    let printed = '';
+    expect(await contractCommand.run(['export', '--out', deep], { write: (t: string) => (printed += t) })).toBe(0);
+    expect(readdirSync(deep).sort()).toEqual(readdirSync(out).filter((f) => f.endsWith('.json')).sort());
+    expect(printed.endsWith('\n')).toBe(true);
+    expect(printed.trim().split('\n').sort()).toEqual(readdirSync(deep).map((f) => join(deep, f)).sort());
+    expect(readFileSync(join(deep, 'pizza.asyncapi.json'), 'utf8')).toMatch(/\n$/);
+    rmSync(fresh, { recursive: true, force: true });
+  });
 });

@@ -8,6 +8,7 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { diagnose, exitCodeOf, renderFindings, secretFindings } from '../src/cli/doctor';
 import { forwardedBackends } from '../src/cli/doctor-actions';
+import { kafkaFindings } from '../src/cli/doctor-kafka';
 import { parseInfo, persistenceFindings } from '../src/cli/doctor-redis';
 import type { Finding } from '../src/cli/findings';
 import { catalogues } from '../generated';
@@ -246,4 +247,49 @@ describeWithKafka('doctor against real Kafka', (brokers) => {
       expect(r.code).toBe(0);
     }, 30_000);
   });
+});
+
+// kafkaFindings on topics and groups made by hand (no gateway): dead letters, lag from a committed
+// offset, idle fanout groups, and groups of other client ids left alone.
+describeWithKafka('kafkaFindings (src/cli/doctor-kafka.ts) directly', (brokers) => {
+  const run = randomUUID().slice(0, 8);
+  const config = { kafkaBrokers: brokers, kafkaTopicPrefix: `dk-${run}.`, kafkaClientId: `dk-${run}`, kafkaPartitions: 3 };
+  const kafka = new Kafka({ brokers, clientId: `dk-${run}-setup`, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  beforeAll(() => admin.connect());
+  afterAll(() => admin.disconnect());
+
+  it('no topics and no groups yet: every topic is missing, and it says serve creates them', async () => {
+    const findings = await kafkaFindings(config, 10_000);
+    expect(of(findings, 'kafka')).toEqual([expect.objectContaining({ status: 'ok', detail: expect.stringMatching(/^reached .*: 1 brokers \(controller \d+\)$/) })]);
+    expect(of(findings, 'topic')).toContainEqual(expect.objectContaining({ status: 'warn', detail: `dk-${run}.pizza.dlq is missing (serve creates it with 3 partitions on start)` }));
+    expect(of(findings, 'group')).toEqual([expect.objectContaining({ status: 'ok', detail: `no consumer groups of KAFKA_CLIENT_ID=dk-${run} yet (serve creates them)` })]);
+  });
+
+  it('dead letters warn; lag counts from the committed offset; idle fanout groups are only counted; other client ids are not read', async () => {
+    const topic = `dk-${run}.pizza`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }, { topic: `${topic}.dlq`, numPartitions: 1 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: '1' }, { value: '2' }, { value: '3' }] });
+    await producer.send({ topic: `${topic}.dlq`, messages: [{ value: 'bad' }] });
+    await producer.disconnect();
+    // Offsets committed by hand make each group exist, empty.
+    const commit = (groupId: string, offset: string) => admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset }] });
+    await commit(`dk-${run}.work.pizza`, '1');
+    await commit(`dk-${run}.fanout.pizza.node-a.1`, '3');
+    await commit(`dk-${run}.fanout.pizza.node-b.1`, '0');
+    await commit(`dk-${run}x.work.pizza`, '0'); // another client id that shares the prefix's first letters
+
+    const findings = await kafkaFindings(config, 10_000);
+    expect(of(findings, 'topic').find((f) => f.data?.topic === topic)).toMatchObject({ status: 'ok', detail: `${topic}: 1 partitions, 3 records held` });
+    expect(of(findings, 'topic').find((f) => f.data?.topic === `${topic}.dlq`)).toMatchObject({
+      status: 'warn',
+      detail: `${topic}.dlq: 1 partitions, 1 records held: dead letters (each carries its reason in the dlq-reason header)`,
+    });
+    expect(of(findings, 'group')).toEqual([
+      expect.objectContaining({ status: 'warn', detail: `dk-${run}.work.pizza: Empty, 0 members, lag 2 on ${topic}: no node is consuming, that work waits`, data: expect.objectContaining({ lag: 2 }) }),
+      expect.objectContaining({ status: 'ok', detail: '2 empty fanout groups left by stopped nodes (Kafka expires them)' }),
+    ]);
+  }, 60_000);
 });

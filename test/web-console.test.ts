@@ -1,6 +1,26 @@
 // /console/api against a running gateway: the operator token, publishing as the publish API does,
 // classifying frames, dev tokens and the counters. The page itself: test/browser/console.test.ts.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { catalogues } from '../generated';
+import { Audiences } from '../src/apis/audiences';
+import type { GatewayContext } from '../src/apis/context';
+import { signingKey, webhookHeaders } from '../src/apis/messenger/signature';
+import { MemoryBus } from '../src/bus/memory-bus';
+import { loadConfig } from '../src/config';
+import { ConsoleInboxes } from '../src/egress/console-inboxes';
+import { parseBody } from '../src/http/body';
+import { errorBoundary, plainError } from '../src/http/errors';
+import { Metrics } from '../src/metrics';
+import type { Envelope } from '../src/ports/bus';
+import { WebAssets } from '../src/web/assets';
+import { consoleRoutes } from '../src/web/console-routes';
+import type { DeadLetter, DeadLetters } from '../src/web/dead-letters';
+import { readSpecFiles } from '../src/web/spec-files';
+import { ROOT } from './helpers/process';
 import { messageExample } from './helpers/examples';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { waitFor } from './helpers/wait';
@@ -190,5 +210,124 @@ describe('the console behind CONSOLE_TOKEN', () => {
     } finally {
       await gw.stop();
     }
+  });
+});
+
+// consoleRoutes on a small Koa app with the real catalogues, config, bus, metrics and inboxes, for
+// what the gateway above does not reach: replay's refusals, classifying, and the signature verdicts.
+describe('consoleRoutes (src/web/console-routes.ts) directly', () => {
+  const config = loadConfig({ CONSOLE_TOKEN: TOKEN, LOG_LEVEL: 'silent' });
+  const bus = new MemoryBus();
+  const metrics = new Metrics({ defaultMetrics: false });
+  const inboxes = new ConsoleInboxes();
+  const ctx = { config, catalogues, bus, metrics, inboxes, audiences: new Audiences() } as unknown as GatewayContext;
+  const letters: DeadLetter[] = [];
+  const deadLetters = { list: async () => letters, find: async (api: string, partition: number, offset: string) => letters.find((d) => d.api === api && d.partition === partition && d.offset === offset) };
+  const published: Envelope[] = [];
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    await bus.subscribe('pizza', 'fanout', (e) => void published.push(e));
+    const router = new Router();
+    router.use(errorBoundary(plainError, () => undefined));
+    router.use(parseBody(1 << 20, 64, () => undefined));
+    consoleRoutes(router, ctx, readSpecFiles(`${ROOT}/specs`), new WebAssets(), [], deadLetters as unknown as DeadLetters);
+    server = new Koa().use(router.routes()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await bus.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    letters.length = 0;
+    published.length = 0;
+  });
+
+  const post = (path: string, body: unknown, auth = `Bearer ${TOKEN}`) => call(`${url}${path}`, { method: 'POST', body, headers: { authorization: auth } });
+  const letter = (value: string, offset = '7'): DeadLetter => ({ api: 'pizza', partition: 0, offset, reason: 'test', originalOffset: null, key: null, value, timestamp: 1 });
+
+  it('the operator token must match exactly, as a Bearer token', async () => {
+    const envelope = { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza };
+    for (const auth of ['', TOKEN, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`]) {
+      expect(await post('/console/api/publish/pizza', envelope, auth)).toMatchObject({ status: 401, body: { error: expect.stringContaining('CONSOLE_TOKEN') } });
+    }
+    expect(published).toEqual([]);
+  });
+
+  it('publishes a checked envelope to the bus and counts it; refuses an unknown API and a body without {message, to}', async () => {
+    const r = await post('/console/api/publish/pizza', { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza });
+    expect(r.status).toBe(202);
+    await bus.settled('pizza');
+    expect(published).toEqual([expect.objectContaining({ id: r.body.id, message: 'CREATE_PIZZA', to: { store_id: 1 } })]);
+    expect((await metrics.eventsPublishedTotal.get()).values).toEqual([expect.objectContaining({ labels: { api: 'pizza', message: 'CREATE_PIZZA' }, value: 1 })]);
+    expect(await post('/console/api/publish/nope', {})).toMatchObject({ status: 404, body: { error: 'unknown api "nope"' } });
+    expect(await post('/console/api/publish/pizza', { message: 'CREATE_PIZZA', to: null, data: pizza })).toMatchObject({ status: 422, body: { error: 'Send {message, to, data}' } });
+  });
+
+  it('replays a dead letter that fits now, keeping its id; refuses one it cannot replay, saying why', async () => {
+    letters.push(
+      letter(JSON.stringify({ id: 'kept-id', message: 'CREATE_PIZZA', to: { store_id: 2 }, data: pizza }), '1'),
+      letter('not json', '2'),
+      letter('null', '3'),
+      letter(JSON.stringify({ message: 'CREATE_PIZZA', to: { store_id: 2 }, data: { ...pizza, size: 'huge' } }), '4'),
+    );
+    const replay = (offset: string, partition: unknown = 0) => post('/console/api/dead-letters/replay', { api: 'pizza', partition, offset });
+    expect(await replay('1')).toMatchObject({ status: 202, body: { id: 'kept-id' } });
+    await bus.settled('pizza');
+    expect(published.map((e) => e.id)).toEqual(['kept-id']);
+    expect(await replay('2')).toMatchObject({ status: 422, body: { error: 'The record is not JSON: replaying it would dead-letter it again' } });
+    expect(await replay('3')).toMatchObject({ status: 422, body: { error: 'The record is not a publish envelope {message, to, data}' } });
+    expect(await replay('4')).toMatchObject({ status: 422, body: { errors: [expect.objectContaining({ instancePath: '/data/size' })] } });
+    expect(await replay('9')).toMatchObject({ status: 404, body: { error: 'no dead letter of pizza at 0/9' } });
+    expect(await replay('1', '0')).toMatchObject({ status: 422, body: { error: 'Send {api, partition, offset}' } });
+    expect(await post('/console/api/dead-letters/replay', { api: 'nope', partition: 0, offset: '1' })).toMatchObject({ status: 404, body: { error: 'unknown api "nope"' } });
+    expect(published).toHaveLength(1);
+  });
+
+  it('classifies a frame as the message it names, or among those going the given direction', async () => {
+    const frame = { event_name: 'CREATE_PIZZA', data: pizza };
+    const validate = (body: unknown) => post('/console/api/validate/pizza', body).then((r) => r.body);
+    expect(await validate({ frame })).toEqual({ message: 'CREATE_PIZZA', valid: true, errors: [] });
+    // Named: that message's verdict, with its errors, even where another message fits.
+    expect(await validate({ frame, message: 'ACCEPT_PIZZA' })).toMatchObject({ message: 'ACCEPT_PIZZA', valid: false, errors: expect.arrayContaining([expect.objectContaining({ instancePath: '/data', message: '/data: must be array' })]) });
+    // The pizza API receives nothing on its socket: as a frame going to the server, it matches none.
+    expect(await validate({ frame, direction: 'receive' })).toMatchObject({ message: null, valid: false, errors: [{ message: "matches none of the spec's messages" }] });
+    // A frame whose fixed value names no message is no message, not the first one's miss.
+    expect(await validate({ frame: { event_name: 'BAKE_PIZZA', data: pizza } })).toMatchObject({ message: null, valid: false });
+  });
+
+  it("judges each inbox delivery's Standard Webhooks signature as a receiver with WEBHOOK_SECRET would", async () => {
+    const { id } = (await post('/console/api/inbox', {})).body as { id: string };
+    const deliver = inboxes.fetch(() => Promise.reject(new Error('not an inbox')));
+    const key = signingKey(config.webhookSecret);
+    const body = JSON.stringify({ event: 'x' });
+    const now = Math.floor(Date.now() / 1000);
+    const good = webhookHeaders(key, 'msg_1', now, body);
+    for (const headers of [
+      good,
+      { ...good, 'webhook-signature': `v1,bm9wZQ== ${good['webhook-signature']}` }, // a rotated key's signature first
+      { ...good, 'webhook-signature': 'v1,bm9wZQ==' },
+      webhookHeaders(key, 'msg_1', now - 301, body),
+      { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now) },
+    ]) {
+      await deliver(`http://anywhere/console/inbox/${id}`, { method: 'POST', headers, body });
+    }
+    const r = await call(`${url}/console/api/inbox/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(r.body.deliveries.map((d: { signature: unknown }) => d.signature)).toEqual([
+      { valid: true, reason: 'v1 signature matches WEBHOOK_SECRET' },
+      { valid: true, reason: 'v1 signature matches WEBHOOK_SECRET' },
+      { valid: false, reason: 'no v1 signature matches WEBHOOK_SECRET' },
+      { valid: false, reason: 'webhook-timestamp is more than 5 minutes off' },
+      { valid: false, reason: 'webhook-id, webhook-timestamp or webhook-signature missing' },
+    ]);
+    const after = await call(`${url}/console/api/inbox/${id}?after=4`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(after.body.deliveries.map((d: { n: number }) => d.n)).toEqual([5]);
+    expect(await call(`${url}/console/api/inbox/00000000-0000-0000-0000-000000000000`, { headers: { authorization: `Bearer ${TOKEN}` } })).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining('No such inbox') },
+    });
   });
 });

@@ -3,6 +3,7 @@
 // that would be dead-lettered again.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { DeadLetters } from '../src/web/dead-letters';
 import { messageExample } from './helpers/examples';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 import { waitFor } from './helpers/wait';
@@ -74,4 +75,71 @@ describeWithKafka('dead letters in the console', (brokers) => {
     expect((await replay(byId(`{not json ${tag}`))).status).toBe(422);
     expect((await replay({ ...byId(`fits-${tag}`), offset: '999999' })).status).toBe(404);
   }, 180_000);
+});
+
+// DeadLetters on DLQ topics written by hand (no gateway): the newest per API, newest first, every
+// header read, and find by where a record is.
+describeWithKafka('DeadLetters (src/web/dead-letters.ts) directly', (brokers) => {
+  const prefix = `dl-${randomUUID().slice(0, 8)}.`;
+  const kafka = new Kafka({ clientId: 'dead-letters-unit', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  const letters = new DeadLetters(brokers, `dl-${randomUUID().slice(0, 8)}`, prefix);
+  beforeAll(async () => {
+    await admin.connect();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  it('no DLQ topics, or empty ones: no dead letters', async () => {
+    expect(await letters.list()).toEqual([]);
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${prefix}games.dlq`, numPartitions: 1 }] });
+    expect(await letters.list()).toEqual([]);
+  }, 60_000);
+
+  it('lists the newest perApi of each API, newest first, with reason, original offset and key; finds one by where it is', async () => {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${prefix}pizza.dlq`, numPartitions: 2 }, { topic: `${prefix}events.dlq`, numPartitions: 1 }] });
+    const at = (n: number) => String(1_700_000_000_000 + n);
+    await producer.send({
+      topic: `${prefix}pizza.dlq`,
+      messages: [
+        { partition: 0, key: 'k1', value: 'p1', timestamp: at(1), headers: { 'dlq-reason': 'why 1', 'dlq-offset': '10' } },
+        { partition: 1, value: 'p2', timestamp: at(3), headers: { 'dlq-reason': 'why 2' } },
+        { partition: 0, key: 'k3', value: 'p3', timestamp: at(5), headers: { 'dlq-reason': 'why 3', 'dlq-offset': '12' } },
+      ],
+    });
+    await producer.send({ topic: `${prefix}events.dlq`, messages: [{ value: 'e1', timestamp: at(4) }] });
+
+    const all = await letters.list();
+    expect(all.map((d) => [d.api, d.value])).toEqual([['pizza', 'p3'], ['events', 'e1'], ['pizza', 'p2'], ['pizza', 'p1']]);
+    expect(all[0]).toEqual({ api: 'pizza', partition: 0, offset: '1', reason: 'why 3', originalOffset: '12', key: 'k3', value: 'p3', timestamp: Number(at(5)) });
+    expect(all.find((d) => d.value === 'p2')).toMatchObject({ partition: 1, offset: '0', originalOffset: null, key: null });
+    expect(all.find((d) => d.value === 'e1')).toMatchObject({ reason: '', originalOffset: null });
+
+    // Per API, the newest perApi records are kept.
+    expect((await letters.list(1)).map((d) => d.value).sort()).toEqual(['e1', 'p3']);
+
+    expect(await letters.find('pizza', 1, '0')).toMatchObject({ value: 'p2' });
+    expect(await letters.find('pizza', 1, '1')).toBeUndefined();
+  }, 90_000);
+
+  it('keeps the newest of an API whatever order its partitions are read in (the newest on partition 0, and on 1)', async () => {
+    const own = `dl-${randomUUID().slice(0, 8)}.`; // topics of their own
+    await admin.createTopics({ waitForLeaders: true, topics: ['pizza', 'games'].map((api) => ({ topic: `${own}${api}.dlq`, numPartitions: 2 })) });
+    const at = (n: number) => String(1_700_000_000_000 + n);
+    // pizza: the newest is on partition 0; games: on partition 1. A middle one is alone on the other.
+    const layout = (newest: number) => [
+      { partition: newest, value: 'oldest', timestamp: at(1) },
+      { partition: 1 - newest, value: 'middle', timestamp: at(3) },
+      { partition: newest, value: 'newest', timestamp: at(5) },
+    ];
+    await producer.send({ topic: `${own}pizza.dlq`, messages: layout(0) });
+    await producer.send({ topic: `${own}games.dlq`, messages: layout(1) });
+    const fresh = new DeadLetters(brokers, `dl-${randomUUID().slice(0, 8)}`, own);
+    expect((await fresh.list(1)).map((d) => `${d.api} ${d.value}`).sort()).toEqual(['games newest', 'pizza newest']);
+    expect((await fresh.list(2)).map((d) => `${d.api} ${d.value}`).sort()).toEqual(['games middle', 'games newest', 'pizza middle', 'pizza newest']);
+  }, 90_000);
 });

@@ -4,6 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { errorBoundary, plainError } from '../src/http/errors';
+import type { WebAssets } from '../src/web/assets';
+import { docsNav, docsRoutes } from '../src/web/docs-routes';
+import { readSpecFiles, type SpecFiles } from '../src/web/spec-files';
 import { ROOT } from './helpers/process';
 import { call, startGateway, type TestGateway } from './helpers/gateway';
 
@@ -129,5 +136,52 @@ describe('docs off', () => {
     } finally {
       await gw.stop();
     }
+  });
+});
+
+// docsNav and docsRoutes on a small Koa app over the real specs, with stand-in asset URLs: the links
+// and the 404s' words (the pages themselves are checked against the gateway above).
+describe('docsNav and docsRoutes (src/web/docs-routes.ts) directly', () => {
+  const specs = readSpecFiles(join(ROOT, 'specs'));
+  const assets = { url: async (name: string) => `/assets/${name}?v=h` } as unknown as WebAssets;
+  let server: import('node:http').Server;
+  let url: string;
+  beforeAll(async () => {
+    const router = new Router();
+    router.use(errorBoundary(plainError, () => undefined));
+    docsRoutes(router, specs, assets, docsNav(specs));
+    server = new Koa().use(router.routes()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('the nav: Docs first, then per API its AsyncAPI page and its REST page, only those it has', () => {
+    const only: SpecFiles = { files: new Map(), assets: new Map(), apis: [{ api: 'a', asyncapi: 'a.asyncapi.yaml' }, { api: 'b', openapi: 'b.openapi.yaml' }, { api: 'c', asyncapi: 'c.asyncapi.yaml', openapi: 'c.openapi.yaml' }] };
+    expect(docsNav(only)).toEqual([
+      ['Docs', '/docs'],
+      ['a', '/docs/a'],
+      ['b REST', '/docs/b/rest'],
+      ['c', '/docs/c'],
+      ['c REST', '/docs/c/rest'],
+    ]);
+    expect(docsNav(specs).map(([, href]) => href)).toEqual(['/docs', '/docs/events', '/docs/events/rest', '/docs/games', '/docs/gateway/rest', '/docs/messenger', '/docs/messenger/rest', '/docs/pizza', '/docs/pizza/rest', '/docs/workspace']);
+  });
+
+  it('the 404s name what is missing', async () => {
+    expect(await call(`${url}/specs/nope.yaml`)).toMatchObject({ status: 404, body: { error: 'no spec file "nope.yaml"' } });
+    expect(await call(`${url}/docs/fax`)).toMatchObject({ status: 404, body: { error: 'no API "fax"' } });
+    expect(await call(`${url}/docs/games/rest`)).toMatchObject({ status: 404, body: { error: 'no REST API "games"' } });
+    expect(await call(`${url}/docs/fax/rest`)).toMatchObject({ status: 404, body: { error: 'no REST API "fax"' } });
+  });
+
+  it('an AsyncAPI page points at the document parsed at build time; a REST page renders the YAML itself', async () => {
+    const asyncapi = (await call(`${url}/docs/games`)).text;
+    expect(asyncapi).toContain('data-kind="asyncapi" data-spec="/specs/games.asyncapi.yaml" data-parsed="/assets/games.asyncapi.json?v=h"');
+    expect(asyncapi).toContain('/assets/asyncapi.css?v=h');
+    const rest = (await call(`${url}/docs/gateway/rest`)).text;
+    expect(rest).toContain('data-kind="openapi" data-spec="/specs/gateway.openapi.yaml">');
+    expect(rest).toContain('/assets/redoc.js?v=h');
+    expect(rest).not.toContain('asyncapi');
   });
 });

@@ -30,7 +30,12 @@ export async function brokerPacts(source: BrokerSource, provider: string): Promi
       throw new BrokerError(`the Pact Broker at ${source.pactBrokerUrl} is unreachable (${cause?.code ?? cause?.message ?? String(err)})`);
     }
     if (!res.ok) throw new BrokerError(`the Pact Broker answered ${res.status} to ${init.method ?? 'GET'} ${url}${res.status === 401 || res.status === 403 ? ': check the token or credentials' : ''}`);
-    return res.json();
+    try {
+      return await res.json();
+    } catch {
+      // e.g. a web site's HTML page: JSON.parse's "Unexpected token '<'" would not say where.
+      throw new BrokerError(`${url} did not answer JSON to ${init.method ?? 'GET'} (is it a Pact Broker?)`);
+    }
   };
 
   const index = (await call(new URL('/', source.pactBrokerUrl).href)) as Links;

@@ -43,8 +43,15 @@ export function readPact(path: string): PactFile {
 
 /** A pact from its JSON text; `file` names it in messages. Throws when it is not a pact. */
 export function parsePact(text: string, file: string): PactFile {
-  const json = JSON.parse(text) as { consumer?: { name?: string }; provider?: { name?: string }; interactions?: Interaction[] };
+  let json: { consumer?: { name?: string }; provider?: { name?: string }; interactions?: Interaction[] } | null;
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch (err) {
+    // A broker's HTML error page or a truncated file: say which pact, not just where JSON.parse stopped.
+    throw new Error(`${file} is not JSON (${(err as Error).message})`);
+  }
   if (typeof json?.consumer?.name !== 'string' || typeof json.provider?.name !== 'string') throw new Error(`${file} is not a pact (no consumer and provider names)`);
+  if (json.interactions !== undefined && !Array.isArray(json.interactions)) throw new Error(`${file} is not a pact (interactions is not a list)`);
   return { file, consumer: json.consumer.name, provider: json.provider.name, interactions: json.interactions ?? [] };
 }
 

@@ -41,7 +41,12 @@ export function findOperation(catalogues: Catalogues, method: string, path: stri
       const names: string[] = [];
       const pattern = op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'));
       const match = new RegExp(`^${pattern}$`).exec(path);
-      if (match) return { api, op, params: Object.fromEntries(names.map((n, k) => [n, decodeURIComponent(match[k + 1])])) };
+      if (!match) continue;
+      try {
+        return { api, op, params: Object.fromEntries(names.map((n, k) => [n, decodeURIComponent(match[k + 1])])) };
+      } catch {
+        continue; // not valid percent-encoding: no operation takes it (the check says so; no URIError)
+      }
     }
   }
   return undefined;
@@ -99,7 +104,9 @@ function validate(what: string, validator: ValidateFunction, value: unknown): st
 
 function checkMessage(i: MessageInteraction, { catalogues, relaxed }: Specs): string[] {
   const { api, message, event } = i.metadata ?? {};
-  const entry: MessageEntry | undefined = typeof api === 'string' && typeof message === 'string' ? catalogues[api]?.messages[message] : undefined;
+  // Own properties only: metadata naming `toString` or `constructor` is no API or message.
+  const catalogue = typeof api === 'string' && Object.hasOwn(catalogues, api) ? catalogues[api] : undefined;
+  const entry: MessageEntry | undefined = catalogue && typeof message === 'string' && Object.hasOwn(catalogue.messages, message) ? catalogue.messages[message] : undefined;
   if (!entry) return [`metadata {api: ${JSON.stringify(api)}, message: ${JSON.stringify(message)}} names no message of the specs`];
   if (entry.direction !== 'send') return [`${api} ${message} is not a message Switchyard sends`];
   const problems = validate('content', relaxed.message(String(api), entry.id)!, i.contents.content);

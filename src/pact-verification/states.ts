@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GameSnapshot } from '../../generated/games/models';
 import { frameEvent, messageNamed } from '../apis/messenger/framing';
+import { checkEnvelope } from '../envelopes/check-envelope';
 import { describeErrors } from '../validation/describe-errors';
 import { PollingQueues } from '../apis/messenger/polling';
 import { eventually, integer, object, params, text, type AnyJson, type JsonMap } from './params';
@@ -49,6 +50,9 @@ export function stateHandlers(provider: Provider): Record<string, StateHandler> 
       const channel = text(p, 'channel');
       const count = integer(p, 'count');
       const event = object(p, 'event');
+      // The events consumer drops what does not fit: say so now rather than wait for events that never come.
+      const check = checkEnvelope(catalogues.events, 'event', { channel }, event);
+      if (!check.ok) throw new Error(`provider state "channel has events": the event does not fit the events API: ${check.error} (${(check.errors ?? []).map((e) => e.message).join('; ')})`);
       const held = async () => (await store.events.read(channel, 0, 100)).length;
       for (let n = await held(); n < count; n++) {
         await bus.publish('events', { id: randomUUID(), message: 'event', to: { channel }, data: event });

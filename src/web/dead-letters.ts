@@ -53,7 +53,9 @@ export class DeadLetters {
         }
       }
       if (pending.size === 0) return [];
-      const kept = new Map<ApiName, DeadLetter[]>();
+      // Kept per partition: offsets, not timestamps, order the records of one partition only, so the
+      // last perApi read across partitions would be whichever partition came last, not the newest.
+      const kept = new Map<string, DeadLetter[]>();
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
@@ -63,7 +65,7 @@ export class DeadLetters {
             autoCommit: false,
             eachMessage: async ({ topic, partition, message }) => {
               const api = this.apiOf(topic);
-              const list = kept.get(api) ?? [];
+              const list = kept.get(`${topic}/${partition}`) ?? [];
               list.push({
                 api,
                 partition,
@@ -75,7 +77,7 @@ export class DeadLetters {
                 timestamp: Number(message.timestamp),
               });
               if (list.length > perApi) list.shift();
-              kept.set(api, list);
+              kept.set(`${topic}/${partition}`, list);
               const last = pending.get(`${topic}/${partition}`);
               if (last !== undefined && BigInt(message.offset) >= last) pending.delete(`${topic}/${partition}`);
               if (pending.size === 0) {
@@ -86,7 +88,8 @@ export class DeadLetters {
           })
           .catch(reject);
       });
-      return [...kept.values()].flat().sort((a, b) => b.timestamp - a.timestamp);
+      const newest = [...kept.values()].flat().sort((a, b) => b.timestamp - a.timestamp);
+      return API_NAMES.flatMap((api) => newest.filter((d) => d.api === api).slice(0, perApi)).sort((a, b) => b.timestamp - a.timestamp);
     } finally {
       await consumer.disconnect().catch(() => undefined);
       await admin.deleteGroups([groupId]).catch(() => undefined);
