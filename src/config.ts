@@ -368,7 +368,8 @@ const EnvSchema = z.object({
   ACTION_BACKENDS: backendList.optional(),
   ACTION_TIMEOUT_MS: positiveMs.default(5000),
   DOCS_ENABLED: flag.optional(), // default: true in dev mode, false in production
-  CONSOLE_TOKEN: nonEmpty.optional(),
+  // Sent as `Authorization: Bearer <token>`, where a space would end it.
+  CONSOLE_TOKEN: nonEmpty.regex(/^\S+$/, 'must not contain spaces (it is sent as a Bearer token)').optional(),
   // OpenTelemetry's own variables, as far as Switchyard reads them (tracingConfig below).
   OTEL_SDK_DISABLED: flag.default(false),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be otlp or none (Switchyard exports traces over OTLP/HTTP only)' }).optional(),

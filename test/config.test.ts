@@ -458,6 +458,8 @@ describe('docs and console settings', () => {
   it('refuses a short console token in production without quoting it, and a malformed DOCS_ENABLED', () => {
     expect(problemsOf({ ...PRODUCTION, CONSOLE_TOKEN: 'short-token' })).toEqual(['CONSOLE_TOKEN: must be at least 32 bytes in production (got 11 bytes)']);
     expect(problemsOf({ DOCS_ENABLED: 'yes' })).toEqual(['DOCS_ENABLED: must be true or false (got "yes")']);
+    expect(problemsOf({ CONSOLE_TOKEN: 'my console token' }).join('\n')).not.toContain('my console token');
+    expect(problemsOf({ CONSOLE_TOKEN: 'my console token' })).toEqual([expect.stringMatching(/^CONSOLE_TOKEN: must not contain spaces/)]);
   });
 });
 

@@ -163,6 +163,8 @@ describe('the console behind CONSOLE_TOKEN', () => {
       const r = await call(`${gw.url}/console/api/apis`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(r.status).toBe(200);
       expect(r.body.devApiSecret).toBeUndefined();
+      // The scheme is case-insensitive (RFC 9110 11.1), as on every other entry point.
+      expect((await call(`${gw.url}/console/api/apis`, { headers: { authorization: `bearer ${TOKEN}` } })).status).toBe(200);
     } finally {
       await gw.stop();
     }

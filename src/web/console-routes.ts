@@ -12,6 +12,7 @@ import { sign, signingKey } from '../apis/messenger/signature';
 import { signToken } from '../auth/token';
 import { consoleMode } from '../config';
 import type { GatewayContext } from '../apis/context';
+import { bearerToken } from '../http/bearer';
 import { HttpError } from '../http/errors';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
 import { checkEnvelope } from '../envelopes/check-envelope';
@@ -26,8 +27,7 @@ import type { SpecFiles } from './spec-files';
 const AUDIENCES_SHOWN = 20;
 
 function bearerMatches(k: ParameterizedContext, token: string): boolean {
-  const header = k.get('authorization');
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '');
+  const given = Buffer.from(bearerToken(k.get('authorization')) ?? '');
   const wanted = Buffer.from(token);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
