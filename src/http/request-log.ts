@@ -5,8 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParameterizedContext } from 'koa';
 import type { LogLevel } from '../config';
 import type { Logger } from '../log';
-import { escapedErrorStatus } from './escaped-error-status';
-import { routeTemplate } from './route-template';
+import { afterRequest } from './request-outcome';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 // Printable, bounded and free of spaces and quotes: it goes into logs and back into a header.
@@ -26,21 +25,13 @@ export function requestLog(log: Logger, level: LogLevel) {
     const id = requestId(ctx);
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
-    let status: number | undefined; // set when an error escaped: Koa answers it after this
-    try {
-      await next();
-    } catch (err) {
-      status = escapedErrorStatus(err);
-      throw err;
-    } finally {
-      status ??= ctx.status;
-      // The route template, not the raw path: paths carry secrets (`?secret=`) and ids.
-      const route = routeTemplate(ctx);
+    // The route template, not the raw path: paths carry secrets (`?secret=`) and ids.
+    await afterRequest(ctx, next, (route, status) => {
       const lineLevel = OPS_ROUTES.has(route) && status < 400 ? quiet : level;
       if (lineLevel !== 'silent' && log.isLevelEnabled(lineLevel)) {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         log[lineLevel]({ requestId: id, method: ctx.method, route, status, durationMs: Math.round(durationMs * 1000) / 1000 }, 'request');
       }
-    }
+    });
   };
 }

@@ -1,8 +1,8 @@
-// The status Koa answers an escaped error with (src/http/escaped-error-status.ts), checked against
-// Koa itself: the same errors thrown out of a real Koa app.
+// src/http/request-outcome.ts: the status Koa answers an escaped error with, checked against Koa
+// itself (the same errors thrown out of a real Koa app), and what afterRequest reports.
 import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
-import { escapedErrorStatus } from '../src/http/escaped-error-status';
+import { afterRequest, escapedErrorStatus } from '../src/http/request-outcome';
 
 const cases: Array<[string, unknown]> = [
   ['a plain Error', new Error('boom')],
@@ -28,4 +28,21 @@ it.each(cases)('%s: the status Koa answers', async (_name, thrown) => {
   } finally {
     await new Promise((r) => server.close(r));
   }
+});
+
+describe('afterRequest', () => {
+  const ctx = (status: number) => ({ method: 'POST', status, matched: [{ methods: ['POST'], path: '/publish/v1/:api' }] });
+
+  it('reports the route template and the status the chain set', async () => {
+    const seen: unknown[] = [];
+    await afterRequest(ctx(202), async () => undefined, (route, status) => seen.push([route, status]));
+    expect(seen).toEqual([['/publish/v1/:api', 202]]);
+  });
+
+  it('reports an escaped error with the status Koa will answer, not ctx.status, and rethrows it', async () => {
+    const seen: unknown[] = [];
+    const thrown = Object.assign(new Error('no'), { status: 403 });
+    await expect(afterRequest(ctx(404), () => Promise.reject(thrown), (route, status) => seen.push([route, status]))).rejects.toBe(thrown);
+    expect(seen).toEqual([['/publish/v1/:api', 403]]);
+  });
 });
