@@ -37,7 +37,7 @@ export class Metrics {
   /**
    * Input refused before an API could act on it. api: an API name, or `http` for what reaches no API
    * (a malformed request line, an upgrade to an unknown path); kind: a short fixed reason, e.g.
-   * `malformed_request`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
+   * `malformed_request`, `http2_preface`, `invalid_json`, `too_deep`, `binary_frame`, `protocol_error`.
    */
   readonly badInputTotal: Counter<'api' | 'kind'>;
   /** Frames the gateway was about to send that break their spec message, so were not sent (envelopes/sendable.ts). */

@@ -95,3 +95,18 @@ describeWithRedis('Redis store migration of the pre-split layout', (url) => {
     }
   });
 });
+
+describe('Redis store migration while Redis is unreachable', () => {
+  it('warns once, not at every retry, and the store is not ready', async () => {
+    const log = { info: jest.fn(), warn: jest.fn() };
+    // A port nothing listens on: every attempt fails at once.
+    const store = new RedisStore('redis://127.0.0.1:1', { prefix: `test:${randomUUID()}:`, log, timeoutMs: 100, reconnectMs: 50 });
+    try {
+      await new Promise((r) => setTimeout(r, 600)); // several retry rounds
+      expect(await store.ready()).toBe(false);
+      expect(log.warn.mock.calls.map(([, message]) => message)).toEqual(['redis: moving the pre-split key layout failed; retrying until it succeeds']);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -321,7 +321,7 @@ export class RedisBackend implements StoreBackend {
 
   /** Moves the old layout, retrying while Redis is unreachable, until it succeeds or the store closes. */
   private async migrate(prefix: string, retryMs: number, log: RedisStoreOptions['log']): Promise<void> {
-    while (!this.closed) {
+    for (let attempt = 0; !this.closed; attempt++) {
       try {
         const { cursors, channels } = await migrateLegacyLayout(this.shared.redis, prefix);
         if (cursors.moved + cursors.superseded + channels.moved + channels.superseded > 0) {
@@ -330,7 +330,8 @@ export class RedisBackend implements StoreBackend {
         this.migrationDone = true;
         return;
       } catch (err) {
-        log?.warn({ err }, 'redis: moving the pre-split key layout failed; retrying');
+        // Once: while Redis is down this fails every retryMs, and the outage is reported already.
+        if (attempt === 0) log?.warn({ err }, 'redis: moving the pre-split key layout failed; retrying until it succeeds');
         await new Promise((r) => setTimeout(r, retryMs));
       }
     }
