@@ -1,10 +1,10 @@
 // src/cluster/session-affinity.ts: a request or upgrade naming another worker's Engine.IO session
 // goes, as is, to that worker's Unix socket; everything else stays where it landed.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Server as NetServer } from 'node:net';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
-import { routeSessionsToOwners, sessionOwner, workerSessionId } from '../src/cluster/session-affinity';
+import { routeSessionsToOwners, sessionOwner, workerSessionId, type SessionRouting } from '../src/cluster/session-affinity';
+import { waitFor } from './helpers/wait';
 
 describe('session ids', () => {
   it('name their worker, and only a sid query parameter counts', () => {
@@ -21,7 +21,7 @@ describe('session ids', () => {
 
 describe('routeSessionsToOwners', () => {
   const group = `test-${randomUUID().slice(0, 8)}`;
-  const workers: Array<{ server: Server; inbound: NetServer; url: string }> = [];
+  const workers: Array<{ server: Server; routing: SessionRouting; url: string }> = [];
 
   /** A worker: answers who served a request, echoes WebSocket messages with its index. */
   async function worker(index: number) {
@@ -35,9 +35,9 @@ describe('routeSessionsToOwners', () => {
       wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`${index}:${m}`))),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const inbound = await routeSessionsToOwners(server, group, index);
+    const routing = await routeSessionsToOwners(server, group, index, { idleTimeoutMs: 60_000 });
     const { port } = server.address() as { port: number };
-    workers[index] = { server, inbound, url: `http://127.0.0.1:${port}` };
+    workers[index] = { server, routing, url: `http://127.0.0.1:${port}` };
   }
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('routeSessionsToOwners', () => {
   });
   afterAll(async () => {
     for (const w of workers) {
-      w.inbound.close();
+      w.routing.close();
       w.server.closeAllConnections();
       await new Promise((resolve) => w.server.close(resolve));
     }
@@ -78,5 +78,66 @@ describe('routeSessionsToOwners', () => {
     const res = await fetch(`${workers[0].url}/socket.io/?EIO=4&transport=polling&sid=w7.gone`);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ code: 1, message: 'Session ID unknown' });
+  });
+});
+
+describe('routeSessionsToOwners: requests in flight to another worker', () => {
+  const group = `test-${randomUUID().slice(0, 8)}`;
+  const IDLE_MS = 500;
+  let owner: { server: Server; routing: SessionRouting; held: IncomingMessage[] };
+  let front: { server: Server; routing: SessionRouting; url: string };
+
+  async function listen(index: number, handler: RequestListener) {
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const routing = await routeSessionsToOwners(server, group, index, { idleTimeoutMs: IDLE_MS });
+    return { server, routing, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+  }
+
+  beforeEach(async () => {
+    const held: IncomingMessage[] = [];
+    owner = { ...(await listen(1, (req) => void held.push(req))), held }; // a long poll that is never answered
+    front = await listen(0, (_req, res) => res.end('front'));
+  });
+  afterEach(async () => {
+    for (const w of [front, owner]) {
+      w.routing.close();
+      w.server.closeAllConnections();
+      await new Promise((resolve) => w.server.close(resolve));
+    }
+  });
+
+  const poll = () => fetch(`${front.url}/socket.io/?EIO=4&transport=polling&sid=w1.held`);
+
+  it('a request the owner holds past the idle timeout is cut and answered "Session ID unknown"', async () => {
+    const started = Date.now();
+    const res = await poll();
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code: 1, message: 'Session ID unknown' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_MS - 50);
+    await waitFor(() => owner.held[0]?.destroyed === true, 'the owner to see the request go', 2_000);
+  });
+
+  it('close() cuts the requests being passed on, so the stopping worker\'s server can close', async () => {
+    const answer = poll();
+    await waitFor(() => owner.held.length === 1, 'the owner to hold the request', 2_000);
+    front.routing.close();
+    const res = await answer;
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+    front.server.closeIdleConnections();
+    const closedIn = Date.now();
+    await new Promise((resolve) => front.server.close(resolve));
+    expect(Date.now() - closedIn).toBeLessThan(IDLE_MS); // the cut, not the idle timeout, let it close
+    await waitFor(() => owner.held[0].destroyed, 'the owner to see the request go', 2_000);
+  });
+
+  it('a client that goes away cuts its request to the owner', async () => {
+    const aborted = new AbortController();
+    const answer = fetch(`${front.url}/socket.io/?EIO=4&transport=polling&sid=w1.held`, { signal: aborted.signal }).catch(() => 'aborted');
+    await waitFor(() => owner.held.length === 1, 'the owner to hold the request', 2_000);
+    aborted.abort();
+    expect(await answer).toBe('aborted');
+    await waitFor(() => owner.held[0].destroyed, 'the owner to see the request go', IDLE_MS / 2);
   });
 });

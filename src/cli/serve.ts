@@ -61,8 +61,8 @@ async function serveWorker(config: Config, { index, group }: { index: number; gr
   const log = createLogger(config).child({ worker: index });
   const gateway = new Gateway({ config, log, metrics: workerMetrics(), sessionIds: workerSessionId(index) });
   await gateway.start();
-  const forwarding = await routeSessionsToOwners(gateway.server, group, index);
-  gateway.server.on('close', () => forwarding.close());
+  const forwarding = await routeSessionsToOwners(gateway.server, group, index, { idleTimeoutMs: config.wsPingIntervalMs + config.wsPongTimeoutMs + 5_000 });
+  gateway.context.shutdown.addEventListener('abort', () => forwarding.close());
   log.info({ maxConnections: gateway.context.connections.max }, 'worker is serving');
   process.on('SIGINT', () => undefined);
   const stop = stopOnSignals(gateway, config, log, ['SIGTERM']);

@@ -78,8 +78,9 @@ export async function runPrimary({ workers, log, stopTimeoutMs }: PrimaryOptions
     let failed = false;
     let left = indexOf.size;
     if (left === 0) process.exit(0);
-    cluster.on('exit', (_worker, code) => {
-      failed ||= code !== 0;
+    cluster.on('exit', (_worker, code, signal) => {
+      // Killed by this SIGTERM itself: a worker still starting, before its own handler was in place.
+      failed ||= code !== 0 && signal !== 'SIGTERM';
       if (--left === 0) {
         log.info('stopped');
         process.exit(failed ? 1 : 0);

@@ -6,7 +6,7 @@
 // with no hop: unlike a sticky primary (@socket.io/sticky), nothing funnels through one process and
 // HTTP keep-alive stays on.
 import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -32,12 +32,29 @@ export function sessionOwner(url: string | undefined): number | undefined {
 
 type Listener = (...args: unknown[]) => void;
 
+/** What `routeSessionsToOwners` started; `close()` ends it (the worker is stopping). */
+export interface SessionRouting {
+  /** Stops taking other workers' requests and cuts the ones this worker is passing on. */
+  close(): void;
+}
+
+export interface RoutingOptions {
+  /**
+   * A passed-on request or upgrade that carries nothing for this long is cut: its owner is gone
+   * or stuck (an Engine.IO long poll is answered at every ping, so a live owner never idles this long).
+   */
+  idleTimeoutMs: number;
+}
+
 /**
  * Makes `server` (already listening, every API attached) pass requests and upgrades for other
  * workers' sessions to them, and take theirs on its own Unix socket. Resolves once that socket
- * listens; `close()` stops it.
+ * listens.
  */
-export async function routeSessionsToOwners(server: Server, group: string, index: number): Promise<NetServer> {
+export async function routeSessionsToOwners(server: Server, group: string, index: number, { idleTimeoutMs }: RoutingOptions): Promise<SessionRouting> {
+  // Every request or tunnel in flight to another worker, cut when this worker stops: a long poll
+  // held by the owner would otherwise keep this worker's server open until its shutdown deadline.
+  const inFlight = new Set<{ destroy(): void }>();
   const own = (req: IncomingMessage) => {
     const owner = sessionOwner(req.url);
     return owner === undefined || owner === index ? undefined : workerSocketPath(group, owner);
@@ -48,7 +65,15 @@ export async function routeSessionsToOwners(server: Server, group: string, index
     const forwarded = httpRequest({ socketPath: path, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
       answer.pipe(res);
+      answer.on('error', () => res.destroy()); // the owner went away in the middle of its answer
     });
+    const link = { destroy: () => forwarded.destroy(new Error('this worker is stopping')) };
+    inFlight.add(link);
+    res.on('close', () => {
+      inFlight.delete(link);
+      if (!res.writableFinished) forwarded.destroy(); // the client is gone: stop waiting for its answer
+    });
+    forwarded.setTimeout(idleTimeoutMs, () => forwarded.destroy(new Error('the owner did not answer')));
     forwarded.on('error', () => {
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":1,"message":"Session ID unknown"}');
       else res.destroy();
@@ -69,6 +94,10 @@ export async function routeSessionsToOwners(server: Server, group: string, index
       owner.destroy();
       socket.destroy();
     };
+    const link = { destroy: drop };
+    inFlight.add(link);
+    socket.on('close', () => inFlight.delete(link));
+    owner.setTimeout(idleTimeoutMs, drop);
     owner.on('error', drop);
     socket.on('error', drop);
     socket.on('close', () => owner.destroy());
@@ -81,7 +110,13 @@ export async function routeSessionsToOwners(server: Server, group: string, index
     inbound.once('error', reject);
     inbound.listen(path, () => resolve());
   });
-  return inbound;
+  return {
+    close() {
+      inbound.close();
+      for (const link of inFlight) link.destroy();
+      inFlight.clear();
+    },
+  };
 }
 
 /**
