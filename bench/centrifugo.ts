@@ -14,6 +14,7 @@ import { Launcher } from './lib/children';
 import { locateCentrifugo } from './lib/centrifugo';
 import { scriptMain } from './lib/main';
 import { defineOptions, optionsOrExit, type Scenario, type Size } from './lib/options';
+import type { GamesEvent } from './lib/payloads';
 import type { LoadPlan, Target } from './lib/protocol';
 import { log, quietest } from './lib/quiet';
 import {
@@ -34,6 +35,8 @@ interface Options {
   cases: Case[];
   modes: Mode[];
   apis: Api[];
+  /** The games broadcast: `join` (the Player, a frame the size of the pizza one the peers carry) or `update`. */
+  gamesEvent: GamesEvent;
   clients: number[];
   throughputDeliveries: number;
   /** Deliveries/s of the latency phase (per-request fan-out runs). */
@@ -64,6 +67,7 @@ const FULL: Options = {
   cases: [...CASES],
   modes: [...MODES],
   apis: [...APIS],
+  gamesEvent: 'join',
   clients: [1000, 5000],
   throughputDeliveries: 400_000,
   latencyDeliveries: 20_000,
@@ -87,6 +91,7 @@ const OPTIONS = defineOptions<Options>(
     { flag: '--case', key: 'cases', kind: 'strings', choices: CASES, help: 'fanout | publish | all, or a list' },
     { flag: '--mode', key: 'modes', kind: 'strings', choices: MODES, help: 'request (one event per publish) | batch | all' },
     { flag: '--api', key: 'apis', kind: 'strings', choices: APIS, help: 'switchyard APIs: games | pizza | all' },
+    { flag: '--games-event', key: 'gamesEvent', kind: 'string', choices: ['join', 'update'], help: 'games broadcast: join (Player, ~300 B frames like the peers\' ~400 B) | update (GameSnapshot, ~1.4 KB)' },
     { flag: '--clients', key: 'clients', kind: 'numbers', help: 'fan-out clients per run, a list' },
     { flag: '--deliveries', key: 'throughputDeliveries', kind: 'int', help: 'deliveries the fan-out throughput phase aims at' },
     { flag: '--latency-deliveries', key: 'latencyDeliveries', kind: 'int', help: 'deliveries/s of the latency phase' },
@@ -191,6 +196,7 @@ async function runCase(launcher: Launcher, spec: CaseSpec, peers: Peer[], option
       const plan: Omit<LoadPlan, 'port'> = {
         target: peer.target,
         scenario: peer.scenario,
+        gamesEvent: options.gamesEvent,
         clients: spec.clients,
         events: spec.events,
         rate: spec.rate,
@@ -332,7 +338,7 @@ async function main(): Promise<void> {
   console.log(`\n${table(done, results)}\n`);
   console.log('deliveries/s: throughput phase (publish case: one subscriber, so publishes/s); per core: deliveries per second of server CPU (srv µs/dlv: µs of server CPU per delivery, per publish in the publish case)');
   console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
-  console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are larger${options.pin ? '; server pinned to one core' : ''}`);
+  console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are its ${options.gamesEvent} broadcast${options.pin ? '; server pinned to one core' : ''}`);
   for (const t of targetLines(lines)) console.log(t);
   if (missing) console.log(`centrifugo: not measured: ${missing}`);
   if (options.size === 'tiny') console.log('tiny run: the phases last milliseconds, so these figures only show that the bench works');

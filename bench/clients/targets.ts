@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { DEV_JWT_SECRET } from '../../src/config';
 import { signToken } from '../../src/auth/token';
 import { CENTRIFUGO_API_KEY, CENTRIFUGO_CHANNEL, CENTRIFUGO_TOKEN_SECRET, CENTRIFUGO_WS_PATH } from '../lib/centrifugo';
-import { AUDIENCE_ID, BENCH_CHANNEL, EventFactory } from '../lib/payloads';
+import { AUDIENCE_ID, BENCH_CHANNEL, EventFactory, type GamesEvent } from '../lib/payloads';
 import type { LoadPlan } from '../lib/protocol';
 import { HttpClient } from './http';
 import { CLIENT_OPTIONS, openSocketIo, openWorkspaceMember } from './socketio-wire';
@@ -26,7 +26,7 @@ export interface Target {
 
 export async function createTarget(plan: LoadPlan): Promise<Target> {
   const base = `ws://127.0.0.1:${plan.port}`;
-  const events = new EventFactory(plan.scenario);
+  const events = new EventFactory(plan.scenario, plan.gamesEvent);
   // One agent per purpose: set-up traffic (tickets) must not hold the publisher's sockets.
   const publishHttp = new HttpClient(plan.port, plan.concurrency);
   const setupHttp = new HttpClient(plan.port, 16);
@@ -70,7 +70,7 @@ export async function createTarget(plan: LoadPlan): Promise<Target> {
     return {
       connect: async (index) => {
         const ws = await open(`${base}/?session_key=${session}`);
-        await subscribe(ws, `bench-${index}`);
+        await subscribe(ws, `bench-${index}`, AUDIENCE_ID, plan.gamesEvent);
         return ws;
       },
       publish,
@@ -195,8 +195,8 @@ export function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Sends the games `subscribe` request (`update` of game `pk`) and waits for its 200 reply. */
-export function subscribe(ws: WebSocket, requestId: string, pk = AUDIENCE_ID): Promise<void> {
+/** Sends the games `subscribe` request (`event` of game `pk`) and waits for its 200 reply. */
+export function subscribe(ws: WebSocket, requestId: string, pk = AUDIENCE_ID, event: GamesEvent = 'update'): Promise<void> {
   return new Promise((resolve, reject) => {
     const onMessage = (data: Buffer): void => {
       const frame = JSON.parse(data.toString('utf8')) as { payload?: { request_id?: string; response_status?: number; errors?: string[] } };
@@ -206,6 +206,6 @@ export function subscribe(ws: WebSocket, requestId: string, pk = AUDIENCE_ID): P
       else reject(new Error(`subscribe refused: ${frame.payload.response_status} ${JSON.stringify(frame.payload.errors)}`));
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk, data: { action: 'update' }, request_id: requestId } }));
+    ws.send(JSON.stringify({ stream: 'games', payload: { action: 'subscribe', pk, data: { action: event }, request_id: requestId } }));
   });
 }

@@ -27,6 +27,12 @@ export const BENCH_CHANNEL = 'bench-channel';
 /** The workspace event the bench publishes: the largest one addressed to a channel room. */
 export const WORKSPACE_EVENT = 'media-state-updated';
 
+/**
+ * The games broadcast a run publishes: `update` (the game snapshot, ~1.4 KB, what fanout.ts compares
+ * with bare ws) or `join` (the Player, ~300 B: a frame the size of the pizza one, for peers that carry that).
+ */
+export type GamesEvent = 'update' | 'join';
+
 /** Warm-up, throughput and latency (fan-out); soak. */
 export type MarkPhase = 'w' | 't' | 'l' | 's';
 
@@ -48,10 +54,17 @@ export function nowMs(): number {
  */
 export class EventFactory {
   private readonly base: Json;
-  private readonly field: 'label' | 'name' | 'userId';
+  /** Where the marker goes: a string field of `data` (or of its `user`, for a Player). */
+  private readonly field: 'label' | 'name' | 'userId' | 'user.username';
 
-  constructor(readonly scenario: Scenario) {
-    if (scenario === 'games') {
+  constructor(
+    readonly scenario: Scenario,
+    private readonly gamesEvent: GamesEvent = 'update',
+  ) {
+    if (scenario === 'games' && gamesEvent === 'join') {
+      this.base = (examplePayload('games', 'join').payload as Json).data as Json;
+      this.field = 'user.username';
+    } else if (scenario === 'games') {
       const data = (examplePayload('games', 'update').payload as Json).data as Json;
       this.base = { ...data, id: AUDIENCE_ID, state: 'players_waiting', players: [] };
       this.field = 'label';
@@ -65,8 +78,13 @@ export class EventFactory {
     }
   }
 
-  /** The `data` of the published message (GameSnapshot / Pizza / MediaStateUpdated). */
+  /** The `data` of the published message (GameSnapshot or Player / Pizza / MediaStateUpdated). */
   data(mark: string): Json {
+    if (this.field === 'user.username') {
+      const { user, ...rest } = this.base;
+      const { username: _replaced, ...profile } = user as Json;
+      return { user: { username: mark, ...profile }, ...rest };
+    }
     const { [this.field]: _replaced, ...rest } = this.base;
     return { [this.field]: mark, ...rest };
   }
@@ -75,7 +93,7 @@ export class EventFactory {
   switchyardEnvelope(mark: string): { message: string; to: Json; data: Json } {
     switch (this.scenario) {
       case 'games':
-        return { message: 'update', to: { pk: AUDIENCE_ID }, data: this.data(mark) };
+        return { message: this.gamesEvent, to: { pk: AUDIENCE_ID }, data: this.data(mark) };
       case 'pizza':
         return { message: 'CREATE_PIZZA', to: { store_id: AUDIENCE_ID }, data: this.data(mark) };
       default:
@@ -90,7 +108,9 @@ export class EventFactory {
   frame(mark: string): Json {
     switch (this.scenario) {
       case 'games':
-        return { stream: 'games', payload: { action: 'update', model: 'api.game', pk: AUDIENCE_ID, data: this.data(mark) } };
+        return this.gamesEvent === 'join'
+          ? { stream: 'games', payload: { action: 'join', pk: AUDIENCE_ID, data: this.data(mark), model: 'Player' } }
+          : { stream: 'games', payload: { action: 'update', model: 'api.game', pk: AUDIENCE_ID, data: this.data(mark) } };
       case 'pizza':
         return { event_name: 'CREATE_PIZZA', data: this.data(mark) };
       default:

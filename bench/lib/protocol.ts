@@ -1,6 +1,7 @@
 // What the parent and its children say to each other. Servers print `{"port": N}` on stdout (the
 // one thing a human would also want to see); everything else travels over the IPC channel.
 import type { Scenario } from './options';
+import type { GamesEvent } from './payloads';
 import type { LatencyFigures } from './stats';
 
 /** Servers of the fan-out and connection scenarios: switchyard, a bare baseline, or the peer Centrifugo. */
@@ -10,6 +11,8 @@ export type Target = 'switchyard' | 'bare-ws' | 'bare-socketio' | 'centrifugo';
 export interface LoadPlan {
   target: Target;
   scenario: Scenario;
+  /** The games broadcast published and subscribed to (default `update`). */
+  gamesEvent?: GamesEvent;
   port: number;
   clients: number;
   events: number;
