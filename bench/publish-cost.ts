@@ -21,6 +21,7 @@ import { signToken } from '../src/auth/token';
 import { HttpClient } from './clients/http';
 import { open } from './clients/targets';
 import { REPO_ROOT, stopChild } from './lib/children';
+import { buildShipped } from './lib/shipped';
 import { AUDIENCE_ID, EventFactory } from './lib/payloads';
 import { machineBusySeconds, processCpuSeconds, processWriteCalls } from './lib/proc-cpu';
 import type { ServerCommand, ServerReply } from './lib/protocol';
@@ -56,6 +57,7 @@ interface Run {
 }
 
 function startServer(root: string): { child: ChildProcess; port: Promise<number> } {
+  buildShipped(root);
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, 'bench/servers/switchyard-server.ts')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],

@@ -95,17 +95,19 @@ export class GamesSockets {
     // A bad or missing session key does not refuse the socket: its requests get 401 (original),
     // until the auth deadline closes it.
     let deadline: NodeJS.Timeout | undefined = this.endpoint.authDeadline.start(ws);
-    const sessionKey = requestTarget(req.url).query.get('session_key');
+    let sessionKey = requestTarget(req.url).query.get('session_key') ?? undefined;
     // Once verified, the socket keeps its claims rather than a settled promise of them (nor the
     // cleared deadline: that would be kept for the socket's life). While the signing keys cannot be
-    // fetched, requests get 503 and the next one checks the key again.
+    // fetched, requests get 503 and the next one checks the key again; once it has been checked, the
+    // key goes (a slice of the request URL, it would keep the whole URL for the socket's life).
     const verify = (): Promise<SessionClaims> =>
-      verifyOrUndefined(this.ctx.auth, sessionKey ?? undefined).then(
+      verifyOrUndefined(this.ctx.auth, sessionKey).then(
         (c) => {
           if (c) {
             clearTimeout(deadline);
             deadline = undefined;
           }
+          sessionKey = undefined;
           return (claims = c);
         },
         (err: unknown) => (claims = isKeysUnavailable(err) ? KEYS_UNAVAILABLE : undefined),
