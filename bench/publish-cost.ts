@@ -36,8 +36,20 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     batch: { type: 'string', default: '0' },
     subscribers: { type: 'string', default: '1' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  console.log(`Usage: npx tsx bench/publish-cost.ts [options]
+  --repeat N        runs per checkout; median and best (default 3)
+  --seconds N       measured seconds per run (default 5), after --warmup N seconds (default 2)
+  --concurrency N   publish requests in flight (default 16)
+  --batch N         N events per request to /publish/v1/pizza/batch (default 0: one per POST /publish/v1/pizza)
+  --subscribers N   pizza clients in the audience, each a delivery per event (default 1)
+  --compare DIR     also run the checkout in DIR (repeatable), interleaved: a before/after figure
+  --profile         a V8 profile of the server per run (bench/results/profiles/; read it with bench/profile-top.ts)`);
+  process.exit(0);
+}
 const repeat = Number(args.repeat);
 const seconds = Number(args.seconds);
 const warmupSeconds = Number(args.warmup);
