@@ -19,7 +19,9 @@ export class PreparedFrame {
     const data = Buffer.from(text);
     this.bytes = data.length;
     const Sender = (WebSocket as unknown as { Sender: SenderStatics }).Sender;
-    this.parts = Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+    // One buffer, header and payload: ws writes a two-part frame as two writes in a cork of its
+    // own, so each recipient would cost two queued chunks and a cork/uncork instead of one write.
+    this.parts = [Buffer.concat(Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false }))];
   }
 
   /**
