@@ -1,30 +1,15 @@
 // A prepared frame reaches every recipient intact, as one write to its TCP stream (header and payload
 // in one buffer), and a socket that is no longer open is skipped. Real sockets on loopback.
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
 import { PreparedFrame } from '../src/ws/prepared-frame';
+import { loopbackWs } from './helpers/loopback-ws';
 
-let wss: WebSocketServer;
-const clients: WebSocket[] = [];
-
-beforeAll(async () => {
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  await once(wss, 'listening');
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate();
-});
-afterAll(async () => {
-  await new Promise((resolve) => wss.close(resolve));
-});
+const loopback = loopbackWs();
 
 /** A server-side socket, its client, and the chunks written to the server's TCP stream so far. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket; chunks: number[] }> {
-  const serverSide = once(wss, 'connection') as Promise<[WebSocket]>;
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
-  clients.push(client);
-  const [[server]] = await Promise.all([serverSide, once(client, 'open')]);
+  const { server, client } = await loopback.pair();
   const tcp = (server as unknown as { _socket: { write: (chunk: Buffer, ...rest: unknown[]) => boolean } })._socket;
   const chunks: number[] = [];
   const write = tcp.write;

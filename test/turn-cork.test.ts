@@ -2,12 +2,12 @@
 // nothing waits past the turn. Real sockets on loopback: the server side's TCP stream counts the
 // writes it hands to the kernel (`_write`/`_writev`, one system call each).
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
 import { PreparedFrame } from '../src/ws/prepared-frame';
 import { SendBudget } from '../src/ws/send-budget';
 import { SocketGroups } from '../src/ws/socket-groups';
 import { corkForTurn } from '../src/ws/turn-cork';
+import { loopbackWs } from './helpers/loopback-ws';
 
 interface Pair {
   server: WebSocket;
@@ -18,27 +18,12 @@ interface Pair {
   received(count: number): Promise<string[]>;
 }
 
-let wss: WebSocketServer;
-const clients: WebSocket[] = [];
-
-beforeAll(async () => {
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  await once(wss, 'listening');
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate();
-});
-afterAll(async () => {
-  await new Promise((resolve) => wss.close(resolve));
-});
+const loopback = loopbackWs();
 
 async function pair(): Promise<Pair> {
-  const serverSide = once(wss, 'connection') as Promise<[WebSocket]>;
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
-  clients.push(client);
+  const { server, client } = await loopback.pair();
   const frames: string[] = [];
   client.on('message', (data) => frames.push(data.toString()));
-  const [[server]] = await Promise.all([serverSide, once(client, 'open')]);
   const tcp = (server as unknown as { _socket: Record<string, (...args: unknown[]) => unknown> })._socket;
   let writes = 0;
   for (const method of ['_write', '_writev']) {
