@@ -12,7 +12,7 @@ import { signToken } from '../src/auth/token';
 import { HttpClient } from './clients/http';
 import { REPO_ROOT } from './lib/children';
 import { scriptMain } from './lib/main';
-import { shippedCli } from './lib/shipped';
+import { shipped } from './lib/shipped';
 import { defineOptions, optionsOrExit, type Size } from './lib/options';
 import { EventFactory } from './lib/payloads';
 import { log } from './lib/quiet';
@@ -65,7 +65,7 @@ async function serve(workers: number, kafka: Service, redis: Service, run: strin
     PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REQUEST_LOG_LEVEL: 'silent', WORKERS: String(workers),
     KAFKA_BROKERS: kafka.url, REDIS_URL: redis.url, KAFKA_TOPIC_PREFIX: `bench-workers.${run}.`, KAFKA_CLIENT_ID: `bench-workers-${run}`,
   };
-  const child = spawn(process.execPath, [shippedCli(), 'serve'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [shipped('src/cli/main.js'), 'serve'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const deadline = Date.now() + 120_000;

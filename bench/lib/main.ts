@@ -1,5 +1,5 @@
 // The frame of every bench script: children are cleaned up on every way out, a failure prints one
-// line naming the script and exits 1. Switchyard is compiled into dist/ first (shipped.ts).
+// line naming the script and exits 1. Switchyard is compiled into bench/.dist/ first (shipped.ts).
 import { installCleanup } from './children';
 import { buildShipped } from './shipped';
 

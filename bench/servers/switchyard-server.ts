@@ -1,17 +1,17 @@
-// Switchyard as it ships, in its own process: the compiled Gateway of dist/ (built by the bench
-// first, bench/lib/shipped.ts; this file's own checkout, so publish-cost --compare measures each
-// checkout's build), with dev secrets and logging silenced, so log
-// I/O is not what gets measured. The environment is built here rather than read from process.env,
-// so a KAFKA_BROKERS or REDIS_URL in the caller's shell cannot quietly turn this into a different
-// benchmark: a scenario that wants Kafka or Redis passes them explicitly, as one JSON argument of
-// extra environment (e.g. `{"KAFKA_BROKERS": "127.0.0.1:9092"}`). Without it: the in-process bus
-// and the in-memory store. Every bench client connects from 127.0.0.1, so the connection and
-// per-socket limits are raised out of the way: the benches measure delivery, not the limits (a
-// scenario's extra environment may still set them).
+// Switchyard as it ships, in its own process: the compiled Gateway of this checkout's bench/.dist/
+// (the bench builds it first, bench/lib/shipped.ts, so publish-cost --compare measures each
+// checkout's own build), with dev secrets and logging silenced, so log I/O is not what gets measured. The
+// environment is built here rather than read from process.env, so a KAFKA_BROKERS or REDIS_URL in
+// the caller's shell cannot quietly turn this into a different benchmark: a scenario that wants
+// Kafka or Redis passes them explicitly, as one JSON argument of extra environment (e.g.
+// `{"KAFKA_BROKERS": "127.0.0.1:9092"}`). Without it: the in-process bus and the in-memory store.
+// Every bench client connects from 127.0.0.1, so the connection and per-socket limits are raised
+// out of the way: the benches measure delivery, not the limits (a scenario's extra environment may
+// still set them).
 import { join } from 'node:path';
 import { runServerChild } from '../lib/server-child';
 
-const dist = join(__dirname, '..', '..', 'dist');
+const dist = join(__dirname, '..', '.dist');
 const { Gateway } = require(join(dist, 'src', 'gateway', 'gateway.js')) as typeof import('../../src/gateway/gateway');
 const { loadConfig } = require(join(dist, 'src', 'config.js')) as typeof import('../../src/config');
 
