@@ -39,24 +39,34 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (args.help) {
-  console.log(`Usage: npx tsx bench/publish-cost.ts [options]
+const USAGE = `Usage: npx tsx bench/publish-cost.ts [options]
   --repeat N        runs per checkout; median and best (default 3)
   --seconds N       measured seconds per run (default 5), after --warmup N seconds (default 2)
   --concurrency N   publish requests in flight (default 16)
   --batch N         N events per request to /publish/v1/pizza/batch (default 0: one per POST /publish/v1/pizza)
   --subscribers N   pizza clients in the audience, each a delivery per event (default 1)
   --compare DIR     also run the checkout in DIR (repeatable), interleaved: a before/after figure
-  --profile         a V8 profile of the server per run (bench/results/profiles/; read it with bench/profile-top.ts)`);
+  --profile         a V8 profile of the server per run (bench/results/profiles/; read it with bench/profile-top.ts)`;
+if (args.help) {
+  console.log(USAGE);
   process.exit(0);
 }
-const repeat = Number(args.repeat);
-const seconds = Number(args.seconds);
-const warmupSeconds = Number(args.warmup);
-const concurrency = Number(args.concurrency);
+/** A whole number of at least `min`, or a usage error naming the option. */
+function count(name: keyof typeof args, min: number): number {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`bench/publish-cost: --${name} wants a whole number >= ${min}, not "${String(args[name])}"\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+const repeat = count('repeat', 1);
+const seconds = count('seconds', 1);
+const warmupSeconds = count('warmup', 0);
+const concurrency = count('concurrency', 1);
 /** Events per request to /publish/v1/pizza/batch; 0: one event per POST /publish/v1/pizza. */
-const batch = Number(args.batch);
-const subscriberCount = Math.max(1, Number(args.subscribers));
+const batch = count('batch', 0);
+const subscriberCount = count('subscribers', 1);
 
 interface Run {
   publishes: number;

@@ -1,19 +1,20 @@
 // Switchyard as it ships, in its own process: the compiled Gateway of this checkout's bench/.dist/
 // (the bench builds it first, bench/lib/shipped.ts, so publish-cost --compare measures each
-// checkout's own build), with dev secrets and logging silenced, so log I/O is not what gets measured. The
-// environment is built here rather than read from process.env, so a KAFKA_BROKERS or REDIS_URL in
-// the caller's shell cannot quietly turn this into a different benchmark: a scenario that wants
-// Kafka or Redis passes them explicitly, as one JSON argument of extra environment (e.g.
+// checkout's own build), with dev secrets and logging silenced, so log I/O is not what gets
+// measured. The environment is built here rather than read from process.env, so a KAFKA_BROKERS or
+// REDIS_URL in the caller's shell cannot quietly turn this into a different benchmark: a scenario
+// that wants Kafka or Redis passes them explicitly, as one JSON argument of extra environment (e.g.
 // `{"KAFKA_BROKERS": "127.0.0.1:9092"}`). Without it: the in-process bus and the in-memory store.
 // Every bench client connects from 127.0.0.1, so the connection and per-socket limits are raised
 // out of the way: the benches measure delivery, not the limits (a scenario's extra environment may
 // still set them).
 import { join } from 'node:path';
 import { runServerChild } from '../lib/server-child';
+import { shipped } from '../lib/shipped';
 
-const dist = join(__dirname, '..', '.dist');
-const { Gateway } = require(join(dist, 'src', 'gateway', 'gateway.js')) as typeof import('../../src/gateway/gateway');
-const { loadConfig } = require(join(dist, 'src', 'config.js')) as typeof import('../../src/config');
+const root = join(__dirname, '..', '..'); // this file's checkout, not necessarily the running bench's
+const { Gateway } = require(shipped('src/gateway/gateway.js', root)) as typeof import('../../src/gateway/gateway');
+const { loadConfig } = require(shipped('src/config.js', root)) as typeof import('../../src/config');
 
 const extra = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 
