@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { FROM_SOURCES, PACKAGE_ROOT } from './package-root';
+import { packageRoot } from '../package-root';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -54,13 +54,15 @@ interface WebFile {
 }
 
 async function webFiles(): Promise<WebFile[]> {
-  if (FROM_SOURCES) {
+  const root = packageRoot().dir;
+  // Running the TypeScript sources (tsx, ts-jest); the built package runs dist/src/*.js.
+  if (__filename.endsWith('.ts')) {
     // A computed path, so that the built package (which has no web/ and no esbuild) never loads it.
-    const builder = join(PACKAGE_ROOT, 'web', 'build');
+    const builder = join(root, 'web', 'build');
     const { buildWebFiles } = require(builder) as { buildWebFiles(): Promise<WebFile[]> };
     return buildWebFiles();
   }
-  const dir = join(PACKAGE_ROOT, 'dist', 'web');
+  const dir = join(root, 'dist', 'web');
   return readdirSync(dir).map((name) => ({ name, body: readFileSync(join(dir, name)) }));
 }
 

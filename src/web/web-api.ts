@@ -3,12 +3,12 @@
 import { join } from 'node:path';
 import type { ApiModule, GatewayContext } from '../apis/context';
 import { consoleMode } from '../config';
+import { packageRoot } from '../package-root';
 import { WebAssets } from './assets';
 import { assetRoute } from './asset-route';
 import { consoleRoutes } from './console-routes';
 import { DeadLetters } from './dead-letters';
 import { docsNav, docsRoutes } from './docs-routes';
-import { PACKAGE_ROOT } from './package-root';
 import { readSpecFiles } from './spec-files';
 
 export function webApi(ctx: GatewayContext): ApiModule {
@@ -19,7 +19,7 @@ export function webApi(ctx: GatewayContext): ApiModule {
     name: 'web',
     routes(router) {
       if (!docsOn && !consoleOn) return;
-      const specs = readSpecFiles(join(PACKAGE_ROOT, 'specs'));
+      const specs = readSpecFiles(join(packageRoot().dir, 'specs'));
       const nav: Array<[string, string]> = [...(docsOn ? docsNav(specs) : []), ...(consoleOn ? [['Console', '/console'] as [string, string]] : [])];
       assetRoute(router, assets);
       if (docsOn) docsRoutes(router, specs, assets, nav);
