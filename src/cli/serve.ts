@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../log';
 import { Gateway } from '../gateway/gateway';
 import { runPrimary } from '../cluster/primary';
 import { routeSessionsToOwners, workerSessionId } from '../cluster/session-affinity';
-import { workerMetrics } from '../cluster/worker';
+import { listenGranted, workerMetrics } from '../cluster/worker';
 import { takeWorkerPlace } from '../cluster/worker-messages';
 import { parseOptions, type Command } from './command';
 
@@ -60,9 +60,12 @@ export async function runServe(env: NodeJS.ProcessEnv = process.env): Promise<vo
 async function serveWorker(config: Config, { index, group }: { index: number; group: string }): Promise<void> {
   const log = createLogger(config).child({ worker: index });
   const gateway = new Gateway({ config, log, metrics: workerMetrics(), sessionIds: workerSessionId(index) });
-  await gateway.start();
-  const forwarding = await routeSessionsToOwners(gateway.server, group, index, { idleTimeoutMs: config.wsPingIntervalMs + config.wsPongTimeoutMs + 5_000 });
-  gateway.context.shutdown.addEventListener('abort', () => forwarding.close());
+  await gateway.start(async () => {
+    // Sessions are forwarded here from the moment this worker takes connections (session-affinity.ts).
+    const forwarding = await routeSessionsToOwners(gateway.server, group, index, { idleTimeoutMs: config.wsPingIntervalMs + config.wsPongTimeoutMs + 5_000 });
+    gateway.context.shutdown.addEventListener('abort', () => forwarding.close());
+    await listenGranted();
+  });
   log.info({ maxConnections: gateway.context.connections.max }, 'worker is serving');
   process.on('SIGINT', () => undefined);
   const stop = stopOnSignals(gateway, config, log, ['SIGTERM']);

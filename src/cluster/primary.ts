@@ -2,10 +2,17 @@
 // node (node:cluster shares the port between them), and only supervises: it replaces a worker that
 // dies, answers their /metrics with the sum over all of them, and stops them on SIGTERM/SIGINT.
 // Workers share state through Kafka and Redis, which config.ts requires for more than one worker.
+//
+// The first workers listen together, once every one of them has started: node:cluster hands a new
+// connection to a worker that listens, so the first one up would otherwise take every connection
+// made until the others listen (clients reconnecting after a restart come at once, and WebSocket
+// connections stay where they land). A replacement for a dead worker listens as soon as it starts.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../log';
-import { METRICS_REPLY, METRICS_REQUEST, type MetricsReply, type MetricsRequest, WORKER_GROUP, WORKER_INDEX } from './worker-messages';
+import {
+  LISTEN_GRANT, LISTEN_REQUEST, METRICS_REPLY, METRICS_REQUEST, WORKER_GROUP, WORKER_INDEX, type ListenMessage, type MetricsReply, type MetricsRequest,
+} from './worker-messages';
 
 /** A worker that dies is replaced after this long (a crash loop costs one fork a second). */
 const RESTART_DELAY_MS = 1_000;
@@ -17,17 +24,27 @@ export interface PrimaryOptions {
   stopTimeoutMs: number;
 }
 
-/** Forks the workers and resolves once every one of them listens. */
+/** Forks the workers and resolves once every one of them listens on the port. */
 export async function runPrimary({ workers, log, stopTimeoutMs }: PrimaryOptions): Promise<void> {
   const group = String(process.pid);
   const aggregator = new AggregatorRegistry();
   const indexOf = new Map<Worker, number>();
   let stopping = false;
+  /** Started workers waiting to listen until all of the first ones have started; undefined after. */
+  let waiting: Worker[] | undefined = [];
+  const grant = (worker: Worker) => worker.send({ type: LISTEN_GRANT } satisfies ListenMessage);
 
   const fork = (index: number): Worker => {
     const worker = cluster.fork({ [WORKER_INDEX]: String(index), [WORKER_GROUP]: group });
     indexOf.set(worker, index);
-    worker.on('message', (message: MetricsRequest) => {
+    worker.on('message', (message: MetricsRequest | ListenMessage) => {
+      if (message?.type === LISTEN_REQUEST) {
+        if (!waiting) return grant(worker);
+        if (waiting.push(worker) < workers) return;
+        waiting.forEach(grant);
+        waiting = undefined;
+        return;
+      }
       if (message?.type !== METRICS_REQUEST) return;
       aggregator.clusterMetrics().then(
         (text) => worker.send({ type: METRICS_REPLY, id: message.id, text } satisfies MetricsReply),
@@ -46,9 +63,10 @@ export async function runPrimary({ workers, log, stopTimeoutMs }: PrimaryOptions
   });
 
   const listening = new Promise<void>((resolve, reject) => {
-    let up = 0;
-    const onListening = () => {
-      if (++up < workers) return;
+    const up = new Set<Worker>();
+    const onListening = (worker: Worker, address: { addressType: number | string }) => {
+      if (address.addressType === -1) return; // a worker's own Unix socket (session-affinity.ts), not the port
+      if (up.add(worker).size < workers) return;
       cluster.off('listening', onListening);
       cluster.off('exit', onEarlyExit);
       resolve();

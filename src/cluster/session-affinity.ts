@@ -1,10 +1,10 @@
-// With several worker processes sharing one port, the kernel hands each new TCP connection to any
-// worker, but an Engine.IO session (socket.io's polling transport, and the upgrade that follows it)
-// lives in the worker that opened it. Each worker therefore names its sessions `w<index>.<id>` and
-// passes a request for another worker's session, as is, to that worker over a Unix socket.
+// With several worker processes sharing one port, node:cluster hands each new TCP connection to the
+// next worker, but an Engine.IO session (socket.io's polling transport, and the upgrade that follows
+// it) lives in the worker that opened it. Each worker therefore names its sessions `w<index>.<id>`
+// and passes a request for another worker's session, as is, to that worker over a Unix socket.
 // Everything else (REST, publish, raw WebSockets, new socket.io handshakes) is served where it lands,
-// with no hop: unlike a sticky primary (@socket.io/sticky), nothing funnels through one process and
-// HTTP keep-alive stays on.
+// with no hop: unlike a sticky primary (@socket.io/sticky), no request passes through one process
+// (the primary only accepts connections) and HTTP keep-alive stays on.
 import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';

@@ -1,13 +1,27 @@
-// The worker side of `serve --workers N` (src/cluster/primary.ts): its metrics registry joins the
-// primary's sum, and its /metrics answer is that sum, asked of the primary.
+// The worker side of `serve --workers N` (src/cluster/primary.ts): it listens when the primary says
+// so, its metrics registry joins the primary's sum, and its /metrics answer is that sum, asked of
+// the primary.
 import { AggregatorRegistry } from 'prom-client';
 import { Metrics } from '../metrics';
-import { METRICS_REPLY, METRICS_REQUEST, type MetricsReply, type MetricsRequest } from './worker-messages';
+import { LISTEN_GRANT, LISTEN_REQUEST, METRICS_REPLY, METRICS_REQUEST, type ListenMessage, type MetricsReply, type MetricsRequest } from './worker-messages';
 
 /** A /metrics answer that does not come back by then fails (the primary is stuck or gone). */
 const METRICS_TIMEOUT_MS = 5_000;
 
 let nextId = 0;
+
+/** Tells the primary this worker has started; resolves when it may listen (primary.ts says when). */
+export function listenGranted(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ListenMessage) => {
+      if (message?.type !== LISTEN_GRANT) return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    process.send!({ type: LISTEN_REQUEST } satisfies ListenMessage);
+  });
+}
 
 /** A worker's metrics: its registry is what it reports when the primary asks, /metrics the sum. */
 export function workerMetrics(): Metrics {

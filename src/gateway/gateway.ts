@@ -109,8 +109,10 @@ export class Gateway {
     answerClientErrors(this.server, metrics);
   }
 
-  async start(): Promise<AddressInfo> {
+  /** Starts every API module, then listens; `beforeListen` runs in between (a worker waits its turn). */
+  async start(beforeListen?: () => Promise<void>): Promise<AddressInfo> {
     for (const module of this.modules) await module.start?.(this.server);
+    await beforeListen?.();
     const { port, host } = this.context.config;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
