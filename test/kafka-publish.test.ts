@@ -1,5 +1,6 @@
-// TickBatch: what is published in one tick goes out as one send; each publish is answered by the
-// send's outcome, a refused record as itself and any other failure or a timeout as a 503.
+// TickBatch: one send at a time, carrying what was published since the previous one went out; each
+// publish is answered by the send's outcome, a refused record as itself and any other failure or a
+// timeout as a 503, within timeoutMs of being made.
 import { TickBatch, type TickBatchOptions } from '../src/bus/kafka-publish';
 import { DependencyUnavailableError } from '../src/ports/availability';
 
@@ -28,6 +29,76 @@ it('starts a new batch for what is added after the previous one went out', async
   await tick.add('a');
   await Promise.all([tick.add('b'), tick.add('c')]);
   expect(sends).toEqual([['a'], ['b', 'c']]);
+});
+
+/** A send that waits for `acknowledge(i)` (the i-th send), recording what each send carried. */
+function heldSends() {
+  const sends: string[][] = [];
+  const acks: Array<() => void> = [];
+  const send = (messages: string[]) => {
+    sends.push(messages);
+    return new Promise<void>((resolve) => acks.push(resolve));
+  };
+  return { sends, send, acknowledge: (i: number) => acks[i]() };
+}
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+it('while a send is in flight, what is published meanwhile waits for it and then goes out as one send', async () => {
+  const held = heldSends();
+  const { tick } = batch(held.send);
+  const first = tick.add('a');
+  await turn();
+  const later = [tick.add('b'), tick.add('c')];
+  await turn();
+  const last = tick.add('d'); // another turn, still behind the send in flight
+  await turn();
+  expect(held.sends).toEqual([['a']]);
+  held.acknowledge(0);
+  await first;
+  await turn();
+  expect(held.sends).toEqual([['a'], ['b', 'c', 'd']]);
+  held.acknowledge(1);
+  await expect(Promise.all([...later, last])).resolves.toEqual([undefined, undefined, undefined]);
+});
+
+it('a publish waiting behind a send in flight is still answered within timeoutMs of being made', async () => {
+  jest.useFakeTimers(); // performance.now, setTimeout and setImmediate on one clock
+  try {
+    const held = heldSends();
+    const { tick } = batch(held.send, 100);
+    const outcome = (p: Promise<void>) => p.then(() => 'sent', (err: Error) => err.message);
+    const first = outcome(tick.add('a'));
+    await jest.advanceTimersByTimeAsync(80);
+    let waited: string | undefined;
+    void outcome(tick.add('b')).then((o) => (waited = o));
+    await jest.advanceTimersByTimeAsync(20); // the first send's deadline
+    expect(await first).toBe('Kafka: no acknowledgement within 100 ms');
+    await jest.advanceTimersByTimeAsync(79); // 99 ms after the second publish was made
+    expect(waited).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1); // 100 ms: not 100 ms after its own send began
+    expect(waited).toBe('Kafka: no acknowledgement within 100 ms');
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
+it('flush (the bus closing) waits for the send in flight, then sends what is pending', async () => {
+  const held = heldSends();
+  const { tick } = batch(held.send);
+  void tick.add('a');
+  await turn();
+  void tick.add('b');
+  let flushed = false;
+  const flush = tick.flush().then(() => (flushed = true));
+  await turn();
+  expect(held.sends).toEqual([['a']]);
+  held.acknowledge(0);
+  await turn();
+  expect(held.sends).toEqual([['a'], ['b']]);
+  expect(flushed).toBe(false);
+  held.acknowledge(1);
+  await flush;
+  expect(flushed).toBe(true);
 });
 
 it('does not resolve a publish before the send is acknowledged', async () => {

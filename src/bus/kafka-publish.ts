@@ -1,12 +1,16 @@
-// How both Kafka buses publish: what is published in one tick goes to Kafka as one send (one request
-// for all topics: with an idempotent producer's single request in flight, batching is what keeps
-// throughput up), and each publish is answered within `timeoutMs`.
+// How both Kafka buses publish: one send at a time (one request for all topics), carrying every
+// publish made since the previous send went out, and each publish answered within `timeoutMs` of
+// being made. An idempotent producer has one request in flight anyway; a send per tick would queue
+// behind it one small batch after another, so a node's publishes/s were its ticks per produce
+// round trip. Waiting for the send in flight makes the next batch as large as the load is.
 import { DependencyUnavailableError } from '../ports/availability';
 
 interface Pending<M> {
   message: M;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** performance.now() when it was published: its answer is due timeoutMs later. */
+  at: number;
 }
 
 export interface TickBatchOptions<M> {
@@ -21,6 +25,7 @@ export interface TickBatchOptions<M> {
 
 export class TickBatch<M> {
   private pending: Array<Pending<M>> = [];
+  private inFlight: Promise<void> | undefined;
 
   constructor(private readonly options: TickBatchOptions<M>) {}
 
@@ -30,23 +35,37 @@ export class TickBatch<M> {
 
   add(message: M): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ message, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
+      this.pending.push({ message, resolve, reject, at: performance.now() });
+      // With a send in flight, its end sends this one too.
+      if (this.pending.length === 1 && !this.inFlight) setImmediate(() => void this.flush());
     });
   }
 
-  /**
-   * Sends what is pending. Unacknowledged within timeoutMs, or failed: every publish of the batch
-   * fails with DependencyUnavailableError (a 503), though a late send may still reach Kafka; its
-   * publishers make such a retry harmless with an idempotency key (src/http/idempotency.ts).
-   */
+  /** Sends what is pending once the send in flight is done; resolves when that send has its outcome. */
   async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    this.inFlight = this.send(batch);
+    try {
+      await this.inFlight;
+    } finally {
+      this.inFlight = undefined;
+    }
+    if (this.pending.length > 0) void this.flush(); // what was published meanwhile
+  }
+
+  /**
+   * Unacknowledged by the first publish's deadline, or failed: every publish of the batch fails with
+   * DependencyUnavailableError (a 503), though a late send may still reach Kafka; its publishers make
+   * such a retry harmless with an idempotency key (src/http/idempotency.ts).
+   */
+  private async send(batch: Array<Pending<M>>): Promise<void> {
     const { send, timeoutMs, isBadRecord, onUnavailable } = this.options;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${timeoutMs} ms`)), timeoutMs);
+      const left = Math.max(0, timeoutMs - (performance.now() - batch[0].at));
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${timeoutMs} ms`)), left);
     });
     try {
       const sent = send(batch.map((p) => p.message));
