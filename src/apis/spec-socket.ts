@@ -112,9 +112,11 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
         });
       }
       subscriptions.push(
-        await ctx.bus.subscribe(name, 'fanout', broadcastHandler(ctx, api, catalogue, endpoint.groups, (a) => ({ group: a.value }))),
-        // No durable work, but one node must still dead-letter records the spec rejects.
-        await ctx.bus.subscribe(name, 'work', workHandler(catalogue, () => undefined)),
+        ...(await Promise.all([
+          ctx.bus.subscribe(name, 'fanout', broadcastHandler(ctx, api, catalogue, endpoint.groups, (a) => ({ group: a.value }))),
+          // No durable work, but one node must still dead-letter records the spec rejects.
+          ctx.bus.subscribe(name, 'work', workHandler(catalogue, () => undefined)),
+        ])),
       );
     },
     async stop() {

@@ -80,15 +80,19 @@ export class GamesSockets {
   async start(server: Server): Promise<void> {
     const { bus } = this.ctx;
     this.endpoint.start(server, (ws, req) => this.connected(ws, req));
-    // Every node delivers broadcasts to its own sockets...
-    const catalogue = this.ctx.catalogues.games;
-    this.subscriptions.push(await bus.subscribe('games', 'fanout', broadcastHandler(this.ctx, 'games', catalogue, this.endpoint.groups, broadcastTarget)));
     const unconfigured = [...new Set([...this.forwarded.values()].map((m) => m.forward!.backend))].filter((b) => !this.proxy.has(b));
     if (unconfigured.length) {
       this.ctx.log.warn({ backends: unconfigured, actions: [...this.forwarded.keys()] }, 'games: no ACTION_BACKENDS entry for these back-ends; their requests are answered 503');
     }
-    // ...and exactly one node keeps the latest snapshot of each game.
-    this.subscriptions.push(await bus.subscribe('games', 'work', workHandler(catalogue, (e, a) => this.keepSnapshot(e, a))));
+    const catalogue = this.ctx.catalogues.games;
+    this.subscriptions.push(
+      ...(await Promise.all([
+        // Every node delivers broadcasts to its own sockets...
+        bus.subscribe('games', 'fanout', broadcastHandler(this.ctx, 'games', catalogue, this.endpoint.groups, broadcastTarget)),
+        // ...and exactly one node keeps the latest snapshot of each game.
+        bus.subscribe('games', 'work', workHandler(catalogue, (e, a) => this.keepSnapshot(e, a))),
+      ])),
+    );
   }
 
   private connected(ws: WebSocket, req: IncomingMessage): void {

@@ -33,9 +33,11 @@ export class PizzaSockets {
     });
     const { bus, catalogues } = this.ctx;
     this.subscriptions.push(
-      await bus.subscribe('pizza', 'fanout', broadcastHandler(this.ctx, 'pizza', catalogues.pizza, this.endpoint.groups, (a) => ({ group: storeGroup(a.value) }))),
-      // Pizza has no durable work, but one node must still dead-letter records the spec rejects.
-      await bus.subscribe('pizza', 'work', workHandler(catalogues.pizza, () => undefined)),
+      ...(await Promise.all([
+        bus.subscribe('pizza', 'fanout', broadcastHandler(this.ctx, 'pizza', catalogues.pizza, this.endpoint.groups, (a) => ({ group: storeGroup(a.value) }))),
+        // Pizza has no durable work, but one node must still dead-letter records the spec rejects.
+        bus.subscribe('pizza', 'work', workHandler(catalogues.pizza, () => undefined)),
+      ])),
     );
   }
 

@@ -213,7 +213,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
         log.debug({ code: err.code, message: err.message }, 'workspace: connection refused');
       });
 
-      fanout = await bus.subscribe('workspace', 'fanout', fanoutHandler({
+      const subscribed = bus.subscribe('workspace', 'fanout', fanoutHandler({
         catalogue, io, channels, metrics, log,
         broadcast: (bytes) => flow.broadcast(bytes),
         delivered: (id) => deliveries.delivered(id),
@@ -226,7 +226,7 @@ export function workspaceApi(ctx: GatewayContext): ApiModule {
       // closes the bus right after its modules, and bus.close() flushes what was published (this
       // node's last offline announcements too) before it stops every subscription. Closing it here
       // would strand those records in a work group without members.
-      await bus.subscribe('workspace', 'work', channelBookkeeping({ catalogue, channels: store.channels }));
+      [fanout] = await Promise.all([subscribed, bus.subscribe('workspace', 'work', channelBookkeeping({ catalogue, channels: store.channels }))]);
     },
 
     async stop() {
