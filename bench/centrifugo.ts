@@ -273,7 +273,7 @@ function caseLines(spec: CaseSpec, summaries: Map<string, PeerSummary>, options:
 }
 
 function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): string {
-  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', 'p50 ms', 'p99 ms', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
+  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', '1st ms', 'p50 ms', 'p99 ms', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
   const rows: string[][] = [];
   specs.forEach((spec, i) => {
     const s = results[i];
@@ -290,6 +290,7 @@ function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): str
         p.cpu ? p.cpu.server.toFixed(2) : 'n/a',
         p.cpu ? p.cpu.serverUsPerDelivery.toFixed(2) : 'n/a',
         p.deliveriesPerCoreSec === null ? 'n/a' : fmtInt(p.deliveriesPerCoreSec),
+        lat ? fmtMs(p.latencyMs.first) : '',
         lat ? fmtMs(p.latencyMs.p50) : '',
         lat ? fmtMs(p.latencyMs.p99) : '',
         fmtRatio(ratioOf(p.deliveriesPerSec, cf?.deliveriesPerSec)),
@@ -337,7 +338,7 @@ async function main(): Promise<void> {
   const files = writeResults('centrifugo', lines, options.size);
   console.log(`\n${table(done, results)}\n`);
   console.log('deliveries/s: throughput phase (publish case: one subscriber, so publishes/s); per core: deliveries per second of server CPU (srv µs/dlv: µs of server CPU per delivery, per publish in the publish case)');
-  console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
+  console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); 1st: each event's first delivery, median over the events (the server's part; the rest arrive as the load generator reads them); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
   console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are its ${options.gamesEvent} broadcast${options.pin ? '; server pinned to one core' : ''}`);
   for (const t of targetLines(lines)) console.log(t);
   if (missing) console.log(`centrifugo: not measured: ${missing}`);

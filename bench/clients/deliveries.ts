@@ -1,7 +1,9 @@
 // Counts what the clients receive, per phase. Runs once per delivery, so it does as little as it can:
-// throughput frames are only counted; latency frames are timed against the marker's send time.
+// throughput frames are only counted; latency frames are timed against the marker's send time, and
+// each event's first delivery is kept apart (how long the server took to start its fan-out).
 import type WebSocket from 'ws';
 import { nowMs, readMark, readPhase } from '../lib/payloads';
+import { percentile } from '../lib/stats';
 
 const NEWLINE = 0x0a;
 
@@ -14,6 +16,8 @@ export class Deliveries {
   throughputDoneAt = 0;
   latencyCount = 0;
   private latencies = new Float64Array(0);
+  /** Per latency event (its marker's seq): the lowest latency of its deliveries, ms. */
+  private firsts = new Float64Array(0);
   frameBytes = 0;
 
   constructor(clients: number) {
@@ -30,9 +34,16 @@ export class Deliveries {
     this.throughputTarget = total;
   }
 
-  expectLatency(total: number): void {
+  expectLatency(total: number, events: number): void {
     this.latencies = new Float64Array(total);
     this.latencyCount = 0;
+    this.firsts = new Float64Array(events).fill(Infinity);
+  }
+
+  /** Median over the latency events of each one's first delivery, ms (null without any). */
+  firstDeliveryMedian(): number | null {
+    const seen = this.firsts.filter((ms) => ms !== Infinity).sort();
+    return seen.length === 0 ? null : percentile(seen, 50);
   }
 
   /** Latency samples in ms, sorted. */
@@ -55,7 +66,11 @@ export class Deliveries {
       if (++this.throughput === this.throughputTarget) this.throughputDoneAt = performance.now();
     } else if (phase === 'l') {
       const mark = readMark(data);
-      if (mark && this.latencyCount < this.latencies.length) this.latencies[this.latencyCount++] = nowMs() - mark.sentAtMs;
+      if (mark && this.latencyCount < this.latencies.length) {
+        const ms = nowMs() - mark.sentAtMs;
+        this.latencies[this.latencyCount++] = ms;
+        if (ms < this.firsts[mark.seq]) this.firsts[mark.seq] = ms;
+      }
     } else if (phase === 'w') {
       this.frameBytes = data.length;
       const mark = readMark(data);

@@ -164,7 +164,7 @@ class LoadRun {
     if (latencySeconds <= 0) return latencyFigures([]);
     const events = Math.max(1, Math.round(rate * latencySeconds));
     const total = clients * events;
-    this.deliveries.expectLatency(total);
+    this.deliveries.expectLatency(total, events);
     send({ type: 'phase', phase: 'latency', state: 'start' });
     // A fixed schedule (not "wait, then publish"), so a slow delivery does not lower the offered rate.
     const started = performance.now();
@@ -182,7 +182,7 @@ class LoadRun {
     await Promise.all(published);
     await until('latency', total, () => (this.check(), this.deliveries.latencyCount));
     send({ type: 'phase', phase: 'latency', state: 'end' });
-    return latencyFigures(this.deliveries.sortedLatencies());
+    return { ...latencyFigures(this.deliveries.sortedLatencies()), first: this.deliveries.firstDeliveryMedian() };
   }
 }
 

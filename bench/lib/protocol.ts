@@ -39,7 +39,13 @@ export interface LoadPlan {
 
 export type Phase = string;
 
-export type LatencySummary = LatencyFigures;
+export interface LatencySummary extends LatencyFigures {
+  /**
+   * Median over the published events of each one's first delivery, ms: the server's own part of a
+   * fan-out's latency. The rest of an event's deliveries come as the load generator reads them.
+   */
+  first?: number | null;
+}
 
 export interface LoadResult {
   /** Bytes of one delivered broadcast frame, as the client received it. */

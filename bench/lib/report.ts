@@ -148,8 +148,9 @@ export interface TargetSummary {
   deliveriesPerSec: number;
   deliveriesPerSecRange: Range;
   throughputElapsedMs: number;
-  latencyMs: { p50: number; p99: number; p999: number; max: number };
-  latencyMsRange: { p50: Range; p99: Range; p999: Range; max: Range };
+  /** `first`: each event's first delivery (LatencySummary.first), median over the events. */
+  latencyMs: { p50: number; p99: number; p999: number; max: number; first: number };
+  latencyMsRange: { p50: Range; p99: Range; p999: Range; max: Range; first: Range };
   latencySamples: number;
   /** Throughput phase, medians over runs; null where /proc is not available. */
   cpu: CpuSummary | null;
@@ -167,6 +168,7 @@ export function summarize(target: Target, runs: RunResult[]): TargetSummary {
   const p99 = of((r) => r.latency.p99);
   const p999 = of((r) => r.latency.p999);
   const max = of((r) => r.latency.max);
+  const first = of((r) => r.latency.first ?? null);
   const measured = runs.every((r) => r.cpu !== undefined);
   const cpu = measured
     ? {
@@ -186,8 +188,8 @@ export function summarize(target: Target, runs: RunResult[]): TargetSummary {
     deliveriesPerSec: round(dps.median),
     deliveriesPerSecRange: range(dps),
     throughputElapsedMs: round(of((r) => r.throughput.elapsedMs).median, 1),
-    latencyMs: { p50: round(p50.median, 2), p99: round(p99.median, 2), p999: round(p999.median, 2), max: round(max.median, 2) },
-    latencyMsRange: { p50: range(p50, 2), p99: range(p99, 2), p999: range(p999, 2), max: range(max, 2) },
+    latencyMs: { p50: round(p50.median, 2), p99: round(p99.median, 2), p999: round(p999.median, 2), max: round(max.median, 2), first: round(first.median, 2) },
+    latencyMsRange: { p50: range(p50, 2), p99: range(p99, 2), p999: range(p999, 2), max: range(max, 2), first: range(first, 2) },
     latencySamples: runs[0].latency.count,
     cpu,
     latencyServerUsPerDelivery: runs.every((r) => r.latencyCpu !== undefined)
