@@ -12,13 +12,22 @@ let nextId = 0;
 
 /** Tells the primary this worker has started; resolves when it may listen (primary.ts says when). */
 export function listenGranted(): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      process.off('message', onMessage);
+      process.off('disconnect', onGone);
+    };
     const onMessage = (message: ListenMessage) => {
       if (message?.type !== LISTEN_GRANT) return;
-      process.off('message', onMessage);
+      done();
       resolve();
     };
+    const onGone = () => {
+      done();
+      reject(new Error('the primary went away before this worker could listen'));
+    };
     process.on('message', onMessage);
+    process.on('disconnect', onGone);
     process.send!({ type: LISTEN_REQUEST } satisfies ListenMessage);
   });
 }
