@@ -1,14 +1,14 @@
-// TickBatch: one send at a time, carrying what was published since the previous one went out; each
+// PublishBatch: one send at a time, carrying what was published since the previous one went out; each
 // publish is answered by the send's outcome, a refused record as itself and any other failure or a
 // timeout as a 503, within timeoutMs of being made.
-import { TickBatch, type TickBatchOptions } from '../src/bus/kafka-publish';
+import { PublishBatch, type PublishBatchOptions } from '../src/bus/kafka-publish';
 import { DependencyUnavailableError } from '../src/ports/availability';
 
 class BadRecord extends Error {}
 
-function batch(send: TickBatchOptions<string>['send'], timeoutMs = 5_000) {
+function batch(send: PublishBatchOptions<string>['send'], timeoutMs = 5_000) {
   const onUnavailable = jest.fn();
-  const tick = new TickBatch<string>({ send, timeoutMs, isBadRecord: (err) => err instanceof BadRecord, onUnavailable });
+  const tick = new PublishBatch<string>({ send, timeoutMs, isBadRecord: (err) => err instanceof BadRecord, onUnavailable });
   return { tick, onUnavailable };
 }
 

@@ -70,7 +70,7 @@ export function publishApi(ctx: GatewayContext): ApiModule {
         if (!validateBatch(body)) throw new HttpError(422, 'The body is not a batch of publish envelopes', problems(validateBatch.errors));
         const key = idempotencyKey(k);
         const envelopes = body.events.map((item, i) => envelopeOf(api, item, key === undefined ? randomUUID() : recordIdFor(key, 'publish-batch', claims.sub, api, String(i))));
-        // Published together (the Kafka bus sends one tick's records as one batch); any failure
+        // Published together (the Kafka bus sends records published at once in one send); any failure
         // (an outage) answers the whole request 503, and a retry with the key repeats nothing.
         const publishing = envelopes.filter(accepted);
         await Promise.all(publishing.map((e) => ctx.bus.publish(api, e)));

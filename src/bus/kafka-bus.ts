@@ -17,7 +17,7 @@ import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
 import { kafkaTopic } from './topics';
 import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 import { BrokerProbe } from './kafka-probe';
-import { TickBatch } from './kafka-publish';
+import { PublishBatch } from './kafka-publish';
 import { audienceKey, handleRecord, markHandled, release, untilHandled } from './kafka-records';
 
 export interface KafkaBusOptions {
@@ -76,7 +76,7 @@ export class KafkaBus implements Bus {
   private readonly clientId: string;
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
-  private readonly batch: TickBatch<Outgoing>;
+  private readonly batch: PublishBatch<Outgoing>;
   private producerReady: Promise<void> | undefined;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
@@ -118,7 +118,7 @@ export class KafkaBus implements Bus {
       onUp: () => this.connectProducer().catch(() => undefined), // warm: the first publish need not connect
       onDown: () => this.prober.disconnect().catch(() => undefined), // connect afresh next time
     });
-    this.batch = new TickBatch<Outgoing>({
+    this.batch = new PublishBatch<Outgoing>({
       send: async (outgoing) => {
         const byTopic = new Map<string, Outgoing['message'][]>();
         for (const o of outgoing) (byTopic.get(o.topic) ?? byTopic.set(o.topic, []).get(o.topic)!).push(o.message);
@@ -168,7 +168,7 @@ export class KafkaBus implements Bus {
     return this.producerReady;
   }
 
-  /** Publishes made in the same tick go to Kafka as one batch (see TickBatch). */
+  /** Publishes go to Kafka in batches: one send in flight, the next carries all made meanwhile (see PublishBatch). */
   publish(api: ApiName, envelope: Envelope): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`KafkaBus is closed: cannot publish to ${api}`));
     if (this.availability.down) return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));

@@ -13,8 +13,8 @@ interface Pending<M> {
   at: number;
 }
 
-export interface TickBatchOptions<M> {
-  /** Sends one tick's messages; resolves once Kafka acknowledged them all. */
+export interface PublishBatchOptions<M> {
+  /** Sends one batch's messages; resolves once Kafka acknowledged them all. */
   send: (messages: M[]) => Promise<unknown>;
   timeoutMs: number;
   /** A record the broker refuses as such (too large, corrupt): the publish fails as it is, not as an outage. */
@@ -23,11 +23,11 @@ export interface TickBatchOptions<M> {
   onUnavailable: () => void;
 }
 
-export class TickBatch<M> {
+export class PublishBatch<M> {
   private pending: Array<Pending<M>> = [];
   private inFlight: Promise<void> | undefined;
 
-  constructor(private readonly options: TickBatchOptions<M>) {}
+  constructor(private readonly options: PublishBatchOptions<M>) {}
 
   get size(): number {
     return this.pending.length;

@@ -17,7 +17,7 @@ import { Availability, DependencyUnavailableError, isUnavailable } from '../port
 import { kafkaTopic } from './topics';
 import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 import { BrokerProbe } from './kafka-probe';
-import { TickBatch } from './kafka-publish';
+import { PublishBatch } from './kafka-publish';
 import { audienceKey, handleRecord, markHandled, release, untilHandled, type HandledPositions, type RecordTarget } from './kafka-records';
 import { loadPlatformaticKafka, type PlatformaticKafka } from './platformatic-kafka';
 import type { KafkaBusOptions } from './kafka-bus';
@@ -66,7 +66,7 @@ export class PlatformaticKafkaBus implements Bus {
   /** Metadata requests without retries: is a broker answering right now? */
   private readonly prober: Admin;
   private readonly probe: BrokerProbe;
-  private readonly batch: TickBatch<Outgoing>;
+  private readonly batch: PublishBatch<Outgoing>;
   private readonly prefix: string;
   private readonly partitions: number;
   private readonly maxJsonDepth: number;
@@ -108,7 +108,7 @@ export class PlatformaticKafkaBus implements Bus {
       reconnectMs: this.reconnectMs,
       onUp: () => this.ensureTopics().catch(() => undefined), // warm: the first publish need not create them
     });
-    this.batch = new TickBatch<Outgoing>({
+    this.batch = new PublishBatch<Outgoing>({
       send: async (messages) => {
         await this.ensureTopics();
         await this.producer.send({ messages });
@@ -138,7 +138,7 @@ export class PlatformaticKafkaBus implements Bus {
     return this.topicsReady;
   }
 
-  /** Publishes made in the same tick go to Kafka as one request (see TickBatch). */
+  /** Publishes go to Kafka in batches: one request in flight, the next carries all made meanwhile (see PublishBatch). */
   publish(api: ApiName, envelope: Envelope): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`PlatformaticKafkaBus is closed: cannot publish to ${api}`));
     if (this.availability.down) return Promise.reject(new DependencyUnavailableError('bus', 'Kafka is unreachable'));
