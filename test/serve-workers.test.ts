@@ -28,24 +28,21 @@ const token = (sub: string, claims: Record<string, unknown> = {}, scope?: string
 const childrenOf = (pid: number): number[] =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
-/** GET on a new connection each time, so the kernel may hand each one to another worker. */
+/** GET on a new connection each time, so node:cluster may hand each one to another worker. */
 const getFresh = (url: string) =>
-  new Promise<number>((resolve, reject) => {
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
     request(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject).end();
   });
 
 /** The worker that owns a new Engine.IO session (its id is `w<index>.<id>`), opened on a new connection. */
-const sessionOwnerOfFresh = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    request(`${url}/socket.io/?EIO=4&transport=polling`, { agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(/"sid":"w(\d+)\./.exec(body)?.[1] ?? `none: ${res.statusCode} ${body.slice(0, 100)}`));
-    }).on('error', reject).end();
-  });
+const sessionOwnerOfFresh = async (url: string) => {
+  const { status, body } = await getFresh(`${url}/socket.io/?EIO=4&transport=polling`);
+  return /"sid":"w(\d+)\./.exec(body)?.[1] ?? `none: ${status} ${body.slice(0, 100)}`;
+};
 
 const healthzCount = async (url: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -91,7 +88,7 @@ describeWithKafka('serve with two workers', (brokers) => {
 
   it('/metrics is the sum over the workers, whichever one answers', async () => {
     const before = await healthzCount(node.url);
-    for (let i = 0; i < 20; i++) expect(await getFresh(`${node.url}/healthz`)).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await getFresh(`${node.url}/healthz`)).status).toBe(200);
     expect(await healthzCount(node.url)).toBe(before + 20);
   });
 
@@ -137,7 +134,7 @@ describeWithKafka('serve with two workers', (brokers) => {
       return now.length === 2 && !now.includes(victim);
     }, 'a new worker', 30_000);
     await waitFor(() => node.output().split('"worker is serving"').length - 1 === 3, 'the new worker to serve', 60_000);
-    for (let i = 0; i < 6; i++) expect(await getFresh(`${node.url}/healthz`)).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await getFresh(`${node.url}/healthz`)).status).toBe(200);
     expect(node.output()).toContain('worker died: starting another');
   });
 
