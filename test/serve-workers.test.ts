@@ -82,8 +82,9 @@ describeWithKafka('serve with two workers', (brokers) => {
     // land: a worker that started listening first would keep every one of them.
     const owners = await Promise.all(Array.from({ length: 40 }, () => sessionOwnerOfFresh(node.url)));
     const spread = { w0: owners.filter((o) => o === '0').length, w1: owners.filter((o) => o === '1').length };
-    // node:cluster hands them out in turn; a worker slow to take one may get a few fewer.
-    expect(spread.w0 + spread.w1 === 40 && Math.min(spread.w0, spread.w1) >= 12 ? 'spread' : { ...spread, owners }).toBe('spread');
+    // node:cluster hands them out in turn, each to a worker that has taken its last one: a worker
+    // still busy right after starting takes fewer (11 of 40 seen once). Before, one took all 40.
+    expect(spread.w0 + spread.w1 === 40 && Math.min(spread.w0, spread.w1) >= 8 ? 'spread' : { ...spread, owners }).toBe('spread');
   });
 
   it('/metrics is the sum over the workers, whichever one answers', async () => {
