@@ -4,6 +4,9 @@
 // posting pizza events, each answered 202 once on Kafka) and the answer latency. The baseline is
 // the one-worker run; the ratio is 2 workers / 1. The load generator is this process, on the same
 // cores: on a 2-core machine a perfect 2x is out of reach, the figure shows what a core more gives.
+// So each run also reads /proc: how much of a core each worker used (one `serve` using every core)
+// and the server's CPU per publish (2 workers costing what 1 does per publish is what scales on
+// a machine with cores to spare), beside what the load generator and Kafka + Redis took.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +19,7 @@ import { shipped } from './lib/shipped';
 import { defineOptions, optionsOrExit, type Size } from './lib/options';
 import { EventFactory } from './lib/payloads';
 import { log } from './lib/quiet';
+import { childPids, CpuWindow, processCpuSeconds } from './lib/proc-cpu';
 import { benchLine, fmtInt, fmtMs, fmtRatio, renderTable, round, writeResults } from './lib/report';
 import { ensureService, type Service } from './lib/services';
 import { latencyFigures, median } from './lib/stats';
@@ -47,6 +51,15 @@ interface Run {
   publishesPerSec: number;
   p50: number;
   p99: number;
+  /** Cores each worker kept busy (the one process when WORKERS=1), busiest first. */
+  workerCores: number[];
+  /** Server CPU (workers and primary) per publish, µs. */
+  cpuUsPerPublish: number;
+  /** The server's write system calls per publish (HTTP answers, Kafka produce and fetch requests). */
+  writesPerPublish: number;
+  /** Cores the load generator (this process) and Kafka + Redis used. */
+  loadCores: number;
+  serviceCores: number;
 }
 
 const freePort = (): Promise<number> =>
@@ -79,7 +92,8 @@ async function serve(workers: number, kafka: Service, redis: Service, run: strin
 }
 
 /** Publishes from `concurrency` loops for `seconds` (after a warm-up of a quarter of that). */
-async function measure(port: number, options: Options): Promise<Omit<Run, 'workers'>> {
+async function measure(node: { child: ChildProcess; port: number }, services: Service[], options: Options): Promise<Omit<Run, 'workers'>> {
+  const { port } = node;
   const http = new HttpClient(port, options.concurrency);
   const events = new EventFactory('pizza');
   const headers = { authorization: `Bearer ${await signToken(DEV_JWT_SECRET, { sub: 'bench-publisher', scope: 'publish' })}` };
@@ -98,13 +112,28 @@ async function measure(port: number, options: Options): Promise<Omit<Run, 'worke
     return Promise.all(Array.from({ length: options.concurrency }, () => loop(until, record)));
   };
   await loops((options.seconds * 1000) / 4, false);
+  // WORKERS=1 serves in the one process; otherwise the primary's children are the workers.
+  const primary = node.child.pid!;
+  const workers = childPids(primary);
+  const serverPids = workers.length ? [primary, ...workers] : [primary];
+  const workerPids = workers.length ? workers : [primary];
+  const window = new CpuWindow(serverPids, process.pid, services.flatMap((s) => s.pids));
+  const workerStart = workerPids.map(processCpuSeconds);
   const started = performance.now();
   await loops(options.seconds * 1000, true);
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = window.end();
+  const workerCores = workerPids.map((pid, i) => ((processCpuSeconds(pid) ?? NaN) - (workerStart[i] ?? NaN)) / elapsed).sort((a, b) => b - a);
   http.close();
+  if (!cpu) throw new Error('cannot read CPU use from /proc: this bench needs Linux');
   const figures = latencyFigures(Float64Array.from(latencies).sort());
-  return { publishesPerSec: latencies.length / elapsed, p50: figures.p50, p99: figures.p99 };
+  return {
+    publishesPerSec: latencies.length / elapsed, p50: figures.p50, p99: figures.p99,
+    workerCores, cpuUsPerPublish: (cpu.serverSeconds * 1e6) / latencies.length, writesPerPublish: (cpu.serverWrites ?? NaN) / latencies.length, loadCores: cpu.load, serviceCores: cpu.service,
+  };
 }
+
+const fmtCores = (cores: number[]): string => cores.map((c) => c.toFixed(2)).join(' + ');
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -114,10 +143,17 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function summary(runs: Run[]): Record<string, unknown> {
+  const med = (of: (r: Run) => number, digits = 0) => round(median(runs.map(of)), digits);
   return {
     workers: runs[0].workers,
-    publishesPerSec: round(median(runs.map((r) => r.publishesPerSec))),
-    latencyMs: { p50: round(median(runs.map((r) => r.p50)), 2), p99: round(median(runs.map((r) => r.p99)), 2) },
+    publishesPerSec: med((r) => r.publishesPerSec),
+    latencyMs: { p50: med((r) => r.p50, 2), p99: med((r) => r.p99, 2) },
+    // The busiest worker's share, the next one's...: medians per rank over the runs.
+    workerCores: runs[0].workerCores.map((_, i) => med((r) => r.workerCores[i], 2)),
+    cpuUsPerPublish: med((r) => r.cpuUsPerPublish),
+    writesPerPublish: med((r) => r.writesPerPublish, 2),
+    loadCores: med((r) => r.loadCores, 2),
+    serviceCores: med((r) => r.serviceCores, 2),
     runs: runs.length,
   };
 }
@@ -137,8 +173,11 @@ scriptMain('workers', async () => {
       for (const workers of rep % 2 === 1 ? ([1, 2] as const) : ([2, 1] as const)) {
         const node = await serve(workers, kafka, redis, `${process.pid}-${rep}-${workers}`);
         try {
-          const result = { workers, ...(await measure(node.port, options)) };
-          log(`[${rep}/${options.repeat}] WORKERS=${workers}: ${fmtInt(result.publishesPerSec)} publishes/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms`);
+          const result = { workers, ...(await measure(node, services, options)) };
+          log(
+            `[${rep}/${options.repeat}] WORKERS=${workers}: ${fmtInt(result.publishesPerSec)} publishes/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms, ` +
+              `worker cores ${fmtCores(result.workerCores)}, ${fmtInt(result.cpuUsPerPublish)} µs CPU and ${result.writesPerPublish.toFixed(2)} writes per publish`,
+          );
           runs[workers].push(result);
         } finally {
           await stop(node.child);
@@ -157,9 +196,13 @@ scriptMain('workers', async () => {
     console.log(JSON.stringify(line));
     const row = (s: Record<string, unknown>) => {
       const l = s.latencyMs as { p50: number; p99: number };
-      return [`WORKERS=${s.workers}`, '', fmtInt(s.publishesPerSec as number), fmtMs(l.p50), fmtMs(l.p99)];
+      return [
+        `WORKERS=${s.workers}`, '', fmtInt(s.publishesPerSec as number), fmtMs(l.p50), fmtMs(l.p99),
+        fmtCores(s.workerCores as number[]), fmtInt(s.cpuUsPerPublish as number), (s.writesPerPublish as number).toFixed(2), (s.loadCores as number).toFixed(2), (s.serviceCores as number).toFixed(2),
+      ];
     };
-    console.log(`\n${renderTable(['serve', '', 'publishes/s', 'p50 ms', 'p99 ms'], [row(one), row(two)])}\n2 workers / 1: ${fmtRatio(line.ratio)}`);
+    const head = ['serve', '', 'publishes/s', 'p50 ms', 'p99 ms', 'worker cores', 'µs CPU/publish', 'writes/publish', 'load gen cores', 'Kafka+Redis cores'];
+    console.log(`\n${renderTable(head, [row(one), row(two)])}\n2 workers / 1: ${fmtRatio(line.ratio)} publishes/s, ${fmtRatio(round((two.cpuUsPerPublish as number) / (one.cpuUsPerPublish as number), 2))} server CPU per publish`);
     console.log(`written: ${writeResults('workers', [line], options.size).map((f) => f.slice(REPO_ROOT.length + 1)).join(', ')}`);
   } finally {
     for (const s of services) await s.stop();

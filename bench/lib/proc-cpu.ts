@@ -3,7 +3,7 @@
 // bottleneck; a load generator near 1.0 means the figure says more about the clients than the server;
 // other processes using CPU mean the figures are noisy (2 cores shared with, say, a test suite).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -28,6 +28,25 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
     return (Number(fields[11]) + Number(fields[12])) / clockTicks(); // utime, stime: fields 14 and 15
   } catch {
     return undefined;
+  }
+}
+
+/** Processes whose parent is `pid` (scans /proc: the kernel's per-task children list is not always built in); [] off Linux. */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => {
+        try {
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid; // field 4: ppid
+        } catch {
+          return false; // exited while we looked
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
   }
 }
 
