@@ -50,12 +50,17 @@ describe('POST /publish/v1/{api}', () => {
     expect(r.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
-  it('401 without a token or with a bad one, 403 without the publish scope', async () => {
+  it('401 without a token or with a bad one, 403 without the publish scope, each with its bearer challenge', async () => {
     const envelope = { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza };
-    expect((await publish('pizza', envelope)).status).toBe(401);
-    expect((await publish('pizza', envelope, 'not.a.jwt')).status).toBe(401);
+    const answer = async (token?: string) => {
+      const r = await publish('pizza', envelope, token);
+      return { status: r.status, challenge: r.headers.get('www-authenticate') };
+    };
+    expect(await answer()).toEqual({ status: 401, challenge: 'Bearer realm="switchyard"' });
+    expect(await answer('not.a.jwt')).toEqual({ status: 401, challenge: 'Bearer realm="switchyard", error="invalid_token"' });
     const r = await publish('pizza', envelope, await gw.token('alice'));
     expect(r).toMatchObject({ status: 403, body: { error: expect.stringContaining('publish') } });
+    expect(r.headers.get('www-authenticate')).toBe('Bearer realm="switchyard", error="insufficient_scope", scope="publish"');
   });
 
   it('404 for an unknown api or message', async () => {

@@ -37,13 +37,14 @@ it('gives a fresh ticket each time', async () => {
 });
 
 it.each([
-  ['no Authorization header', async () => undefined],
-  ['a malformed header', async () => 'Token abc'],
-  ['a token signed with another secret', async () => 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic3RvcmVfaWQiOjF9.c2lnbmF0dXJl'],
-  ['a valid token without store_id', async () => `Bearer ${await gw.token('carol')}`],
-])('401 "Wrong authorization data" for %s', async (_label, header) => {
+  ['no Authorization header', async () => undefined, 'Bearer realm="switchyard"'],
+  ['a malformed header', async () => 'Token abc', 'Bearer realm="switchyard"'],
+  ['a token signed with another secret', async () => 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic3RvcmVfaWQiOjF9.c2lnbmF0dXJl', 'Bearer realm="switchyard", error="invalid_token"'],
+  ['a valid token without store_id', async () => `Bearer ${await gw.token('carol')}`, 'Bearer realm="switchyard", error="invalid_token"'],
+])('401 "Wrong authorization data" for %s, with the bearer challenge', async (_label, header, challenge) => {
   const r = await ticket(await header());
   expect(r).toMatchObject({ status: 401, body: { success: false, error: 'Wrong authorization data' } });
+  expect(r.headers.get('www-authenticate')).toBe(challenge);
 });
 
 describe('newTicket (src/apis/pizza/ticket.ts)', () => {

@@ -157,7 +157,9 @@ describe('the console behind CONSOLE_TOKEN', () => {
       expect((await call(`${gw.url}/console`)).status).toBe(200);
       for (const authorization of [undefined, 'Bearer wrong', `Bearer ${TOKEN}x`, TOKEN]) {
         const r = await call(`${gw.url}/console/api/apis`, { headers: authorization ? { authorization } : {} });
-        expect({ authorization, status: r.status }).toEqual({ authorization, status: 401 });
+        expect({ authorization, status: r.status, challenge: r.headers.get('www-authenticate') }).toEqual({
+          authorization, status: 401, challenge: `Bearer realm="switchyard"${authorization?.startsWith('Bearer ') ? ', error="invalid_token"' : ''}`,
+        });
       }
       expect((await call(`${gw.url}/console/api/publish/pizza`, { body: { message: 'CREATE_PIZZA', to: { store_id: 1 }, data: pizza } })).status).toBe(401);
       const r = await call(`${gw.url}/console/api/apis`, { headers: { authorization: `Bearer ${TOKEN}` } });

@@ -188,7 +188,19 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The bearer challenge (RFC 6750): `Bearer realm="switchyard"` without a token, with
+         *     `, error="invalid_token"` when the token sent was refused.
+         * @example Bearer realm="switchyard", error="invalid_token"
+         */
+        BearerChallenge: string;
+        /**
+         * @description The bearer challenge naming the scope the token lacks (RFC 6750).
+         * @example Bearer realm="switchyard", error="insufficient_scope", scope="publish"
+         */
+        ScopeChallenge: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -287,6 +299,7 @@ export interface operations {
             /** @description No bearer token, or one that is invalid or expired. */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["BearerChallenge"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -296,6 +309,7 @@ export interface operations {
             /** @description The token lacks scope `publish`. */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["ScopeChallenge"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -398,6 +412,7 @@ export interface operations {
             /** @description No bearer token, or one that is invalid or expired. */
             401: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["BearerChallenge"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -407,6 +422,7 @@ export interface operations {
             /** @description The token lacks scope `publish`. */
             403: {
                 headers: {
+                    "WWW-Authenticate": components["headers"]["ScopeChallenge"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -78,6 +78,11 @@ export interface operations {
              */
             401: {
                 headers: {
+                    /**
+                     * @description The bearer challenge (RFC 6750): `Bearer realm="switchyard"` without a token, with
+                     *     `, error="invalid_token"` when the token sent was refused or names no store.
+                     */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

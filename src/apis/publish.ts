@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors';
 import { idempotencyKey, recordIdFor } from '../http/idempotency';
 import { mount } from '../http/mount';
 import { respond } from '../http/respond';
-import { bearerClaims } from '../http/bearer';
+import { bearerClaims, bearerRequired, scopeRequired } from '../http/bearer';
 import { hasScope, type Claims } from '../auth/authenticator';
 import { isApiName, type ApiName } from '../../generated';
 import { markChecked, type Envelope } from '../ports/bus';
@@ -29,8 +29,8 @@ export function publishApi(ctx: GatewayContext): ApiModule {
    */
   async function authorize(k: ParameterizedContext): Promise<{ claims: Claims; api: ApiName }> {
     const claims = await bearerClaims(k, ctx.auth);
-    if (!claims) throw new HttpError(401, 'A valid bearer token is required');
-    if (!hasScope(claims, 'publish')) throw new HttpError(403, 'The token lacks the "publish" scope');
+    if (!claims) throw bearerRequired(k, 'A valid bearer token is required');
+    if (!hasScope(claims, 'publish')) throw scopeRequired(k, 'publish', 'The token lacks the "publish" scope');
     // The APIs on the bus are generated from the specs (the path parameter lists none).
     const { api } = k.params;
     if (!isApiName(api)) throw new HttpError(404, `unknown api "${api}"`);

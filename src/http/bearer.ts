@@ -27,6 +27,26 @@ export async function verifyOrUndefined(auth: Authenticator, token: unknown): Pr
   }
 }
 
+/** The realm of every bearer challenge: one gateway, one set of tokens. */
+export const BEARER_REALM = 'switchyard';
+
+/**
+ * A 401 for a request without a usable bearer token, with the challenge HTTP asks of every 401
+ * (RFC 9110 11.6.1; RFC 6750 3): `error="invalid_token"` when a token was sent and refused, so a
+ * client can tell "log in" from "your token is bad". Rendered in the API's own error shape.
+ */
+export function bearerRequired(k: ParameterizedContext, message: string): HttpError {
+  const sent = bearerToken(k.get('authorization')) !== undefined;
+  k.set('WWW-Authenticate', `Bearer realm="${BEARER_REALM}"${sent ? ', error="invalid_token"' : ''}`);
+  return new HttpError(401, message);
+}
+
+/** A 403 for a valid token without `scope`, with the challenge that names it (RFC 6750 3.1). */
+export function scopeRequired(k: ParameterizedContext, scope: string, message: string): HttpError {
+  k.set('WWW-Authenticate', `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`);
+  return new HttpError(403, message);
+}
+
 /** The token of an `Authorization: Bearer <token>` header. */
 export function bearerToken(authorization: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];

@@ -12,7 +12,7 @@ import { sign, signingKey } from '../apis/messenger/signature';
 import { signToken } from '../auth/token';
 import { consoleMode } from '../config';
 import type { GatewayContext } from '../apis/context';
-import { bearerToken } from '../http/bearer';
+import { bearerRequired, bearerToken } from '../http/bearer';
 import { HttpError } from '../http/errors';
 import { API_NAMES, type ApiName, type Envelope } from '../ports/bus';
 import { checkEnvelope } from '../envelopes/check-envelope';
@@ -140,7 +140,7 @@ export function consoleRoutes(router: Router, ctx: GatewayContext, specs: SpecFi
 
   router.use('/console/api', async (k, next) => {
     if (ctx.config.consoleToken !== undefined && !bearerMatches(k, ctx.config.consoleToken)) {
-      throw new HttpError(401, 'The console needs the operator token (CONSOLE_TOKEN) as a bearer token');
+      throw bearerRequired(k, 'The console needs the operator token (CONSOLE_TOKEN) as a bearer token');
     }
     await next();
   });

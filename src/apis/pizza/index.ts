@@ -1,8 +1,8 @@
 // The pizza API: `GET /api/v1/ws/ticket` hands out one-off tickets for the `/ws` WebSocket
 // (socket.ts), where each store's sockets hear that store's events.
 import type { ApiModule, GatewayContext } from '../context';
-import { HttpError, type ErrorFormat } from '../../http/errors';
-import { bearerClaims } from '../../http/bearer';
+import type { ErrorFormat } from '../../http/errors';
+import { bearerClaims, bearerRequired } from '../../http/bearer';
 import { mount } from '../../http/mount';
 import { respond } from '../../http/respond';
 import { newTicket } from './ticket';
@@ -25,7 +25,7 @@ export function pizzaApi(ctx: GatewayContext): ApiModule {
       mount(router, getTicket, async (k) => {
         const claims = await bearerClaims(k, ctx.auth);
         const storeId = claims?.store_id;
-        if (!claims || storeId === undefined || storeId === '') throw new HttpError(401, WRONG_AUTH);
+        if (!claims || storeId === undefined || storeId === '') throw bearerRequired(k, WRONG_AUTH);
         const ticket = newTicket();
         await store.tickets.set(ticket, { user_uuid: claims.uuid || claims.sub, store_id: storeId, username: claims.username }, config.ticketTtlMs);
         respond(k, getTicket, 200, { success: true, info: `Your ws connection token is valid for ${ttlSeconds}s`, token: ticket });
