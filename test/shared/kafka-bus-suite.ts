@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaBusOptions } from '../../src/bus/kafka-bus';
+import { stopKafkajsIdleLoop } from '../../src/bus/kafkajs-idle-loop';
 import { DependencyUnavailableError } from '../../src/ports/availability';
 import { DeadLetterError, type Bus, type Envelope } from '../../src/ports/bus';
 import { busSuite, waitFor } from './bus-suite';
@@ -15,6 +16,8 @@ export function kafkaBusSuite(name: string, brokers: string[], create: (options:
   busSuite(name, async () => ({ bus: make() }));
 
   describe(`Kafka-specific: ${name}`, () => {
+    // The bus under test may be @platformatic/kafka: patch the test's own kafkajs client as the gateway does.
+    stopKafkajsIdleLoop();
     const kafka = new Kafka({ brokers, clientId: 'test-plain', logLevel: logLevel.NOTHING });
 
     it('delivers a record a back-end produced with a plain kafkajs producer', async () => {
