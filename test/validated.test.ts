@@ -2,8 +2,9 @@
 // dead-letters the rest, a fanout handler skips them.
 import Ajv from 'ajv';
 import type { ApiCatalogue, MessageEntry } from '../generated';
-import { DeadLetterError, type Envelope } from '../src/ports/bus';
-import { fanoutHandler, workHandler, type AcceptedHandler } from '../src/envelopes/validated';
+import { MemoryBus } from '../src/bus/memory-bus';
+import { DeadLetterError, type Bus, type Envelope, type EnvelopeHandler, type SubscriptionMode } from '../src/ports/bus';
+import { deadLetterRejects, fanoutHandler, workHandler, type AcceptedHandler } from '../src/envelopes/validated';
 
 const validateData = new Ajv().compile({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] });
 const catalogue = {
@@ -58,5 +59,35 @@ describe('fanoutHandler', () => {
     const handler = jest.fn();
     expect(fanoutHandler(catalogue, handler)(envelope as Envelope)).toBeUndefined();
     expect(handler).not.toHaveBeenCalled();
+  });
+});
+
+describe('deadLetterRejects', () => {
+  /** A bus that records the subscriptions asked of it. */
+  const recording = (foreignRecords: boolean) => {
+    const asked: Array<{ mode: SubscriptionMode; handler: EnvelopeHandler }> = [];
+    const bus = {
+      foreignRecords,
+      subscribe: async (_api: string, mode: SubscriptionMode, handler: EnvelopeHandler) => {
+        asked.push({ mode, handler });
+        return { close: async () => undefined };
+      },
+    } as unknown as Bus;
+    return { bus, asked };
+  };
+
+  it('on a bus records reach from outside (Kafka): one work subscription that dead-letters what the spec rejects', async () => {
+    const { bus, asked } = recording(true);
+    expect(await deadLetterRejects(bus, 'pizza', catalogue)).toHaveLength(1);
+    expect(asked.map((a) => a.mode)).toEqual(['work']);
+    await expect(Promise.resolve(asked[0].handler(good))).resolves.toBeUndefined();
+    expect(() => asked[0].handler({ ...good, data: { n: 'x' } } as unknown as Envelope)).toThrow(DeadLetterError);
+  });
+
+  it('on the in-process bus, which carries only what this process checked and published: none', async () => {
+    const { bus, asked } = recording(false);
+    expect(await deadLetterRejects(bus, 'pizza', catalogue)).toEqual([]);
+    expect(asked).toEqual([]);
+    expect(new MemoryBus().foreignRecords).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { bearerToken, isKeysUnavailable, KEYS_UNAVAILABLE_MESSAGE, verifyOrUndef
 import { requestTarget } from '../http/request-target';
 import { FULL_BUCKET, RateLimit, REFUSED } from '../limits/token-bucket';
 import type { ApiName, Subscription } from '../ports/bus';
-import { workHandler } from '../envelopes/validated';
+import { deadLetterRejects } from '../envelopes/validated';
 import { broadcastHandler } from '../ws/broadcast';
 import { CLOSE_TRY_AGAIN_LATER } from '../ws/send-budget';
 import { SocketEndpoint } from '../ws/socket-endpoint';
@@ -111,13 +111,12 @@ export function specSocketApi(ctx: GatewayContext, api: string, spec: EndpointSp
           void admit(ws, req);
         });
       }
-      subscriptions.push(
-        ...(await Promise.all([
-          ctx.bus.subscribe(name, 'fanout', broadcastHandler(ctx, api, catalogue, endpoint.groups, (a) => ({ group: a.value }))),
-          // No durable work, but one node must still dead-letter records the spec rejects.
-          ctx.bus.subscribe(name, 'work', workHandler(catalogue, () => undefined)),
-        ])),
-      );
+      const [fanout, rejects] = await Promise.all([
+        ctx.bus.subscribe(name, 'fanout', broadcastHandler(ctx, api, catalogue, endpoint.groups, (a) => ({ group: a.value }))),
+        // No durable work, but one node must still dead-letter records the spec rejects.
+        deadLetterRejects(ctx.bus, name, catalogue),
+      ]);
+      subscriptions.push(fanout, ...rejects);
     },
     async stop() {
       for (const s of subscriptions) await s.close();

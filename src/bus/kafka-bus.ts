@@ -68,6 +68,8 @@ const FANOUT_COMMIT_INTERVAL_MS = 1_000;
 const BAD_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
 export class KafkaBus implements Bus {
+  /** Back-ends produce to the topics too. */
+  readonly foreignRecords = true;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly prefix: string;

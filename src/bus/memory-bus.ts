@@ -57,6 +57,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MemoryBus implements Bus {
+  /** Only this process publishes here. */
+  readonly foreignRecords = false;
   private readonly fanout = new Map<ApiName, Set<FanoutMember>>();
   private readonly groups = new Map<ApiName, WorkGroup>();
   /** Every drain or run in progress, so close() can wait for them. */

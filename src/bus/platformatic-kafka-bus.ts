@@ -59,6 +59,8 @@ const MAX_QUEUED = 1_024;
 const BAD_RECORD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
 export class PlatformaticKafkaBus implements Bus {
+  /** Back-ends produce to the topics too. */
+  readonly foreignRecords = true;
   private readonly kafka: PlatformaticKafka;
   private readonly base: { clientId: string; bootstrapBrokers: string[]; connectTimeout: number; timeout: number; retryDelay: number };
   private readonly producer: Producer<string, string, string, string>;

@@ -1,7 +1,7 @@
 // Bus handlers see only envelopes the spec accepts. A `work` handler dead-letters the rest (one
 // node reports each bad record); a `fanout` handler skips them quietly (every node sees them).
 import type { ApiCatalogue } from '../../generated';
-import { checkedAgainst, DeadLetterError, type Envelope, type EnvelopeHandler } from '../ports/bus';
+import { checkedAgainst, DeadLetterError, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription } from '../ports/bus';
 import { checkEnvelope, type AcceptedEnvelope } from './check-envelope';
 
 export type AcceptedHandler = (envelope: Envelope, accepted: AcceptedEnvelope) => Promise<void> | void;
@@ -27,4 +27,13 @@ export function fanoutHandler(catalogue: ApiCatalogue, handler: AcceptedHandler)
     const accepted = accept(catalogue, envelope);
     if (typeof accepted !== 'string') return handler(envelope, accepted);
   };
+}
+
+/**
+ * For an API with no durable work: the work subscription that dead-letters the records the spec
+ * rejects (one node reports each), on a bus that can carry records from outside this process. On
+ * the in-process bus every record was checked on its way in: no subscription, and no cost per publish.
+ */
+export async function deadLetterRejects(bus: Bus, api: ApiName, catalogue: ApiCatalogue): Promise<Subscription[]> {
+  return bus.foreignRecords ? [await bus.subscribe(api, 'work', workHandler(catalogue, () => undefined))] : [];
 }

@@ -65,6 +65,12 @@ export interface Subscription {
 }
 
 export interface Bus {
+  /**
+   * Records can reach subscribers without this process's publish (Kafka: back-ends produce to the
+   * topics). Only then can one the spec rejects arrive, for a work subscriber to dead-letter: every
+   * publisher in this process checks an envelope against the spec before it publishes it.
+   */
+  readonly foreignRecords: boolean;
   publish(api: ApiName, envelope: Envelope): Promise<void>;
   subscribe(api: ApiName, mode: SubscriptionMode, handler: EnvelopeHandler): Promise<Subscription>;
   /**

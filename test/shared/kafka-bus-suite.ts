@@ -20,6 +20,12 @@ export function kafkaBusSuite(name: string, brokers: string[], create: (options:
     stopKafkajsIdleLoop();
     const kafka = new Kafka({ brokers, clientId: 'test-plain', logLevel: logLevel.NOTHING });
 
+    it('says records reach it from outside the process (so rejected ones are dead-lettered)', async () => {
+      const bus = make();
+      expect(bus.foreignRecords).toBe(true);
+      await bus.close();
+    });
+
     it('delivers a record a back-end produced with a plain kafkajs producer', async () => {
       const bus = make();
       const got: Envelope[] = [];

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import WebSocket from 'ws';
 import type { GatewayContext } from '../context';
 import type { Subscription } from '../../ports/bus';
-import { workHandler } from '../../envelopes/validated';
+import { deadLetterRejects } from '../../envelopes/validated';
 import { broadcastHandler } from '../../ws/broadcast';
 import { SocketEndpoint } from '../../ws/socket-endpoint';
 import { requestTarget } from '../../http/request-target';
@@ -32,13 +32,12 @@ export class PizzaSockets {
       void this.admit(ws, req);
     });
     const { bus, catalogues } = this.ctx;
-    this.subscriptions.push(
-      ...(await Promise.all([
-        bus.subscribe('pizza', 'fanout', broadcastHandler(this.ctx, 'pizza', catalogues.pizza, this.endpoint.groups, (a) => ({ group: storeGroup(a.value) }))),
-        // Pizza has no durable work, but one node must still dead-letter records the spec rejects.
-        bus.subscribe('pizza', 'work', workHandler(catalogues.pizza, () => undefined)),
-      ])),
-    );
+    const [fanout, rejects] = await Promise.all([
+      bus.subscribe('pizza', 'fanout', broadcastHandler(this.ctx, 'pizza', catalogues.pizza, this.endpoint.groups, (a) => ({ group: storeGroup(a.value) }))),
+      // Pizza has no durable work, but one node must still dead-letter records the spec rejects.
+      deadLetterRejects(bus, 'pizza', catalogues.pizza),
+    ]);
+    this.subscriptions.push(fanout, ...rejects);
   }
 
   private async admit(ws: WebSocket, req: IncomingMessage): Promise<void> {
