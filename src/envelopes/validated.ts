@@ -31,8 +31,9 @@ export function fanoutHandler(catalogue: ApiCatalogue, handler: AcceptedHandler)
 
 /**
  * For an API with no durable work: the work subscription that dead-letters the records the spec
- * rejects (one node reports each), on a bus that can carry records from outside this process. On
- * the in-process bus every record was checked on its way in: no subscription, and no cost per publish.
+ * rejects (one node reports each), on a bus that carries records from outside this process
+ * (Bus.foreignRecords). On the in-process bus there are none to reject: no subscription, and no
+ * cost per publish.
  */
 export async function deadLetterRejects(bus: Bus, api: ApiName, catalogue: ApiCatalogue): Promise<Subscription[]> {
   return bus.foreignRecords ? [await bus.subscribe(api, 'work', workHandler(catalogue, () => undefined))] : [];

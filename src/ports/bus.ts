@@ -67,8 +67,9 @@ export interface Subscription {
 export interface Bus {
   /**
    * Records can reach subscribers without this process's publish (Kafka: back-ends produce to the
-   * topics). Only then can one the spec rejects arrive, for a work subscriber to dead-letter: every
-   * publisher in this process checks an envelope against the spec before it publishes it.
+   * topics). Only then can one the spec rejects arrive, for a work subscriber to dead-letter: the
+   * gateway's own publishers send what the spec accepts (the publish API and the console check
+   * each envelope; the APIs build theirs from the spec's types).
    */
   readonly foreignRecords: boolean;
   publish(api: ApiName, envelope: Envelope): Promise<void>;
