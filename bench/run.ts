@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installCleanup, onExit, REPO_ROOT } from './lib/children';
 import { UsageError, type Size } from './lib/options';
-import { fmtRatio, renderTable, resultsDir, type BenchLine } from './lib/report';
+import { fmtCores, fmtRatio, renderTable, resultsDir, type BenchLine } from './lib/report';
 
 export const SCENARIOS = ['validators', 'fanout', 'socketio-fanout', 'centrifugo', 'events-api', 'connections', 'kafka-latency', 'workers', 'soak'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -129,9 +129,8 @@ function headline(line: BenchLine): string {
     return `heap ${(f.heapDrift * 100).toFixed(1)}%, RSS ${(f.rssDrift * 100).toFixed(1)}% from start; ${f.missing + f.extra} of ${f.expectedDeliveries.toLocaleString('en-US')} deliveries off (n=${line.params.clients}, ${line.params.durationSeconds} s)`;
   }
   if (line.scenario === 'workers') {
-    const cores = (f.workerCores as number[]).map((c) => c.toFixed(2)).join(' + ');
     const cpu = (f.cpuUsPerPublish / (line.baseline as any).cpuUsPerPublish).toFixed(2);
-    return `${Math.round(f.publishesPerSec).toLocaleString('en-US')} publishes/s with ${f.workers} workers, ${line.ratio}x one worker's; worker cores ${cores}, ${cpu}x the CPU per publish`;
+    return `${Math.round(f.publishesPerSec).toLocaleString('en-US')} publishes/s with ${f.workers} workers, ${line.ratio}x one worker's; worker cores ${fmtCores(f.workerCores)}, ${cpu}x the CPU per publish`;
   }
   if (line.scenario === 'kafka-latency') return `highest rate held ${Number(f.highestRateHeld).toLocaleString('en-US')}/s (p99 <= ${line.params.p99LimitMs} ms)`;
   return '';

@@ -20,7 +20,7 @@ import { defineOptions, optionsOrExit, type Size } from './lib/options';
 import { EventFactory } from './lib/payloads';
 import { log } from './lib/quiet';
 import { childPids, CpuWindow, processCpuSeconds } from './lib/proc-cpu';
-import { benchLine, fmtInt, fmtMs, fmtRatio, renderTable, round, writeResults } from './lib/report';
+import { benchLine, fmtCores, fmtInt, fmtMs, fmtRatio, renderTable, round, writeResults } from './lib/report';
 import { ensureService, type Service } from './lib/services';
 import { latencyFigures, median } from './lib/stats';
 
@@ -115,7 +115,7 @@ async function measure(node: { child: ChildProcess; port: number }, services: Se
   // WORKERS=1 serves in the one process; otherwise the primary's children are the workers.
   const primary = node.child.pid!;
   const workers = childPids(primary);
-  const serverPids = workers.length ? [primary, ...workers] : [primary];
+  const serverPids = [primary, ...workers];
   const workerPids = workers.length ? workers : [primary];
   const window = new CpuWindow(serverPids, process.pid, services.flatMap((s) => s.pids));
   const workerStart = workerPids.map(processCpuSeconds);
@@ -132,8 +132,6 @@ async function measure(node: { child: ChildProcess; port: number }, services: Se
     workerCores, cpuUsPerPublish: (cpu.serverSeconds * 1e6) / latencies.length, writesPerPublish: (cpu.serverWrites ?? NaN) / latencies.length, loadCores: cpu.load, serviceCores: cpu.service,
   };
 }
-
-const fmtCores = (cores: number[]): string => cores.map((c) => c.toFixed(2)).join(' + ');
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;

@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { signToken } from '../src/auth/token';
-import { stopKafkajsIdleLoop } from '../src/bus/kafkajs-idle-loop';
+import { kafkajsClient } from '../src/bus/kafkajs-idle-loop';
 import { gameSnapshot } from './helpers/examples';
 import { call } from './helpers/gateway';
 import { Answers, firstTime, logLines, longest, outageSeen, printFigures, unexpected, watch } from './helpers/outage';
@@ -108,8 +108,8 @@ for (const client of CLIENTS) describeWithKafka(`Kafka outages (KAFKA_CLIENT=${c
 
   /** The broker answers a metadata request right now (no retries): when it is back, for the clock. */
   async function brokerAnswers(): Promise<boolean> {
-    stopKafkajsIdleLoop(); // with KAFKA_CLIENT=platformatic nothing else patches this process's kafkajs
-    const admin = new Kafka({ clientId: 'outage-probe', brokers: [broker], logLevel: logLevel.NOTHING, connectionTimeout: 500, retry: { retries: 0 } }).admin();
+    // The gateway's factory: with KAFKA_CLIENT=platformatic nothing else patches this process's kafkajs.
+    const admin = kafkajsClient({ clientId: 'outage-probe', brokers: [broker], logLevel: logLevel.NOTHING, connectionTimeout: 500, retry: { retries: 0 } }).admin();
     try {
       await admin.connect();
       await admin.describeCluster();

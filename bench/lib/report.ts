@@ -103,6 +103,8 @@ export function writeResults(name: string, lines: BenchLine[], size: Size): stri
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const fmtMs = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
 export const fmtRatio = (n: number | null): string => (n === null || !Number.isFinite(n) ? 'n/a' : `${n.toFixed(2)}x`);
+/** Cores of several processes, e.g. each worker's: `0.62 + 0.53`. */
+export const fmtCores = (cores: number[]): string => cores.map((c) => c.toFixed(2)).join(' + ');
 
 /** A plain text table; columns from `numericFrom` on are right-aligned. */
 export function renderTable(header: string[], rows: string[][], numericFrom = 2): string {

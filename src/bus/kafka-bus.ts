@@ -10,10 +10,10 @@
 // reach Kafka (kafkajs may be retrying it): publishers make such a retry harmless with an idempotency
 // key (see src/http/idempotency.ts).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
+import { logLevel, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer, type RetryOptions } from 'kafkajs';
 import { endWhenSettled, injectInto, startProduce } from '../tracing/spans';
 import { Availability, causes, DependencyUnavailableError, isUnavailable, type AvailabilityListener } from '../ports/availability';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
+import { kafkajsClient } from './kafkajs-idle-loop';
 import { kafkaTopic } from './topics';
 import { API_NAMES, type ApiName, type Bus, type Envelope, type EnvelopeHandler, type Subscription, type SubscriptionMode } from '../ports/bus';
 import { BrokerProbe } from './kafka-probe';
@@ -101,15 +101,14 @@ export class KafkaBus implements Bus {
     this.reconnectMs = options.reconnectMs ?? 500;
     this.retry = { initialRetryTime: Math.min(100, this.reconnectMs), maxRetryTime: this.reconnectMs, retries: 10 };
     this.availability = new Availability(options.availability);
-    stopKafkajsIdleLoop(); // an idle connection would otherwise spin a 1 ms timer (see the file)
     const client = { clientId: this.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING };
-    this.kafka = new Kafka({ ...client, retry: this.retry });
+    this.kafka = kafkajsClient({ ...client, retry: this.retry });
     // Idempotent: a retried send is written once (kafkajs needs one request in flight for it). Its
     // retries end before timeoutMs when the broker refuses connections, so a publish answered 503
     // is then not sent later; a request left unanswered is given up after timeoutMs.
-    this.producer = new Kafka({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } })
+    this.producer = kafkajsClient({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } })
       .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.prober = new Kafka({ ...client, clientId: `${this.clientId}-probe`, requestTimeout: this.timeoutMs, retry: { retries: 0 } }).admin();
+    this.prober = kafkajsClient({ ...client, clientId: `${this.clientId}-probe`, requestTimeout: this.timeoutMs, retry: { retries: 0 } }).admin();
     this.probe = new BrokerProbe({
       check: async () => {
         await this.prober.connect();

@@ -3,6 +3,8 @@
 // per cent of a core per idle gateway, and on Node >= 24 a TimeoutNegativeWarning at start
 // (kafkajs issues #1704, #1751; unmerged fixes #1755, #1768). Skip the timer when nothing is pending
 // and the queue is not throttled: a new request calls it again when it is queued.
+import { Kafka, type KafkaConfig } from 'kafkajs';
+
 interface RequestQueue {
   pending: unknown[];
   throttledUntil: number;
@@ -23,4 +25,14 @@ export function stopKafkajsIdleLoop(): void {
     schedule.call(this);
   };
   proto[fixed] = true;
+}
+
+/**
+ * A kafkajs client, with the idle loop stopped first: every kafkajs client of the gateway (the bus,
+ * doctor, the console's dead-letter reader) is made here, so none runs unpatched, whichever bus the
+ * process uses (@platformatic/kafka's does not load kafkajs).
+ */
+export function kafkajsClient(config: KafkaConfig): Kafka {
+  stopKafkajsIdleLoop();
+  return new Kafka(config);
 }

@@ -2,8 +2,8 @@
 // (partitions, leaders, records held), and the consumer groups of this KAFKA_CLIENT_ID (members,
 // lag). Names follow src/bus/kafka-bus.ts: `<prefix><api>`, `<topic>.dlq`, `<clientId>.work.<api>`
 // shared by all nodes, `<clientId>.fanout.<api>.<node>...` one per node and subscription.
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { stopKafkajsIdleLoop } from '../bus/kafkajs-idle-loop';
+import { logLevel, type Admin } from 'kafkajs';
+import { kafkajsClient } from '../bus/kafkajs-idle-loop';
 import type { Config } from '../config';
 import { API_NAMES } from '../ports/bus';
 import { errorText, fail, ok, warn, within, type Finding } from './findings';
@@ -98,8 +98,7 @@ async function groupFindings(admin: Admin, config: KafkaConfig, states: Map<stri
 
 export async function kafkaFindings(config: KafkaConfig, timeoutMs: number): Promise<Finding[]> {
   const brokers = config.kafkaBrokers.join(',');
-  stopKafkajsIdleLoop(); // else Node >= 24 prints a TimeoutNegativeWarning in the report
-  const kafka = new Kafka({
+  const kafka = kafkajsClient({
     clientId: `${config.kafkaClientId}.doctor`,
     brokers: config.kafkaBrokers,
     logLevel: logLevel.NOTHING,

@@ -2,8 +2,8 @@
 // console shows them: the newest records of every API, and a replay that publishes one again
 // through the same check as the publish API (a record that still does not fit answers 422).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { stopKafkajsIdleLoop } from '../bus/kafkajs-idle-loop';
+import { logLevel, type Kafka } from 'kafkajs';
+import { kafkajsClient } from '../bus/kafkajs-idle-loop';
 import { API_NAMES, type ApiName } from '../ports/bus';
 
 export interface DeadLetter {
@@ -30,9 +30,7 @@ export class DeadLetters {
     private readonly clientId: string,
     private readonly topicPrefix: string,
   ) {
-    // The bus may be @platformatic/kafka, which does not load kafkajs: patch it here too (see the file).
-    stopKafkajsIdleLoop();
-    this.kafka = new Kafka({ clientId: `${clientId}-console`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    this.kafka = kafkajsClient({ clientId: `${clientId}-console`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   }
 
   private apiOf(topic: string): ApiName {

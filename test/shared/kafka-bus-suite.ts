@@ -1,9 +1,9 @@
 // A Kafka bus (kafkajs or @platformatic/kafka) on a real broker: the Bus contract suite, plus what
 // only a Kafka bus has: dead-letter topics, records from plain producers, no broker there.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { KafkaBusOptions } from '../../src/bus/kafka-bus';
-import { stopKafkajsIdleLoop } from '../../src/bus/kafkajs-idle-loop';
+import { kafkajsClient } from '../../src/bus/kafkajs-idle-loop';
 import { DependencyUnavailableError } from '../../src/ports/availability';
 import { DeadLetterError, type Bus, type Envelope } from '../../src/ports/bus';
 import { busSuite, waitFor } from './bus-suite';
@@ -16,9 +16,8 @@ export function kafkaBusSuite(name: string, brokers: string[], create: (options:
   busSuite(name, async () => ({ bus: make() }));
 
   describe(`Kafka-specific: ${name}`, () => {
-    // The bus under test may be @platformatic/kafka: patch the test's own kafkajs client as the gateway does.
-    stopKafkajsIdleLoop();
-    const kafka = new Kafka({ brokers, clientId: 'test-plain', logLevel: logLevel.NOTHING });
+    // The gateway's factory: the bus under test may be @platformatic/kafka, which leaves kafkajs unpatched.
+    const kafka = kafkajsClient({ brokers, clientId: 'test-plain', logLevel: logLevel.NOTHING });
 
     it('says records reach it from outside the process (so rejected ones are dead-lettered)', async () => {
       const bus = make();
