@@ -17,6 +17,13 @@ const FANOUT_LOAD_SCRIPT = 'bench/clients/fanout-clients.ts';
 const START_TIMEOUT_MS = 90_000;
 /** Whatever the progress reports say, no single run may take longer than this. */
 const RUN_CAP_MS = 15 * 60_000;
+/**
+ * Every load generator runs without V8's allocation-site pretenuring. With it, the load generator
+ * reading the fastest server's fan-outs came to allocate received frames in the old generation:
+ * each delivery lived until a full collection, and those 4-12 ms pauses fell in the middle of later
+ * fan-outs, so the server under test paid for the load generator's pauses (bench/README.md).
+ */
+const LOAD_NODE_FLAGS = ['--no-allocation-site-pretenuring'];
 /** With --pin: the server gets one core, the load generator the other. */
 export const SERVER_CPU = 1;
 export const LOAD_CPU = 0;
@@ -74,7 +81,7 @@ export async function runChildren<P extends object, R>(launcher: Launcher, spec:
   let load: ChildProcess | undefined;
   try {
     const { port, pids } = await readPort(server, spec.label, serverErr);
-    load = launcher.start(l.script, [JSON.stringify({ ...spec.plan, port }), ...(l.args ?? [])], l.nodeFlags ?? [], l.cpu);
+    load = launcher.start(l.script, [JSON.stringify({ ...spec.plan, port }), ...(l.args ?? [])], [...LOAD_NODE_FLAGS, ...(l.nodeFlags ?? [])], l.cpu);
     return await watch<P, R>(server, [server.pid, ...pids], load, spec, serverErr, tail(load.stderr));
   } finally {
     if (load) await stopChild(load);
