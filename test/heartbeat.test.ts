@@ -3,7 +3,7 @@
 // unread, when the heartbeat's timer fires). The rounds themselves: test/ws-bookkeeping.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,21 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { Heartbeat } from '../src/ws/heartbeat';
 
 jest.setTimeout(40_000);
+
+/**
+ * Bytes waiting unread in the receive queue of the loopback TCP socket `localPort` <-> `remotePort`
+ * (Linux's /proc/net/tcp); undefined where there is no such file. A pong the client has sent may sit
+ * in the kernel's backlog a while on a loaded machine before it reaches that queue.
+ */
+function unreadBytes(localPort: number, remotePort: number): number | undefined {
+  if (!existsSync('/proc/net/tcp')) return undefined;
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, remote, , queues] = line.trim().split(/\s+/);
+    if (local?.endsWith(`:${hex(localPort)}`) && remote?.endsWith(`:${hex(remotePort)}`)) return parseInt(queues.split(':')[1], 16);
+  }
+  return 0;
+}
 
 /** A turn that lasts at least `ms`, and on until `done()` (at most 20 s). */
 const busyUntil = (done: () => boolean, ms: number): void => {
@@ -29,7 +44,8 @@ it('keeps a client whose pong arrived while the server was busy past the timeout
     // stop it from answering.
     const { port } = server.address() as AddressInfo;
     // It answers a ping before it emits 'ping' (ws' autoPong), then marks a file: the busy turn below
-    // lasts until the pong is sent, however slowly a loaded machine schedules the client.
+    // lasts until the pong is sent, however slowly a loaded machine schedules the client, and (where
+    // /proc/net/tcp tells) until it waits in the server socket's receive queue.
     const ponged = join(mkdtempSync(join(tmpdir(), 'heartbeat-')), 'ponged');
     client = spawn(process.execPath, ['-e', `const WS = require('ws'); new WS('ws://127.0.0.1:${port}').on('ping', () => require('fs').writeFileSync(${JSON.stringify(ponged)}, '')); setInterval(() => {}, 1000);`], { cwd: __dirname, stdio: 'ignore' });
     const [ws] = await connected;
@@ -43,7 +59,8 @@ it('keeps a client whose pong arrived while the server was busy past the timeout
         ping(...args);
         ws.ping = ping;
         setImmediate(() => {
-          busyUntil(() => existsSync(ponged), 4_000);
+          const socket = (ws as unknown as { _socket: { localPort: number; remotePort: number } })._socket;
+          busyUntil(() => existsSync(ponged) && (unreadBytes(socket.localPort, socket.remotePort) ?? 1) > 0, 4_000);
           resolve();
         });
       };
