@@ -74,8 +74,6 @@ async function publishTraced(url: string) {
 /**
  * Two pizza sockets of one store hear a publish sent with a traceparent; after the gateway stopped
  * (which exports what is buffered), the receiver holds one chain in the caller's trace.
- */
-/**
  * `consumers`: how many times the gateway reads a pizza record: live fan-out, and on Kafka also the
  * work group that dead-letters records the spec rejects (the in-process bus carries none).
  */
