@@ -179,7 +179,9 @@ const caseName = (c: CaseSpec): string => `${c.kind} ${c.mode}${c.kind === 'fano
 
 function runText(r: RunResult): string {
   const c = r.cpu;
-  const head = `${fmtInt(r.throughput.deliveriesPerSec)} deliveries/s` + (r.latency.count ? `, p99 ${fmtMs(r.latency.p99)} ms` : '');
+  const head =
+    `${fmtInt(r.throughput.deliveriesPerSec)} deliveries/s (saturated p99 ${fmtMs(r.throughput.latency.p99)} ms)` +
+    (r.latency.count ? `, p99 ${fmtMs(r.latency.p99)} ms` : '');
   if (!c) return `${head}, cpu n/a`;
   const us = (c.serverSeconds * 1e6) / r.throughput.deliveries;
   const busy = c.other > CONTENDED_CORES ? ` -- BUSY MACHINE: other ${c.other.toFixed(2)} cores` : '';
@@ -273,7 +275,7 @@ function caseLines(spec: CaseSpec, summaries: Map<string, PeerSummary>, options:
 }
 
 function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): string {
-  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', '1st ms', 'p50 ms', 'p99 ms', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
+  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', '1st ms', 'p50 ms', 'p99 ms', 'sat p50', 'sat p99', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
   const rows: string[][] = [];
   specs.forEach((spec, i) => {
     const s = results[i];
@@ -293,6 +295,8 @@ function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): str
         lat ? fmtMs(p.latencyMs.first) : '',
         lat ? fmtMs(p.latencyMs.p50) : '',
         lat ? fmtMs(p.latencyMs.p99) : '',
+        spec.kind === 'fanout' ? fmtMs(p.saturatedMs.p50) : '',
+        spec.kind === 'fanout' ? fmtMs(p.saturatedMs.p99) : '',
         fmtRatio(ratioOf(p.deliveriesPerSec, cf?.deliveriesPerSec)),
         fmtRatio(ratioOf(p.deliveriesPerCoreSec, cf?.deliveriesPerCoreSec)),
         fmtRatio(ratioOf(p.deliveriesPerSec, bare.deliveriesPerSec)),
@@ -339,6 +343,7 @@ async function main(): Promise<void> {
   console.log(`\n${table(done, results)}\n`);
   console.log('deliveries/s: throughput phase (publish case: one subscriber, so publishes/s); per core: deliveries per second of server CPU (srv µs/dlv: µs of server CPU per delivery, per publish in the publish case)');
   console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); 1st: each event's first delivery, median over the events (the server's part; the rest arrive as the load generator reads them); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
+  console.log('sat p50/p99: publish to receive in the throughput phase (the server saturated), timed at a sample of the clients: what a target\'s batching costs in delay');
   console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are its ${options.gamesEvent} broadcast${options.pin ? '; server pinned to one core' : ''}`);
   for (const t of targetLines(lines)) console.log(t);
   if (missing) console.log(`centrifugo: not measured: ${missing}`);

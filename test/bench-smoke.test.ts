@@ -113,6 +113,24 @@ describe('bench smoke (tiny sizes)', () => {
   it.each(scripts.filter((s) => !WITH_SERVICES.includes(s)))('bench/%s.ts runs and prints well-formed JSON lines', expectWellFormedRun, PER_SCRIPT_MS * 2);
 });
 
+/** Scripts whose lines carry a fan-out's figures, the throughput phase's sampled latency among them. */
+const FANOUT_SCRIPTS = ['fanout', 'socketio-fanout', 'centrifugo'];
+
+describe('bench smoke: the saturated latency of a fan-out', () => {
+  it.each(FANOUT_SCRIPTS)('bench/%s.ts times the throughput phase at its sampled clients', async (script) => {
+    const lines = jsonLines((await runs.get(script)!).stdout);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      // A missing baseline (Centrifugo not built) is null: the other targets' figures still count.
+      const measured = [line.figures, line.baseline].filter((f) => f !== null) as Array<{ saturatedMs: { p50: number; p99: number } }>;
+      for (const figures of measured) {
+        expect(figures.saturatedMs.p50).toBeGreaterThan(0);
+        expect(figures.saturatedMs.p99).toBeGreaterThanOrEqual(figures.saturatedMs.p50);
+      }
+    }
+  }, PER_SCRIPT_MS * 2);
+});
+
 describeWithKafka('bench smoke with Kafka and Redis (tiny sizes)', () => {
   it.each(WITH_SERVICES)('bench/%s.ts runs and prints well-formed JSON lines', expectWellFormedRun, PER_SCRIPT_MS * 2);
 });

@@ -134,7 +134,7 @@ class LoadRun {
     const { clients, events, concurrency } = this.plan;
     const batch = this.plan.batch ?? 1;
     const total = clients * events;
-    this.deliveries.expectThroughput(total);
+    this.deliveries.expectThroughput(total, events);
     send({ type: 'phase', phase: 'throughput', state: 'start' });
     const started = performance.now();
     let next = 0;
@@ -156,7 +156,7 @@ class LoadRun {
     await Promise.all([publishers, until('throughput', total, () => (this.check(), this.deliveries.throughput))]);
     const elapsedMs = this.deliveries.throughputDoneAt - started;
     send({ type: 'phase', phase: 'throughput', state: 'end' });
-    return { deliveries: total, elapsedMs, deliveriesPerSec: total / (elapsedMs / 1000) };
+    return { deliveries: total, elapsedMs, deliveriesPerSec: total / (elapsedMs / 1000), latency: latencyFigures(this.deliveries.sortedSaturated()) };
   }
 
   private async latency(): Promise<LatencySummary> {

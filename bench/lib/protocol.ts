@@ -51,7 +51,8 @@ export interface LoadResult {
   /** Bytes of one delivered broadcast frame, as the client received it. */
   frameBytes: number;
   connectMs: number;
-  throughput: { deliveries: number; elapsedMs: number; deliveriesPerSec: number };
+  /** `latency`: publish to receive of a sample of the clients (Deliveries), while the server is saturated. */
+  throughput: { deliveries: number; elapsedMs: number; deliveriesPerSec: number; latency: LatencyFigures };
   latency: LatencySummary;
 }
 
