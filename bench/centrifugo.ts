@@ -18,7 +18,7 @@ import type { GamesEvent } from './lib/payloads';
 import type { LoadPlan, Target } from './lib/protocol';
 import { log, quietest } from './lib/quiet';
 import {
-  benchLine, check, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, renderTable, round, summarize, targetLines, writeResults,
+  benchLine, check, CONTENDED_CORES, fmtInt, fmtMs, fmtRatio, loadGcText, renderTable, round, summarize, targetLines, writeResults,
   type BenchLine, type TargetSummary,
 } from './lib/report';
 import { runOnce, type RunResult } from './lib/run';
@@ -181,7 +181,7 @@ function runText(r: RunResult): string {
   const c = r.cpu;
   const head =
     `${fmtInt(r.throughput.deliveriesPerSec)} deliveries/s (saturated p99 ${fmtMs(r.throughput.latency.p99)} ms)` +
-    (r.latency.count ? `, p99 ${fmtMs(r.latency.p99)} ms` : '');
+    (r.latency.count ? `, p99 ${fmtMs(r.latency.p99)} ms${loadGcText(r)}` : '');
   if (!c) return `${head}, cpu n/a`;
   const us = (c.serverSeconds * 1e6) / r.throughput.deliveries;
   const busy = c.other > CONTENDED_CORES ? ` -- BUSY MACHINE: other ${c.other.toFixed(2)} cores` : '';

@@ -8,14 +8,14 @@ import { Launcher, REPO_ROOT } from './children';
 import { optionsOrExit, phaseSizes, type FanoutOptions, type OptionSet, type Scenario } from './options';
 import type { ProfileTool, Target } from './protocol';
 import { quietest, log } from './quiet';
-import { CONTENDED_CORES, fanoutLine, fanoutTable, resultsDir, summarize, targetLines, writeResults, type BenchLine } from './report';
+import { CONTENDED_CORES, fanoutLine, fanoutTable, loadGcText, resultsDir, summarize, targetLines, writeResults, type BenchLine } from './report';
 import { runOnce, type RunResult } from './run';
 
 function runText(result: RunResult): string {
   const t = result.throughput;
   const head =
     `${Math.round(t.deliveriesPerSec).toLocaleString('en-US')} deliveries/s (${t.elapsedMs.toFixed(0)} ms), ` +
-    `latency p50 ${result.latency.p50.toFixed(2)} ms p99 ${result.latency.p99.toFixed(2)} ms p99.9 ${result.latency.p999.toFixed(2)} ms, `;
+    `latency p50 ${result.latency.p50.toFixed(2)} ms p99 ${result.latency.p99.toFixed(2)} ms p99.9 ${result.latency.p999.toFixed(2)} ms${loadGcText(result)}, `;
   const c = result.cpu;
   if (!c) return `${head}cpu n/a`;
   const perDelivery = (c.serverSeconds * 1e6) / result.throughput.deliveries;

@@ -45,6 +45,16 @@ export interface LatencySummary extends LatencyFigures {
    * fan-out's latency. The rest of an event's deliveries come as the load generator reads them.
    */
   first?: number | null;
+  /** The load generator's own garbage collections during the phase. */
+  loadGc?: LoadCollections;
+}
+
+/** Garbage collections of a load generator, full (mark-compact) and young (scavenges): count and ms. */
+export interface LoadCollections {
+  full: number;
+  fullMs: number;
+  young: number;
+  youngMs: number;
 }
 
 export interface LoadResult {

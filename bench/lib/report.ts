@@ -104,6 +104,12 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 export const fmtMs = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
 export const fmtRatio = (n: number | null): string => (n === null || !Number.isFinite(n) ? 'n/a' : `${n.toFixed(2)}x`);
 /** Cores of several processes, e.g. each worker's: `0.62 + 0.53`. */
+/** The load generator's collections in a run's latency phase, for its log line ('' when not counted). */
+export function loadGcText(r: RunResult): string {
+  const gc = r.latency.loadGc;
+  return gc ? ` (load generator GC: ${gc.full} full ${gc.fullMs.toFixed(1)} ms, ${gc.young} young ${gc.youngMs.toFixed(1)} ms)` : '';
+}
+
 export const fmtCores = (cores: number[]): string => cores.map((c) => c.toFixed(2)).join(' + ');
 
 /** A plain text table; columns from `numericFrom` on are right-aligned. */

@@ -22,8 +22,9 @@ const RUN_CAP_MS = 15 * 60_000;
  * reading the fastest server's fan-outs came to allocate received frames in the old generation:
  * each delivery lived until a full collection, and those 4-12 ms pauses fell in the middle of later
  * fan-outs, so the server under test paid for the load generator's pauses (bench/README.md).
+ * --expose-gc: the fan-out load generator collects its garbage before the latency phase.
  */
-const LOAD_NODE_FLAGS = ['--no-allocation-site-pretenuring'];
+const LOAD_NODE_FLAGS = ['--no-allocation-site-pretenuring', '--expose-gc'];
 /** With --pin: the server gets one core, the load generator the other. */
 export const SERVER_CPU = 1;
 export const LOAD_CPU = 0;
