@@ -6,7 +6,7 @@
 // In `connect` mode (bench/connections.ts) it only connects: `baseClients` first, a checkpoint (the
 // parent reads the server's memory), then `clients` more, timed, another checkpoint, and then it
 // reports and stays connected until the parent stops it.
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { marker, nowMs } from '../lib/payloads';
 import type { LatencySummary, LoadCollections, LoadMessage, LoadPlan, LoadResult, Phase } from '../lib/protocol';
@@ -193,26 +193,28 @@ class LoadRun {
   }
 }
 
-/** Counts the load generator's own garbage collections until `stop()`: what it did to the phase. */
+/** Counts the load generator's own garbage collection pauses until `stop()`: what it did to the phase. */
 function loadCollections(): { stop(): LoadCollections } {
-  const seen: LoadCollections = { full: 0, fullMs: 0, young: 0, youngMs: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
+  const seen: LoadCollections = { full: 0, fullMs: 0, other: 0, otherMs: 0 };
+  const count = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
       const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
         seen.full++;
         seen.fullMs += entry.duration;
       } else {
-        seen.young++;
-        seen.youngMs += entry.duration;
+        seen.other++;
+        seen.otherMs += entry.duration;
       }
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   return {
     stop: () => {
+      count(observer.takeRecords()); // entries not yet handed to the callback
       observer.disconnect();
-      return { ...seen, fullMs: Math.round(seen.fullMs * 10) / 10, youngMs: Math.round(seen.youngMs * 10) / 10 };
+      return { ...seen, fullMs: Math.round(seen.fullMs * 10) / 10, otherMs: Math.round(seen.otherMs * 10) / 10 };
     },
   };
 }

@@ -49,12 +49,12 @@ export interface LatencySummary extends LatencyFigures {
   loadGc?: LoadCollections;
 }
 
-/** Garbage collections of a load generator, full (mark-compact) and young (scavenges): count and ms. */
+/** A load generator's garbage collection pauses: full (mark-compact) and the rest (mostly scavenges). */
 export interface LoadCollections {
   full: number;
   fullMs: number;
-  young: number;
-  youngMs: number;
+  other: number;
+  otherMs: number;
 }
 
 export interface LoadResult {

@@ -107,7 +107,7 @@ export const fmtRatio = (n: number | null): string => (n === null || !Number.isF
 /** The load generator's collections in a run's latency phase, for its log line ('' when not counted). */
 export function loadGcText(r: RunResult): string {
   const gc = r.latency.loadGc;
-  return gc ? ` (load generator GC: ${gc.full} full ${gc.fullMs.toFixed(1)} ms, ${gc.young} young ${gc.youngMs.toFixed(1)} ms)` : '';
+  return gc ? ` (load generator GC: ${gc.full} full ${gc.fullMs.toFixed(1)} ms, ${gc.other} other ${gc.otherMs.toFixed(1)} ms)` : '';
 }
 
 export const fmtCores = (cores: number[]): string => cores.map((c) => c.toFixed(2)).join(' + ');
