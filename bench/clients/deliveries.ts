@@ -18,8 +18,9 @@ export class Deliveries {
   throughputTarget = Infinity;
   /** performance.now() of the delivery that completed the throughput phase. */
   throughputDoneAt = 0;
-  /** Throughput frames of clients whose index is a multiple of this are timed. */
+  /** Throughput frames of clients whose index is a multiple of this are timed: `sampledClients` of them. */
   private readonly saturatedEvery: number;
+  private readonly sampledClients: number;
   private saturated = new Float64Array(0);
   private saturatedCount = 0;
   latencyCount = 0;
@@ -31,6 +32,7 @@ export class Deliveries {
   constructor(clients: number) {
     this.lastWarm = new Int32Array(clients);
     this.saturatedEvery = Math.max(1, Math.floor(clients / SATURATED_CLIENTS));
+    this.sampledClients = Math.ceil(clients / this.saturatedEvery);
   }
 
   /** `multi`: a frame may hold several newline-delimited messages (Centrifugo), each counted. */
@@ -41,7 +43,7 @@ export class Deliveries {
   expectThroughput(total: number, events: number): void {
     this.throughput = 0;
     this.throughputTarget = total;
-    this.saturated = new Float64Array(Math.ceil(this.lastWarm.length / this.saturatedEvery) * events);
+    this.saturated = new Float64Array(this.sampledClients * events);
     this.saturatedCount = 0;
   }
 

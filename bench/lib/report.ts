@@ -180,8 +180,8 @@ export function summarize(target: Target, runs: RunResult[]): TargetSummary {
   const p999 = of((r) => r.latency.p999);
   const max = of((r) => r.latency.max);
   const first = of((r) => r.latency.first ?? null);
-  const busyP50 = of((r) => r.throughput.latency.p50);
-  const busyP99 = of((r) => r.throughput.latency.p99);
+  const satP50 = of((r) => r.throughput.latency.p50);
+  const satP99 = of((r) => r.throughput.latency.p99);
   const measured = runs.every((r) => r.cpu !== undefined);
   const cpu = measured
     ? {
@@ -204,8 +204,8 @@ export function summarize(target: Target, runs: RunResult[]): TargetSummary {
     latencyMs: { p50: round(p50.median, 2), p99: round(p99.median, 2), p999: round(p999.median, 2), max: round(max.median, 2), first: round(first.median, 2) },
     latencyMsRange: { p50: range(p50, 2), p99: range(p99, 2), p999: range(p999, 2), max: range(max, 2), first: range(first, 2) },
     latencySamples: runs[0].latency.count,
-    saturatedMs: { p50: round(busyP50.median, 2), p99: round(busyP99.median, 2) },
-    saturatedMsRange: { p50: range(busyP50, 2), p99: range(busyP99, 2) },
+    saturatedMs: { p50: round(satP50.median, 2), p99: round(satP99.median, 2) },
+    saturatedMsRange: { p50: range(satP50, 2), p99: range(satP99, 2) },
     cpu,
     latencyServerUsPerDelivery: runs.every((r) => r.latencyCpu !== undefined)
       ? round(of((r) => (r.latencyCpu!.serverSeconds * 1e6) / r.latency.count).median, 2)
