@@ -234,6 +234,9 @@ function caseLines(spec: CaseSpec, summaries: Map<string, PeerSummary>, options:
       rawToBareWs: ratioOf(sw.deliveriesPerSec, bare.deliveriesPerSec),
       p99ToCentrifugo: spec.latencySeconds > 0 ? ratioOf(sw.latencyMs.p99, cf?.latencyMs.p99) : null,
       p99ToBareWs: spec.latencySeconds > 0 ? ratioOf(sw.latencyMs.p99, bare.latencyMs.p99) : null,
+      // The same per-core comparison at the latency phase's fixed rate, where every target is sent the
+      // same requests at the same times: what a delivery costs when no target is saturated.
+      cpuAtRateToCentrifugo: ratioOf(sw.latencyServerUsPerDelivery, cf?.latencyServerUsPerDelivery),
     };
     const note = cf ? undefined : `no Centrifugo: ${missing}`;
     const targets =
@@ -275,7 +278,7 @@ function caseLines(spec: CaseSpec, summaries: Map<string, PeerSummary>, options:
 }
 
 function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): string {
-  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', '1st ms', 'p50 ms', 'p99 ms', 'sat p50', 'sat p99', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
+  const header = ['case', 'target', 'frame B', 'deliveries/s', '(min-max)', 'srv cores', 'srv µs/dlv', 'per core', 'µs/dlv at rate', '1st ms', 'p50 ms', 'p99 ms', 'sat p50', 'sat p99', 'x cf', 'x cf/core', 'x bare', 'x bare/core'];
   const rows: string[][] = [];
   specs.forEach((spec, i) => {
     const s = results[i];
@@ -292,6 +295,7 @@ function table(specs: CaseSpec[], results: Array<Map<string, PeerSummary>>): str
         p.cpu ? p.cpu.server.toFixed(2) : 'n/a',
         p.cpu ? p.cpu.serverUsPerDelivery.toFixed(2) : 'n/a',
         p.deliveriesPerCoreSec === null ? 'n/a' : fmtInt(p.deliveriesPerCoreSec),
+        lat ? (p.latencyServerUsPerDelivery?.toFixed(2) ?? 'n/a') : '',
         lat ? fmtMs(p.latencyMs.first) : '',
         lat ? fmtMs(p.latencyMs.p50) : '',
         lat ? fmtMs(p.latencyMs.p99) : '',
@@ -342,6 +346,7 @@ async function main(): Promise<void> {
   const files = writeResults('centrifugo', lines, options.size);
   console.log(`\n${table(done, results)}\n`);
   console.log('deliveries/s: throughput phase (publish case: one subscriber, so publishes/s); per core: deliveries per second of server CPU (srv µs/dlv: µs of server CPU per delivery, per publish in the publish case)');
+  console.log('µs/dlv at rate: µs of server CPU per delivery in the latency phase, where every target is sent the same requests at the same times (none saturated, so no batching of its own)');
   console.log(`p50/p99: publish to receive at a fixed ${fmtInt(options.latencyDeliveries)} deliveries/s (per-request fan-out runs); 1st: each event's first delivery, median over the events (the server's part; the rest arrive as the load generator reads them); x cf, x bare: the row's figure / Centrifugo's, / bare ws's`);
   console.log('sat p50/p99: publish to receive in the throughput phase (the server saturated), timed at a sample of the clients: what a target\'s batching costs in delay');
   console.log(`frames: bare ws and Centrifugo carry the pizza frame (Centrifugo inside its push envelope); games frames are its ${options.gamesEvent} broadcast${options.pin ? '; server pinned to one core' : ''}`);
