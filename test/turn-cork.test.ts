@@ -1,12 +1,13 @@
 // Frames a raw WebSocket is sent within one turn of the event loop leave in one system write, and
-// nothing waits past the turn. Real sockets on loopback: the server side's TCP stream counts the
-// writes it hands to the kernel (`_write`/`_writev`, one system call each).
+// nothing waits on a timer. Real sockets on loopback: the server side's TCP stream counts the
+// writes it hands to the kernel (`_write`/`_writev`, one system call each). A fan-out to more
+// sockets than a slice is flushed a slice per loop iteration (stand-in streams count the uncorks).
 import { once } from 'node:events';
 import type WebSocket from 'ws';
 import { PreparedFrame } from '../src/ws/prepared-frame';
 import { SendBudget } from '../src/ws/send-budget';
 import { SocketGroups } from '../src/ws/socket-groups';
-import { corkForTurn } from '../src/ws/turn-cork';
+import { corkForTurn, FLUSH_SLICE } from '../src/ws/turn-cork';
 import { loopbackWs } from './helpers/loopback-ws';
 
 interface Pair {
@@ -122,4 +123,49 @@ it("does not pile up a long turn: a socket's corked frames go out each time they
   await endOfTurn();
   expect(p.writes()).toBe(3); // the last 6
   expect(await p.received(40)).toHaveLength(40);
+});
+
+/** A socket's TCP stream as corkForTurn sees it, counting how often it was uncorked. */
+function standIn(): { ws: WebSocket; stream: { writableCorked: number; uncorks: number } } {
+  const stream = {
+    writableCorked: 0,
+    writableLength: 0,
+    writableHighWaterMark: 16_384,
+    uncorks: 0,
+    cork() {
+      this.writableCorked++;
+    },
+    uncork() {
+      this.writableCorked--;
+      this.uncorks++;
+    },
+  };
+  return { ws: { _socket: stream } as unknown as WebSocket, stream };
+}
+
+it('flushes a fan-out larger than a slice one slice per loop iteration; a socket still corked takes later frames into the same write', async () => {
+  const sockets = Array.from({ length: FLUSH_SLICE + 2 }, standIn);
+  for (const { ws } of sockets) corkForTurn(ws);
+  await endOfTurn();
+  const uncorked = () => sockets.filter((s) => s.stream.writableCorked === 0).length;
+  expect(uncorked()).toBe(FLUSH_SLICE); // the first slice, in this turn
+  const [first] = sockets;
+  const last = sockets[sockets.length - 1];
+  corkForTurn(last.ws); // a publish read before its slice: joins its pending write
+  corkForTurn(first.ws); // flushed already: corked again, for the next round
+  await endOfTurn();
+  expect(uncorked()).toBe(FLUSH_SLICE + 1);
+  expect(last.stream.uncorks).toBe(1);
+  expect(first.stream.writableCorked).toBe(1);
+  await endOfTurn();
+  expect(uncorked()).toBe(sockets.length);
+  expect(first.stream.uncorks).toBe(2);
+  expect(sockets.every((s) => s.stream.uncorks === (s === first ? 2 : 1))).toBe(true);
+});
+
+it('flushes fewer sockets than a slice whole, in the turn they were corked', async () => {
+  const sockets = Array.from({ length: FLUSH_SLICE }, standIn);
+  for (const { ws } of sockets) corkForTurn(ws);
+  await endOfTurn();
+  expect(sockets.every((s) => s.stream.writableCorked === 0 && s.stream.uncorks === 1)).toBe(true);
 });

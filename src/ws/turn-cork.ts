@@ -1,14 +1,22 @@
-// One write per socket per turn of the event loop. Each frame ws writes is a `writev` of its own (a
-// system call and a wake-up of the client), so a socket sent several frames in one turn (a batch
-// publish, a Kafka batch, replies and broadcasts together) paid one write per frame. The first frame
-// of a turn corks the socket's TCP stream; one setImmediate per turn uncorks every socket corked in
-// it, and each sends its frames in one `writev`.
+// Fewer writes per delivery on raw WebSockets. Each frame ws writes is a `writev` of its own (a
+// system call and a wake-up of the client), so a socket sent several frames in one turn of the
+// event loop (a batch publish, a Kafka batch, replies and broadcasts together) paid one write per
+// frame. The first frame corks the socket's TCP stream; a setImmediate uncorks it, and it sends its
+// frames in one `writev`.
 //
 // Why setImmediate and not a microtask: the bus hands a batch of envelopes to async handlers, so a
 // microtask flush would uncork between envelopes and save nothing; setImmediate runs right after the
-// I/O callbacks of this turn, before the loop waits for more I/O, so nothing is held past the turn.
-// A bus drain that itself runs in a setImmediate callback is flushed in the next turn's check phase,
-// one loop iteration later that does not wait for I/O (immediates are pending).
+// I/O callbacks of this turn, before the loop waits for more I/O. A bus drain that itself runs in a
+// setImmediate callback is flushed in the next turn's check phase, one loop iteration later that
+// does not wait for I/O (immediates are pending).
+//
+// A fan-out to many sockets is uncorked in slices of FLUSH_SLICE sockets, one slice per loop
+// iteration, and the loop polls for I/O between them (a write to a loopback socket costs several µs
+// of kernel time, so 5,000 sockets kept the loop from reading for tens of ms). Publishes read
+// meanwhile add their frames to the sockets still corked, so under load a write carries every
+// event that arrived before its socket's turn, as Centrifugo's per-client writers do; an idle
+// server flushes a slice per iteration without waiting on a timer, and a fan-out to fewer sockets
+// than a slice goes out whole in its turn.
 //
 // A socket's corked bytes are flushed once they reach the stream's high-water mark (16 KiB): a write
 // that large gains nothing from waiting, and a long turn streams out instead of piling up. Corked
@@ -24,15 +32,31 @@ interface TcpStream {
   uncork(): void;
 }
 
-let corked: TcpStream[] = [];
+/** Sockets uncorked per loop iteration (a few ms of writes on loopback). */
+export const FLUSH_SLICE = 256;
 
-function uncorkAll(): void {
-  const streams = corked;
-  corked = [];
-  for (const stream of streams) stream.uncork();
+/** Corked sockets being flushed, from `next` on, and those corked since this round began. */
+let flushing: TcpStream[] = [];
+let next = 0;
+let corked: TcpStream[] = [];
+let scheduled = false;
+
+function flushSlice(): void {
+  if (next === flushing.length) {
+    flushing = corked;
+    corked = [];
+    next = 0;
+  }
+  const end = Math.min(flushing.length, next + FLUSH_SLICE);
+  while (next < end) flushing[next++].uncork();
+  // A setImmediate queued from the check phase runs after the next poll for I/O.
+  if (next < flushing.length || corked.length) return void setImmediate(flushSlice);
+  flushing = []; // no socket kept past its flush
+  next = 0;
+  scheduled = false;
 }
 
-/** Call before writing to `ws`: its writes until the end of this turn go out in one system call. */
+/** Call before writing to `ws`: its writes until its slice of the flush go out in one system call. */
 export function corkForTurn(ws: WebSocket): void {
   const stream = (ws as unknown as { _socket?: TcpStream | null })._socket;
   if (!stream) return;
@@ -45,5 +69,9 @@ export function corkForTurn(ws: WebSocket): void {
     return;
   }
   stream.cork();
-  if (corked.push(stream) === 1) setImmediate(uncorkAll);
+  corked.push(stream);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushSlice);
+  }
 }
