@@ -152,18 +152,14 @@ it('flushes a fan-out larger than a slice one slice per loop iteration; a socket
   const [first] = sockets;
   const last = sockets[sockets.length - 1];
   corkForTurn(last.ws); // a publish read before its slice: joins its pending write
-  corkForTurn(first.ws); // flushed already: corked again, for the next round
-  await endOfTurn();
-  expect(uncorked()).toBe(FLUSH_SLICE + 1);
-  expect(last.stream.uncorks).toBe(1);
+  corkForTurn(first.ws); // flushed already: corked again, for the round after this one
   expect(first.stream.writableCorked).toBe(1);
-  await endOfTurn();
+  await endOfTurn(); // the round's last two, then the next round in the same slice
   expect(uncorked()).toBe(sockets.length);
-  expect(first.stream.uncorks).toBe(2);
   expect(sockets.every((s) => s.stream.uncorks === (s === first ? 2 : 1))).toBe(true);
 });
 
-it('flushes fewer sockets than a slice whole, in the turn they were corked', async () => {
+it('flushes a slice of sockets or fewer whole, in the turn they were corked', async () => {
   const sockets = Array.from({ length: FLUSH_SLICE }, standIn);
   for (const { ws } of sockets) corkForTurn(ws);
   await endOfTurn();

@@ -10,13 +10,13 @@
 // setImmediate callback is flushed in the next turn's check phase, one loop iteration later that
 // does not wait for I/O (immediates are pending).
 //
-// A fan-out to many sockets is uncorked in slices of FLUSH_SLICE sockets, one slice per loop
-// iteration, and the loop polls for I/O between them (a write to a loopback socket costs several µs
-// of kernel time, so 5,000 sockets kept the loop from reading for tens of ms). Publishes read
-// meanwhile add their frames to the sockets still corked, so under load a write carries every
-// event that arrived before its socket's turn, as Centrifugo's per-client writers do; an idle
-// server flushes a slice per iteration without waiting on a timer, and a fan-out to fewer sockets
-// than a slice goes out whole in its turn.
+// Sockets are uncorked FLUSH_SLICE at a time, one slice per loop iteration, and the loop polls
+// for I/O between slices (a write to a loopback socket costs several µs of kernel time, so 5,000
+// sockets kept the loop from reading for tens of ms). Publishes read meanwhile add their frames to
+// the sockets still corked, so under load a write carries every event that arrived before its
+// socket's slice, as Centrifugo's per-client writers do. Sockets corked again during a round are
+// flushed in the next round, after the current one. Nothing waits on a timer or an idle loop: with
+// no flush under way, a fan-out to at most FLUSH_SLICE sockets goes out whole in its turn.
 //
 // A socket's corked bytes are flushed once they reach the stream's high-water mark (16 KiB): a write
 // that large gains nothing from waiting, and a long turn streams out instead of piling up. Corked
@@ -42,18 +42,25 @@ let corked: TcpStream[] = [];
 let scheduled = false;
 
 function flushSlice(): void {
-  if (next === flushing.length) {
-    flushing = corked;
-    corked = [];
-    next = 0;
+  try {
+    for (let budget = FLUSH_SLICE; budget > 0; budget--) {
+      if (next === flushing.length) {
+        if (corked.length === 0) break;
+        flushing = corked; // the sockets corked during the round just flushed: the next round
+        corked = [];
+        next = 0;
+      }
+      flushing[next++].uncork();
+    }
+  } finally {
+    // A setImmediate queued from the check phase runs after the next poll for I/O.
+    if (next < flushing.length || corked.length) setImmediate(flushSlice);
+    else {
+      flushing = []; // no socket kept past its flush
+      next = 0;
+      scheduled = false;
+    }
   }
-  const end = Math.min(flushing.length, next + FLUSH_SLICE);
-  while (next < end) flushing[next++].uncork();
-  // A setImmediate queued from the check phase runs after the next poll for I/O.
-  if (next < flushing.length || corked.length) return void setImmediate(flushSlice);
-  flushing = []; // no socket kept past its flush
-  next = 0;
-  scheduled = false;
 }
 
 /** Call before writing to `ws`: its writes until its slice of the flush go out in one system call. */
