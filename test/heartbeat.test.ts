@@ -27,10 +27,11 @@ function unreadBytes(localPort: number, remotePort: number): number | undefined 
   return 0;
 }
 
-/** A turn that lasts at least `ms`, and on until `done()` (at most 20 s). */
-const busyUntil = (done: () => boolean, ms: number): void => {
+/** A turn that lasts at least `ms`, and on until `done()` (at most 20 s); whether `done()` came true. */
+const busyUntil = (done: () => boolean, ms: number): boolean => {
   const start = Date.now();
   while (Date.now() - start < ms || (!done() && Date.now() - start < 20_000));
+  return done();
 };
 
 it('keeps a client whose pong arrived while the server was busy past the timeout', async () => {
@@ -50,22 +51,26 @@ it('keeps a client whose pong arrived while the server was busy past the timeout
     client = spawn(process.execPath, ['-e', `const WS = require('ws'); new WS('ws://127.0.0.1:${port}').on('ping', () => require('fs').writeFileSync(${JSON.stringify(ponged)}, '')); setInterval(() => {}, 1000);`], { cwd: __dirname, stdio: 'ignore' });
     const [ws] = await connected;
     heartbeat.watch(ws);
-    // Right after the first ping is written, a turn of at least 4 s (past the 1.5 s timeout), and on
-    // until the client has answered, keeps the loop from reading the pong until the heartbeat's
-    // timer has fired again.
+    // The first ping is written in a setImmediate callback that then runs a turn of at least 4 s
+    // (past the 1.5 s timeout), and on until the client has answered, so the loop cannot read the
+    // pong before the heartbeat's timer has fired again. Written at once instead, the loop could poll
+    // for I/O before the busy turn and read a fast pong early: the turn then waited 20 s for a pong
+    // that was no longer unread, and the client, silent for 20 s by then, was rightly dropped.
     const ping = ws.ping.bind(ws);
+    let pongWaiting = false;
     const pinged = new Promise<void>((resolve) => {
       ws.ping = (...args: Parameters<WebSocket['ping']>) => {
-        ping(...args);
         ws.ping = ping;
         setImmediate(() => {
+          ping(...args);
           const socket = (ws as unknown as { _socket: { localPort: number; remotePort: number } })._socket;
-          busyUntil(() => existsSync(ponged) && (unreadBytes(socket.localPort, socket.remotePort) ?? 1) > 0, 4_000);
+          pongWaiting = busyUntil(() => existsSync(ponged) && (unreadBytes(socket.localPort, socket.remotePort) ?? 1) > 0, 4_000);
           resolve();
         });
       };
     });
     await pinged;
+    expect(pongWaiting).toBe(true); // the pong waited unread in the socket when the busy turn ended
     await new Promise((r) => setTimeout(r, 300));
     expect(ws.readyState).toBe(WebSocket.OPEN);
   } finally {
