@@ -35,11 +35,13 @@ interface TcpStream {
 /** Sockets uncorked per loop iteration (a few ms of writes on loopback). */
 export const FLUSH_SLICE = 256;
 
-/** Corked sockets being flushed, from `next` on, and those corked since this round began. */
+/**
+ * Corked sockets being flushed, from `next` on, and those corked since this round began. A flush is
+ * queued exactly while either holds a socket.
+ */
 let flushing: TcpStream[] = [];
 let next = 0;
 let corked: TcpStream[] = [];
-let scheduled = false;
 
 function flushSlice(): void {
   try {
@@ -56,9 +58,8 @@ function flushSlice(): void {
     // A setImmediate queued from the check phase runs after the next poll for I/O.
     if (next < flushing.length || corked.length) setImmediate(flushSlice);
     else {
-      flushing = []; // no socket kept past its flush
+      flushing = []; // no socket kept past its flush, and the next cork queues a flush
       next = 0;
-      scheduled = false;
     }
   }
 }
@@ -76,9 +77,5 @@ export function corkForTurn(ws: WebSocket): void {
     return;
   }
   stream.cork();
-  corked.push(stream);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flushSlice);
-  }
+  if (corked.push(stream) === 1 && flushing.length === 0) setImmediate(flushSlice);
 }
