@@ -71,7 +71,9 @@ export class KafkaBus implements Bus {
   /** Back-ends produce to the topics too. */
   readonly foreignRecords = true;
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Makes a producer: a new one after a send that failed (see renewProducer). */
+  private readonly makeProducer: () => Producer;
   private readonly prefix: string;
   private readonly partitions: number;
   private readonly maxJsonDepth: number;
@@ -79,7 +81,7 @@ export class KafkaBus implements Bus {
   private readonly nodeId = randomUUID().slice(0, 8);
   private readonly members = new Set<Member>();
   private readonly batch: PublishBatch<Outgoing>;
-  private producerReady: Promise<void> | undefined;
+  private producerReady: Promise<Producer> | undefined;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
   private readonly timeoutMs: number;
@@ -106,8 +108,9 @@ export class KafkaBus implements Bus {
     // Idempotent: a retried send is written once (kafkajs needs one request in flight for it). Its
     // retries end before timeoutMs when the broker refuses connections, so a publish answered 503
     // is then not sent later; a request left unanswered is given up after timeoutMs.
-    this.producer = kafkajsClient({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } })
-      .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producerClient = kafkajsClient({ ...client, requestTimeout: this.timeoutMs, retry: { ...this.retry, retries: 3 } });
+    this.makeProducer = () => producerClient.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.makeProducer();
     this.prober = kafkajsClient({ ...client, clientId: `${this.clientId}-probe`, requestTimeout: this.timeoutMs, retry: { retries: 0 } }).admin();
     this.probe = new BrokerProbe({
       check: async () => {
@@ -123,12 +126,15 @@ export class KafkaBus implements Bus {
       send: async (outgoing) => {
         const byTopic = new Map<string, Outgoing['message'][]>();
         for (const o of outgoing) (byTopic.get(o.topic) ?? byTopic.set(o.topic, []).get(o.topic)!).push(o.message);
-        await this.connectProducer();
-        await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        const producer = await this.connectProducer();
+        await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       },
       timeoutMs: this.timeoutMs,
       isBadRecord,
-      onUnavailable: () => void this.probe.probe(), // down now? then the next publishes fail at once
+      onUnavailable: () => {
+        this.renewProducer();
+        void this.probe.probe(); // down now? then the next publishes fail at once
+      },
     });
     this.probe.start();
   }
@@ -158,15 +164,33 @@ export class KafkaBus implements Bus {
     return this.topicsReady;
   }
 
-  private connectProducer(): Promise<void> {
+  private connectProducer(): Promise<Producer> {
+    const producer = this.producer;
     this.producerReady ??= (async () => {
       await this.ensureTopics();
-      await this.producer.connect();
+      await producer.connect();
+      return producer;
     })().catch((err: unknown) => {
       this.producerReady = undefined;
       throw err;
     });
     return this.producerReady;
+  }
+
+  /**
+   * After a send that failed or went unacknowledged, later sends use a new producer (a new producer
+   * id). kafkajs gives a failed request's sequence numbers back and reuses them for the next send,
+   * but a broker that was only slow (frozen, overloaded) may still write the failed request; the
+   * next send then carries the same sequence numbers, the broker takes it for a retry of the
+   * written one and acknowledges it without writing it: an acknowledged publish lost. A new producer
+   * id starts sequences of its own. The old producer is let go: what it still sends is a repeat the
+   * publishers' idempotency keys make harmless.
+   */
+  private renewProducer(): void {
+    const old = this.producer;
+    this.producer = this.makeProducer();
+    this.producerReady = undefined;
+    old.disconnect().catch(() => undefined);
   }
 
   /** Publishes go to Kafka in batches: one send in flight, the next carries all made meanwhile (see PublishBatch). */
@@ -324,8 +348,8 @@ export class KafkaBus implements Bus {
   }
 
   private async deadLetter(api: ApiName, message: KafkaMessage, reason: string): Promise<void> {
-    await this.connectProducer();
-    await this.producer.send({
+    const producer = await this.connectProducer();
+    await producer.send({
       topic: `${this.topic(api)}.dlq`,
       messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'dlq-reason': reason, 'dlq-offset': message.offset } }],
     });
